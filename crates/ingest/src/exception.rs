@@ -1,0 +1,160 @@
+//! Exceptions: every problem found in the data becomes a row, never a silent drop.
+//!
+//! The columns are those of SPEC §6 and the `exceptions` output file:
+//! `severity`, `kind`, `user_name`, `user_full_name`, `in_date_time`,
+//! `out_date_time`, `message`. Ingest raises `invalid_value` and
+//! `unknown_user`; the rules crate raises the rest.
+
+use std::fmt;
+
+use polars::prelude::*;
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Pay may be wrong or incomplete: the record was excluded or changed.
+    Error,
+    /// Worth a look; pay is computed as documented.
+    Warning,
+    /// For the record; nothing is wrong.
+    Info,
+}
+
+impl Severity {
+    /// The text used in output files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of problem (SPEC §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ExceptionKind {
+    /// A job entry with no out time; excluded.
+    OpenPunch,
+    /// A punch whose out time is not after its in time; excluded.
+    NonPositiveDuration,
+    /// A shift longer than `punches.max_shift_hours`; included.
+    LongShift,
+    /// Two shifts of one user overlap; the overlap counts once.
+    OverlappingShift,
+    /// An identical record seen twice; counted once.
+    DuplicateRecord,
+    /// A time card that matches no user; excluded from pay.
+    UnknownUser,
+    /// A user's overtime rule is not configured; `default` applies.
+    UnknownOvertimeRule,
+    /// A user's time zone is empty or not an IANA name; the company zone applies.
+    InvalidTimeZone,
+    /// A user with hours but no pay rate.
+    MissingPayRate,
+    /// A field whose value cannot mean what the field means.
+    InvalidValue,
+    /// An `entryType` other than 0–3.
+    UnknownEntryType,
+    /// A punch time moved by a DST change (informational).
+    DstAdjusted,
+}
+
+impl ExceptionKind {
+    /// Every kind, in output order.
+    pub const ALL: [ExceptionKind; 12] = [
+        ExceptionKind::OpenPunch,
+        ExceptionKind::NonPositiveDuration,
+        ExceptionKind::LongShift,
+        ExceptionKind::OverlappingShift,
+        ExceptionKind::DuplicateRecord,
+        ExceptionKind::UnknownUser,
+        ExceptionKind::UnknownOvertimeRule,
+        ExceptionKind::InvalidTimeZone,
+        ExceptionKind::MissingPayRate,
+        ExceptionKind::InvalidValue,
+        ExceptionKind::UnknownEntryType,
+        ExceptionKind::DstAdjusted,
+    ];
+
+    /// The snake_case name used in output files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExceptionKind::OpenPunch => "open_punch",
+            ExceptionKind::NonPositiveDuration => "non_positive_duration",
+            ExceptionKind::LongShift => "long_shift",
+            ExceptionKind::OverlappingShift => "overlapping_shift",
+            ExceptionKind::DuplicateRecord => "duplicate_record",
+            ExceptionKind::UnknownUser => "unknown_user",
+            ExceptionKind::UnknownOvertimeRule => "unknown_overtime_rule",
+            ExceptionKind::InvalidTimeZone => "invalid_time_zone",
+            ExceptionKind::MissingPayRate => "missing_pay_rate",
+            ExceptionKind::InvalidValue => "invalid_value",
+            ExceptionKind::UnknownEntryType => "unknown_entry_type",
+            ExceptionKind::DstAdjusted => "dst_adjusted",
+        }
+    }
+}
+
+impl fmt::Display for ExceptionKind {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem, tied to the record it was found in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exception {
+    /// How bad it is.
+    pub severity: Severity,
+    /// What kind of problem.
+    pub kind: ExceptionKind,
+    /// The record's `userName`, if known.
+    pub user_name: Option<String>,
+    /// The record's `userFullName`, if known.
+    pub user_full_name: Option<String>,
+    /// The record's `inDateTime` as `YYYY-MM-DD HH:MM:SS`, if any.
+    pub in_date_time: Option<String>,
+    /// The record's `outDateTime` as `YYYY-MM-DD HH:MM:SS`, if any.
+    pub out_date_time: Option<String>,
+    /// One sentence naming the field and value where there is one.
+    pub message: String,
+}
+
+impl fmt::Display for Exception {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{} {}: ", self.severity, self.kind)?;
+        if let Some(user) = self.user_name.as_deref().or(self.user_full_name.as_deref()) {
+            write!(f, "user {user}: ")?;
+        }
+        if let Some(t) = &self.in_date_time {
+            write!(f, "{t}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// The exceptions as a DataFrame with the output columns, all text.
+pub fn exceptions_frame(exceptions: &[Exception]) -> PolarsResult<DataFrame> {
+    let text = |name: &str, f: &dyn Fn(&Exception) -> Option<&str>| -> Column {
+        Column::new(name.into(), exceptions.iter().map(f).collect::<Vec<_>>())
+    };
+    DataFrame::new(
+        exceptions.len(),
+        vec![
+            text("severity", &|e| Some(e.severity.as_str())),
+            text("kind", &|e| Some(e.kind.as_str())),
+            text("user_name", &|e| e.user_name.as_deref()),
+            text("user_full_name", &|e| e.user_full_name.as_deref()),
+            text("in_date_time", &|e| e.in_date_time.as_deref()),
+            text("out_date_time", &|e| e.out_date_time.as_deref()),
+            text("message", &|e| Some(e.message.as_str())),
+        ],
+    )
+}

@@ -1,0 +1,29 @@
+//! # payrun-ingest
+//!
+//! Gets OpenTimeClock Q2 time cards and users into typed Polars DataFrames,
+//! completely and exactly once.
+//!
+//! The pieces, in the order data flows through them:
+//!
+//! * [`loose`] — the API's loosely typed values (numbers as text or numbers,
+//!   `""` for absent, `0000-00-00 00:00:00` for no date time).
+//! * [`schema`] — which fields payrun reads and their column types.
+//! * [`decode`] — a streaming decoder from a response body straight into
+//!   column builders; bad values become `invalid_value` [`Exception`]s.
+//! * `client` — [`Q2Client`]: POST-only requests, the opaque `nextRecord`
+//!   cursor with loop guards, date windows fetched concurrently, and retries
+//!   with backoff for transport errors, timeouts, 429 and 5xx.
+//! * [`join`] — time cards matched to users by `userName`, then
+//!   `employeeNumber`, then a unique `userFullName`; the rest become
+//!   `unknown_user` exceptions.
+//!
+//! Nothing in this crate knows about overtime or pay; that is `payrun-rules`.
+
+pub mod decode;
+pub mod exception;
+pub mod loose;
+pub mod schema;
+
+pub use decode::{DecodedPage, MalformedPage, PageHeader, decode_page, decode_records};
+pub use exception::{Exception, ExceptionKind, Severity, exceptions_frame};
+pub use schema::{FieldKind, FieldSpec, RecordType, TIME_CARD_FIELDS, USER_FIELDS};

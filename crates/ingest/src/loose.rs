@@ -1,0 +1,400 @@
+//! Loosely typed API values and their conversion to typed values.
+//!
+//! The Q2 API sends numbers as text (`"0.000"`) or as JSON numbers (`0`),
+//! `""` for an absent value and `"0000-00-00 00:00:00"` for a missing date
+//! time. [`Loose`] holds whatever arrived, borrowing text from the response
+//! body; its `to_*` methods say what it means as a typed value, or why it
+//! cannot mean one. A conversion never panics: bad input is an `Err` carrying
+//! a reason, which the decoder turns into an `invalid_value` exception.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use rust_decimal::Decimal;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// One value as it arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Loose<'a> {
+    /// JSON `null`.
+    Null,
+    /// JSON `true` / `false`.
+    Bool(bool),
+    /// A JSON integer that fits `i64`.
+    Int(i64),
+    /// A JSON integer above `i64::MAX`.
+    UInt(u64),
+    /// A JSON number with a fraction or exponent.
+    Float(f64),
+    /// A JSON string, borrowed from the body when it has no escapes.
+    Str(Cow<'a, str>),
+    /// A JSON array or object, which no Q2 field should hold.
+    Composite,
+}
+
+/// Why a loose value has no typed meaning.
+pub type Reason = String;
+
+/// The text the API uses for "no date time".
+pub const ZERO_DATE_TIME: &str = "0000-00-00 00:00:00";
+
+impl Loose<'_> {
+    /// The value as the API showed it, for messages.
+    pub fn display(&self) -> String {
+        match self {
+            Loose::Null => "null".into(),
+            Loose::Bool(b) => b.to_string(),
+            Loose::Int(i) => i.to_string(),
+            Loose::UInt(u) => u.to_string(),
+            Loose::Float(f) => f.to_string(),
+            Loose::Str(s) => format!("\"{s}\""),
+            Loose::Composite => "an array or object".into(),
+        }
+    }
+
+    /// The text, if any: `null` and `""` are absent, numbers become their text.
+    pub fn to_text(&self) -> Result<Option<Cow<'_, str>>, Reason> {
+        Ok(match self {
+            Loose::Null => None,
+            Loose::Str(s) if s.is_empty() => None,
+            Loose::Str(s) => Some(Cow::Borrowed(s.as_ref())),
+            Loose::Int(i) => Some(Cow::Owned(i.to_string())),
+            Loose::UInt(u) => Some(Cow::Owned(u.to_string())),
+            Loose::Float(f) => Some(Cow::Owned(f.to_string())),
+            Loose::Bool(b) => Some(Cow::Owned(b.to_string())),
+            Loose::Composite => return Err("expected text, found an array or object".into()),
+        })
+    }
+
+    /// A decimal with at most `scale` decimal places and at most 18 digits,
+    /// as its mantissa at exactly `scale` places (the Polars decimal layout).
+    pub fn to_decimal(&self, scale: u32) -> Result<Option<i128>, Reason> {
+        let value = match self {
+            Loose::Null => return Ok(None),
+            Loose::Str(s) if s.trim().is_empty() => return Ok(None),
+            Loose::Str(s) => s
+                .trim()
+                .parse::<Decimal>()
+                .or_else(|_| Decimal::from_scientific(s.trim()))
+                .map_err(|_| "not a decimal number".to_owned())?,
+            Loose::Int(i) => Decimal::from(*i),
+            Loose::UInt(u) => Decimal::from(*u),
+            // The shortest text that round-trips is what the sender wrote.
+            Loose::Float(f) => f
+                .to_string()
+                .parse::<Decimal>()
+                .map_err(|_| "not a decimal number".to_owned())?,
+            Loose::Bool(_) | Loose::Composite => return Err("not a decimal number".into()),
+        };
+        decimal_mantissa(value, scale).map(Some)
+    }
+
+    /// A date time in the API's `YYYY-MM-DD HH:MM:SS` form (a `T` separator is
+    /// also accepted); `""` and `0000-00-00 00:00:00` are absent.
+    pub fn to_date_time(&self) -> Result<Option<NaiveDateTime>, Reason> {
+        match self {
+            Loose::Null => Ok(None),
+            Loose::Str(s) => parse_date_time(s.trim()),
+            _ => Err("expected a date time as text".into()),
+        }
+    }
+
+    /// A date in `YYYY-MM-DD` form; `""` and `0000-00-00` are absent. A full
+    /// date time is accepted and its date kept.
+    pub fn to_date(&self) -> Result<Option<NaiveDate>, Reason> {
+        match self {
+            Loose::Null => Ok(None),
+            Loose::Str(s) => {
+                let s = s.trim();
+                if s.len() > 10 {
+                    return Ok(parse_date_time(s)?.map(|t| t.date()));
+                }
+                if s.is_empty() || s == "0000-00-00" {
+                    return Ok(None);
+                }
+                parse_date(s.as_bytes())
+                    .ok_or_else(|| "not a date (YYYY-MM-DD)".to_owned())
+                    .map(Some)
+            }
+            _ => Err("expected a date as text".into()),
+        }
+    }
+
+    /// A whole number that fits `i32`, from a number or its text.
+    pub fn to_int(&self) -> Result<Option<i32>, Reason> {
+        let whole: i64 = match self {
+            Loose::Null => return Ok(None),
+            Loose::Str(s) if s.trim().is_empty() => return Ok(None),
+            Loose::Str(s) => {
+                let s = s.trim();
+                match s.parse::<i64>() {
+                    Ok(i) => i,
+                    Err(_) => {
+                        let d = s
+                            .parse::<Decimal>()
+                            .map_err(|_| "not a whole number".to_owned())?;
+                        if !d.fract().is_zero() {
+                            return Err("not a whole number".into());
+                        }
+                        i64::try_from(d).map_err(|_| "out of range".to_owned())?
+                    }
+                }
+            }
+            Loose::Int(i) => *i,
+            Loose::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => *f as i64,
+            _ => return Err("not a whole number".into()),
+        };
+        i32::try_from(whole)
+            .map(Some)
+            .map_err(|_| "out of range".into())
+    }
+
+    /// A yes/no flag: `0`/`1`, `"0"`/`"1"`, `true`/`false`, `"yes"`/`"no"`.
+    pub fn to_flag(&self) -> Result<Option<bool>, Reason> {
+        match self {
+            Loose::Null => Ok(None),
+            Loose::Bool(b) => Ok(Some(*b)),
+            Loose::Int(0) => Ok(Some(false)),
+            Loose::Int(1) => Ok(Some(true)),
+            Loose::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "" => Ok(None),
+                "0" | "false" | "no" => Ok(Some(false)),
+                "1" | "true" | "yes" => Ok(Some(true)),
+                _ => Err("not 0 or 1".into()),
+            },
+            _ => Err("not 0 or 1".into()),
+        }
+    }
+
+    /// A floating-point measurement (coordinates only; never money or hours).
+    pub fn to_float(&self) -> Result<Option<f64>, Reason> {
+        match self {
+            Loose::Null => Ok(None),
+            Loose::Str(s) if s.trim().is_empty() => Ok(None),
+            Loose::Str(s) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(Some)
+                .ok_or_else(|| "not a number".into()),
+            Loose::Int(i) => Ok(Some(*i as f64)),
+            Loose::UInt(u) => Ok(Some(*u as f64)),
+            Loose::Float(f) => Ok(Some(*f)),
+            _ => Err("not a number".into()),
+        }
+    }
+}
+
+/// The largest mantissa a `Decimal(18, s)` column holds.
+const MAX_MANTISSA: i128 = 999_999_999_999_999_999;
+
+fn decimal_mantissa(mut value: Decimal, scale: u32) -> Result<i128, Reason> {
+    value = value.normalize();
+    if value.scale() > scale {
+        return Err(format!("more than {scale} decimal places"));
+    }
+    value.rescale(scale);
+    let mantissa = value.mantissa();
+    if mantissa.abs() > MAX_MANTISSA {
+        return Err("too large".into());
+    }
+    Ok(mantissa)
+}
+
+fn digits<const N: usize>(bytes: &[u8]) -> Option<u32> {
+    if bytes.len() != N {
+        return None;
+    }
+    bytes.iter().try_fold(0u32, |acc, b| {
+        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+    })
+}
+
+fn parse_date(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = digits::<4>(&b[0..4])?;
+    NaiveDate::from_ymd_opt(year as i32, digits::<2>(&b[5..7])?, digits::<2>(&b[8..10])?)
+}
+
+fn parse_date_time(s: &str) -> Result<Option<NaiveDateTime>, Reason> {
+    if s.is_empty() || s == ZERO_DATE_TIME || s == "0000-00-00" {
+        return Ok(None);
+    }
+    let b = s.as_bytes();
+    let parsed = (|| {
+        if b.len() != 19 || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let date = parse_date(&b[0..10])?;
+        let time = NaiveTime::from_hms_opt(
+            digits::<2>(&b[11..13])?,
+            digits::<2>(&b[14..16])?,
+            digits::<2>(&b[17..19])?,
+        )?;
+        Some(NaiveDateTime::new(date, time))
+    })();
+    parsed
+        .map(Some)
+        .ok_or_else(|| "not a date time (YYYY-MM-DD HH:MM:SS)".into())
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Loose<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LooseVisitor)
+    }
+}
+
+struct LooseVisitor;
+
+impl<'de> Visitor<'de> for LooseVisitor {
+    type Value = Loose<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Loose::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Loose::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Loose::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Loose::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(i64::try_from(v).map_or(Loose::UInt(v), Loose::Int))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Loose::Float(v))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Loose::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Loose::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Loose::Str(Cow::Owned(v)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Loose::Composite)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Loose::Composite)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Loose<'_> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn numbers_arrive_as_text_or_numbers() {
+        assert_eq!(parse(r#""0.000""#).to_decimal(6), Ok(Some(0)));
+        assert_eq!(parse("0").to_decimal(6), Ok(Some(0)));
+        assert_eq!(parse(r#""7.250""#).to_decimal(3), Ok(Some(7250)));
+        assert_eq!(parse("7.1").to_decimal(2), Ok(Some(710)));
+        assert_eq!(parse(r#"" 12.5 ""#).to_decimal(2), Ok(Some(1250)));
+        assert_eq!(parse(r#""-3""#).to_decimal(2), Ok(Some(-300)));
+        assert_eq!(parse(r#""""#).to_decimal(2), Ok(None));
+        assert_eq!(parse("null").to_decimal(2), Ok(None));
+        assert_eq!(parse("0").to_int(), Ok(Some(0)));
+        assert_eq!(parse(r#""3""#).to_int(), Ok(Some(3)));
+        assert_eq!(parse(r#""1.0""#).to_int(), Ok(Some(1)));
+        assert_eq!(parse("2.0").to_int(), Ok(Some(2)));
+    }
+
+    #[test]
+    fn bad_numbers_are_reasons_not_panics() {
+        assert_eq!(
+            parse(r#""abc""#).to_decimal(2),
+            Err("not a decimal number".into())
+        );
+        assert_eq!(
+            parse(r#""1.234""#).to_decimal(2),
+            Err("more than 2 decimal places".into())
+        );
+        assert_eq!(parse(r#""1e20""#).to_decimal(2), Err("too large".into()));
+        assert_eq!(
+            parse("true").to_decimal(2),
+            Err("not a decimal number".into())
+        );
+        assert_eq!(
+            parse("[1]").to_decimal(2),
+            Err("not a decimal number".into())
+        );
+        assert_eq!(parse(r#""1.5""#).to_int(), Err("not a whole number".into()));
+        assert_eq!(parse("99999999999").to_int(), Err("out of range".into()));
+        assert_eq!(parse("2").to_flag(), Err("not 0 or 1".into()));
+        assert_eq!(parse(r#""north""#).to_float(), Err("not a number".into()));
+    }
+
+    #[test]
+    fn trailing_zeros_beyond_the_scale_are_not_lost_precision() {
+        assert_eq!(parse(r#""1.50000000""#).to_decimal(2), Ok(Some(150)));
+    }
+
+    #[test]
+    fn date_times_and_their_absent_forms() {
+        let t = parse(r#""2021-05-27 08:49:00""#)
+            .to_date_time()
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.to_string(), "2021-05-27 08:49:00");
+        let t = parse(r#""2021-05-27T08:49:00""#)
+            .to_date_time()
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.to_string(), "2021-05-27 08:49:00");
+        assert_eq!(parse(r#""0000-00-00 00:00:00""#).to_date_time(), Ok(None));
+        assert_eq!(parse(r#""""#).to_date_time(), Ok(None));
+        assert_eq!(parse("null").to_date_time(), Ok(None));
+        for bad in [
+            r#""2021-02-30 08:00:00""#,
+            r#""2021-05-27 24:00:00""#,
+            r#""27/05/2021""#,
+            "20210527",
+        ] {
+            assert!(parse(bad).to_date_time().is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse(r#""1997-02-20""#).to_date(),
+            Ok(NaiveDate::from_ymd_opt(1997, 2, 20))
+        );
+        assert_eq!(parse(r#""0000-00-00""#).to_date(), Ok(None));
+        assert!(parse(r#""1997-13-01""#).to_date().is_err());
+    }
+
+    #[test]
+    fn text_absent_forms_and_numbers_as_text() {
+        assert_eq!(parse(r#""""#).to_text(), Ok(None));
+        assert_eq!(parse("12345").to_text().unwrap().as_deref(), Some("12345"));
+        assert_eq!(
+            parse(r#""Elon Musk""#).to_text().unwrap().as_deref(),
+            Some("Elon Musk")
+        );
+        assert!(parse(r#"{"a":1}"#).to_text().is_err());
+    }
+
+    #[test]
+    fn flags() {
+        assert_eq!(parse("0").to_flag(), Ok(Some(false)));
+        assert_eq!(parse("1").to_flag(), Ok(Some(true)));
+        assert_eq!(parse(r#""1""#).to_flag(), Ok(Some(true)));
+        assert_eq!(parse(r#""YES""#).to_flag(), Ok(Some(true)));
+        assert_eq!(parse(r#""""#).to_flag(), Ok(None));
+    }
+}

@@ -1,0 +1,223 @@
+//! The data a simulated company serves, and loading it from JSON files.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+/// One time card as the API sends it, plus the fields the filters read.
+#[derive(Debug, Clone)]
+pub struct TimeCardRecord {
+    /// The record's JSON object text, exactly as served.
+    pub json: Box<str>,
+    /// `inDateTime` as text (`YYYY-MM-DD HH:MM:SS`); filters compare it as text.
+    pub in_date_time: String,
+    /// `userName`, used to find the user's department.
+    pub user_name: String,
+    /// `userFullName`, used by the `userFullName` filter.
+    pub user_full_name: String,
+}
+
+/// One user as the API sends it, plus the fields the filters read.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    /// The record's JSON object text, exactly as served.
+    pub json: Box<str>,
+    /// `userName`.
+    pub user_name: String,
+    /// `userFullName`.
+    pub user_full_name: String,
+    /// `departmentName`.
+    pub department_name: String,
+    /// `role`: Admin, Manager, Employee or Inactive.
+    pub role: String,
+    /// `createdDateTime` as text.
+    pub created_date_time: String,
+    /// `updatedDateTime` as text.
+    pub updated_date_time: String,
+}
+
+/// Everything one simulated company serves.
+#[derive(Debug, Clone, Default)]
+pub struct Company {
+    /// The `companyId` requests must carry.
+    pub id: String,
+    /// The `developerToken` requests must carry.
+    pub token: String,
+    /// Users, in serving order.
+    pub users: Vec<UserRecord>,
+    /// Time cards, in serving order.
+    pub time_cards: Vec<TimeCardRecord>,
+}
+
+/// A directory of JSON files could not be loaded as a company.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file is not the JSON shape expected.
+    #[error("{path}: {message}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn text_of(object: &Map<String, Value>, key: &str) -> String {
+    match object.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+impl TimeCardRecord {
+    /// Wraps a JSON object as a servable time card.
+    pub fn from_object(object: &Map<String, Value>) -> Self {
+        TimeCardRecord {
+            json: Value::Object(object.clone()).to_string().into_boxed_str(),
+            in_date_time: text_of(object, "inDateTime"),
+            user_name: text_of(object, "userName"),
+            user_full_name: text_of(object, "userFullName"),
+        }
+    }
+}
+
+impl UserRecord {
+    /// Wraps a JSON object as a servable user.
+    pub fn from_object(object: &Map<String, Value>) -> Self {
+        UserRecord {
+            json: Value::Object(object.clone()).to_string().into_boxed_str(),
+            user_name: text_of(object, "userName"),
+            user_full_name: text_of(object, "userFullName"),
+            department_name: text_of(object, "departmentName"),
+            role: text_of(object, "role"),
+            created_date_time: text_of(object, "createdDateTime"),
+            updated_date_time: text_of(object, "updatedDateTime"),
+        }
+    }
+}
+
+impl Company {
+    /// Builds a seeded company; see [`crate::generate`].
+    pub fn generate(config: &crate::generate::GeneratorConfig) -> Self {
+        crate::generate::generate(config)
+    }
+
+    /// Loads a company from a directory holding `company.json`
+    /// (`{"companyId": "...", "developerToken": "..."}`), and the records of
+    /// `users*.json` and `timecards*.json`.
+    ///
+    /// Each records file is either an API response (`{"statusCode": ..., "data": [...]}`)
+    /// or a bare array of records; files are read in name order, so a
+    /// directory of captured pages (`timecards_000.json`, `timecards_001.json`, …)
+    /// is served back in the order it was captured. Records are served exactly
+    /// as written, so odd value forms survive.
+    pub fn load_dir(dir: &Path) -> Result<Self, LoadError> {
+        let read = |path: &Path| -> Result<Value, LoadError> {
+            let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+            serde_json::from_slice(&bytes).map_err(|e| LoadError::Format {
+                path: path.to_owned(),
+                message: format!("not valid JSON: {e}"),
+            })
+        };
+        let company_path = dir.join("company.json");
+        let company = read(&company_path)?;
+        let field = |key: &str| -> Result<String, LoadError> {
+            company
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| LoadError::Format {
+                    path: company_path.clone(),
+                    message: format!("missing string field `{key}`"),
+                })
+        };
+        let mut loaded = Company {
+            id: field("companyId")?,
+            token: field("developerToken")?,
+            ..Company::default()
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|source| LoadError::Io {
+                path: dir.to_owned(),
+                source,
+            })?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        for path in files {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            let is_users = name.starts_with("users");
+            if !is_users && !name.starts_with("timecards") {
+                continue;
+            }
+            let value = read(&path)?;
+            let records = match value {
+                Value::Array(records) => records,
+                Value::Object(mut envelope) => match envelope.remove("data") {
+                    Some(Value::Array(records)) => records,
+                    _ => {
+                        return Err(LoadError::Format {
+                            path,
+                            message: "an API response without a `data` array".into(),
+                        });
+                    }
+                },
+                _ => {
+                    return Err(LoadError::Format {
+                        path,
+                        message: "expected an array of records or an API response".into(),
+                    });
+                }
+            };
+            for (i, record) in records.iter().enumerate() {
+                let Value::Object(object) = record else {
+                    return Err(LoadError::Format {
+                        path,
+                        message: format!("record {i} is not a JSON object"),
+                    });
+                };
+                if is_users {
+                    loaded.users.push(UserRecord::from_object(object));
+                } else {
+                    loaded.time_cards.push(TimeCardRecord::from_object(object));
+                }
+            }
+        }
+        Ok(loaded)
+    }
+
+    /// The department of each user, by user name.
+    pub(crate) fn departments(&self) -> HashMap<&str, &str> {
+        self.users
+            .iter()
+            .map(|u| (u.user_name.as_str(), u.department_name.as_str()))
+            .collect()
+    }
+
+    /// How many time cards have `inDateTime` within `from..=to` (text bounds,
+    /// `YYYY-MM-DD HH:MM:SS`). Handy for checking a fetch's completeness.
+    pub fn time_cards_between(&self, from: &str, to: &str) -> usize {
+        self.time_cards
+            .iter()
+            .filter(|t| t.in_date_time.as_str() >= from && t.in_date_time.as_str() <= to)
+            .count()
+    }
+}

@@ -1,0 +1,567 @@
+//! A deterministic company generator.
+//!
+//! Given a seed, a head count and a date span, [`generate`] builds a company
+//! whose time cards exercise everything payroll has to get right:
+//!
+//! * users in six IANA zones (New York, Chicago, Denver, Los Angeles, Phoenix
+//!   and the southern-hemisphere Sydney), plus one with an empty zone and one
+//!   with an invalid zone;
+//! * hourly and salaried users; overtime rule names `""`, `"ot1"`, `"ot2"` and
+//!   one unconfigured name (`"legacy"`); every role including `Inactive`;
+//!   users hired part-way through the span;
+//! * day shifts, overnight shifts (worked Wednesday to Sunday nights, so every
+//!   Saturday-night DST change in the span is crossed), long six- and
+//!   seven-day weeks, part-time weeks;
+//! * open punches, PTO (with `outDateTime` both `"0000-00-00 00:00:00"` and
+//!   `""`), addition and deduction adjustments in hours and in amounts;
+//! * values in every loose form the API uses (numbers as text and as JSON
+//!   numbers);
+//! * a time card whose user is not in the users list, and one that names its
+//!   user only by employee number.
+//!
+//! Each user-day draws from its own random stream (seed, user, date), so
+//! widening the span adds days without changing the ones already generated.
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use serde_json::{Map, Value, json};
+
+use crate::company::{Company, TimeCardRecord, UserRecord};
+use crate::faults::splitmix64;
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct GeneratorConfig {
+    /// Seed for every random choice.
+    pub seed: u64,
+    /// Number of users.
+    pub users: usize,
+    /// First date with time cards.
+    pub from: NaiveDate,
+    /// Last date with time cards (inclusive).
+    pub to: NaiveDate,
+    /// The company id requests must carry.
+    pub company_id: String,
+    /// The developer token requests must carry.
+    pub token: String,
+}
+
+/// The company id of generated companies unless configured otherwise.
+pub const DEFAULT_COMPANY_ID: &str = "12345";
+/// The developer token of generated companies unless configured otherwise.
+pub const DEFAULT_TOKEN: &str = "sim-developer-token";
+
+impl Default for GeneratorConfig {
+    fn default() -> Self {
+        GeneratorConfig {
+            seed: 1,
+            users: 50,
+            from: NaiveDate::from_ymd_opt(2024, 1, 1).expect("valid date"),
+            to: NaiveDate::from_ymd_opt(2024, 12, 31).expect("valid date"),
+            company_id: DEFAULT_COMPANY_ID.to_owned(),
+            token: DEFAULT_TOKEN.to_owned(),
+        }
+    }
+}
+
+/// Time zones users are spread over, one southern-hemisphere.
+pub const TIME_ZONES: [&str; 6] = [
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+    "America/Phoenix",
+];
+
+/// Departments users are spread over.
+pub const DEPARTMENTS: [&str; 5] = [
+    "Warehouse",
+    "Front Office",
+    "Field Service",
+    "Kitchen",
+    "Night Operations",
+];
+
+const FIRST_NAMES: [&str; 24] = [
+    "Ava", "Ben", "Carla", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kate",
+    "Luis", "Mei", "Noah", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Victor",
+    "Wen", "Yusuf",
+];
+const LAST_NAMES: [&str; 20] = [
+    "Adams", "Baker", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jones",
+    "Khan", "Lopez", "Moreau", "Nakamura", "Okafor", "Patel", "Rossi", "Silva", "Tanaka", "Walsh",
+];
+const JOBS: [&str; 5] = ["Assembly", "Packing", "Delivery", "Front Desk", "Cleaning"];
+
+/// A small reproducible random stream.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64, a: u64, b: u64) -> Rng {
+        Rng(splitmix64(seed ^ splitmix64(a ^ splitmix64(b))))
+    }
+    fn next(&mut self) -> u64 {
+        self.0 = splitmix64(self.0);
+        self.0
+    }
+    /// A value in `lo..hi`.
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next() % (hi - lo).max(1) as u64) as i64
+    }
+    /// True once in `n` draws on average.
+    fn one_in(&mut self, n: u64) -> bool {
+        self.next() % n == 0
+    }
+}
+
+/// How a user works.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Pattern {
+    Day,
+    Overnight,
+    Long,
+    PartTime,
+}
+
+struct User {
+    index: usize,
+    user_name: String,
+    full_name: String,
+    first: &'static str,
+    last: &'static str,
+    employee_number: String,
+    digit_id: String,
+    pattern: Pattern,
+    hired: NaiveDate,
+    inactive: bool,
+}
+
+const DATE_TIME: &str = "%Y-%m-%d %H:%M:%S";
+const OPEN: &str = "0000-00-00 00:00:00";
+
+/// Builds the company described by `config`.
+pub fn generate(config: &GeneratorConfig) -> Company {
+    let mut company = Company {
+        id: config.company_id.clone(),
+        token: config.token.clone(),
+        ..Company::default()
+    };
+    let mut people = Vec::with_capacity(config.users);
+    for index in 0..config.users {
+        let (user, object) = make_user(config, index);
+        company.users.push(UserRecord::from_object(&object));
+        people.push(user);
+    }
+    let mut cards: Vec<Map<String, Value>> = Vec::new();
+    let days = (config.to - config.from).num_days();
+    for person in &people {
+        for offset in 0..=days {
+            let date = config.from + Duration::days(offset);
+            day_of_work(config.seed, person, date, config.from, days, &mut cards);
+        }
+    }
+    special_cases(config, &people, &mut cards);
+    cards.sort_by(|a, b| {
+        let key = |m: &Map<String, Value>| {
+            (
+                m.get("inDateTime")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+                m.get("userName")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    company.time_cards = cards.iter().map(TimeCardRecord::from_object).collect();
+    company.users.sort_by(|a, b| a.user_name.cmp(&b.user_name));
+    company
+}
+
+fn make_user(config: &GeneratorConfig, index: usize) -> (User, Map<String, Value>) {
+    let mut rng = Rng::new(config.seed, 0x05e7, index as u64);
+    let first = FIRST_NAMES[index % FIRST_NAMES.len()];
+    let last = LAST_NAMES[(index / FIRST_NAMES.len() + index) % LAST_NAMES.len()];
+    let cycle = index / (FIRST_NAMES.len() * LAST_NAMES.len());
+    let full_name = if cycle == 0 {
+        format!("{first} {last}")
+    } else {
+        format!("{first} {last} {}", cycle + 1)
+    };
+    let user_name = format!(
+        "{}{}{}",
+        first[..1].to_lowercase(),
+        last.to_lowercase(),
+        index
+    );
+    let pattern = match (index / TIME_ZONES.len()) % 4 {
+        1 => Pattern::Overnight,
+        2 => Pattern::Long,
+        3 => Pattern::PartTime,
+        _ => Pattern::Day,
+    };
+    let time_zone = match index {
+        7 => "",
+        13 => "Europe/Atlantis",
+        _ => TIME_ZONES[index % TIME_ZONES.len()],
+    };
+    let role = match index {
+        0 => "Admin",
+        _ if index % 17 == 16 => "Inactive",
+        _ if index % 10 == 1 => "Manager",
+        _ => "Employee",
+    };
+    let span = (config.to - config.from).num_days().max(1);
+    let hired = if index % 9 == 4 {
+        config.from + Duration::days(rng.range(1, span))
+    } else {
+        config.from - Duration::days(rng.range(30, 2000))
+    };
+    let salaried = index % 6 == 5;
+    let pay_rate: Value = if salaried {
+        Value::String(format!("{}.00", rng.range(40, 90) * 1000))
+    } else {
+        let cents = rng.range(15 * 4, 45 * 4) * 25;
+        let text = format!("{}.{:02}", cents / 100, cents % 100);
+        if index % 11 == 3 {
+            // Some payRates arrive as JSON numbers rather than text.
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        } else {
+            Value::String(text)
+        }
+    };
+    let rule = match index {
+        11 => "legacy",
+        _ => ["", "", "", "ot1", "", "ot2", "", "ot1"][index % 8],
+    };
+    let created = NaiveDateTime::new(
+        hired,
+        NaiveTime::from_hms_opt(9, 15, 0).expect("valid time"),
+    );
+    let updated = created + Duration::days(rng.range(0, 400));
+    let employee_number = (1000 + index).to_string();
+    let digit_id = format!("{:06}", (index * 7919 + 104_729) % 1_000_000);
+    let birth = NaiveDate::from_ymd_opt(
+        1960 + (index % 40) as i32,
+        1 + (index % 12) as u32,
+        1 + (index % 28) as u32,
+    )
+    .expect("valid date");
+    let object = json!({
+        "userFullName": full_name,
+        "userName": user_name,
+        "digitId": digit_id,
+        "employeeNumber": employee_number,
+        "email": format!("{user_name}@example.com"),
+        "mobilePhone": "",
+        "role": role,
+        "updatedDateTime": updated.format(DATE_TIME).to_string(),
+        "createdDateTime": created.format(DATE_TIME).to_string(),
+        "overTimeRule": rule,
+        "departmentName": DEPARTMENTS[index % DEPARTMENTS.len()],
+        "hiredDate": hired.format("%Y-%m-%d").to_string(),
+        "fullPartTime": if pattern == Pattern::PartTime { "Part Time" } else { "Full Time" },
+        "rateType": if salaried { "Salary Rate" } else { "Hourly Rate" },
+        "payRate": pay_rate,
+        "timeZone": time_zone,
+        "pointOfContact": "",
+        "dateOfBirth": birth.format("%Y-%m-%d").to_string(),
+        "memo": "",
+    });
+    let Value::Object(object) = object else {
+        unreachable!("json! of an object literal is an object")
+    };
+    let user = User {
+        index,
+        user_name,
+        full_name,
+        first,
+        last,
+        employee_number,
+        digit_id,
+        pattern,
+        hired,
+        inactive: role == "Inactive",
+    };
+    (user, object)
+}
+
+/// Does `pattern` start a shift on `weekday`?
+fn works_on(pattern: Pattern, weekday: Weekday, rng: &mut Rng) -> bool {
+    use Weekday::*;
+    match pattern {
+        Pattern::Day => !matches!(weekday, Sat | Sun) || rng.one_in(12),
+        // Wednesday to Sunday nights: the Saturday night crosses every DST change.
+        Pattern::Overnight => matches!(weekday, Wed | Thu | Fri | Sat | Sun),
+        // Six days, and now and then the seventh.
+        Pattern::Long => weekday != Sun || rng.one_in(3),
+        Pattern::PartTime => matches!(weekday, Mon | Wed | Fri) || rng.one_in(7),
+    }
+}
+
+fn day_of_work(
+    seed: u64,
+    user: &User,
+    date: NaiveDate,
+    from: NaiveDate,
+    span_days: i64,
+    cards: &mut Vec<Map<String, Value>>,
+) {
+    if date < user.hired || (user.inactive && (date - from).num_days() > span_days / 3) {
+        return;
+    }
+    let mut rng = Rng::new(seed, user.index as u64, date.num_days_from_ce() as u64);
+    if !works_on(user.pattern, date.weekday(), &mut rng) {
+        return;
+    }
+    if rng.one_in(40) {
+        let pto = if rng.one_in(2) { "Vacation" } else { "Sick" };
+        let mut card = base_card(user, &mut rng);
+        card.insert("inDateTime".into(), json!(format!("{date} 00:00:00")));
+        // Both forms of "no out time" for PTO appear in real data.
+        card.insert(
+            "outDateTime".into(),
+            json!(if rng.one_in(2) { OPEN } else { "" }),
+        );
+        card.insert("hours".into(), json!("8.000"));
+        card.insert("entryType".into(), json!(1));
+        card.insert("ptoName".into(), json!(pto));
+        cards.push(card);
+        return;
+    }
+    let (start_minute, length_minutes) = match user.pattern {
+        Pattern::Day => (rng.range(7 * 60, 9 * 60), rng.range(450, 630)),
+        Pattern::Overnight => (22 * 60 + rng.range(-15, 16), rng.range(450, 570)),
+        Pattern::Long => (rng.range(6 * 60, 8 * 60), rng.range(540, 790)),
+        Pattern::PartTime => (rng.range(9 * 60, 14 * 60), rng.range(240, 360)),
+    };
+    let start = NaiveDateTime::new(date, NaiveTime::MIN)
+        + Duration::minutes(start_minute)
+        + Duration::seconds(rng.range(0, 60));
+    let end = start + Duration::minutes(length_minutes) + Duration::seconds(rng.range(0, 60));
+    let mut card = base_card(user, &mut rng);
+    card.insert(
+        "inDateTime".into(),
+        json!(start.format(DATE_TIME).to_string()),
+    );
+    let open = rng.one_in(150);
+    let out = if open {
+        OPEN.to_owned()
+    } else {
+        end.format(DATE_TIME).to_string()
+    };
+    card.insert("outDateTime".into(), json!(out));
+    card.insert(
+        "jobName".into(),
+        json!(JOBS[(user.index + rng.range(0, 2) as usize) % JOBS.len()]),
+    );
+    card.insert(
+        "shiftName".into(),
+        json!(if user.pattern == Pattern::Overnight {
+            "Night Shift"
+        } else {
+            "Day Shift"
+        }),
+    );
+    // The API sends numbers both ways; so do we.
+    if rng.one_in(25) {
+        card.insert("hours".into(), json!(0));
+        card.insert("entryType".into(), json!("0"));
+    }
+    card.insert(
+        "updateDateTime".into(),
+        json!(if open { start } else { end }.format(DATE_TIME).to_string()),
+    );
+    card.insert(
+        "createdDateTime".into(),
+        json!(start.format(DATE_TIME).to_string()),
+    );
+    cards.push(card);
+
+    if rng.one_in(120) {
+        let deduct = rng.one_in(3);
+        let in_amount = rng.one_in(2);
+        let mut card = base_card(user, &mut rng);
+        card.insert("inDateTime".into(), json!(format!("{date} 12:00:00")));
+        card.insert("entryType".into(), json!(if deduct { 3 } else { 2 }));
+        card.insert(
+            "adjustHoursAmount".into(),
+            json!(if in_amount { "1" } else { "0" }),
+        );
+        card.insert(
+            "hours".into(),
+            json!(if in_amount { "25.000" } else { "1.500" }),
+        );
+        card.insert(
+            "adjustTypeName".into(),
+            json!(if deduct { "Correction" } else { "Bonus" }),
+        );
+        cards.push(card);
+    }
+}
+
+/// A time card with every documented field at its "absent" value.
+fn base_card(user: &User, rng: &mut Rng) -> Map<String, Value> {
+    let approved = rng.one_in(3);
+    let Value::Object(map) = json!({
+        "userFullName": user.full_name,
+        "firstName": user.first,
+        "lastName": user.last,
+        "employeeNumber": user.employee_number,
+        "userName": user.user_name,
+        "digitId": user.digit_id,
+        "inDateTime": OPEN,
+        "outDateTime": OPEN,
+        "hours": "0.000",
+        "entryType": 0,
+        "adjustHoursAmount": "0",
+        "jobName": "",
+        "ptoName": "",
+        "adjustTypeName": "",
+        "shiftName": "",
+        "employeeNote": "",
+        "employeeNoteDateTime": "",
+        "employeeNoteIsRead": "",
+        "managerComment": "",
+        "managerCommentDateTime": "",
+        "managerCommentManagerFullName": "",
+        "managerCommentIsRead": "",
+        "inIp": format!("10.0.{}.{}", user.index % 250, rng.range(1, 250)),
+        "outIp": "",
+        "inDeviceId": format!("device-{}", user.index % 13),
+        "outDeviceId": "",
+        "inWifiId": "",
+        "outWifiId": "",
+        "inLatitude": if user.index % 2 == 0 { "40.712800" } else { "" },
+        "inLongitude": if user.index % 2 == 0 { "-74.006000" } else { "" },
+        "outLatitude": "",
+        "outLongitude": "",
+        "entranceIn": "",
+        "entranceOut": "",
+        "approvedByEmployee": u8::from(approved),
+        "approvedManagerFullName": if approved { "Ava Adams" } else { "" },
+        "updateDateTime": "",
+        "createdDateTime": "",
+    }) else {
+        unreachable!("json! of an object literal is an object")
+    };
+    map
+}
+
+/// Records that only appear once: an unknown user, and a time card that names
+/// its user only by employee number.
+fn special_cases(config: &GeneratorConfig, people: &[User], cards: &mut Vec<Map<String, Value>>) {
+    let mut rng = Rng::new(config.seed, 0xeda, 0);
+    let day = config.from;
+    let ghost = User {
+        index: 9999,
+        user_name: "former.employee".into(),
+        full_name: "Pat Former".into(),
+        first: "Pat",
+        last: "Former",
+        employee_number: "999999".into(),
+        digit_id: "999999".into(),
+        pattern: Pattern::Day,
+        hired: day,
+        inactive: false,
+    };
+    let mut card = base_card(&ghost, &mut rng);
+    card.insert("inDateTime".into(), json!(format!("{day} 09:00:00")));
+    card.insert("outDateTime".into(), json!(format!("{day} 17:00:00")));
+    card.insert("jobName".into(), json!("Assembly"));
+    cards.push(card);
+
+    if let Some(user) = people.iter().find(|u| u.hired <= day && !u.inactive) {
+        let mut card = base_card(user, &mut rng);
+        card.insert("userName".into(), json!(""));
+        card.insert("inDateTime".into(), json!(format!("{day} 12:00:00")));
+        card.insert("entryType".into(), json!(2));
+        card.insert("adjustHoursAmount".into(), json!(1));
+        card.insert("hours".into(), json!("10.00"));
+        card.insert("adjustTypeName".into(), json!("Meal allowance"));
+        cards.push(card);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> Company {
+        generate(&GeneratorConfig {
+            seed: 3,
+            users: 40,
+            from: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2024, 4, 15).unwrap(),
+            ..GeneratorConfig::default()
+        })
+    }
+
+    #[test]
+    fn same_seed_same_company() {
+        let a = small();
+        let b = small();
+        assert_eq!(a.time_cards.len(), b.time_cards.len());
+        assert!(
+            a.time_cards
+                .iter()
+                .zip(&b.time_cards)
+                .all(|(x, y)| x.json == y.json)
+        );
+        assert!(a.users.iter().zip(&b.users).all(|(x, y)| x.json == y.json));
+    }
+
+    #[test]
+    fn covers_the_cases_payroll_must_handle() {
+        let company = small();
+        assert_eq!(company.users.len(), 40);
+        let all = |needle: &str| {
+            company
+                .time_cards
+                .iter()
+                .filter(|t| t.json.contains(needle))
+                .count()
+        };
+        assert!(all(r#""entryType":1"#) > 0, "PTO");
+        assert!(all(r#""entryType":2"#) > 0, "addition adjustment");
+        assert!(all(r#""outDateTime":"0000-00-00 00:00:00""#) > all(r#""entryType":1"#) / 2);
+        assert!(all(r#""entryType":"0""#) > 0, "entryType as text");
+        assert_eq!(
+            all("former.employee"),
+            1,
+            "a user missing from the users list"
+        );
+        assert_eq!(
+            all(r#""userName":"""#),
+            1,
+            "a card matched by employee number only"
+        );
+        let users = |needle: &str| {
+            company
+                .users
+                .iter()
+                .filter(|u| u.json.contains(needle))
+                .count()
+        };
+        for zone in TIME_ZONES {
+            assert!(users(zone) > 0, "{zone}");
+        }
+        for role in ["Admin", "Manager", "Employee", "Inactive"] {
+            assert!(users(&format!(r#""role":"{role}""#)) > 0, "{role}");
+        }
+        assert!(users("Salary Rate") > 0 && users("Hourly Rate") > 0);
+        // 2024-03-10 is the US spring-forward night: overnight workers cross it.
+        assert!(
+            company
+                .time_cards
+                .iter()
+                .filter(|t| t.in_date_time.starts_with("2024-03-09 2")
+                    && t.json.contains("Night Shift"))
+                .count()
+                >= 5
+        );
+    }
+}
