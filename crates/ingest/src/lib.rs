@@ -27,3 +27,11 @@ pub mod schema;
 pub use decode::{DecodedPage, MalformedPage, PageHeader, decode_page, decode_records};
 pub use exception::{Exception, ExceptionKind, Severity, exceptions_frame};
 pub use schema::{FieldKind, FieldSpec, RecordType, TIME_CARD_FIELDS, USER_FIELDS};
+pub mod client;
+pub mod join;
+
+pub use client::{
+    ApiConfig, ClientOptions, Credentials, DeveloperToken, FetchEvent, Fetched, IngestError, Q2Client,
+    TimeCardQuery, UserQuery,
+};
+pub use join::{Joined, join};

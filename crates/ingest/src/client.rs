@@ -1,0 +1,730 @@
+//! The Q2 HTTP client: credentials, queries, the cursor, windows and retries.
+//!
+//! Requests are always `POST` with a JSON body, so the developer token never
+//! appears in a URL, a proxy log or a tracing span. Every page is retried on
+//! transport errors, timeouts, HTTP 429 (honouring `Retry-After`), 5xx and
+//! bodies that are not a complete response (a truncated transfer), with
+//! exponential backoff and jitter, at most `api.max_retries` times. An
+//! `ERROR` answer is the API speaking, not a fault, and is never retried.
+//!
+//! Time cards are fetched in date windows, `api.concurrency` windows at a
+//! time. Windows partition the `inDateTime` range at whole seconds, so each
+//! record belongs to exactly one window and the concatenation, in window
+//! order, is the same set of records a single sequential fetch returns:
+//! de-duplication across windows holds by construction. Identical records
+//! inside the data are kept; reporting them is the rules' job.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use chrono::NaiveDateTime;
+use futures_util::{StreamExt, TryStreamExt};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::decode::{DecodedPage, decode_page};
+use crate::exception::Exception;
+use crate::schema::RecordType;
+
+/// The production endpoint.
+pub const DEFAULT_BASE_URL: &str = "https://api1.opentimeclock.com/Jun-Inside-VPC";
+
+/// The `[api]` table of `payrun.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// The endpoint URL (env `OTC_BASE_URL` overrides it).
+    pub base_url: String,
+    /// `maxRecords` per page.
+    pub max_records: u32,
+    /// Timeout of one request, in seconds.
+    pub timeout_secs: u64,
+    /// Retries per page after the first attempt.
+    pub max_retries: u32,
+    /// Date windows fetched at once.
+    pub concurrency: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            max_records: 5000,
+            timeout_secs: 60,
+            max_retries: 5,
+            concurrency: 4,
+        }
+    }
+}
+
+/// The developer token. It is only ever written into request bodies:
+/// `Debug` and `Display` print a placeholder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeveloperToken(String);
+
+impl DeveloperToken {
+    /// Wraps a token (surrounding whitespace, such as a file's newline, is dropped).
+    pub fn new(token: impl Into<String>) -> Self {
+        DeveloperToken(token.into().trim().to_owned())
+    }
+}
+
+impl std::fmt::Debug for DeveloperToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("DeveloperToken(<redacted>)")
+    }
+}
+
+impl std::fmt::Display for DeveloperToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Who is asking: the company id and its developer token.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// `companyId`.
+    pub company_id: String,
+    /// `developerToken`.
+    pub token: DeveloperToken,
+}
+
+/// Environment variable holding the company id.
+pub const ENV_COMPANY_ID: &str = "OTC_COMPANY_ID";
+/// Environment variable holding the developer token.
+pub const ENV_DEVELOPER_TOKEN: &str = "OTC_DEVELOPER_TOKEN";
+/// Environment variable holding the endpoint URL.
+pub const ENV_BASE_URL: &str = "OTC_BASE_URL";
+
+impl Credentials {
+    /// Resolves credentials: `OTC_COMPANY_ID` over `company_id` (from
+    /// `company.id`), and `OTC_DEVELOPER_TOKEN` over the contents of
+    /// `token_file` (from `company.token_file`; `~/` is the home directory).
+    pub fn resolve(company_id: Option<&str>, token_file: Option<&str>) -> Result<Self, IngestError> {
+        let env = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
+        let company_id = env(ENV_COMPANY_ID)
+            .or_else(|| company_id.map(str::to_owned))
+            .filter(|id| !id.trim().is_empty())
+            .ok_or_else(|| {
+                IngestError::Credentials(format!(
+                    "no company id: set `company.id` in the config or {ENV_COMPANY_ID}"
+                ))
+            })?;
+        let token = match (env(ENV_DEVELOPER_TOKEN), token_file) {
+            (Some(token), _) => token,
+            (None, Some(file)) => {
+                let path = expand_home(file);
+                std::fs::read_to_string(&path).map_err(|e| {
+                    IngestError::Credentials(format!(
+                        "cannot read the developer token file {}: {e}",
+                        path.display()
+                    ))
+                })?
+            }
+            (None, None) => {
+                return Err(IngestError::Credentials(format!(
+                    "no developer token: set `company.token_file` in the config or {ENV_DEVELOPER_TOKEN}"
+                )));
+            }
+        };
+        let token = DeveloperToken::new(token);
+        if token.0.is_empty() {
+            return Err(IngestError::Credentials("the developer token is empty".into()));
+        }
+        Ok(Credentials {
+            company_id: company_id.trim().to_owned(),
+            token,
+        })
+    }
+}
+
+fn expand_home(path: &str) -> std::path::PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => Path::new(&home).join(rest),
+        _ => Path::new(path).to_owned(),
+    }
+}
+
+/// Everything that can stop a fetch.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The API answered `statusCode: "ERROR"`.
+    #[error("the Q2 API refused {command}: {message}")]
+    Api {
+        /// The command sent.
+        command: &'static str,
+        /// The API's message, verbatim.
+        message: String,
+    },
+    /// The API kept answering HTTP 429.
+    #[error("the Q2 API is rate limiting requests (HTTP 429)")]
+    RateLimited {
+        /// The `Retry-After` the server asked for.
+        retry_after: Option<Duration>,
+    },
+    /// The API answered a 5xx status.
+    #[error("the Q2 API failed with HTTP {status}")]
+    Server {
+        /// The status code.
+        status: u16,
+    },
+    /// The API answered a status that retrying cannot fix.
+    #[error("the Q2 API answered HTTP {status}")]
+    Http {
+        /// The status code.
+        status: u16,
+    },
+    /// The request did not complete: connection refused or reset, timeout.
+    #[error("could not reach the Q2 API at {url}: {message}")]
+    Transport {
+        /// The endpoint (which never carries credentials).
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The body was not a complete Q2 response (cut short, not JSON).
+    #[error("the Q2 API sent an unreadable {command} response: {message}")]
+    Malformed {
+        /// The command sent.
+        command: &'static str,
+        /// What is wrong with the body.
+        message: String,
+    },
+    /// A success response without `nextRecord`.
+    #[error("the Q2 API sent a {command} page without nextRecord; cannot tell whether more pages exist")]
+    MissingCursor {
+        /// The command sent.
+        command: &'static str,
+    },
+    /// The cursor came back unchanged or already seen.
+    #[error("the Q2 API returned nextRecord {cursor:?} again for {command}; stopping rather than looping")]
+    CursorRepeated {
+        /// The command sent.
+        command: &'static str,
+        /// The repeated cursor.
+        cursor: String,
+    },
+    /// More pages than the page limit.
+    #[error("more than {limit} pages for {command}; stopping (raise the page limit if the data is really this large)")]
+    PageLimit {
+        /// The command sent.
+        command: &'static str,
+        /// The limit.
+        limit: usize,
+    },
+    /// Company id or token missing or unreadable.
+    #[error("{0}")]
+    Credentials(String),
+    /// Frames could not be combined.
+    #[error("cannot assemble the fetched records: {0}")]
+    Frame(#[from] PolarsError),
+}
+
+impl IngestError {
+    /// Whether another attempt may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            IngestError::RateLimited { .. }
+                | IngestError::Server { .. }
+                | IngestError::Transport { .. }
+                | IngestError::Malformed { .. }
+        )
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            IngestError::RateLimited { retry_after } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// Client behaviour beyond the `[api]` table.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// The `[api]` table.
+    pub api: ApiConfig,
+    /// Length of one time card date window.
+    pub window: chrono::Duration,
+    /// Pages per query before giving up.
+    pub page_limit: usize,
+    /// First retry delay; later ones grow exponentially, with jitter.
+    pub retry_min_delay: Duration,
+    /// Longest delay between retries, and the cap on an honoured `Retry-After`.
+    pub retry_max_delay: Duration,
+}
+
+impl ClientOptions {
+    /// Options with the given `[api]` table and defaults for the rest.
+    pub fn new(api: ApiConfig) -> Self {
+        ClientOptions {
+            api,
+            window: chrono::Duration::days(7),
+            page_limit: 100_000,
+            retry_min_delay: Duration::from_millis(250),
+            retry_max_delay: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A time card query: `inDateTime` within `from..=to`, both wall-clock.
+#[derive(Debug, Clone)]
+pub struct TimeCardQuery {
+    /// `dateTimeFrom`.
+    pub from: NaiveDateTime,
+    /// `dateTimeTo` (inclusive).
+    pub to: NaiveDateTime,
+    /// `userFullName`; `None` for all users.
+    pub user_full_name: Option<String>,
+    /// `departmentName`; `None` for all departments.
+    pub department_name: Option<String>,
+    /// `returnColumns`; empty for all columns.
+    pub return_columns: Vec<String>,
+}
+
+impl TimeCardQuery {
+    /// Every time card with `inDateTime` in `from..=to`.
+    pub fn between(from: NaiveDateTime, to: NaiveDateTime) -> Self {
+        TimeCardQuery {
+            from,
+            to,
+            user_full_name: None,
+            department_name: None,
+            return_columns: Vec::new(),
+        }
+    }
+
+    fn params(&self, from: NaiveDateTime, to: NaiveDateTime) -> Map<String, Value> {
+        let mut p = Map::new();
+        p.insert("dateTimeFrom".into(), json!(format_date_time(from)));
+        p.insert("dateTimeTo".into(), json!(format_date_time(to)));
+        p.insert("userFullName".into(), json!(self.user_full_name.as_deref().unwrap_or("ALL USERS")));
+        p.insert(
+            "departmentName".into(),
+            json!(self.department_name.as_deref().unwrap_or("ALL DEPARTMENTS")),
+        );
+        p.insert("returnColumns".into(), json!(return_columns(&self.return_columns)));
+        p
+    }
+}
+
+/// A user query; every filter is optional.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    /// `createdDateTimeFrom` / `createdDateTimeTo`.
+    pub created: Option<(NaiveDateTime, NaiveDateTime)>,
+    /// `updatedDateTimeFrom` / `updatedDateTimeTo`.
+    pub updated: Option<(NaiveDateTime, NaiveDateTime)>,
+    /// `userFullName`.
+    pub user_full_name: Option<String>,
+    /// `departmentName`.
+    pub department_name: Option<String>,
+    /// `role`: `Admin`, `Manager`, `Employee` or `Inactive`.
+    pub role: Option<String>,
+    /// `returnColumns`; empty for all columns.
+    pub return_columns: Vec<String>,
+}
+
+impl UserQuery {
+    /// Every user, whatever their role.
+    pub fn all() -> Self {
+        UserQuery::default()
+    }
+
+    fn params(&self) -> Map<String, Value> {
+        let mut p = Map::new();
+        let range = |p: &mut Map<String, Value>, prefix: &str, r: Option<(NaiveDateTime, NaiveDateTime)>| {
+            let (from, to) = r.map_or((String::new(), String::new()), |(a, b)| {
+                (format_date_time(a), format_date_time(b))
+            });
+            p.insert(format!("{prefix}From"), json!(from));
+            p.insert(format!("{prefix}To"), json!(to));
+        };
+        range(&mut p, "createdDateTime", self.created);
+        range(&mut p, "updatedDateTime", self.updated);
+        p.insert("userFullName".into(), json!(self.user_full_name.as_deref().unwrap_or("ALL USERS")));
+        p.insert(
+            "departmentName".into(),
+            json!(self.department_name.as_deref().unwrap_or("ALL DEPARTMENTS")),
+        );
+        p.insert("role".into(), json!(self.role.as_deref().unwrap_or("ALL ROLES")));
+        p.insert("returnColumns".into(), json!(return_columns(&self.return_columns)));
+        p
+    }
+}
+
+fn format_date_time(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+fn return_columns(columns: &[String]) -> String {
+    columns.iter().map(|c| format!("${c}")).collect()
+}
+
+/// Records fetched by one query.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The records, typed per [`RecordType::schema`].
+    pub frame: DataFrame,
+    /// Problems found while decoding.
+    pub exceptions: Vec<Exception>,
+    /// Pages requested successfully.
+    pub pages: usize,
+}
+
+/// Progress of a fetch, for a progress bar.
+#[derive(Debug, Clone, Copy)]
+pub enum FetchEvent {
+    /// A window's time cards are all in.
+    WindowDone {
+        /// Windows finished so far.
+        done: usize,
+        /// Windows in total.
+        total: usize,
+    },
+    /// A page arrived.
+    Page {
+        /// Which records.
+        record_type: RecordType,
+        /// Records on that page.
+        records: usize,
+    },
+}
+
+type Observer = Arc<dyn Fn(FetchEvent) + Send + Sync>;
+
+/// A client for one company's Q2 data.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), payrun_ingest::IngestError> {
+/// use payrun_ingest::client::{ApiConfig, ClientOptions, Credentials, DeveloperToken, Q2Client, TimeCardQuery, UserQuery};
+/// use chrono::NaiveDate;
+///
+/// let credentials = Credentials { company_id: "12345".into(), token: DeveloperToken::new("…") };
+/// let client = Q2Client::new(ClientOptions::new(ApiConfig::default()), credentials)?;
+/// let day = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+/// let cards = client
+///     .time_cards(&TimeCardQuery::between(day.and_hms_opt(0, 0, 0).unwrap(), day.and_hms_opt(23, 59, 59).unwrap()))
+///     .await?;
+/// let users = client.users(&UserQuery::all()).await?;
+/// println!("{} time cards, {} users", cards.frame.height(), users.frame.height());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Q2Client {
+    http: reqwest::Client,
+    options: ClientOptions,
+    credentials: Credentials,
+    observer: Option<Observer>,
+}
+
+impl std::fmt::Debug for Q2Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.debug_struct("Q2Client")
+            .field("options", &self.options)
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Q2Client {
+    /// A client with its own connection pool.
+    pub fn new(options: ClientOptions, credentials: Credentials) -> Result<Self, IngestError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(options.api.timeout_secs.max(1)))
+            .user_agent(concat!("payrun/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| IngestError::Transport {
+                url: options.api.base_url.clone(),
+                message: e.without_url().to_string(),
+            })?;
+        Ok(Q2Client {
+            http,
+            options,
+            credentials,
+            observer: None,
+        })
+    }
+
+    /// Calls `observer` as pages and windows complete.
+    pub fn with_observer(mut self, observer: impl Fn(FetchEvent) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
+    /// The options in use.
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// Every time card matching `query`, fetched in date windows,
+    /// `api.concurrency` at a time, in `inDateTime` window order.
+    pub async fn time_cards(&self, query: &TimeCardQuery) -> Result<Fetched, IngestError> {
+        let windows = windows(query.from, query.to, self.options.window);
+        let total = windows.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let done = &done;
+        let parts: Vec<Fetched> = futures_util::stream::iter(windows.into_iter().map(|(from, to)| {
+            let params = query.params(from, to);
+            async move {
+                let fetched = self.query(RecordType::TimeCard, params).await?;
+                let finished = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                self.notify(FetchEvent::WindowDone {
+                    done: finished,
+                    total,
+                });
+                Ok::<_, IngestError>(fetched)
+            }
+        }))
+        .buffered(self.options.api.concurrency.max(1))
+        .try_collect()
+        .await?;
+        concat(RecordType::TimeCard, parts)
+    }
+
+    /// Every time card matching `query`, one page after another, no windows.
+    pub async fn time_cards_sequential(&self, query: &TimeCardQuery) -> Result<Fetched, IngestError> {
+        self.query(RecordType::TimeCard, query.params(query.from, query.to))
+            .await
+    }
+
+    /// Every user matching `query`.
+    pub async fn users(&self, query: &UserQuery) -> Result<Fetched, IngestError> {
+        self.query(RecordType::User, query.params()).await
+    }
+
+    /// Runs one query to its last page, following the opaque `nextRecord`
+    /// cursor verbatim. A cursor seen before, or more than the page limit,
+    /// is an error rather than a loop.
+    pub async fn query(
+        &self,
+        record_type: RecordType,
+        params: Map<String, Value>,
+    ) -> Result<Fetched, IngestError> {
+        let command = record_type.command();
+        let mut body = params;
+        body.insert("cmd".into(), json!(command));
+        body.insert("companyId".into(), json!(self.credentials.company_id));
+        body.insert("developerToken".into(), json!(self.credentials.token.0));
+        body.insert("maxRecords".into(), json!(self.options.api.max_records.to_string()));
+        let body = Value::Object(body);
+        let mut cursor = "0".to_owned();
+        let mut seen = HashSet::from([cursor.clone()]);
+        let mut parts = Vec::new();
+        loop {
+            if parts.len() >= self.options.page_limit {
+                return Err(IngestError::PageLimit {
+                    command,
+                    limit: self.options.page_limit,
+                });
+            }
+            let mut request = body.clone();
+            request["nextRecord"] = json!(cursor);
+            tracing::debug!(command, cursor = %cursor, "requesting page");
+            let page = self.page_with_retries(record_type, &request).await?;
+            if !page.header.is_success() {
+                return Err(IngestError::Api {
+                    command,
+                    message: page.header.message,
+                });
+            }
+            self.notify(FetchEvent::Page {
+                record_type,
+                records: page.frame.height(),
+            });
+            let next = page.header.next_record.clone();
+            parts.push(Fetched {
+                frame: page.frame,
+                exceptions: page.exceptions,
+                pages: 1,
+            });
+            match next {
+                None => return Err(IngestError::MissingCursor { command }),
+                Some(next) if next == "-1" => break,
+                Some(next) => {
+                    if !seen.insert(next.clone()) {
+                        return Err(IngestError::CursorRepeated {
+                            command,
+                            cursor: next,
+                        });
+                    }
+                    cursor = next;
+                }
+            }
+        }
+        concat(record_type, parts)
+    }
+
+    fn notify(&self, event: FetchEvent) {
+        if let Some(observer) = &self.observer {
+            observer(event);
+        }
+    }
+
+    async fn page_with_retries(
+        &self,
+        record_type: RecordType,
+        request: &Value,
+    ) -> Result<DecodedPage, IngestError> {
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.options.retry_min_delay)
+            .with_max_delay(self.options.retry_max_delay)
+            .with_max_times(self.options.api.max_retries as usize)
+            .with_jitter();
+        let cap = self.options.retry_max_delay;
+        (|| self.page_once(record_type, request))
+            .retry(backoff)
+            .sleep(tokio::time::sleep)
+            .when(IngestError::is_retryable)
+            .adjust(move |e, delay| delay.map(|d| e.retry_after().map_or(d, |after| after.min(cap))))
+            .notify(|e, delay| tracing::warn!("{e}; retrying in {delay:.1?}"))
+            .await
+    }
+
+    async fn page_once(&self, record_type: RecordType, request: &Value) -> Result<DecodedPage, IngestError> {
+        let url = &self.options.api.base_url;
+        let transport = |e: reqwest::Error| IngestError::Transport {
+            url: url.clone(),
+            message: error_chain(&e.without_url()),
+        };
+        let response = self.http.post(url).json(request).send().await.map_err(transport)?;
+        let status = response.status();
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            return Err(IngestError::RateLimited { retry_after });
+        }
+        if status.is_server_error() {
+            return Err(IngestError::Server {
+                status: status.as_u16(),
+            });
+        }
+        if !status.is_success() {
+            return Err(IngestError::Http {
+                status: status.as_u16(),
+            });
+        }
+        let body = response.bytes().await.map_err(transport)?;
+        let decoded = tokio::task::spawn_blocking(move || decode_page(&body, record_type))
+            .await
+            .map_err(|e| IngestError::Malformed {
+                command: record_type.command(),
+                message: format!("decoding stopped: {e}"),
+            })?;
+        decoded.map_err(|e| IngestError::Malformed {
+            command: record_type.command(),
+            message: e.0,
+        })
+    }
+}
+
+/// The error and its causes in one line (reqwest's top level alone says
+/// only "error sending request").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Splits `from..=to` into consecutive windows of `length` that share no second.
+pub fn windows(
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    length: chrono::Duration,
+) -> Vec<(NaiveDateTime, NaiveDateTime)> {
+    let one = chrono::Duration::seconds(1);
+    let length = length.max(one);
+    let mut out = Vec::new();
+    let mut start = from;
+    while start <= to {
+        let end = (start + length - one).min(to);
+        out.push((start, end));
+        start = end + one;
+    }
+    out
+}
+
+/// Stacks fetched parts in order into one frame.
+fn concat(record_type: RecordType, parts: Vec<Fetched>) -> Result<Fetched, IngestError> {
+    let mut frame = DataFrame::empty_with_schema(&record_type.schema());
+    let mut exceptions = Vec::new();
+    let mut pages = 0;
+    for part in parts {
+        frame.vstack_mut(&part.frame)?;
+        exceptions.extend(part.exceptions);
+        pages += part.pages;
+    }
+    frame.rechunk_mut_par();
+    Ok(Fetched {
+        frame,
+        exceptions,
+        pages,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(d: u32, h: u32, m: u32, s: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2024, 1, d).unwrap().and_hms_opt(h, m, s).unwrap()
+    }
+
+    #[test]
+    fn windows_partition_the_range_at_whole_seconds() {
+        let w = windows(at(1, 0, 0, 0), at(15, 23, 59, 59), chrono::Duration::days(7));
+        assert_eq!(
+            w,
+            vec![
+                (at(1, 0, 0, 0), at(7, 23, 59, 59)),
+                (at(8, 0, 0, 0), at(14, 23, 59, 59)),
+                (at(15, 0, 0, 0), at(15, 23, 59, 59)),
+            ]
+        );
+        assert_eq!(windows(at(2, 0, 0, 0), at(1, 0, 0, 0), chrono::Duration::days(1)), vec![]);
+        assert_eq!(windows(at(1, 0, 0, 0), at(1, 0, 0, 0), chrono::Duration::days(1)).len(), 1);
+    }
+
+    #[test]
+    fn the_token_never_shows_in_debug_output() {
+        let credentials = Credentials {
+            company_id: "12345".into(),
+            token: DeveloperToken::new("s3cr3t-token\n"),
+        };
+        let client = Q2Client::new(ClientOptions::new(ApiConfig::default()), credentials).unwrap();
+        let text = format!("{client:?} {:?} {}", client.credentials, client.credentials.token);
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert_eq!(client.credentials.token.0, "s3cr3t-token");
+    }
+
+    #[test]
+    fn query_bodies_use_the_all_forms_and_dollar_columns() {
+        let mut q = TimeCardQuery::between(at(1, 0, 0, 0), at(2, 23, 59, 59));
+        q.return_columns = vec!["userName".into(), "inDateTime".into()];
+        let p = q.params(q.from, q.to);
+        assert_eq!(p["dateTimeFrom"], "2024-01-01 00:00:00");
+        assert_eq!(p["dateTimeTo"], "2024-01-02 23:59:59");
+        assert_eq!(p["userFullName"], "ALL USERS");
+        assert_eq!(p["departmentName"], "ALL DEPARTMENTS");
+        assert_eq!(p["returnColumns"], "$userName$inDateTime");
+        let u = UserQuery::all().params();
+        assert_eq!(u["role"], "ALL ROLES");
+        assert_eq!(u["createdDateTimeFrom"], "");
+    }
+}
