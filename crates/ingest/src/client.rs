@@ -245,12 +245,16 @@ impl IngestError {
     }
 }
 
+/// The most date windows one time card query is split into.
+pub const MAX_WINDOWS: usize = 64;
+
 /// Client behaviour beyond the `[api]` table.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// The `[api]` table.
     pub api: ApiConfig,
-    /// Length of one time card date window.
+    /// Length of one time card date window (a range wider than
+    /// [`MAX_WINDOWS`] windows uses longer ones).
     pub window: chrono::Duration,
     /// Pages per query before giving up.
     pub page_limit: usize,
@@ -466,7 +470,10 @@ impl Q2Client {
     /// Every time card matching `query`, fetched in date windows,
     /// `api.concurrency` at a time, in `inDateTime` window order.
     pub async fn time_cards(&self, query: &TimeCardQuery) -> Result<Fetched, IngestError> {
-        let windows = windows(query.from, query.to, self.options.window);
+        // A very wide range grows the windows rather than their number.
+        let span = query.to - query.from;
+        let length = self.options.window.max(span / MAX_WINDOWS as i32 + chrono::Duration::seconds(1));
+        let windows = windows(query.from, query.to, length);
         let total = windows.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let done = &done;

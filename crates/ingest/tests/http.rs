@@ -1,0 +1,399 @@
+//! The client against payrun-q2sim over real HTTP on loopback.
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use payrun_ingest::client::{
+    ApiConfig, ClientOptions, Credentials, DeveloperToken, IngestError, Q2Client, TimeCardQuery,
+    UserQuery,
+};
+use payrun_ingest::{RecordType, decode_records};
+use payrun_q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
+use payrun_q2sim::{Company, Faults, Simulator};
+use polars::prelude::*;
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn company(users: usize, from: NaiveDate, to: NaiveDate) -> Company {
+    Company::generate(&GeneratorConfig {
+        seed: 11,
+        users,
+        from,
+        to,
+        ..GeneratorConfig::default()
+    })
+}
+
+fn options(url: &str, max_records: u32) -> ClientOptions {
+    let mut options = ClientOptions::new(ApiConfig {
+        base_url: url.to_owned(),
+        max_records,
+        timeout_secs: 10,
+        max_retries: 8,
+        concurrency: 4,
+    });
+    options.retry_min_delay = Duration::from_millis(1);
+    options.retry_max_delay = Duration::from_millis(20);
+    options
+}
+
+fn client(sim: &Simulator, max_records: u32) -> Q2Client {
+    client_as(sim, max_records, DEFAULT_COMPANY_ID, DEFAULT_TOKEN)
+}
+
+fn client_as(sim: &Simulator, max_records: u32, id: &str, token: &str) -> Q2Client {
+    let credentials = Credentials {
+        company_id: id.into(),
+        token: DeveloperToken::new(token),
+    };
+    Q2Client::new(options(&sim.url(), max_records), credentials).unwrap()
+}
+
+fn everything() -> TimeCardQuery {
+    TimeCardQuery::between(
+        NaiveDateTime::parse_from_str("2000-01-01 00:00:00", "%Y-%m-%d %H:%M:%S").unwrap(),
+        NaiveDateTime::parse_from_str("2099-12-31 23:59:59", "%Y-%m-%d %H:%M:%S").unwrap(),
+    )
+}
+
+/// What the simulator holds, decoded the same way, to compare against.
+fn expected(records: impl Iterator<Item = String>, record_type: RecordType) -> DataFrame {
+    let body = format!("[{}]", records.collect::<Vec<_>>().join(","));
+    decode_records(body.as_bytes(), record_type).unwrap().frame
+}
+
+fn sorted(frame: &DataFrame) -> DataFrame {
+    frame
+        .sort(["inDateTime", "userName"], SortMultipleOptions::default().with_maintain_order(true))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_hundred_cards_seven_per_page_come_back_all_exactly_once() {
+    let mut data = company(10, date(2024, 3, 1), date(2024, 3, 31));
+    data.time_cards.truncate(100);
+    let want = expected(data.time_cards.iter().map(|t| t.json.to_string()), RecordType::TimeCard);
+    let sim = Simulator::start(data, Faults::none()).await.unwrap();
+    let fetched = client(&sim, 7).time_cards_sequential(&everything()).await.unwrap();
+    assert_eq!(fetched.frame.height(), 100);
+    assert_eq!(fetched.pages, 15, "ceil(100 / 7)");
+    assert!(fetched.frame.equals_missing(&want));
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn windowed_concurrent_fetch_equals_sequential_fetch() {
+    let data = company(30, date(2024, 2, 20), date(2024, 4, 10));
+    let total = data.time_cards.len();
+    let sim = Simulator::start(data, Faults::none()).await.unwrap();
+    let mut options = options(&sim.url(), 50);
+    options.window = chrono::Duration::days(3);
+    let credentials = Credentials {
+        company_id: DEFAULT_COMPANY_ID.into(),
+        token: DeveloperToken::new(DEFAULT_TOKEN),
+    };
+    let windowed = Q2Client::new(options, credentials).unwrap();
+    let query = TimeCardQuery::between(
+        date(2024, 2, 20).and_hms_opt(0, 0, 0).unwrap(),
+        date(2024, 4, 10).and_hms_opt(23, 59, 59).unwrap(),
+    );
+    let a = windowed.time_cards(&query).await.unwrap();
+    let b = client(&sim, 50).time_cards_sequential(&query).await.unwrap();
+    assert_eq!(a.frame.height(), total);
+    assert!(a.pages > b.pages, "windows cost extra partial pages");
+    assert!(sorted(&a.frame).equals_missing(&sorted(&b.frame)));
+    // Windows in time order make even the order identical.
+    assert!(a.frame.equals_missing(&b.frame));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn each_auth_failure_surfaces_the_api_message_and_is_not_retried() {
+    let sim = Simulator::start(company(3, date(2024, 1, 1), date(2024, 1, 3)), Faults::none())
+        .await
+        .unwrap();
+    let cases = [
+        ("nope", DEFAULT_TOKEN, "Company ID not found."),
+        (DEFAULT_COMPANY_ID, "wrong-token", "Developer token is not correct."),
+    ];
+    for (id, token, message) in cases {
+        let before = sim.requests();
+        let err = client_as(&sim, 100, id, token).users(&UserQuery::all()).await.unwrap_err();
+        match &err {
+            IngestError::Api { message: m, .. } => assert_eq!(m, message),
+            other => panic!("expected an API error, got {other:?}"),
+        }
+        assert!(err.to_string().contains(message));
+        assert!(!err.to_string().contains(token) || token == DEFAULT_TOKEN);
+        assert_eq!(sim.requests() - before, 1, "an ERROR answer is not retried");
+    }
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn filters_and_return_columns_narrow_as_documented() {
+    let data = company(24, date(2024, 5, 1), date(2024, 5, 31));
+    let sim = Simulator::start(data.clone(), Faults::none()).await.unwrap();
+    let c = client(&sim, 500);
+    let count = |pred: &dyn Fn(&str) -> bool| data.time_cards.iter().filter(|t| pred(&t.json)).count();
+
+    // Date range on inDateTime, both ends inclusive.
+    let first = &data.time_cards[10].in_date_time;
+    let last = &data.time_cards[40].in_date_time;
+    let q = TimeCardQuery::between(
+        NaiveDateTime::parse_from_str(first, "%Y-%m-%d %H:%M:%S").unwrap(),
+        NaiveDateTime::parse_from_str(last, "%Y-%m-%d %H:%M:%S").unwrap(),
+    );
+    let in_range = data.time_cards_between(first, last);
+    assert!(in_range >= 31);
+    assert_eq!(c.time_cards_sequential(&q).await.unwrap().frame.height(), in_range);
+
+    // userFullName.
+    let mut q = everything();
+    q.user_full_name = Some("Ben Baker".into());
+    let got = c.time_cards_sequential(&q).await.unwrap().frame;
+    let want = count(&|j| j.contains(r#""userFullName":"Ben Baker""#));
+    assert!(want > 5);
+    assert_eq!(got.height(), want);
+
+    // departmentName: the cards of that department's users.
+    let mut q = everything();
+    q.department_name = Some("Kitchen".into());
+    let kitchen: Vec<&str> = data
+        .users
+        .iter()
+        .filter(|u| u.department_name == "Kitchen")
+        .map(|u| u.user_name.as_str())
+        .collect();
+    let want = data.time_cards.iter().filter(|t| kitchen.contains(&t.user_name.as_str())).count();
+    assert!(want > 0);
+    assert_eq!(c.time_cards_sequential(&q).await.unwrap().frame.height(), want);
+
+    // Names that do not exist are API errors.
+    let mut q = everything();
+    q.user_full_name = Some("Nobody Here".into());
+    let err = c.time_cards_sequential(&q).await.unwrap_err();
+    assert!(err.to_string().ends_with("User Full Name not found."), "{err}");
+    let mut q = everything();
+    q.department_name = Some("Moon Base".into());
+    let err = c.time_cards_sequential(&q).await.unwrap_err();
+    assert!(err.to_string().ends_with("Department Name not found."), "{err}");
+
+    // returnColumns: only the named fields arrive; the others are null.
+    let mut q = everything();
+    q.return_columns = vec!["userName".into(), "inDateTime".into()];
+    let got = c.time_cards_sequential(&q).await.unwrap().frame;
+    assert_eq!(got.height(), data.time_cards.len());
+    assert_eq!(got.column("userName").unwrap().null_count(), 1, "one card has an empty userName");
+    assert_eq!(got.column("inDateTime").unwrap().null_count(), 0);
+    assert_eq!(got.column("outDateTime").unwrap().null_count(), got.height());
+    assert_eq!(got.column("userFullName").unwrap().null_count(), got.height());
+
+    // Users: role, department, created and updated ranges.
+    let role = |r: &str| UserQuery {
+        role: Some(r.into()),
+        ..UserQuery::all()
+    };
+    for r in ["Admin", "Manager", "Employee", "Inactive"] {
+        let want = data.users.iter().filter(|u| u.role == r).count();
+        assert!(want > 0, "{r}");
+        assert_eq!(c.users(&role(r)).await.unwrap().frame.height(), want, "{r}");
+    }
+    let err = c.users(&role("Boss")).await.unwrap_err();
+    assert!(err.to_string().ends_with("Role not found."), "{err}");
+    let q = UserQuery {
+        department_name: Some("Warehouse".into()),
+        ..UserQuery::all()
+    };
+    let want = data.users.iter().filter(|u| u.department_name == "Warehouse").count();
+    assert_eq!(c.users(&q).await.unwrap().frame.height(), want);
+    let cut = "2024-01-01 00:00:00";
+    let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+    let q = UserQuery {
+        created: Some((t("2000-01-01 00:00:00"), t(cut))),
+        ..UserQuery::all()
+    };
+    let want = data.users.iter().filter(|u| u.created_date_time.as_str() <= cut).count();
+    assert!(want > 0 && want < data.users.len());
+    assert_eq!(c.users(&q).await.unwrap().frame.height(), want);
+    let q = UserQuery {
+        updated: Some((t(cut), t("2099-01-01 00:00:00"))),
+        ..UserQuery::all()
+    };
+    let want = data.users.iter().filter(|u| u.updated_date_time.as_str() >= cut).count();
+    assert_eq!(c.users(&q).await.unwrap().frame.height(), want);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_500_then_success_is_retried() {
+    let faults = Faults {
+        fail_first: 2,
+        ..Faults::none()
+    };
+    let sim = Simulator::start(company(5, date(2024, 1, 1), date(2024, 1, 10)), faults)
+        .await
+        .unwrap();
+    let users = client(&sim, 100).users(&UserQuery::all()).await.unwrap();
+    assert_eq!(users.frame.height(), 5);
+    assert_eq!(sim.requests(), 3, "two 500s, then the page");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn retries_give_up_after_max_retries() {
+    let faults = Faults {
+        error_rate: 1.0,
+        ..Faults::none()
+    };
+    let sim = Simulator::start(company(2, date(2024, 1, 1), date(2024, 1, 2)), faults)
+        .await
+        .unwrap();
+    let err = client(&sim, 100).users(&UserQuery::all()).await.unwrap_err();
+    assert!(matches!(err, IngestError::Server { status: 500 }), "{err:?}");
+    assert_eq!(sim.requests(), 9, "one attempt and max_retries = 8 retries");
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_do_not_change_what_is_fetched() {
+    let data = company(20, date(2024, 3, 1), date(2024, 4, 30));
+    let clean = Simulator::start(data.clone(), Faults::none()).await.unwrap();
+    let span = TimeCardQuery::between(
+        date(2024, 3, 1).and_hms_opt(0, 0, 0).unwrap(),
+        date(2024, 4, 30).and_hms_opt(23, 59, 59).unwrap(),
+    );
+    let want = client(&clean, 40).time_cards(&span).await.unwrap().frame;
+    assert_eq!(want.height(), data.time_cards.len());
+    clean.stop().await;
+    let faults = Faults {
+        error_rate: 0.2,
+        rate_limit_rate: 0.1,
+        retry_after_secs: 0,
+        truncate_rate: 0.1,
+        latency: Duration::from_millis(2),
+        seed: 5,
+        ..Faults::none()
+    };
+    let flaky = Simulator::start(data, faults).await.unwrap();
+    // 40% of requests fail; enough retries that no page runs out of them.
+    let mut patient = options(&flaky.url(), 40);
+    patient.api.max_retries = 30;
+    let credentials = Credentials {
+        company_id: DEFAULT_COMPANY_ID.into(),
+        token: DeveloperToken::new(DEFAULT_TOKEN),
+    };
+    let got = Q2Client::new(patient, credentials).unwrap().time_cards(&span).await.unwrap();
+    assert!(got.frame.equals_missing(&want));
+    assert!(flaky.requests() as usize > got.pages, "some requests failed and were retried");
+    flaky.stop().await;
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let faults = Faults {
+        rate_limit_rate: 0.6,
+        retry_after_secs: 1,
+        seed: 3,
+        ..Faults::none()
+    };
+    let sim = Simulator::start(company(3, date(2024, 1, 1), date(2024, 1, 3)), faults)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut options = options(&sim.url(), 100);
+    options.retry_max_delay = Duration::from_secs(5);
+    let credentials = Credentials {
+        company_id: DEFAULT_COMPANY_ID.into(),
+        token: DeveloperToken::new(DEFAULT_TOKEN),
+    };
+    let c = Q2Client::new(options, credentials).unwrap();
+    let users = c.users(&UserQuery::all()).await.unwrap();
+    assert_eq!(users.frame.height(), 3);
+    let limited = sim.requests() - 1;
+    assert!(limited >= 1, "the seed makes the first request a 429");
+    assert!(started.elapsed() >= Duration::from_secs(limited), "waited Retry-After each time");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_api_is_a_transport_error_naming_the_url() {
+    let sim = Simulator::start(company(1, date(2024, 1, 1), date(2024, 1, 1)), Faults::none())
+        .await
+        .unwrap();
+    let c = client(&sim, 100);
+    let url = sim.url();
+    sim.stop().await;
+    let err = c.users(&UserQuery::all()).await.unwrap_err();
+    assert!(matches!(err, IngestError::Transport { .. }), "{err:?}");
+    assert!(err.to_string().contains(&url), "{err}");
+}
+
+/// A server that always sends the same cursor: the client must stop.
+#[tokio::test]
+async fn a_repeating_cursor_is_an_error_not_a_loop() {
+    use axum::routing::post;
+    let app = axum::Router::new().route(
+        "/Jun-Inside-VPC",
+        post(|| async { r#"{"statusCode":"SUCCESS","message":"","nextRecord":"5","data":[]}"# }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/Jun-Inside-VPC", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let credentials = Credentials {
+        company_id: "1".into(),
+        token: DeveloperToken::new("t"),
+    };
+    let c = Q2Client::new(options(&url, 10), credentials).unwrap();
+    let err = c.users(&UserQuery::all()).await.unwrap_err();
+    assert!(
+        matches!(&err, IngestError::CursorRepeated { cursor, .. } if cursor == "5"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_page_limit_stops_an_endless_listing() {
+    let sim = Simulator::start(company(30, date(2024, 1, 1), date(2024, 1, 2)), Faults::none())
+        .await
+        .unwrap();
+    let mut options = options(&sim.url(), 2);
+    options.page_limit = 3;
+    let credentials = Credentials {
+        company_id: DEFAULT_COMPANY_ID.into(),
+        token: DeveloperToken::new(DEFAULT_TOKEN),
+    };
+    let err = Q2Client::new(options, credentials).unwrap().users(&UserQuery::all()).await.unwrap_err();
+    assert!(matches!(err, IngestError::PageLimit { limit: 3, .. }), "{err:?}");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn the_simulator_also_answers_the_query_string_form() {
+    let sim = Simulator::start(company(4, date(2024, 1, 1), date(2024, 1, 2)), Faults::none())
+        .await
+        .unwrap();
+    let url = format!(
+        "{}?cmd=api/q2QueryUsers&companyId={DEFAULT_COMPANY_ID}&developerToken={DEFAULT_TOKEN}&nextRecord=0&role=ALL%20ROLES",
+        sim.url()
+    );
+    let body = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    let page = payrun_ingest::decode_page(&body, RecordType::User).unwrap();
+    assert!(page.header.is_success(), "{:?}", page.header);
+    assert_eq!(page.frame.height(), 4);
+    let unknown = reqwest::Client::new()
+        .post(sim.url())
+        .body(r#"{"cmd":"api/q2DeleteEverything"}"#)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let page = payrun_ingest::decode_page(&unknown, RecordType::User).unwrap();
+    assert_eq!(page.header.status_code, "ERROR");
+    assert_eq!(page.header.message, "Command not found: api/q2DeleteEverything.");
+    sim.stop().await;
+}
