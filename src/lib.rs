@@ -1,1 +1,19 @@
+//! # payrun
+//!
+//! Payroll and overtime from OpenTimeClock Q2 time cards.
+//!
+//! This crate is the `payrun` command-line tool and a thin facade over the
+//! crates that do the work, so an accounting tool can depend on one crate:
+//!
+//! * [`ingest`] (`payrun-ingest`): the Q2 client, pagination, decoding of the
+//!   API's loosely typed values into typed Polars DataFrames, and the time
+//!   card to user join.
+//! * [`q2sim`] (`payrun-q2sim`): a local implementation of the Q2 API for
+//!   tests, demos and benchmarks.
+//! * [`output`]: writing a set of files so that either all of them replace
+//!   the previous ones or none do.
 
+pub mod output;
+
+pub use payrun_ingest as ingest;
+pub use payrun_q2sim as q2sim;

@@ -1,0 +1,91 @@
+//! `payrun fetch` as a user runs it, against the simulator over HTTP.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use chrono::NaiveDate;
+use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
+use payrun::q2sim::{Company, Faults, Simulator};
+use polars::prelude::*;
+
+fn company() -> Company {
+    Company::generate(&GeneratorConfig {
+        seed: 1,
+        users: 50,
+        from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2024, 6, 30).unwrap(),
+        ..GeneratorConfig::default()
+    })
+}
+
+fn fetch(config: &Path, out: &Path, token: &str, period: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_payrun"))
+        .args(["fetch", "--config"])
+        .arg(config)
+        .args(["--period", period, "--out"])
+        .arg(out)
+        .env_remove("OTC_BASE_URL")
+        .env_remove("OTC_COMPANY_ID")
+        .env("OTC_DEVELOPER_TOKEN", token)
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap()
+}
+
+fn write_config(dir: &Path, url: &str) -> std::path::PathBuf {
+    let path = dir.join("payrun.toml");
+    std::fs::write(
+        &path,
+        format!("[company]\nid = \"{DEFAULT_COMPANY_ID}\"\n\n[api]\nbase_url = \"{url}\"\nmax_records = 100\n"),
+    )
+    .unwrap();
+    path
+}
+
+fn rows(path: &Path) -> usize {
+    ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap().height()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_writes_every_record_of_the_range_and_never_the_token() {
+    let sim = Simulator::start(company(), Faults::none()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim.url());
+    let out = dir.path().join("out");
+    let output = fetch(&config, &out, DEFAULT_TOKEN, "2024-05-01..2024-05-31");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let want = sim.company().time_cards_between("2024-05-01 00:00:00", "2024-05-31 23:59:59");
+    assert!(want > 500);
+    assert_eq!(rows(&out.join("timecards.parquet")), want);
+    assert_eq!(rows(&out.join("users.parquet")), 50);
+    assert!(stdout.contains(&format!("fetched {want} time cards")), "{stdout}");
+    assert!(stderr.contains("requesting page"), "trace logging was on");
+    assert!(!stdout.contains(DEFAULT_TOKEN) && !stderr.contains(DEFAULT_TOKEN));
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_writes_nothing_and_says_why() {
+    let sim = Simulator::start(company(), Faults::none()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim.url());
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("timecards.parquet"), "earlier output").unwrap();
+    let output = fetch(&config, &out, "not-the-token", "2024-05-01..2024-05-31");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains("Developer token is not correct."), "{stderr}");
+    assert!(!stderr.contains("not-the-token"));
+    assert_eq!(std::fs::read_to_string(out.join("timecards.parquet")).unwrap(), "earlier output");
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+    sim.stop().await;
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let output = Command::new(env!("CARGO_BIN_EXE_payrun")).args(["fetch", "--nonsense"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
