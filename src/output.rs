@@ -54,7 +54,9 @@ impl Staging {
         write: impl FnOnce(&mut BufWriter<File>) -> Result<(), String>,
     ) -> Result<PathBuf, OutputError> {
         let target = self.dir.join(name);
-        let temp = self.dir.join(format!(".{name}.partial-{}", std::process::id()));
+        let temp = self
+            .dir
+            .join(format!(".{name}.partial-{}", std::process::id()));
         let fail = |message: String| OutputError {
             path: target.clone(),
             message,
@@ -82,7 +84,9 @@ impl Staging {
 
     /// Stages text.
     pub fn text(&mut self, name: &str, text: &str) -> Result<PathBuf, OutputError> {
-        self.stage(name, |w| w.write_all(text.as_bytes()).map_err(|e| e.to_string()))
+        self.stage(name, |w| {
+            w.write_all(text.as_bytes()).map_err(|e| e.to_string())
+        })
     }
 
     /// Renames every staged file into place, in the order staged.
@@ -119,18 +123,40 @@ mod tests {
         let mut staging = Staging::new(dir.path()).unwrap();
         staging.text("a.txt", "new a").unwrap();
         let failed = staging.stage("b.txt", |_| Err("disk full".into()));
-        assert_eq!(failed.unwrap_err().to_string(), format!("cannot write {}: disk full", dir.path().join("b.txt").display()));
+        assert_eq!(
+            failed.unwrap_err().to_string(),
+            format!(
+                "cannot write {}: disk full",
+                dir.path().join("b.txt").display()
+            )
+        );
         drop(staging);
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("a.txt")], "no temporary file is left");
-        assert_eq!(std::fs::read_to_string(dir.path().join("a.txt")).unwrap(), "old a");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            names,
+            vec![std::ffi::OsString::from("a.txt")],
+            "no temporary file is left"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.txt")).unwrap(),
+            "old a"
+        );
 
         let mut staging = Staging::new(dir.path()).unwrap();
         staging.text("a.txt", "new a").unwrap();
         staging.text("b.txt", "new b").unwrap();
         staging.commit().unwrap();
-        assert_eq!(std::fs::read_to_string(dir.path().join("a.txt")).unwrap(), "new a");
-        assert_eq!(std::fs::read_to_string(dir.path().join("b.txt")).unwrap(), "new b");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.txt")).unwrap(),
+            "new a"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("b.txt")).unwrap(),
+            "new b"
+        );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 }

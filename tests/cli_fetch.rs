@@ -43,7 +43,10 @@ fn write_config(dir: &Path, url: &str) -> std::path::PathBuf {
 }
 
 fn rows(path: &Path) -> usize {
-    ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap().height()
+    ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
+        .height()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,11 +59,16 @@ async fn fetch_writes_every_record_of_the_range_and_never_the_token() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");
-    let want = sim.company().time_cards_between("2024-05-01 00:00:00", "2024-05-31 23:59:59");
+    let want = sim
+        .company()
+        .time_cards_between("2024-05-01 00:00:00", "2024-05-31 23:59:59");
     assert!(want > 500);
     assert_eq!(rows(&out.join("timecards.parquet")), want);
     assert_eq!(rows(&out.join("users.parquet")), 50);
-    assert!(stdout.contains(&format!("fetched {want} time cards")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("fetched {want} time cards")),
+        "{stdout}"
+    );
     assert!(stderr.contains("requesting page"), "trace logging was on");
     assert!(!stdout.contains(DEFAULT_TOKEN) && !stderr.contains(DEFAULT_TOKEN));
     sim.stop().await;
@@ -77,15 +85,24 @@ async fn a_refused_token_writes_nothing_and_says_why() {
     let output = fetch(&config, &out, "not-the-token", "2024-05-01..2024-05-31");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr.contains("Developer token is not correct."), "{stderr}");
+    assert!(
+        stderr.contains("Developer token is not correct."),
+        "{stderr}"
+    );
     assert!(!stderr.contains("not-the-token"));
-    assert_eq!(std::fs::read_to_string(out.join("timecards.parquet")).unwrap(), "earlier output");
+    assert_eq!(
+        std::fs::read_to_string(out.join("timecards.parquet")).unwrap(),
+        "earlier output"
+    );
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
     sim.stop().await;
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    let output = Command::new(env!("CARGO_BIN_EXE_payrun")).args(["fetch", "--nonsense"]).output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_payrun"))
+        .args(["fetch", "--nonsense"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }

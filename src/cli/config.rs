@@ -12,7 +12,10 @@ use payrun_ingest::client::{ApiConfig, ENV_BASE_URL};
 use serde::Deserialize;
 
 /// The `[company]` table.
-#[expect(dead_code, reason = "the zone and calendar keys are checked here and used when pay is computed")]
+#[expect(
+    dead_code,
+    reason = "the zone and calendar keys are checked here and used when pay is computed"
+)]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CompanySection {
@@ -24,7 +27,10 @@ pub struct CompanySection {
 }
 
 /// The whole file.
-#[expect(dead_code, reason = "the pay tables are accepted here and used when pay is computed")]
+#[expect(
+    dead_code,
+    reason = "the pay tables are accepted here and used when pay is computed"
+)]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {

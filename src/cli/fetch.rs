@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use payrun::ingest::client::{ClientOptions, Credentials, FetchEvent, Q2Client, TimeCardQuery, UserQuery};
+use payrun::ingest::client::{
+    ClientOptions, Credentials, FetchEvent, Q2Client, TimeCardQuery, UserQuery,
+};
 use payrun::ingest::{RecordType, exceptions_frame};
 use payrun::output::Staging;
 use polars::prelude::*;
@@ -34,7 +36,10 @@ pub struct FetchArgs {
 pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
     let config = FileConfig::load(&args.config, args.base_url.as_deref())?;
     let range = parse_range(&args.period)?;
-    let credentials = Credentials::resolve(config.company.id.as_deref(), config.company.token_file.as_deref())?;
+    let credentials = Credentials::resolve(
+        config.company.id.as_deref(),
+        config.company.token_file.as_deref(),
+    )?;
     let progress = progress_bar();
     let records = Arc::new(AtomicUsize::new(0));
     let observer = {
@@ -55,7 +60,8 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
             FetchEvent::Page { .. } => {}
         }
     };
-    let client = Q2Client::new(ClientOptions::new(config.api.clone()), credentials)?.with_observer(observer);
+    let client =
+        Q2Client::new(ClientOptions::new(config.api.clone()), credentials)?.with_observer(observer);
     let query = TimeCardQuery::between(
         range.start.and_hms_opt(0, 0, 0).expect("midnight exists"),
         range.end.and_hms_opt(23, 59, 59).expect("23:59:59 exists"),
@@ -72,7 +78,9 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
     staging.parquet("users.parquet", &users.frame)?;
     let mut table = exceptions_frame(&exceptions)?;
     staging.stage("fetch_exceptions.csv", |w| {
-        CsvWriter::new(w).finish(&mut table).map_err(|e| e.to_string())
+        CsvWriter::new(w)
+            .finish(&mut table)
+            .map_err(|e| e.to_string())
     })?;
     staging.commit()?;
 

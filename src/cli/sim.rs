@@ -77,13 +77,22 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         .time_cards
         .first()
         .zip(company.time_cards.last())
-        .map(|(a, b)| format!(" from {} to {}", &a.in_date_time[..10.min(a.in_date_time.len())], &b.in_date_time[..10.min(b.in_date_time.len())]))
+        .map(|(a, b)| {
+            format!(
+                " from {} to {}",
+                &a.in_date_time[..10.min(a.in_date_time.len())],
+                &b.in_date_time[..10.min(b.in_date_time.len())]
+            )
+        })
         .unwrap_or_default();
     let sim = Simulator::start_on(args.addr, company, faults).await?;
     println!("payrun-q2sim: {users} users and {cards} time cards{span}");
     println!("endpoint: {}", sim.url());
     println!("These are the simulator's own test credentials:");
-    println!("  export OTC_BASE_URL={} OTC_COMPANY_ID={id} OTC_DEVELOPER_TOKEN={token}", sim.url());
+    println!(
+        "  export OTC_BASE_URL={} OTC_COMPANY_ID={id} OTC_DEVELOPER_TOKEN={token}",
+        sim.url()
+    );
     println!("Press Ctrl-C to stop.");
     tokio::signal::ctrl_c().await?;
     sim.stop().await;

@@ -38,7 +38,12 @@ fn pages() -> Vec<Vec<u8>> {
 fn decode_all(pages: &[Vec<u8>]) -> usize {
     pages
         .iter()
-        .map(|p| decode_page(black_box(p), RecordType::TimeCard).expect("valid page").frame.height())
+        .map(|p| {
+            decode_page(black_box(p), RecordType::TimeCard)
+                .expect("valid page")
+                .frame
+                .height()
+        })
         .sum()
 }
 

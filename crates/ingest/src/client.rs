@@ -105,7 +105,10 @@ impl Credentials {
     /// Resolves credentials: `OTC_COMPANY_ID` over `company_id` (from
     /// `company.id`), and `OTC_DEVELOPER_TOKEN` over the contents of
     /// `token_file` (from `company.token_file`; `~/` is the home directory).
-    pub fn resolve(company_id: Option<&str>, token_file: Option<&str>) -> Result<Self, IngestError> {
+    pub fn resolve(
+        company_id: Option<&str>,
+        token_file: Option<&str>,
+    ) -> Result<Self, IngestError> {
         let env = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
         let company_id = env(ENV_COMPANY_ID)
             .or_else(|| company_id.map(str::to_owned))
@@ -134,7 +137,9 @@ impl Credentials {
         };
         let token = DeveloperToken::new(token);
         if token.0.is_empty() {
-            return Err(IngestError::Credentials("the developer token is empty".into()));
+            return Err(IngestError::Credentials(
+                "the developer token is empty".into(),
+            ));
         }
         Ok(Credentials {
             company_id: company_id.trim().to_owned(),
@@ -196,13 +201,17 @@ pub enum IngestError {
         message: String,
     },
     /// A success response without `nextRecord`.
-    #[error("the Q2 API sent a {command} page without nextRecord; cannot tell whether more pages exist")]
+    #[error(
+        "the Q2 API sent a {command} page without nextRecord; cannot tell whether more pages exist"
+    )]
     MissingCursor {
         /// The command sent.
         command: &'static str,
     },
     /// The cursor came back unchanged or already seen.
-    #[error("the Q2 API returned nextRecord {cursor:?} again for {command}; stopping rather than looping")]
+    #[error(
+        "the Q2 API returned nextRecord {cursor:?} again for {command}; stopping rather than looping"
+    )]
     CursorRepeated {
         /// The command sent.
         command: &'static str,
@@ -210,7 +219,9 @@ pub enum IngestError {
         cursor: String,
     },
     /// More pages than the page limit.
-    #[error("more than {limit} pages for {command}; stopping (raise the page limit if the data is really this large)")]
+    #[error(
+        "more than {limit} pages for {command}; stopping (raise the page limit if the data is really this large)"
+    )]
     PageLimit {
         /// The command sent.
         command: &'static str,
@@ -308,12 +319,18 @@ impl TimeCardQuery {
         let mut p = Map::new();
         p.insert("dateTimeFrom".into(), json!(format_date_time(from)));
         p.insert("dateTimeTo".into(), json!(format_date_time(to)));
-        p.insert("userFullName".into(), json!(self.user_full_name.as_deref().unwrap_or("ALL USERS")));
+        p.insert(
+            "userFullName".into(),
+            json!(self.user_full_name.as_deref().unwrap_or("ALL USERS")),
+        );
         p.insert(
             "departmentName".into(),
             json!(self.department_name.as_deref().unwrap_or("ALL DEPARTMENTS")),
         );
-        p.insert("returnColumns".into(), json!(return_columns(&self.return_columns)));
+        p.insert(
+            "returnColumns".into(),
+            json!(return_columns(&self.return_columns)),
+        );
         p
     }
 }
@@ -343,7 +360,9 @@ impl UserQuery {
 
     fn params(&self) -> Map<String, Value> {
         let mut p = Map::new();
-        let range = |p: &mut Map<String, Value>, prefix: &str, r: Option<(NaiveDateTime, NaiveDateTime)>| {
+        let range = |p: &mut Map<String, Value>,
+                     prefix: &str,
+                     r: Option<(NaiveDateTime, NaiveDateTime)>| {
             let (from, to) = r.map_or((String::new(), String::new()), |(a, b)| {
                 (format_date_time(a), format_date_time(b))
             });
@@ -352,13 +371,22 @@ impl UserQuery {
         };
         range(&mut p, "createdDateTime", self.created);
         range(&mut p, "updatedDateTime", self.updated);
-        p.insert("userFullName".into(), json!(self.user_full_name.as_deref().unwrap_or("ALL USERS")));
+        p.insert(
+            "userFullName".into(),
+            json!(self.user_full_name.as_deref().unwrap_or("ALL USERS")),
+        );
         p.insert(
             "departmentName".into(),
             json!(self.department_name.as_deref().unwrap_or("ALL DEPARTMENTS")),
         );
-        p.insert("role".into(), json!(self.role.as_deref().unwrap_or("ALL ROLES")));
-        p.insert("returnColumns".into(), json!(return_columns(&self.return_columns)));
+        p.insert(
+            "role".into(),
+            json!(self.role.as_deref().unwrap_or("ALL ROLES")),
+        );
+        p.insert(
+            "returnColumns".into(),
+            json!(return_columns(&self.return_columns)),
+        );
         p
     }
 }
@@ -472,31 +500,38 @@ impl Q2Client {
     pub async fn time_cards(&self, query: &TimeCardQuery) -> Result<Fetched, IngestError> {
         // A very wide range grows the windows rather than their number.
         let span = query.to - query.from;
-        let length = self.options.window.max(span / MAX_WINDOWS as i32 + chrono::Duration::seconds(1));
+        let length = self
+            .options
+            .window
+            .max(span / MAX_WINDOWS as i32 + chrono::Duration::seconds(1));
         let windows = windows(query.from, query.to, length);
         let total = windows.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let done = &done;
-        let parts: Vec<Fetched> = futures_util::stream::iter(windows.into_iter().map(|(from, to)| {
-            let params = query.params(from, to);
-            async move {
-                let fetched = self.query(RecordType::TimeCard, params).await?;
-                let finished = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                self.notify(FetchEvent::WindowDone {
-                    done: finished,
-                    total,
-                });
-                Ok::<_, IngestError>(fetched)
-            }
-        }))
-        .buffered(self.options.api.concurrency.max(1))
-        .try_collect()
-        .await?;
+        let parts: Vec<Fetched> =
+            futures_util::stream::iter(windows.into_iter().map(|(from, to)| {
+                let params = query.params(from, to);
+                async move {
+                    let fetched = self.query(RecordType::TimeCard, params).await?;
+                    let finished = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                    self.notify(FetchEvent::WindowDone {
+                        done: finished,
+                        total,
+                    });
+                    Ok::<_, IngestError>(fetched)
+                }
+            }))
+            .buffered(self.options.api.concurrency.max(1))
+            .try_collect()
+            .await?;
         concat(RecordType::TimeCard, parts)
     }
 
     /// Every time card matching `query`, one page after another, no windows.
-    pub async fn time_cards_sequential(&self, query: &TimeCardQuery) -> Result<Fetched, IngestError> {
+    pub async fn time_cards_sequential(
+        &self,
+        query: &TimeCardQuery,
+    ) -> Result<Fetched, IngestError> {
         self.query(RecordType::TimeCard, query.params(query.from, query.to))
             .await
     }
@@ -519,7 +554,10 @@ impl Q2Client {
         body.insert("cmd".into(), json!(command));
         body.insert("companyId".into(), json!(self.credentials.company_id));
         body.insert("developerToken".into(), json!(self.credentials.token.0));
-        body.insert("maxRecords".into(), json!(self.options.api.max_records.to_string()));
+        body.insert(
+            "maxRecords".into(),
+            json!(self.options.api.max_records.to_string()),
+        );
         let body = Value::Object(body);
         let mut cursor = "0".to_owned();
         let mut seen = HashSet::from([cursor.clone()]);
@@ -589,18 +627,30 @@ impl Q2Client {
             .retry(backoff)
             .sleep(tokio::time::sleep)
             .when(IngestError::is_retryable)
-            .adjust(move |e, delay| delay.map(|d| e.retry_after().map_or(d, |after| after.min(cap))))
+            .adjust(move |e, delay| {
+                delay.map(|d| e.retry_after().map_or(d, |after| after.min(cap)))
+            })
             .notify(|e, delay| tracing::warn!("{e}; retrying in {delay:.1?}"))
             .await
     }
 
-    async fn page_once(&self, record_type: RecordType, request: &Value) -> Result<DecodedPage, IngestError> {
+    async fn page_once(
+        &self,
+        record_type: RecordType,
+        request: &Value,
+    ) -> Result<DecodedPage, IngestError> {
         let url = &self.options.api.base_url;
         let transport = |e: reqwest::Error| IngestError::Transport {
             url: url.clone(),
             message: error_chain(&e.without_url()),
         };
-        let response = self.http.post(url).json(request).send().await.map_err(transport)?;
+        let response = self
+            .http
+            .post(url)
+            .json(request)
+            .send()
+            .await
+            .map_err(transport)?;
         let status = response.status();
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             let retry_after = response
@@ -690,12 +740,19 @@ mod tests {
     use chrono::NaiveDate;
 
     fn at(d: u32, h: u32, m: u32, s: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2024, 1, d).unwrap().and_hms_opt(h, m, s).unwrap()
+        NaiveDate::from_ymd_opt(2024, 1, d)
+            .unwrap()
+            .and_hms_opt(h, m, s)
+            .unwrap()
     }
 
     #[test]
     fn windows_partition_the_range_at_whole_seconds() {
-        let w = windows(at(1, 0, 0, 0), at(15, 23, 59, 59), chrono::Duration::days(7));
+        let w = windows(
+            at(1, 0, 0, 0),
+            at(15, 23, 59, 59),
+            chrono::Duration::days(7),
+        );
         assert_eq!(
             w,
             vec![
@@ -704,8 +761,14 @@ mod tests {
                 (at(15, 0, 0, 0), at(15, 23, 59, 59)),
             ]
         );
-        assert_eq!(windows(at(2, 0, 0, 0), at(1, 0, 0, 0), chrono::Duration::days(1)), vec![]);
-        assert_eq!(windows(at(1, 0, 0, 0), at(1, 0, 0, 0), chrono::Duration::days(1)).len(), 1);
+        assert_eq!(
+            windows(at(2, 0, 0, 0), at(1, 0, 0, 0), chrono::Duration::days(1)),
+            vec![]
+        );
+        assert_eq!(
+            windows(at(1, 0, 0, 0), at(1, 0, 0, 0), chrono::Duration::days(1)).len(),
+            1
+        );
     }
 
     #[test]
@@ -715,7 +778,10 @@ mod tests {
             token: DeveloperToken::new("s3cr3t-token\n"),
         };
         let client = Q2Client::new(ClientOptions::new(ApiConfig::default()), credentials).unwrap();
-        let text = format!("{client:?} {:?} {}", client.credentials, client.credentials.token);
+        let text = format!(
+            "{client:?} {:?} {}",
+            client.credentials, client.credentials.token
+        );
         assert!(!text.contains("s3cr3t"), "{text}");
         assert_eq!(client.credentials.token.0, "s3cr3t-token");
     }

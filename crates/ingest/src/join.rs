@@ -168,12 +168,21 @@ mod tests {
         let rows = joined.frame.column(col::USER_ROW).unwrap().idx().unwrap();
         let rows: Vec<_> = (0..rows.len()).map(|i| rows.get(i)).collect();
         assert_eq!(rows, vec![Some(0), Some(1), Some(3), None, None, None]);
-        let departments = joined.frame.column(col::DEPARTMENT_NAME).unwrap().cast(&DataType::String).unwrap();
+        let departments = joined
+            .frame
+            .column(col::DEPARTMENT_NAME)
+            .unwrap()
+            .cast(&DataType::String)
+            .unwrap();
         let departments = departments.str().unwrap();
         assert_eq!(departments.get(0), Some("Kitchen"));
         assert_eq!(departments.get(1), Some("Warehouse"));
         assert_eq!(departments.get(3), None);
-        let messages: Vec<_> = joined.exceptions.iter().map(|e| e.message.as_str()).collect();
+        let messages: Vec<_> = joined
+            .exceptions
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect();
         assert_eq!(
             messages,
             vec![
@@ -182,8 +191,16 @@ mod tests {
                 "time card excluded from pay: the time card names no user at all",
             ]
         );
-        assert!(joined.exceptions.iter().all(|e| e.kind == ExceptionKind::UnknownUser));
-        assert_eq!(joined.exceptions[1].in_date_time.as_deref(), Some("2024-01-03 09:00:00"));
+        assert!(
+            joined
+                .exceptions
+                .iter()
+                .all(|e| e.kind == ExceptionKind::UnknownUser)
+        );
+        assert_eq!(
+            joined.exceptions[1].in_date_time.as_deref(),
+            Some("2024-01-03 09:00:00")
+        );
         assert_eq!(joined.exceptions[1].user_name.as_deref(), Some("ghost"));
     }
 }

@@ -13,7 +13,7 @@
 //! * `client` — [`Q2Client`]: POST-only requests, the opaque `nextRecord`
 //!   cursor with loop guards, date windows fetched concurrently, and retries
 //!   with backoff for transport errors, timeouts, 429 and 5xx.
-//! * [`join`] — time cards matched to users by `userName`, then
+//! * [`join`](mod@join) — time cards matched to users by `userName`, then
 //!   `employeeNumber`, then a unique `userFullName`; the rest become
 //!   `unknown_user` exceptions.
 //!
@@ -31,7 +31,7 @@ pub mod client;
 pub mod join;
 
 pub use client::{
-    ApiConfig, ClientOptions, Credentials, DeveloperToken, FetchEvent, Fetched, IngestError, Q2Client,
-    TimeCardQuery, UserQuery,
+    ApiConfig, ClientOptions, Credentials, DeveloperToken, FetchEvent, Fetched, IngestError,
+    Q2Client, TimeCardQuery, UserQuery,
 };
 pub use join::{Joined, join};

@@ -66,7 +66,10 @@ fn expected(records: impl Iterator<Item = String>, record_type: RecordType) -> D
 
 fn sorted(frame: &DataFrame) -> DataFrame {
     frame
-        .sort(["inDateTime", "userName"], SortMultipleOptions::default().with_maintain_order(true))
+        .sort(
+            ["inDateTime", "userName"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
         .unwrap()
 }
 
@@ -74,9 +77,15 @@ fn sorted(frame: &DataFrame) -> DataFrame {
 async fn a_hundred_cards_seven_per_page_come_back_all_exactly_once() {
     let mut data = company(10, date(2024, 3, 1), date(2024, 3, 31));
     data.time_cards.truncate(100);
-    let want = expected(data.time_cards.iter().map(|t| t.json.to_string()), RecordType::TimeCard);
+    let want = expected(
+        data.time_cards.iter().map(|t| t.json.to_string()),
+        RecordType::TimeCard,
+    );
     let sim = Simulator::start(data, Faults::none()).await.unwrap();
-    let fetched = client(&sim, 7).time_cards_sequential(&everything()).await.unwrap();
+    let fetched = client(&sim, 7)
+        .time_cards_sequential(&everything())
+        .await
+        .unwrap();
     assert_eq!(fetched.frame.height(), 100);
     assert_eq!(fetched.pages, 15, "ceil(100 / 7)");
     assert!(fetched.frame.equals_missing(&want));
@@ -100,7 +109,10 @@ async fn windowed_concurrent_fetch_equals_sequential_fetch() {
         date(2024, 4, 10).and_hms_opt(23, 59, 59).unwrap(),
     );
     let a = windowed.time_cards(&query).await.unwrap();
-    let b = client(&sim, 50).time_cards_sequential(&query).await.unwrap();
+    let b = client(&sim, 50)
+        .time_cards_sequential(&query)
+        .await
+        .unwrap();
     assert_eq!(a.frame.height(), total);
     assert!(a.pages > b.pages, "windows cost extra partial pages");
     assert!(sorted(&a.frame).equals_missing(&sorted(&b.frame)));
@@ -111,16 +123,26 @@ async fn windowed_concurrent_fetch_equals_sequential_fetch() {
 
 #[tokio::test]
 async fn each_auth_failure_surfaces_the_api_message_and_is_not_retried() {
-    let sim = Simulator::start(company(3, date(2024, 1, 1), date(2024, 1, 3)), Faults::none())
-        .await
-        .unwrap();
+    let sim = Simulator::start(
+        company(3, date(2024, 1, 1), date(2024, 1, 3)),
+        Faults::none(),
+    )
+    .await
+    .unwrap();
     let cases = [
         ("nope", DEFAULT_TOKEN, "Company ID not found."),
-        (DEFAULT_COMPANY_ID, "wrong-token", "Developer token is not correct."),
+        (
+            DEFAULT_COMPANY_ID,
+            "wrong-token",
+            "Developer token is not correct.",
+        ),
     ];
     for (id, token, message) in cases {
         let before = sim.requests();
-        let err = client_as(&sim, 100, id, token).users(&UserQuery::all()).await.unwrap_err();
+        let err = client_as(&sim, 100, id, token)
+            .users(&UserQuery::all())
+            .await
+            .unwrap_err();
         match &err {
             IngestError::Api { message: m, .. } => assert_eq!(m, message),
             other => panic!("expected an API error, got {other:?}"),
@@ -135,9 +157,12 @@ async fn each_auth_failure_surfaces_the_api_message_and_is_not_retried() {
 #[tokio::test]
 async fn filters_and_return_columns_narrow_as_documented() {
     let data = company(24, date(2024, 5, 1), date(2024, 5, 31));
-    let sim = Simulator::start(data.clone(), Faults::none()).await.unwrap();
+    let sim = Simulator::start(data.clone(), Faults::none())
+        .await
+        .unwrap();
     let c = client(&sim, 500);
-    let count = |pred: &dyn Fn(&str) -> bool| data.time_cards.iter().filter(|t| pred(&t.json)).count();
+    let count =
+        |pred: &dyn Fn(&str) -> bool| data.time_cards.iter().filter(|t| pred(&t.json)).count();
 
     // Date range on inDateTime, both ends inclusive.
     let first = &data.time_cards[10].in_date_time;
@@ -148,7 +173,10 @@ async fn filters_and_return_columns_narrow_as_documented() {
     );
     let in_range = data.time_cards_between(first, last);
     assert!(in_range >= 31);
-    assert_eq!(c.time_cards_sequential(&q).await.unwrap().frame.height(), in_range);
+    assert_eq!(
+        c.time_cards_sequential(&q).await.unwrap().frame.height(),
+        in_range
+    );
 
     // userFullName.
     let mut q = everything();
@@ -167,29 +195,52 @@ async fn filters_and_return_columns_narrow_as_documented() {
         .filter(|u| u.department_name == "Kitchen")
         .map(|u| u.user_name.as_str())
         .collect();
-    let want = data.time_cards.iter().filter(|t| kitchen.contains(&t.user_name.as_str())).count();
+    let want = data
+        .time_cards
+        .iter()
+        .filter(|t| kitchen.contains(&t.user_name.as_str()))
+        .count();
     assert!(want > 0);
-    assert_eq!(c.time_cards_sequential(&q).await.unwrap().frame.height(), want);
+    assert_eq!(
+        c.time_cards_sequential(&q).await.unwrap().frame.height(),
+        want
+    );
 
     // Names that do not exist are API errors.
     let mut q = everything();
     q.user_full_name = Some("Nobody Here".into());
     let err = c.time_cards_sequential(&q).await.unwrap_err();
-    assert!(err.to_string().ends_with("User Full Name not found."), "{err}");
+    assert!(
+        err.to_string().ends_with("User Full Name not found."),
+        "{err}"
+    );
     let mut q = everything();
     q.department_name = Some("Moon Base".into());
     let err = c.time_cards_sequential(&q).await.unwrap_err();
-    assert!(err.to_string().ends_with("Department Name not found."), "{err}");
+    assert!(
+        err.to_string().ends_with("Department Name not found."),
+        "{err}"
+    );
 
     // returnColumns: only the named fields arrive; the others are null.
     let mut q = everything();
     q.return_columns = vec!["userName".into(), "inDateTime".into()];
     let got = c.time_cards_sequential(&q).await.unwrap().frame;
     assert_eq!(got.height(), data.time_cards.len());
-    assert_eq!(got.column("userName").unwrap().null_count(), 1, "one card has an empty userName");
+    assert_eq!(
+        got.column("userName").unwrap().null_count(),
+        1,
+        "one card has an empty userName"
+    );
     assert_eq!(got.column("inDateTime").unwrap().null_count(), 0);
-    assert_eq!(got.column("outDateTime").unwrap().null_count(), got.height());
-    assert_eq!(got.column("userFullName").unwrap().null_count(), got.height());
+    assert_eq!(
+        got.column("outDateTime").unwrap().null_count(),
+        got.height()
+    );
+    assert_eq!(
+        got.column("userFullName").unwrap().null_count(),
+        got.height()
+    );
 
     // Users: role, department, created and updated ranges.
     let role = |r: &str| UserQuery {
@@ -207,7 +258,11 @@ async fn filters_and_return_columns_narrow_as_documented() {
         department_name: Some("Warehouse".into()),
         ..UserQuery::all()
     };
-    let want = data.users.iter().filter(|u| u.department_name == "Warehouse").count();
+    let want = data
+        .users
+        .iter()
+        .filter(|u| u.department_name == "Warehouse")
+        .count();
     assert_eq!(c.users(&q).await.unwrap().frame.height(), want);
     let cut = "2024-01-01 00:00:00";
     let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
@@ -215,14 +270,22 @@ async fn filters_and_return_columns_narrow_as_documented() {
         created: Some((t("2000-01-01 00:00:00"), t(cut))),
         ..UserQuery::all()
     };
-    let want = data.users.iter().filter(|u| u.created_date_time.as_str() <= cut).count();
+    let want = data
+        .users
+        .iter()
+        .filter(|u| u.created_date_time.as_str() <= cut)
+        .count();
     assert!(want > 0 && want < data.users.len());
     assert_eq!(c.users(&q).await.unwrap().frame.height(), want);
     let q = UserQuery {
         updated: Some((t(cut), t("2099-01-01 00:00:00"))),
         ..UserQuery::all()
     };
-    let want = data.users.iter().filter(|u| u.updated_date_time.as_str() >= cut).count();
+    let want = data
+        .users
+        .iter()
+        .filter(|u| u.updated_date_time.as_str() >= cut)
+        .count();
     assert_eq!(c.users(&q).await.unwrap().frame.height(), want);
     sim.stop().await;
 }
@@ -251,8 +314,14 @@ async fn retries_give_up_after_max_retries() {
     let sim = Simulator::start(company(2, date(2024, 1, 1), date(2024, 1, 2)), faults)
         .await
         .unwrap();
-    let err = client(&sim, 100).users(&UserQuery::all()).await.unwrap_err();
-    assert!(matches!(err, IngestError::Server { status: 500 }), "{err:?}");
+    let err = client(&sim, 100)
+        .users(&UserQuery::all())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, IngestError::Server { status: 500 }),
+        "{err:?}"
+    );
     assert_eq!(sim.requests(), 9, "one attempt and max_retries = 8 retries");
     sim.stop().await;
 }
@@ -260,7 +329,9 @@ async fn retries_give_up_after_max_retries() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_do_not_change_what_is_fetched() {
     let data = company(20, date(2024, 3, 1), date(2024, 4, 30));
-    let clean = Simulator::start(data.clone(), Faults::none()).await.unwrap();
+    let clean = Simulator::start(data.clone(), Faults::none())
+        .await
+        .unwrap();
     let span = TimeCardQuery::between(
         date(2024, 3, 1).and_hms_opt(0, 0, 0).unwrap(),
         date(2024, 4, 30).and_hms_opt(23, 59, 59).unwrap(),
@@ -285,9 +356,16 @@ async fn faults_do_not_change_what_is_fetched() {
         company_id: DEFAULT_COMPANY_ID.into(),
         token: DeveloperToken::new(DEFAULT_TOKEN),
     };
-    let got = Q2Client::new(patient, credentials).unwrap().time_cards(&span).await.unwrap();
+    let got = Q2Client::new(patient, credentials)
+        .unwrap()
+        .time_cards(&span)
+        .await
+        .unwrap();
     assert!(got.frame.equals_missing(&want));
-    assert!(flaky.requests() as usize > got.pages, "some requests failed and were retried");
+    assert!(
+        flaky.requests() as usize > got.pages,
+        "some requests failed and were retried"
+    );
     flaky.stop().await;
 }
 
@@ -314,15 +392,21 @@ async fn retry_after_is_honoured() {
     assert_eq!(users.frame.height(), 3);
     let limited = sim.requests() - 1;
     assert!(limited >= 1, "the seed makes the first request a 429");
-    assert!(started.elapsed() >= Duration::from_secs(limited), "waited Retry-After each time");
+    assert!(
+        started.elapsed() >= Duration::from_secs(limited),
+        "waited Retry-After each time"
+    );
     sim.stop().await;
 }
 
 #[tokio::test]
 async fn an_unreachable_api_is_a_transport_error_naming_the_url() {
-    let sim = Simulator::start(company(1, date(2024, 1, 1), date(2024, 1, 1)), Faults::none())
-        .await
-        .unwrap();
+    let sim = Simulator::start(
+        company(1, date(2024, 1, 1), date(2024, 1, 1)),
+        Faults::none(),
+    )
+    .await
+    .unwrap();
     let c = client(&sim, 100);
     let url = sim.url();
     sim.stop().await;
@@ -356,25 +440,38 @@ async fn a_repeating_cursor_is_an_error_not_a_loop() {
 
 #[tokio::test]
 async fn the_page_limit_stops_an_endless_listing() {
-    let sim = Simulator::start(company(30, date(2024, 1, 1), date(2024, 1, 2)), Faults::none())
-        .await
-        .unwrap();
+    let sim = Simulator::start(
+        company(30, date(2024, 1, 1), date(2024, 1, 2)),
+        Faults::none(),
+    )
+    .await
+    .unwrap();
     let mut options = options(&sim.url(), 2);
     options.page_limit = 3;
     let credentials = Credentials {
         company_id: DEFAULT_COMPANY_ID.into(),
         token: DeveloperToken::new(DEFAULT_TOKEN),
     };
-    let err = Q2Client::new(options, credentials).unwrap().users(&UserQuery::all()).await.unwrap_err();
-    assert!(matches!(err, IngestError::PageLimit { limit: 3, .. }), "{err:?}");
+    let err = Q2Client::new(options, credentials)
+        .unwrap()
+        .users(&UserQuery::all())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, IngestError::PageLimit { limit: 3, .. }),
+        "{err:?}"
+    );
     sim.stop().await;
 }
 
 #[tokio::test]
 async fn the_simulator_also_answers_the_query_string_form() {
-    let sim = Simulator::start(company(4, date(2024, 1, 1), date(2024, 1, 2)), Faults::none())
-        .await
-        .unwrap();
+    let sim = Simulator::start(
+        company(4, date(2024, 1, 1), date(2024, 1, 2)),
+        Faults::none(),
+    )
+    .await
+    .unwrap();
     let url = format!(
         "{}?cmd=api/q2QueryUsers&companyId={DEFAULT_COMPANY_ID}&developerToken={DEFAULT_TOKEN}&nextRecord=0&role=ALL%20ROLES",
         sim.url()
@@ -394,6 +491,9 @@ async fn the_simulator_also_answers_the_query_string_form() {
         .unwrap();
     let page = payrun_ingest::decode_page(&unknown, RecordType::User).unwrap();
     assert_eq!(page.header.status_code, "ERROR");
-    assert_eq!(page.header.message, "Command not found: api/q2DeleteEverything.");
+    assert_eq!(
+        page.header.message,
+        "Command not found: api/q2DeleteEverything."
+    );
     sim.stop().await;
 }

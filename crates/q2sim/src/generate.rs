@@ -110,7 +110,7 @@ impl Rng {
     }
     /// True once in `n` draws on average.
     fn one_in(&mut self, n: u64) -> bool {
-        self.next() % n == 0
+        self.next().is_multiple_of(n)
     }
 }
 
@@ -435,8 +435,8 @@ fn base_card(user: &User, rng: &mut Rng) -> Map<String, Value> {
         "outDeviceId": "",
         "inWifiId": "",
         "outWifiId": "",
-        "inLatitude": if user.index % 2 == 0 { "40.712800" } else { "" },
-        "inLongitude": if user.index % 2 == 0 { "-74.006000" } else { "" },
+        "inLatitude": if user.index.is_multiple_of(2) { "40.712800" } else { "" },
+        "inLongitude": if user.index.is_multiple_of(2) { "-74.006000" } else { "" },
         "outLatitude": "",
         "outLongitude": "",
         "entranceIn": "",
