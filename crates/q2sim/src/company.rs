@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// One time card as the API sends it, plus the fields the filters read.
@@ -48,6 +49,12 @@ pub struct Company {
     pub users: Vec<UserRecord>,
     /// Time cards, in serving order.
     pub time_cards: Vec<TimeCardRecord>,
+}
+
+/// An API response, of which only the records matter here.
+#[derive(serde::Deserialize)]
+struct Response {
+    data: Vec<Box<RawValue>>,
 }
 
 /// A directory of JSON files could not be loaded as a company.
@@ -168,36 +175,38 @@ impl Company {
             if !is_users && !name.starts_with("timecards") {
                 continue;
             }
-            let value = read(&path)?;
-            let records = match value {
-                Value::Array(records) => records,
-                Value::Object(mut envelope) => match envelope.remove("data") {
-                    Some(Value::Array(records)) => records,
-                    _ => {
-                        return Err(LoadError::Format {
-                            path,
-                            message: "an API response without a `data` array".into(),
-                        });
-                    }
-                },
-                _ => {
-                    return Err(LoadError::Format {
-                        path,
-                        message: "expected an array of records or an API response".into(),
-                    });
-                }
+            let bytes = std::fs::read(&path).map_err(|source| LoadError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let format = |message: String| LoadError::Format {
+                path: path.clone(),
+                message,
             };
-            for (i, record) in records.iter().enumerate() {
-                let Value::Object(object) = record else {
-                    return Err(LoadError::Format {
-                        path,
-                        message: format!("record {i} is not a JSON object"),
-                    });
+            // Records are kept as their raw text so that they are served
+            // exactly as written, key order and number forms included.
+            let parsed = if bytes.trim_ascii_start().starts_with(b"[") {
+                serde_json::from_slice::<Vec<Box<RawValue>>>(&bytes)
+            } else {
+                serde_json::from_slice::<Response>(&bytes).map(|r| r.data)
+            };
+            let records = parsed.map_err(|e| {
+                format(format!(
+                    "expected an array of records or an API response with a `data` array: {e}"
+                ))
+            })?;
+            for (i, raw) in records.iter().enumerate() {
+                let Ok(Value::Object(object)) = serde_json::from_str::<Value>(raw.get()) else {
+                    return Err(format(format!("record {i} is not a JSON object")));
                 };
                 if is_users {
-                    loaded.users.push(UserRecord::from_object(object));
+                    let mut user = UserRecord::from_object(&object);
+                    user.json = raw.get().into();
+                    loaded.users.push(user);
                 } else {
-                    loaded.time_cards.push(TimeCardRecord::from_object(object));
+                    let mut card = TimeCardRecord::from_object(&object);
+                    card.json = raw.get().into();
+                    loaded.time_cards.push(card);
                 }
             }
         }
@@ -219,5 +228,72 @@ impl Company {
             .iter()
             .filter(|t| t.in_date_time.as_str() >= from && t.in_date_time.as_str() <= to)
             .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_of_pages_and_arrays_loads_in_name_order_and_verbatim() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+        write(
+            "company.json",
+            r#"{"companyId": "777", "developerToken": "golden"}"#,
+        );
+        write(
+            "users.json",
+            r#"[{"userName": "ann", "userFullName": "Ann Lee", "role": "Employee", "payRate": 20}]"#,
+        );
+        write(
+            "timecards_001.json",
+            r#"{"statusCode": "SUCCESS", "nextRecord": "-1", "data": [{"userName": "ann", "inDateTime": "2024-01-02 09:00:00"}]}"#,
+        );
+        write(
+            "timecards_000.json",
+            r#"{"statusCode": "SUCCESS", "nextRecord": "1", "data": [{"userName": "ann", "inDateTime": "2024-01-01 09:00:00", "hours": "0.000"}]}"#,
+        );
+        write("notes.txt", "ignored");
+        let company = Company::load_dir(dir.path()).unwrap();
+        assert_eq!(
+            (company.id.as_str(), company.token.as_str()),
+            ("777", "golden")
+        );
+        assert_eq!(company.users.len(), 1);
+        assert_eq!(
+            &*company.users[0].json,
+            r#"{"userName": "ann", "userFullName": "Ann Lee", "role": "Employee", "payRate": 20}"#
+        );
+        let ins: Vec<_> = company
+            .time_cards
+            .iter()
+            .map(|t| t.in_date_time.as_str())
+            .collect();
+        assert_eq!(ins, vec!["2024-01-01 09:00:00", "2024-01-02 09:00:00"]);
+        assert!(company.time_cards[0].json.contains(r#""hours":"0.000""#));
+    }
+
+    #[test]
+    fn a_bad_directory_says_which_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("company.json"), r#"{"companyId": "1"}"#).unwrap();
+        let err = Company::load_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("company.json") && err.contains("developerToken"),
+            "{err}"
+        );
+        std::fs::write(
+            dir.path().join("company.json"),
+            r#"{"companyId": "1", "developerToken": "t"}"#,
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("timecards.json"), "[1, 2]").unwrap();
+        let err = Company::load_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("timecards.json") && err.contains("record 0"),
+            "{err}"
+        );
     }
 }

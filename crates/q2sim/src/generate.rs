@@ -501,6 +501,26 @@ mod tests {
     }
 
     #[test]
+    fn the_autumn_changes_are_crossed_too() {
+        let company = generate(&GeneratorConfig {
+            seed: 3,
+            users: 12,
+            from: NaiveDate::from_ymd_opt(2024, 10, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2024, 11, 10).unwrap(),
+            ..GeneratorConfig::default()
+        });
+        let night = |user: &str, date: &str| {
+            company
+                .time_cards
+                .iter()
+                .any(|t| t.user_name == user && t.in_date_time.starts_with(date))
+        };
+        // US clocks go back on 2024-11-03; Sydney's go forward on 2024-10-06.
+        assert!(night("jjones9", "2024-11-02 2"));
+        assert!(night("kkhan10", "2024-10-05 2"));
+    }
+
+    #[test]
     fn same_seed_same_company() {
         let a = small();
         let b = small();
@@ -553,15 +573,29 @@ mod tests {
             assert!(users(&format!(r#""role":"{role}""#)) > 0, "{role}");
         }
         assert!(users("Salary Rate") > 0 && users("Hourly Rate") > 0);
-        // 2024-03-10 is the US spring-forward night: overnight workers cross it.
+        // Overnight workers work Saturday nights, so they cross each DST change:
+        // user 9 is in Los Angeles (spring forward on 2024-03-10), user 10 in
+        // Sydney (clocks go back on 2024-04-07).
+        let night = |user: &str, date: &str| {
+            company.time_cards.iter().any(|t| {
+                t.user_name == user
+                    && t.in_date_time.starts_with(date)
+                    && t.json.contains("Night Shift")
+            })
+        };
         assert!(
             company
-                .time_cards
+                .users
                 .iter()
-                .filter(|t| t.in_date_time.starts_with("2024-03-09 2")
-                    && t.json.contains("Night Shift"))
-                .count()
-                >= 5
+                .any(|u| u.user_name == "jjones9" && u.json.contains("America/Los_Angeles"))
         );
+        assert!(
+            company
+                .users
+                .iter()
+                .any(|u| u.user_name == "kkhan10" && u.json.contains("Australia/Sydney"))
+        );
+        assert!(night("jjones9", "2024-03-09 2"));
+        assert!(night("kkhan10", "2024-04-06 2"));
     }
 }
