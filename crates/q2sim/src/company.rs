@@ -272,7 +272,7 @@ mod tests {
             .map(|t| t.in_date_time.as_str())
             .collect();
         assert_eq!(ins, vec!["2024-01-01 09:00:00", "2024-01-02 09:00:00"]);
-        assert!(company.time_cards[0].json.contains(r#""hours":"0.000""#));
+        assert!(company.time_cards[0].json.contains(r#""hours": "0.000""#));
     }
 
     #[test]
