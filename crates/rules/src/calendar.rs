@@ -1,0 +1,301 @@
+//! Workdays, workweeks, 14-day windows and pay periods.
+//!
+//! A *workday* is the 24 hours starting at `company.workday_start` local
+//! time, named by the date it starts on. A *workweek* is seven workdays
+//! starting on `company.week_start`. A *pay period* is a run of workdays;
+//! a worked second belongs to the period containing its workday.
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+
+use crate::config::{Config, Frequency};
+
+/// An inclusive run of workdays that is paid together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PayPeriod {
+    /// First workday.
+    pub start: NaiveDate,
+    /// Last workday (inclusive).
+    pub end: NaiveDate,
+}
+
+impl PayPeriod {
+    /// Whether `day` is one of the period's workdays.
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.start <= day && day <= self.end
+    }
+
+    /// Number of workdays.
+    pub fn days(&self) -> i64 {
+        (self.end - self.start).num_days() + 1
+    }
+}
+
+impl std::fmt::Display for PayPeriod {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+/// The company's calendar, from `[company]` and `[pay_period]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Calendar {
+    /// First day of each workweek.
+    pub week_start: Weekday,
+    /// How often pay periods come.
+    pub frequency: Frequency,
+    /// Anchor of weekly and biweekly periods and of 14-day overtime windows.
+    pub anchor: NaiveDate,
+}
+
+impl Calendar {
+    /// The calendar a configuration describes.
+    pub fn new(config: &Config) -> Self {
+        Calendar {
+            week_start: config.company.week_start.0,
+            frequency: config.pay_period.frequency,
+            anchor: config.pay_period.anchor,
+        }
+    }
+
+    /// The first workday of the workweek containing `day`.
+    pub fn workweek_start(&self, day: NaiveDate) -> NaiveDate {
+        day - Duration::days(i64::from(day.weekday().days_since(self.week_start)))
+    }
+
+    /// The first workday of the 14-day window (anchored at `pay_period.anchor`) containing `day`.
+    pub fn biweekly_window_start(&self, day: NaiveDate) -> NaiveDate {
+        let offset = (day - self.anchor).num_days().div_euclid(14);
+        self.anchor + Duration::days(offset * 14)
+    }
+
+    /// The pay period containing workday `day`.
+    pub fn period_containing(&self, day: NaiveDate) -> PayPeriod {
+        match self.frequency {
+            Frequency::Weekly | Frequency::Biweekly => {
+                let len = if self.frequency == Frequency::Weekly {
+                    7
+                } else {
+                    14
+                };
+                let offset = (day - self.anchor).num_days().div_euclid(len);
+                let start = self.anchor + Duration::days(offset * len);
+                PayPeriod {
+                    start,
+                    end: start + Duration::days(len - 1),
+                }
+            }
+            Frequency::Semimonthly => {
+                let first = day.with_day(1).expect("day 1 exists");
+                if day.day() <= 15 {
+                    PayPeriod {
+                        start: first,
+                        end: first.with_day(15).expect("day 15 exists"),
+                    }
+                } else {
+                    PayPeriod {
+                        start: first.with_day(16).expect("day 16 exists"),
+                        end: last_of_month(day),
+                    }
+                }
+            }
+            Frequency::Monthly => PayPeriod {
+                start: day.with_day(1).expect("day 1 exists"),
+                end: last_of_month(day),
+            },
+        }
+    }
+
+    /// The period after `period`.
+    pub fn next(&self, period: PayPeriod) -> PayPeriod {
+        self.period_containing(period.end + Duration::days(1))
+    }
+
+    /// The period before `period`.
+    pub fn previous(&self, period: PayPeriod) -> PayPeriod {
+        self.period_containing(period.start - Duration::days(1))
+    }
+
+    /// The first workday whose hours can change `period`'s overtime: the start
+    /// of the workweek (or 14-day window, whichever is earlier) containing the
+    /// period's first day.
+    pub fn lookback_start(&self, period: PayPeriod) -> NaiveDate {
+        self.workweek_start(period.start)
+            .min(self.biweekly_window_start(period.start))
+    }
+}
+
+fn last_of_month(day: NaiveDate) -> NaiveDate {
+    let (y, m) = if day.month() == 12 {
+        (day.year() + 1, 1)
+    } else {
+        (day.year(), day.month() + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1).expect("first of a month exists") - Duration::days(1)
+}
+
+/// The `--period` argument: `A..B`, `current`, `previous` or a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodSpec {
+    /// Exactly these dates, even if they do not match the calendar.
+    Range(NaiveDate, NaiveDate),
+    /// The calendar period containing today.
+    Current,
+    /// The calendar period before the current one.
+    Previous,
+    /// The calendar period containing this date.
+    Containing(NaiveDate),
+}
+
+/// A `--period` that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("period `{text}`: {reason}")]
+pub struct PeriodError {
+    /// What was given.
+    pub text: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl std::str::FromStr for PeriodSpec {
+    type Err = PeriodError;
+
+    fn from_str(text: &str) -> Result<Self, PeriodError> {
+        let error = |reason: &str| PeriodError {
+            text: text.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let date = |s: &str| {
+            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+                error("expected YYYY-MM-DD..YYYY-MM-DD, current, previous or YYYY-MM-DD")
+            })
+        };
+        match text.trim() {
+            "current" => Ok(PeriodSpec::Current),
+            "previous" => Ok(PeriodSpec::Previous),
+            t => match t.split_once("..") {
+                Some((a, b)) => {
+                    let (a, b) = (date(a)?, date(b)?);
+                    if b < a {
+                        return Err(error("it ends before it starts"));
+                    }
+                    Ok(PeriodSpec::Range(a, b))
+                }
+                None => Ok(PeriodSpec::Containing(date(t)?)),
+            },
+        }
+    }
+}
+
+impl PeriodSpec {
+    /// The period meant, with `today` as the company's current date.
+    pub fn resolve(self, calendar: &Calendar, today: NaiveDate) -> PayPeriod {
+        match self {
+            PeriodSpec::Range(start, end) => PayPeriod { start, end },
+            PeriodSpec::Current => calendar.period_containing(today),
+            PeriodSpec::Previous => calendar.previous(calendar.period_containing(today)),
+            PeriodSpec::Containing(day) => calendar.period_containing(day),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn calendar(frequency: Frequency) -> Calendar {
+        Calendar {
+            week_start: Weekday::Sun,
+            frequency,
+            anchor: d(2024, 1, 7),
+        }
+    }
+
+    #[test]
+    fn workweeks_start_on_the_configured_day() {
+        let c = calendar(Frequency::Weekly);
+        assert_eq!(c.workweek_start(d(2024, 5, 15)), d(2024, 5, 12)); // Wed -> Sun
+        assert_eq!(c.workweek_start(d(2024, 5, 12)), d(2024, 5, 12));
+        let monday = Calendar {
+            week_start: Weekday::Mon,
+            ..c
+        };
+        assert_eq!(monday.workweek_start(d(2024, 5, 12)), d(2024, 5, 6));
+    }
+
+    #[test]
+    fn periods_of_every_frequency() {
+        let p = calendar(Frequency::Biweekly).period_containing(d(2024, 5, 15));
+        assert_eq!((p.start, p.end), (d(2024, 5, 12), d(2024, 5, 25)));
+        let p = calendar(Frequency::Biweekly).period_containing(d(2023, 12, 31));
+        assert_eq!(
+            (p.start, p.end),
+            (d(2023, 12, 24), d(2024, 1, 6)),
+            "before the anchor"
+        );
+        let p = calendar(Frequency::Weekly).period_containing(d(2024, 5, 15));
+        assert_eq!((p.start, p.end), (d(2024, 5, 12), d(2024, 5, 18)));
+        let p = calendar(Frequency::Semimonthly).period_containing(d(2024, 2, 20));
+        assert_eq!((p.start, p.end), (d(2024, 2, 16), d(2024, 2, 29)));
+        let p = calendar(Frequency::Semimonthly).period_containing(d(2024, 2, 15));
+        assert_eq!((p.start, p.end), (d(2024, 2, 1), d(2024, 2, 15)));
+        let p = calendar(Frequency::Monthly).period_containing(d(2024, 12, 31));
+        assert_eq!((p.start, p.end), (d(2024, 12, 1), d(2024, 12, 31)));
+        let c = calendar(Frequency::Semimonthly);
+        assert_eq!(
+            c.previous(c.period_containing(d(2024, 3, 5))).start,
+            d(2024, 2, 16)
+        );
+        assert_eq!(
+            c.next(c.period_containing(d(2024, 12, 20))).start,
+            d(2025, 1, 1)
+        );
+    }
+
+    #[test]
+    fn the_lookback_reaches_the_start_of_the_straddling_week() {
+        let c = calendar(Frequency::Semimonthly);
+        let p = c.period_containing(d(2024, 5, 16)); // Thursday 16 May
+        assert_eq!(c.lookback_start(p), d(2024, 5, 12));
+    }
+
+    #[test]
+    fn period_arguments() {
+        let c = calendar(Frequency::Biweekly);
+        let today = d(2024, 5, 15);
+        let parse = |s: &str| s.parse::<PeriodSpec>().unwrap().resolve(&c, today);
+        assert_eq!(
+            parse("2024-05-01..2024-05-10"),
+            PayPeriod {
+                start: d(2024, 5, 1),
+                end: d(2024, 5, 10)
+            }
+        );
+        assert_eq!(
+            parse("current"),
+            PayPeriod {
+                start: d(2024, 5, 12),
+                end: d(2024, 5, 25)
+            }
+        );
+        assert_eq!(
+            parse("previous"),
+            PayPeriod {
+                start: d(2024, 4, 28),
+                end: d(2024, 5, 11)
+            }
+        );
+        assert_eq!(
+            parse("2024-01-01"),
+            PayPeriod {
+                start: d(2023, 12, 24),
+                end: d(2024, 1, 6)
+            }
+        );
+        assert!("2024-05-10..2024-05-01".parse::<PeriodSpec>().is_err());
+        assert!("last week".parse::<PeriodSpec>().is_err());
+    }
+}

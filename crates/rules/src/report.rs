@@ -1,0 +1,422 @@
+//! The output tables of SPEC §9 as typed rows and as Polars DataFrames.
+//!
+//! Hours are exact seconds until here. Displayed with two decimals, they are
+//! rounded so that the files agree with themselves: each summary tier is the
+//! exact total rounded half away from zero; the daily values of that tier
+//! are apportioned (largest remainder) so they add up to it, each within
+//! 0.01 h of its own exact value; and every `worked_hours` is the sum of
+//! its row's regular, overtime and double-time hours. A clerk adding up the
+//! daily file gets the summary, to the cent of an hour.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use payrun_ingest::exceptions_frame;
+use polars::prelude::*;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::calendar::PayPeriod;
+use crate::compute::PayrollRun;
+use crate::pay::{PayLines, PeriodHours};
+
+/// One user's period: exact hours, pay lines and identity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    /// First workday of the period.
+    pub period_start: NaiveDate,
+    /// Last workday of the period.
+    pub period_end: NaiveDate,
+    /// `userName`.
+    pub user_name: Option<String>,
+    /// `employeeNumber`.
+    pub employee_number: Option<String>,
+    /// `userFullName`.
+    pub user_full_name: Option<String>,
+    /// `departmentName`.
+    pub department_name: Option<String>,
+    /// `rateType` as the API gave it.
+    pub rate_type: Option<String>,
+    /// `payRate`.
+    pub pay_rate: Option<Decimal>,
+    /// The overtime rule applied (after any fallback to `default`).
+    pub overtime_rule: String,
+    /// The time zone applied.
+    pub time_zone: String,
+    /// Exact hours.
+    pub hours: PeriodHours,
+    /// Pay lines, each rounded to cents.
+    pub pay: PayLines,
+    /// Exceptions concerning this user in the period.
+    pub exceptions: u32,
+}
+
+/// One user's workday, in exact units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayRow {
+    /// `userName`.
+    pub user_name: Option<String>,
+    /// The workday.
+    pub work_date: NaiveDate,
+    /// Regular seconds.
+    pub regular: i64,
+    /// Overtime seconds.
+    pub overtime: i64,
+    /// Double-time seconds.
+    pub double_time: i64,
+    /// PTO hours.
+    pub pto: Decimal,
+}
+
+impl DayRow {
+    pub(crate) fn new(user_name: &Option<String>, work_date: NaiveDate) -> Self {
+        DayRow {
+            user_name: user_name.clone(),
+            work_date,
+            regular: 0,
+            overtime: 0,
+            double_time: 0,
+            pto: Decimal::ZERO,
+        }
+    }
+}
+
+/// The four output tables.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// `payroll_summary`: one row per user.
+    pub payroll_summary: DataFrame,
+    /// `daily_hours`: one row per user and workday.
+    pub daily_hours: DataFrame,
+    /// `department_summary`: one row per department.
+    pub department_summary: DataFrame,
+    /// `exceptions`.
+    pub exceptions: DataFrame,
+}
+
+/// Hundredths of an hour in a second.
+const SECONDS_PER_HUNDREDTH: i128 = 36;
+/// Hundredths of an hour in a PTO mantissa at scale 6.
+const MICRO_HOURS_PER_HUNDREDTH: i128 = 10_000;
+
+/// Rounds `value / unit` half away from zero.
+fn round_div(value: i128, unit: i128) -> i128 {
+    let q = value / unit;
+    let r = value % unit;
+    if 2 * r.abs() >= unit {
+        q + value.signum()
+    } else {
+        q
+    }
+}
+
+/// Non-negative `values` (in `unit`s per hundredth) as hundredths that add up
+/// to the rounded total: floors, then one more hundredth for the largest remainders.
+pub fn apportion(values: &[i128], unit: i128) -> (i128, Vec<i128>) {
+    let total = round_div(values.iter().sum(), unit);
+    let mut parts: Vec<i128> = values.iter().map(|v| v.div_euclid(unit)).collect();
+    let mut missing = total - parts.iter().sum::<i128>();
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(values[i].rem_euclid(unit)), i));
+    for i in order {
+        if missing <= 0 {
+            break;
+        }
+        parts[i] += 1;
+        missing -= 1;
+    }
+    (total, parts)
+}
+
+fn micro_hours(d: Decimal) -> i128 {
+    let mut d = d.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero);
+    d.rescale(6);
+    d.mantissa()
+}
+
+fn cents(d: Decimal) -> i128 {
+    let mut d = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    d.rescale(2);
+    d.mantissa()
+}
+
+fn decimal_column(name: &str, values: Vec<i128>, scale: usize) -> PolarsResult<Column> {
+    Ok(Int128Chunked::from_vec(name.into(), values)
+        .into_decimal(18, scale)?
+        .into_series()
+        .into_column())
+}
+
+fn optional_decimal_column(
+    name: &str,
+    values: Vec<Option<i128>>,
+    scale: usize,
+) -> PolarsResult<Column> {
+    Ok(
+        Int128Chunked::from_iter_options(name.into(), values.into_iter())
+            .into_decimal(18, scale)?
+            .into_series()
+            .into_column(),
+    )
+}
+
+fn text_column(name: &str, values: Vec<Option<String>>) -> Column {
+    Column::new(name.into(), values)
+}
+
+fn date_column(name: &str, values: Vec<NaiveDate>) -> Column {
+    Column::new(name.into(), values)
+}
+
+/// A user's hours in hundredths, per summary and per day.
+struct Rounded {
+    regular: i128,
+    overtime: i128,
+    double_time: i128,
+    pto: i128,
+    days: Vec<[i128; 4]>,
+}
+
+fn round_user(days: &[&DayRow]) -> Rounded {
+    let tier = |f: fn(&DayRow) -> i128, unit| {
+        let values: Vec<i128> = days.iter().map(|d| f(d)).collect();
+        apportion(&values, unit)
+    };
+    let (regular, r) = tier(|d| d.regular.into(), SECONDS_PER_HUNDREDTH);
+    let (overtime, o) = tier(|d| d.overtime.into(), SECONDS_PER_HUNDREDTH);
+    let (double_time, t) = tier(|d| d.double_time.into(), SECONDS_PER_HUNDREDTH);
+    let (pto, p) = tier(|d| micro_hours(d.pto), MICRO_HOURS_PER_HUNDREDTH);
+    Rounded {
+        regular,
+        overtime,
+        double_time,
+        pto,
+        days: (0..days.len()).map(|i| [r[i], o[i], t[i], p[i]]).collect(),
+    }
+}
+
+impl Report {
+    pub(crate) fn build(run: &PayrollRun) -> PolarsResult<Report> {
+        let mut days_of: BTreeMap<Option<&str>, Vec<&DayRow>> = BTreeMap::new();
+        for d in &run.days {
+            days_of.entry(d.user_name.as_deref()).or_default().push(d);
+        }
+        let rounded: BTreeMap<Option<&str>, Rounded> = days_of
+            .iter()
+            .map(|(user, days)| (*user, round_user(days)))
+            .collect();
+
+        let summary = summary_frame(run, &rounded)?;
+        let daily = daily_frame(&days_of, &rounded)?;
+        let departments = department_frame(run, &rounded)?;
+        Ok(Report {
+            payroll_summary: summary,
+            daily_hours: daily,
+            department_summary: departments,
+            exceptions: exceptions_frame(&run.exceptions)?,
+        })
+    }
+}
+
+fn user_hours(rounded: &BTreeMap<Option<&str>, Rounded>, user: Option<&str>) -> [i128; 4] {
+    rounded
+        .get(&user)
+        .map_or([0; 4], |r| [r.regular, r.overtime, r.double_time, r.pto])
+}
+
+fn summary_frame(
+    run: &PayrollRun,
+    rounded: &BTreeMap<Option<&str>, Rounded>,
+) -> PolarsResult<DataFrame> {
+    let rows = &run.summary;
+    let hours: Vec<[i128; 4]> = rows
+        .iter()
+        .map(|r| user_hours(rounded, r.user_name.as_deref()))
+        .collect();
+    let text = |f: fn(&SummaryRow) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
+    let money = |name: &str, f: fn(&PayLines) -> Decimal| {
+        decimal_column(name, rows.iter().map(|r| cents(f(&r.pay))).collect(), 2)
+    };
+    let hour_column =
+        |name: &str, i: usize| decimal_column(name, hours.iter().map(|h| h[i]).collect(), 2);
+    let columns = vec![
+        date_column(
+            "period_start",
+            rows.iter().map(|r| r.period_start).collect(),
+        ),
+        date_column("period_end", rows.iter().map(|r| r.period_end).collect()),
+        text_column("user_name", text(|r| r.user_name.clone())),
+        text_column("employee_number", text(|r| r.employee_number.clone())),
+        text_column("user_full_name", text(|r| r.user_full_name.clone())),
+        text_column("department_name", text(|r| r.department_name.clone())),
+        text_column("rate_type", text(|r| r.rate_type.clone())),
+        optional_decimal_column(
+            "pay_rate",
+            rows.iter()
+                .map(|r| {
+                    r.pay_rate.map(|mut d| {
+                        d.rescale(4);
+                        d.mantissa()
+                    })
+                })
+                .collect(),
+            4,
+        )?,
+        text_column("overtime_rule", text(|r| Some(r.overtime_rule.clone()))),
+        text_column("time_zone", text(|r| Some(r.time_zone.clone()))),
+        decimal_column(
+            "worked_hours",
+            hours.iter().map(|h| h[0] + h[1] + h[2]).collect(),
+            2,
+        )?,
+        hour_column("regular_hours", 0)?,
+        hour_column("overtime_hours", 1)?,
+        hour_column("double_time_hours", 2)?,
+        hour_column("pto_hours", 3)?,
+        decimal_column(
+            "adjustment_hours",
+            rows.iter()
+                .map(|r| cents(r.hours.adjustment_hours))
+                .collect(),
+            2,
+        )?,
+        decimal_column(
+            "adjustment_amount",
+            rows.iter()
+                .map(|r| cents(r.hours.adjustment_amount))
+                .collect(),
+            2,
+        )?,
+        money("regular_pay", |p| p.regular)?,
+        money("overtime_pay", |p| p.overtime)?,
+        money("double_time_pay", |p| p.double_time)?,
+        money("pto_pay", |p| p.pto)?,
+        money("adjustment_pay", |p| p.adjustment)?,
+        money("gross_pay", |p| p.gross)?,
+        Column::new(
+            "exceptions".into(),
+            rows.iter().map(|r| r.exceptions).collect::<Vec<u32>>(),
+        ),
+    ];
+    DataFrame::new(rows.len(), columns)
+}
+
+fn daily_frame(
+    days_of: &BTreeMap<Option<&str>, Vec<&DayRow>>,
+    rounded: &BTreeMap<Option<&str>, Rounded>,
+) -> PolarsResult<DataFrame> {
+    let mut users = Vec::new();
+    let mut dates = Vec::new();
+    let mut values: [Vec<i128>; 4] = Default::default();
+    for (user, days) in days_of {
+        let r = &rounded[user];
+        for (day, hours) in days.iter().zip(&r.days) {
+            users.push(user.map(str::to_owned));
+            dates.push(day.work_date);
+            for (column, value) in values.iter_mut().zip(hours) {
+                column.push(*value);
+            }
+        }
+    }
+    let worked: Vec<i128> = (0..users.len())
+        .map(|i| values[0][i] + values[1][i] + values[2][i])
+        .collect();
+    let [regular, overtime, double_time, pto] = values;
+    let height = users.len();
+    DataFrame::new(
+        height,
+        vec![
+            text_column("user_name", users),
+            date_column("work_date", dates),
+            decimal_column("worked_hours", worked, 2)?,
+            decimal_column("regular_hours", regular, 2)?,
+            decimal_column("overtime_hours", overtime, 2)?,
+            decimal_column("double_time_hours", double_time, 2)?,
+            decimal_column("pto_hours", pto, 2)?,
+        ],
+    )
+}
+
+fn department_frame(
+    run: &PayrollRun,
+    rounded: &BTreeMap<Option<&str>, Rounded>,
+) -> PolarsResult<DataFrame> {
+    #[derive(Default)]
+    struct Totals {
+        headcount: u32,
+        worked: i128,
+        overtime: i128,
+        double_time: i128,
+        gross: i128,
+        overtime_cost: i128,
+    }
+    let mut by_department: BTreeMap<Option<String>, Totals> = BTreeMap::new();
+    for row in &run.summary {
+        let h = user_hours(rounded, row.user_name.as_deref());
+        let t = by_department
+            .entry(row.department_name.clone())
+            .or_default();
+        t.headcount += 1;
+        t.worked += h[0] + h[1] + h[2];
+        t.overtime += h[1];
+        t.double_time += h[2];
+        t.gross += cents(row.pay.gross);
+        t.overtime_cost += cents(row.pay.overtime) + cents(row.pay.double_time);
+    }
+    let height = by_department.len();
+    let column = |name: &str, f: fn(&Totals) -> i128| {
+        decimal_column(name, by_department.values().map(f).collect(), 2)
+    };
+    DataFrame::new(
+        height,
+        vec![
+            text_column("department_name", by_department.keys().cloned().collect()),
+            Column::new(
+                "headcount".into(),
+                by_department
+                    .values()
+                    .map(|t| t.headcount)
+                    .collect::<Vec<u32>>(),
+            ),
+            column("worked_hours", |t| t.worked)?,
+            column("overtime_hours", |t| t.overtime)?,
+            column("double_time_hours", |t| t.double_time)?,
+            column("gross_pay", |t| t.gross)?,
+            column("overtime_cost", |t| t.overtime_cost)?,
+        ],
+    )
+}
+
+/// Convenience for tests and tools: the period of a run.
+impl From<&PayrollRun> for PayPeriod {
+    fn from(run: &PayrollRun) -> Self {
+        run.period
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apportioned_days_add_up_to_the_rounded_total() {
+        // Three days of 8 h 0 m 20 s: each is 8.0055… h; the total 24.0166… h rounds to 24.02.
+        let (total, days) = apportion(&[28_820, 28_820, 28_820], SECONDS_PER_HUNDREDTH);
+        assert_eq!(total, 2402);
+        assert_eq!(days, vec![801, 801, 800]);
+        let (total, days) = apportion(&[18, 0, 35], SECONDS_PER_HUNDREDTH);
+        assert_eq!((total, days.iter().sum::<i128>()), (1, 1));
+        assert_eq!(
+            days,
+            vec![0, 0, 1],
+            "the largest remainder gets the hundredth"
+        );
+        assert_eq!(apportion(&[], 36), (0, vec![]));
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        assert_eq!(round_div(18, 36), 1);
+        assert_eq!(round_div(17, 36), 0);
+        assert_eq!(round_div(-18, 36), -1);
+    }
+}
