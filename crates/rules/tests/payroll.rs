@@ -1,0 +1,866 @@
+//! Payroll figures a clerk can check by hand, through the public API.
+
+mod common;
+
+use common::*;
+use payrun_ingest::ExceptionKind;
+use rust_decimal::Decimal;
+
+fn zero() -> Decimal {
+    Decimal::ZERO
+}
+
+// ---- The four worked examples of SPEC §5 --------------------------------
+
+#[test]
+fn hourly_twelve_dollars_forty_six_hours_is_588() {
+    let users = [user("ann", "Hourly Rate", "12.00", "America/Chicago", "")];
+    let run = run(
+        &users,
+        &days("ann", "2024-05-13", &[10, 10, 10, 8, 8]),
+        WEEKLY,
+        period("2024-05-12", "2024-05-18"),
+    );
+    let ann = row(&run, "ann");
+    assert_eq!(tiers(ann), (dec("40"), dec("6"), zero()));
+    assert_eq!(
+        pay(ann),
+        [
+            dec("480.00"),
+            dec("108.00"),
+            zero(),
+            zero(),
+            zero(),
+            dec("588.00")
+        ]
+    );
+}
+
+#[test]
+fn salary_220_80_a_week_for_40_hours_with_44_worked_is_253_92() {
+    let config = format!(
+        "{WEEKLY}\n[salary]\nperiod = \"weekly\"\nmode = \"nonexempt_fixed\"\nhours_per_week = 40\n"
+    );
+    let users = [user("sal", "Salary Rate", "220.80", "America/Chicago", "")];
+    let run = run(
+        &users,
+        &days("sal", "2024-05-13", &[9, 9, 9, 9, 8]),
+        &config,
+        period("2024-05-12", "2024-05-18"),
+    );
+    let sal = row(&run, "sal");
+    assert_eq!(tiers(sal), (dec("40"), dec("4"), zero()));
+    assert_eq!(
+        pay(sal),
+        [
+            dec("220.80"),
+            dec("33.12"),
+            zero(),
+            zero(),
+            zero(),
+            dec("253.92")
+        ]
+    );
+}
+
+#[test]
+fn fluctuating_workweek_600_for_50_hours_is_660() {
+    let config =
+        format!("{WEEKLY}\n[salary]\nperiod = \"weekly\"\nmode = \"fluctuating_workweek\"\n");
+    let users = [user("fww", "Salary Rate", "600.00", "America/Chicago", "")];
+    let run = run(
+        &users,
+        &days("fww", "2024-05-13", &[10; 5]),
+        &config,
+        period("2024-05-12", "2024-05-18"),
+    );
+    let fww = row(&run, "fww");
+    assert_eq!(tiers(fww), (dec("40"), dec("10"), zero()));
+    assert_eq!(
+        pay(fww),
+        [
+            dec("600.00"),
+            dec("60.00"),
+            zero(),
+            zero(),
+            zero(),
+            dec("660.00")
+        ]
+    );
+}
+
+const CALIFORNIA: &str = r#"
+[pay_period]
+frequency = "weekly"
+anchor = "2024-05-12"
+
+[overtime_rules.default]
+weekly_ot_after = 40
+
+[overtime_rules.ot1]
+basis = "weekly"
+daily_ot_after = 8
+daily_dt_after = 12
+weekly_ot_after = 40
+seventh_day = true
+"#;
+
+#[test]
+fn california_rule_25_an_hour_is_1275() {
+    let users = [user(
+        "cal",
+        "Hourly Rate",
+        "25.00",
+        "America/Los_Angeles",
+        r#""overTimeRule": "ot1""#,
+    )];
+    let run = run(
+        &users,
+        &days("cal", "2024-05-13", &[10, 8, 13, 8, 8]),
+        CALIFORNIA,
+        period("2024-05-12", "2024-05-18"),
+    );
+    let cal = row(&run, "cal");
+    assert_eq!(cal.overtime_rule, "ot1");
+    assert_eq!(tiers(cal), (dec("40"), dec("6"), dec("1")));
+    assert_eq!(
+        pay(cal),
+        [
+            dec("1000.00"),
+            dec("225.00"),
+            dec("50.00"),
+            zero(),
+            zero(),
+            dec("1275.00")
+        ]
+    );
+}
+
+// ---- Overnight shifts and workday / workweek boundaries ----------------
+
+#[test]
+fn an_overnight_shift_splits_across_the_workweek_boundary() {
+    // 38 h Monday to Thursday, then Saturday 20:00 to Sunday 04:00 (weeks start on Sunday).
+    let mut cards = days("ann", "2024-05-13", &[10, 10, 10, 8]);
+    cards.push(punch("ann", "2024-05-18 20:00:00", "2024-05-19 04:00:00"));
+    let users = [user("ann", "Hourly Rate", "20.00", "America/Chicago", "")];
+    let config = WEEKLY.replace("frequency = \"weekly\"", "frequency = \"biweekly\"");
+    let run = run(&users, &cards, &config, period("2024-05-12", "2024-05-25"));
+    let ann = row(&run, "ann");
+    // Saturday's 4 h: 2 reach 40, 2 are overtime; Sunday's 4 h start a new week.
+    assert_eq!(tiers(ann), (dec("44"), dec("2"), zero()));
+    let sat = run
+        .days
+        .iter()
+        .find(|d| d.work_date == d_("2024-05-18"))
+        .unwrap();
+    let sun = run
+        .days
+        .iter()
+        .find(|d| d.work_date == d_("2024-05-19"))
+        .unwrap();
+    assert_eq!((sat.regular, sat.overtime), (2 * 3600, 2 * 3600));
+    assert_eq!((sun.regular, sun.overtime), (4 * 3600, 0));
+
+    // Without splitting, the whole shift belongs to Saturday, in the first week.
+    let unsplit = format!("{config}\n[punches]\nsplit_at_workday = false\n");
+    let run = common::run(&users, &cards, &unsplit, period("2024-05-12", "2024-05-25"));
+    assert_eq!(tiers(row(&run, "ann")), (dec("40"), dec("6"), zero()));
+    assert!(run.days.iter().all(|d| d.work_date != d_("2024-05-19")));
+}
+
+fn d_(s: &str) -> chrono::NaiveDate {
+    d(s)
+}
+
+#[test]
+fn a_workday_that_starts_at_six_keeps_a_night_shift_together() {
+    let config = format!("{WEEKLY}\n[company]\nworkday_start = \"06:00\"\n");
+    let users = [user("ann", "Hourly Rate", "20.00", "America/Chicago", "")];
+    let cards = [punch("ann", "2024-05-14 22:00:00", "2024-05-15 05:30:00")];
+    let run = run(&users, &cards, &config, period("2024-05-12", "2024-05-18"));
+    assert_eq!(run.days.len(), 1);
+    assert_eq!(run.days[0].work_date, d("2024-05-14"));
+    assert_eq!(run.days[0].regular, 7 * 3600 + 1800);
+}
+
+// ---- Daylight saving time ---------------------------------------------
+
+fn night(zone: &str, from: &str, to: &str, first_day: &str) -> (i64, Vec<(String, i64)>) {
+    let config = r#"
+[pay_period]
+frequency = "monthly"
+[overtime_rules.default]
+"#;
+    let users = [user("nite", "Hourly Rate", "20.00", zone, "")];
+    let start = d(first_day);
+    let run = run(
+        &users,
+        &[punch("nite", from, to)],
+        config,
+        period(first_day, &(start + chrono::Duration::days(1)).to_string()),
+    );
+    let r = row(&run, "nite");
+    let days = run
+        .days
+        .iter()
+        .map(|d| (d.work_date.to_string(), d.regular))
+        .collect();
+    (
+        r.hours.regular + r.hours.overtime + r.hours.double_time,
+        days,
+    )
+}
+
+#[test]
+fn dst_in_los_angeles() {
+    let (worked, days) = night(
+        "America/Los_Angeles",
+        "2024-11-02 22:00:00",
+        "2024-11-03 06:00:00",
+        "2024-11-02",
+    );
+    assert_eq!(worked, 9 * 3600, "fall back: 9 h");
+    assert_eq!(
+        days,
+        vec![
+            ("2024-11-02".into(), 2 * 3600),
+            ("2024-11-03".into(), 7 * 3600)
+        ]
+    );
+    let (worked, days) = night(
+        "America/Los_Angeles",
+        "2024-03-09 22:00:00",
+        "2024-03-10 06:00:00",
+        "2024-03-09",
+    );
+    assert_eq!(worked, 7 * 3600, "spring forward: 7 h");
+    assert_eq!(
+        days,
+        vec![
+            ("2024-03-09".into(), 2 * 3600),
+            ("2024-03-10".into(), 5 * 3600)
+        ]
+    );
+}
+
+#[test]
+fn dst_in_sydney() {
+    let (worked, days) = night(
+        "Australia/Sydney",
+        "2024-04-06 22:00:00",
+        "2024-04-07 06:00:00",
+        "2024-04-06",
+    );
+    assert_eq!(worked, 9 * 3600, "clocks go back on 7 April");
+    assert_eq!(
+        days,
+        vec![
+            ("2024-04-06".into(), 2 * 3600),
+            ("2024-04-07".into(), 7 * 3600)
+        ]
+    );
+    let (worked, days) = night(
+        "Australia/Sydney",
+        "2024-10-05 22:00:00",
+        "2024-10-06 06:00:00",
+        "2024-10-05",
+    );
+    assert_eq!(worked, 7 * 3600, "clocks go forward on 6 October");
+    assert_eq!(
+        days,
+        vec![
+            ("2024-10-05".into(), 2 * 3600),
+            ("2024-10-06".into(), 5 * 3600)
+        ]
+    );
+}
+
+// ---- Periods that start mid-week ---------------------------------------
+
+#[test]
+fn a_semimonthly_period_sees_the_hours_worked_before_it_in_the_same_week() {
+    let config = r#"
+[pay_period]
+frequency = "semimonthly"
+[overtime_rules.default]
+weekly_ot_after = 40
+"#;
+    // Sunday 12 May to Saturday 18 May is one workweek; the period starts Thursday 16 May.
+    let users = [user("ann", "Hourly Rate", "20.00", "America/Chicago", "")];
+    let cards = days("ann", "2024-05-13", &[10, 10, 10, 10, 10]);
+    let run = run(&users, &cards, config, period("2024-05-16", "2024-05-31"));
+    let ann = row(&run, "ann");
+    // Thursday's 10 h reach 40 for the week; Friday's 10 h are all overtime.
+    assert_eq!(tiers(ann), (dec("10"), dec("10"), zero()));
+    assert_eq!(
+        pay(ann),
+        [
+            dec("200.00"),
+            dec("300.00"),
+            zero(),
+            zero(),
+            zero(),
+            dec("500.00")
+        ]
+    );
+    assert!(run.days.iter().all(|d| d.work_date >= d_("2024-05-16")));
+}
+
+// ---- Biweekly 8/80, special days, rounding, auto lunch -----------------
+
+#[test]
+fn biweekly_eight_eighty() {
+    let config = r#"
+[pay_period]
+frequency = "biweekly"
+anchor = "2024-05-12"
+[overtime_rules.default]
+[overtime_rules.hospital]
+basis = "biweekly"
+daily_ot_after = 8
+biweekly_ot_after = 80
+"#;
+    let users = [user(
+        "rn",
+        "Hourly Rate",
+        "30.00",
+        "America/New_York",
+        r#""overTimeRule": "hospital""#,
+    )];
+    // 6 x 8 h in week one, then 4 x 8 h and a 12 h day in week two.
+    let cards = days("rn", "2024-05-13", &[8, 8, 8, 8, 8, 8, 0, 8, 8, 8, 8, 12]);
+    let run = run(&users, &cards, config, period("2024-05-12", "2024-05-25"));
+    let rn = row(&run, "rn");
+    // Daily: the 12 h day has 4 OT. Regular: 48 + 32 + 8 = 88, of which 8 pass 80.
+    assert_eq!(tiers(rn), (dec("80"), dec("12"), zero()));
+    assert_eq!(
+        pay(rn),
+        [
+            dec("2400.00"),
+            dec("540.00"),
+            zero(),
+            zero(),
+            zero(),
+            dec("2940.00")
+        ]
+    );
+}
+
+#[test]
+fn special_weekdays_and_dates() {
+    let config = r#"
+[pay_period]
+frequency = "weekly"
+anchor = "2024-12-22"
+[overtime_rules.default]
+weekly_ot_after = 40
+special_weekdays = { sunday = "overtime" }
+special_dates = { "2024-12-25" = "double_time" }
+"#;
+    let users = [user("ann", "Hourly Rate", "20.00", "America/Chicago", "")];
+    // Sunday 22 Dec 5 h (overtime), Tuesday 24 8 h, Wednesday 25 6 h (double time).
+    let cards = days("ann", "2024-12-22", &[5, 0, 8, 6]);
+    let run = run(&users, &cards, config, period("2024-12-22", "2024-12-28"));
+    let ann = row(&run, "ann");
+    assert_eq!(tiers(ann), (dec("8"), dec("5"), dec("6")));
+    assert_eq!(
+        pay(ann),
+        [
+            dec("160.00"),
+            dec("150.00"),
+            dec("240.00"),
+            zero(),
+            zero(),
+            dec("550.00")
+        ]
+    );
+}
+
+fn rounded(mode_in: &str, mode_out: &str, lunch: bool) -> i64 {
+    let mut config = format!(
+        "{WEEKLY}\n[rounding]\nclock_in = {{ mode = \"{mode_in}\", minutes = 15 }}\nclock_out = {{ mode = \"{mode_out}\", minutes = 15 }}\n"
+    );
+    if lunch {
+        config.push_str("[auto_lunch]\nafter_hours = 6.0\ndeduct_minutes = 30\n");
+    }
+    let users = [user("ann", "Hourly Rate", "20.00", "America/Chicago", "")];
+    let run = run(
+        &users,
+        &[punch("ann", "2024-05-13 08:07:00", "2024-05-13 16:53:00")],
+        &config,
+        period("2024-05-12", "2024-05-18"),
+    );
+    row(&run, "ann").hours.regular
+}
+
+#[test]
+fn every_rounding_mode_and_auto_lunch() {
+    const M: i64 = 60;
+    // 08:07 -> 16:53 as clocked is 8 h 46 min.
+    assert_eq!(
+        rounded("nearest", "nearest", false),
+        9 * 60 * M,
+        "08:00 -> 17:00"
+    );
+    assert_eq!(
+        rounded("up", "down", false),
+        (8 * 60 + 30) * M,
+        "08:15 -> 16:45"
+    );
+    assert_eq!(rounded("down", "up", false), 9 * 60 * M, "08:00 -> 17:00");
+    assert_eq!(
+        rounded("up", "up", false),
+        (8 * 60 + 45) * M,
+        "08:15 -> 17:00"
+    );
+    assert_eq!(
+        rounded("nearest", "nearest", true),
+        (8 * 60 + 30) * M,
+        "9 h less a 30-minute lunch"
+    );
+    // A 5-hour shift is under after_hours: no deduction.
+    let config = format!("{WEEKLY}\n[auto_lunch]\nafter_hours = 6\ndeduct_minutes = 30\n");
+    let users = [user("ann", "Hourly Rate", "20.00", "America/Chicago", "")];
+    let run = run(
+        &users,
+        &[punch("ann", "2024-05-13 08:00:00", "2024-05-13 13:00:00")],
+        &config,
+        period("2024-05-12", "2024-05-18"),
+    );
+    assert_eq!(row(&run, "ann").hours.regular, 5 * 3600);
+}
+
+#[test]
+fn nonexempt_fixed_for_35_hours_pays_hours_35_to_40_at_straight_time() {
+    let config = format!("{WEEKLY}\n[salary]\nperiod = \"weekly\"\nhours_per_week = 35\n");
+    let users = [user("sal", "Salary Rate", "700.00", "America/Chicago", "")];
+    // 42 h: 35 covered by the salary, 5 more regular at $20, 2 overtime at $30.
+    let run = run(
+        &users,
+        &days("sal", "2024-05-13", &[9, 9, 8, 8, 8]),
+        &config,
+        period("2024-05-12", "2024-05-18"),
+    );
+    let sal = row(&run, "sal");
+    assert_eq!(tiers(sal), (dec("40"), dec("2"), zero()));
+    assert_eq!(sal.hours.regular_beyond_salaried_week, 5 * 3600);
+    assert_eq!(
+        pay(sal),
+        [
+            dec("800.00"),
+            dec("60.00"),
+            zero(),
+            zero(),
+            zero(),
+            dec("860.00")
+        ]
+    );
+}
+
+#[test]
+fn exempt_override_reports_all_hours_as_regular() {
+    let config = format!(
+        "{WEEKLY}\n[salary]\nperiod = \"weekly\"\n[users.\"boss\"]\nsalary_mode = \"exempt\"\n"
+    );
+    let users = [user(
+        "boss",
+        "Salary Rate",
+        "1500.00",
+        "America/Chicago",
+        "",
+    )];
+    let run = run(
+        &users,
+        &days("boss", "2024-05-13", &[12; 5]),
+        &config,
+        period("2024-05-12", "2024-05-18"),
+    );
+    let boss = row(&run, "boss");
+    assert_eq!(tiers(boss), (dec("60"), zero(), zero()));
+    assert_eq!(
+        pay(boss),
+        [
+            dec("1500.00"),
+            zero(),
+            zero(),
+            zero(),
+            zero(),
+            dec("1500.00")
+        ]
+    );
+}
+
+#[test]
+fn pto_and_adjustments() {
+    let users = [user("ann", "Hourly Rate", "18.50", "America/Chicago", "")];
+    let mut cards = days("ann", "2024-05-13", &[8, 8, 8, 8]);
+    cards.push(pto("ann", "2024-05-17", "8.000"));
+    cards.push(adjustment("ann", "2024-05-15", 2, false, "1.500"));
+    cards.push(adjustment("ann", "2024-05-16", 3, false, "0.250"));
+    cards.push(adjustment("ann", "2024-05-16", 2, true, "25.00"));
+    cards.push(adjustment("ann", "2024-05-16", 3, true, "10.00"));
+    let run = run(&users, &cards, WEEKLY, period("2024-05-12", "2024-05-18"));
+    let ann = row(&run, "ann");
+    assert_eq!(
+        tiers(ann),
+        (dec("32"), zero(), zero()),
+        "PTO does not count toward overtime by default"
+    );
+    assert_eq!(ann.hours.pto_hours, dec("8"));
+    assert_eq!(ann.hours.adjustment_hours, dec("1.25"));
+    assert_eq!(ann.hours.adjustment_amount, dec("15"));
+    // 32 x 18.50 = 592; PTO 8 x 18.50 = 148; 1.25 x 18.50 + 15 = 38.125 -> 38.13.
+    assert_eq!(
+        pay(ann),
+        [
+            dec("592.00"),
+            zero(),
+            zero(),
+            dec("148.00"),
+            dec("38.13"),
+            dec("778.13")
+        ]
+    );
+}
+
+#[test]
+fn pto_counts_toward_overtime_when_configured_but_is_paid_as_pto() {
+    let config = format!("{WEEKLY}\n[pto]\ncounts_toward_overtime = true\n");
+    let users = [user("ann", "Hourly Rate", "20.00", "America/Chicago", "")];
+    let mut cards = vec![pto("ann", "2024-05-13", "8.000")];
+    cards.extend(days("ann", "2024-05-14", &[9, 9, 9, 9]));
+    let run = run(&users, &cards, &config, period("2024-05-12", "2024-05-18"));
+    let ann = row(&run, "ann");
+    assert_eq!(tiers(ann), (dec("32"), dec("4"), zero()));
+    assert_eq!(
+        pay(ann),
+        [
+            dec("640.00"),
+            dec("120.00"),
+            zero(),
+            dec("160.00"),
+            zero(),
+            dec("920.00")
+        ]
+    );
+}
+
+// ---- Exceptions ---------------------------------------------------------
+
+fn kinds(run: &payrun_rules::PayrollRun) -> Vec<ExceptionKind> {
+    run.exceptions.iter().map(|e| e.kind).collect()
+}
+
+#[test]
+fn every_exception_kind_is_raised_where_it_arises() {
+    let config = format!("{WEEKLY}\n[punches]\nmax_shift_hours = 12\n");
+    let users = [
+        user(
+            "ann",
+            "Hourly Rate",
+            "20.00",
+            "America/Los_Angeles",
+            r#""overTimeRule": "nightshift""#,
+        ),
+        user("bob", "Hourly Rate", "", "", ""),
+        user("cy", "Hourly Rate", "20.00", "Mars/Olympus", ""),
+    ];
+    let cards = [
+        punch("ann", "2024-05-13 08:00:00", "0000-00-00 00:00:00"), // open punch
+        punch("ann", "2024-05-14 17:00:00", "2024-05-14 09:00:00"), // out before in
+        punch("ann", "2024-05-15 06:00:00", "2024-05-15 20:00:00"), // 14 h: long
+        punch("ann", "2024-05-16 08:00:00", "2024-05-16 12:00:00"),
+        punch("ann", "2024-05-16 11:00:00", "2024-05-16 15:00:00"), // overlaps 1 h
+        punch("ann", "2024-05-17 08:00:00", "2024-05-17 12:00:00"),
+        punch("ann", "2024-05-17 08:00:00", "2024-05-17 12:00:00"), // duplicate
+        punch("ghost", "2024-05-17 08:00:00", "2024-05-17 12:00:00"), // unknown user
+        r#"{"userName": "ann", "entryType": 7, "inDateTime": "2024-05-17 13:00:00", "hours": "1.000"}"#.to_owned(),
+        punch("bob", "2024-05-13 09:00:00", "2024-05-13 17:00:00"), // no rate, no zone
+        punch("cy", "2024-05-13 09:00:00", "2024-05-13 17:00:00"),  // invalid zone
+    ];
+    let run = run(&users, &cards, &config, period("2024-05-12", "2024-05-18"));
+    let mut found = kinds(&run);
+    found.sort();
+    found.dedup();
+    let mut want = vec![
+        ExceptionKind::OpenPunch,
+        ExceptionKind::NonPositiveDuration,
+        ExceptionKind::LongShift,
+        ExceptionKind::OverlappingShift,
+        ExceptionKind::DuplicateRecord,
+        ExceptionKind::UnknownUser,
+        ExceptionKind::UnknownOvertimeRule,
+        ExceptionKind::InvalidTimeZone,
+        ExceptionKind::MissingPayRate,
+        ExceptionKind::UnknownEntryType,
+    ];
+    want.sort();
+    assert_eq!(found, want);
+    let ann = row(&run, "ann");
+    // 14 + (4 + 4 - 1 overlap) + 4 = 25 h worked and paid.
+    assert_eq!(tiers(ann), (dec("25"), zero(), zero()));
+    assert_eq!(
+        ann.overtime_rule, "default",
+        "an unknown rule falls back to default"
+    );
+    let message = |k: ExceptionKind| {
+        run.exceptions
+            .iter()
+            .find(|e| e.kind == k)
+            .unwrap()
+            .message
+            .clone()
+    };
+    assert_eq!(
+        message(ExceptionKind::UnknownOvertimeRule),
+        "overTimeRule \"nightshift\" is not configured under [overtime_rules]; `default` is used"
+    );
+    assert_eq!(
+        message(ExceptionKind::OverlappingShift),
+        "overlaps the shift from 2024-05-16 08:00:00 by 60 min; the overlap counts once"
+    );
+    assert_eq!(
+        message(ExceptionKind::MissingPayRate),
+        "payRate is empty; pay is computed at 0.00"
+    );
+    assert_eq!(
+        run.exceptions
+            .iter()
+            .filter(|e| e.kind == ExceptionKind::InvalidTimeZone)
+            .count(),
+        2,
+        "an empty zone and an invalid one"
+    );
+    assert_eq!(row(&run, "cy").time_zone, "America/New_York");
+    assert_eq!(row(&run, "bob").pay.gross, zero());
+    assert_eq!(ann.exceptions, 7);
+    let open = run
+        .exceptions
+        .iter()
+        .find(|e| e.kind == ExceptionKind::OpenPunch)
+        .unwrap();
+    assert_eq!(open.user_name.as_deref(), Some("ann"));
+    assert_eq!(open.in_date_time.as_deref(), Some("2024-05-13 08:00:00"));
+    assert_eq!(open.out_date_time, None);
+}
+
+#[test]
+fn dst_adjusted_and_invalid_value_exceptions() {
+    let users = [user(
+        "ann",
+        "Hourly Rate",
+        "20.00",
+        "America/Los_Angeles",
+        "",
+    )];
+    let cards = [
+        punch("ann", "2024-11-03 01:30:00", "2024-11-03 05:00:00"), // 01:30 happens twice
+        r#"{"userName": "ann", "entryType": 1, "inDateTime": "2024-11-04 00:00:00"}"#.to_owned(), // PTO without hours
+    ];
+    let config =
+        "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-11-03\"\n[overtime_rules.default]\n";
+    let run = run(&users, &cards, config, period("2024-11-03", "2024-11-09"));
+    assert_eq!(
+        kinds(&run),
+        vec![ExceptionKind::InvalidValue, ExceptionKind::DstAdjusted]
+    );
+    // The earlier 01:30 (PDT) to 05:00 PST is 4.5 h of real time.
+    assert_eq!(row(&run, "ann").hours.regular, 4 * 3600 + 1800);
+}
+
+#[test]
+fn no_default_rule_fails_the_run_listing_the_configured_rules() {
+    let config =
+        "[overtime_rules.ot1]\ndaily_ot_after = 8\n[overtime_rules.ot2]\nbasis = \"off\"\n";
+    let users = [user(
+        "ann",
+        "Hourly Rate",
+        "20.00",
+        "America/Chicago",
+        r#""overTimeRule": "ot9""#,
+    )];
+    let err = try_run(
+        &users,
+        &days("ann", "2024-05-13", &[8]),
+        config,
+        period("2024-05-12", "2024-05-18"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        "user ann needs overtime rule `ot9`, which is not configured, and there is no `default` rule to fall back to; configured rules: ot1, ot2"
+    );
+}
+
+#[test]
+fn every_active_user_appears_and_inactive_ones_only_with_activity() {
+    let users = [
+        user("idle", "Hourly Rate", "20.00", "America/Chicago", ""),
+        user(
+            "gone",
+            "Hourly Rate",
+            "20.00",
+            "America/Chicago",
+            r#""role": "Inactive""#,
+        )
+        .replace(r#""role": "Employee", "#, ""),
+        user(
+            "late",
+            "Hourly Rate",
+            "20.00",
+            "America/Chicago",
+            r#""hiredDate": "2024-06-01""#,
+        )
+        .replace(r#", "hiredDate": "2020-01-01""#, ""),
+        user(
+            "left",
+            "Hourly Rate",
+            "20.00",
+            "America/Chicago",
+            r#""role": "Inactive""#,
+        )
+        .replace(r#""role": "Employee", "#, ""),
+    ];
+    let run = run(
+        &users,
+        &days("left", "2024-05-13", &[4]),
+        WEEKLY,
+        period("2024-05-12", "2024-05-18"),
+    );
+    let names: Vec<_> = run
+        .summary
+        .iter()
+        .map(|r| r.user_name.clone().unwrap())
+        .collect();
+    assert_eq!(names, vec!["idle", "left"]);
+    assert_eq!(row(&run, "idle").pay.gross, zero());
+}
+
+#[test]
+fn report_frames_have_the_spec_columns_and_agree_with_each_other() {
+    let users = [
+        user("ann", "Hourly Rate", "12.00", "America/Chicago", ""),
+        user(
+            "bob",
+            "Hourly Rate",
+            "15.00",
+            "America/Chicago",
+            r#""departmentName": "Kitchen""#,
+        )
+        .replace(r#""departmentName": "Ops", "#, ""),
+    ];
+    let mut cards = days("ann", "2024-05-13", &[10, 10, 10, 8, 8]);
+    // Odd seconds, so rounding to hundredths matters.
+    cards.push(punch("bob", "2024-05-13 08:00:20", "2024-05-13 16:00:00"));
+    cards.push(punch("bob", "2024-05-14 08:00:20", "2024-05-14 16:00:00"));
+    cards.push(punch("bob", "2024-05-15 08:00:20", "2024-05-15 16:00:00"));
+    let run = run(&users, &cards, WEEKLY, period("2024-05-12", "2024-05-18"));
+    let report = run.report().unwrap();
+    let names = |f: &polars::prelude::DataFrame| {
+        f.get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&report.payroll_summary),
+        [
+            "period_start",
+            "period_end",
+            "user_name",
+            "employee_number",
+            "user_full_name",
+            "department_name",
+            "rate_type",
+            "pay_rate",
+            "overtime_rule",
+            "time_zone",
+            "worked_hours",
+            "regular_hours",
+            "overtime_hours",
+            "double_time_hours",
+            "pto_hours",
+            "adjustment_hours",
+            "adjustment_amount",
+            "regular_pay",
+            "overtime_pay",
+            "double_time_pay",
+            "pto_pay",
+            "adjustment_pay",
+            "gross_pay",
+            "exceptions",
+        ]
+    );
+    assert_eq!(
+        names(&report.daily_hours),
+        [
+            "user_name",
+            "work_date",
+            "worked_hours",
+            "regular_hours",
+            "overtime_hours",
+            "double_time_hours",
+            "pto_hours"
+        ]
+    );
+    assert_eq!(
+        names(&report.department_summary),
+        [
+            "department_name",
+            "headcount",
+            "worked_hours",
+            "overtime_hours",
+            "double_time_hours",
+            "gross_pay",
+            "overtime_cost"
+        ]
+    );
+    let text = |f: &polars::prelude::DataFrame, c: &str| {
+        let s = f
+            .column(c)
+            .unwrap()
+            .cast(&polars::prelude::DataType::String)
+            .unwrap();
+        s.str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap_or("").to_owned())
+            .collect::<Vec<_>>()
+    };
+    // Bob: three days of 7 h 59 min 40 s = 7.9944… h each; 23.983… h rounds to 23.98.
+    assert_eq!(
+        text(&report.payroll_summary, "regular_hours"),
+        vec!["40.00", "23.98"]
+    );
+    assert_eq!(
+        text(&report.payroll_summary, "worked_hours"),
+        vec!["46.00", "23.98"]
+    );
+    let bob_days: Vec<_> = text(&report.daily_hours, "regular_hours")
+        .into_iter()
+        .skip(5)
+        .collect();
+    assert_eq!(
+        bob_days,
+        vec!["8.00", "7.99", "7.99"],
+        "the days add up to the summary"
+    );
+    assert_eq!(
+        text(&report.payroll_summary, "gross_pay"),
+        vec!["588.00", "359.75"]
+    );
+    assert_eq!(
+        text(&report.department_summary, "department_name"),
+        vec!["Kitchen", "Ops"]
+    );
+    assert_eq!(
+        text(&report.department_summary, "overtime_cost"),
+        vec!["0.00", "108.00"]
+    );
+    assert_eq!(
+        text(&report.department_summary, "headcount"),
+        vec!["1", "1"]
+    );
+}
