@@ -10,6 +10,8 @@
 //!   card to user join.
 //! * [`q2sim`] (`payrun-q2sim`): a local implementation of the Q2 API for
 //!   tests, demos and benchmarks.
+//! * [`rules`] (`payrun-rules`): the configuration model, time and
+//!   workday semantics, overtime allocation, pay, and the output tables.
 //! * [`output`]: writing a set of files so that either all of them replace
 //!   the previous ones or none do.
 
@@ -17,3 +19,4 @@ pub mod output;
 
 pub use payrun_ingest as ingest;
 pub use payrun_q2sim as q2sim;
+pub use payrun_rules as rules;

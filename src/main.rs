@@ -30,6 +30,7 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match args.command {
             cli::Command::Fetch(a) => cli::fetch::run(a).await,
+            cli::Command::Compute(a) => cli::compute::run(a),
             cli::Command::Sim(a) => cli::sim::run(a).await,
         }
     });

@@ -82,6 +82,17 @@ impl Staging {
         })
     }
 
+    /// Stages a DataFrame as CSV (header row; decimals as plain `1234.50`).
+    pub fn csv(&mut self, name: &str, frame: &DataFrame) -> Result<PathBuf, OutputError> {
+        let mut frame = frame.clone();
+        self.stage(name, |w| {
+            CsvWriter::new(w)
+                .include_header(true)
+                .finish(&mut frame)
+                .map_err(|e| e.to_string())
+        })
+    }
+
     /// Stages text.
     pub fn text(&mut self, name: &str, text: &str) -> Result<PathBuf, OutputError> {
         self.stage(name, |w| {
@@ -102,6 +113,85 @@ impl Staging {
         }
         Ok(done)
     }
+}
+
+/// An output file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    /// Comma-separated text with a header row.
+    Csv,
+    /// Apache Parquet with typed columns.
+    Parquet,
+}
+
+impl Format {
+    /// Parses `csv,parquet` (either, both, any order).
+    pub fn parse_list(text: &str) -> Result<Vec<Format>, String> {
+        let mut formats = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let format = match part.to_ascii_lowercase().as_str() {
+                "csv" => Format::Csv,
+                "parquet" => Format::Parquet,
+                other => {
+                    return Err(format!(
+                        "unknown format `{other}` (use csv, parquet or csv,parquet)"
+                    ));
+                }
+            };
+            if !formats.contains(&format) {
+                formats.push(format);
+            }
+        }
+        if formats.is_empty() {
+            return Err("no format given (use csv, parquet or csv,parquet)".into());
+        }
+        formats.sort();
+        Ok(formats)
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+        }
+    }
+}
+
+/// A list of formats, as `--format csv,parquet` gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Formats(pub Vec<Format>);
+
+impl std::str::FromStr for Formats {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        Format::parse_list(text).map(Formats)
+    }
+}
+
+/// Stages the four tables of a payroll report in each format:
+/// `payroll_summary`, `daily_hours`, `department_summary`, `exceptions`.
+pub fn stage_report(
+    staging: &mut Staging,
+    report: &payrun_rules::Report,
+    formats: &[Format],
+) -> Result<Vec<PathBuf>, OutputError> {
+    let tables = [
+        ("payroll_summary", &report.payroll_summary),
+        ("daily_hours", &report.daily_hours),
+        ("department_summary", &report.department_summary),
+        ("exceptions", &report.exceptions),
+    ];
+    let mut written = Vec::new();
+    for (name, frame) in tables {
+        for format in formats {
+            let file = format!("{name}.{}", format.extension());
+            written.push(match format {
+                Format::Csv => staging.csv(&file, frame)?,
+                Format::Parquet => staging.parquet(&file, frame)?,
+            });
+        }
+    }
+    Ok(written)
 }
 
 impl Drop for Staging {

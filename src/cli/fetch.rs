@@ -13,8 +13,7 @@ use payrun::ingest::{RecordType, exceptions_frame};
 use payrun::output::Staging;
 use polars::prelude::*;
 
-use super::config::FileConfig;
-use super::period::parse_range;
+use super::common::{fetch_range, load_config, resolve_period};
 
 /// Arguments of `payrun fetch`.
 #[derive(Debug, clap::Args)]
@@ -22,7 +21,9 @@ pub struct FetchArgs {
     /// The configuration file (payrun.toml).
     #[arg(long)]
     pub config: PathBuf,
-    /// The dates to fetch, `YYYY-MM-DD..YYYY-MM-DD` (inclusive).
+    /// The pay period to fetch for: `YYYY-MM-DD..YYYY-MM-DD`, `current`,
+    /// `previous` or a date. The fetch includes the days before it that its
+    /// first workweek needs.
     #[arg(long)]
     pub period: String,
     /// Directory for timecards.parquet, users.parquet and fetch_exceptions.csv.
@@ -34,8 +35,9 @@ pub struct FetchArgs {
 }
 
 pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
-    let config = FileConfig::load(&args.config, args.base_url.as_deref())?;
-    let range = parse_range(&args.period)?;
+    let config = load_config(&args.config, args.base_url.as_deref())?;
+    let period = resolve_period(&args.period, &config)?;
+    let (from, to) = fetch_range(&config, &period);
     let credentials = Credentials::resolve(
         config.company.id.as_deref(),
         config.company.token_file.as_deref(),
@@ -62,10 +64,7 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
     };
     let client =
         Q2Client::new(ClientOptions::new(config.api.clone()), credentials)?.with_observer(observer);
-    let query = TimeCardQuery::between(
-        range.start.and_hms_opt(0, 0, 0).expect("midnight exists"),
-        range.end.and_hms_opt(23, 59, 59).expect("23:59:59 exists"),
-    );
+    let query = TimeCardQuery::between(from, to);
     let everyone = UserQuery::all();
     let fetched = tokio::try_join!(client.time_cards(&query), client.users(&everyone));
     progress.finish_and_clear();
@@ -85,7 +84,8 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
     staging.commit()?;
 
     println!(
-        "fetched {} time cards ({} pages) and {} users ({} pages) for {range} into {}",
+        "fetched {} time cards ({} pages) and {} users ({} pages) for pay period {period} \
+         (inDateTime {from} to {to}) into {}",
         cards.frame.height(),
         cards.pages,
         users.frame.height(),

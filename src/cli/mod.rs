@@ -1,8 +1,8 @@
 //! The command line: argument parsing and one module per verb.
 
-pub mod config;
+pub mod common;
+pub mod compute;
 pub mod fetch;
-pub mod period;
 pub mod sim;
 
 /// Payroll and overtime from OpenTimeClock Q2 time cards.
@@ -15,8 +15,10 @@ pub struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Fetch the raw typed time cards and users of a period into Parquet files.
+    /// Fetch the typed time cards and users a pay period needs into Parquet files.
     Fetch(fetch::FetchArgs),
+    /// Compute a pay period's payroll from time card and user files.
+    Compute(compute::ComputeArgs),
     /// Serve a simulated Q2 API on loopback (no credentials, no network).
     Sim(sim::SimArgs),
 }

@@ -128,7 +128,11 @@ const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
 impl Table {
     fn new(record_type: RecordType) -> Self {
-        let fields = record_type.fields();
+        Self::with_fields(record_type, record_type.fields())
+    }
+
+    /// A table of only `fields` (a slice of the record type's fields).
+    fn with_fields(record_type: RecordType, fields: &'static [FieldSpec]) -> Self {
         let builders = fields
             .iter()
             .map(|f| match f.kind {
@@ -210,7 +214,8 @@ impl Table {
         self.fields.iter().position(|f| f.name == key)
     }
 
-    fn finish(self) -> PolarsResult<(DataFrame, Vec<Exception>)> {
+    /// The built columns, and the bad values still to be tied to records.
+    fn finish_columns(self) -> PolarsResult<(Vec<Column>, Problems)> {
         let mut columns = Vec::with_capacity(self.fields.len());
         for (field, builder) in self.fields.iter().zip(self.builders) {
             let name: PlSmallStr = field.name.into();
@@ -247,7 +252,40 @@ impl Table {
             };
             columns.push(series.into_column());
         }
-        let frame = DataFrame::new(self.rows, columns)?;
+        Ok((
+            columns,
+            Problems {
+                record_type: self.record_type,
+                bad: self.bad,
+                not_objects: self.not_objects,
+            },
+        ))
+    }
+
+    fn finish(self) -> PolarsResult<(DataFrame, Vec<Exception>)> {
+        let rows = self.rows;
+        let (columns, problems) = self.finish_columns()?;
+        let frame = DataFrame::new(rows, columns)?;
+        let exceptions = problems.into_exceptions(&frame);
+        Ok((frame, exceptions))
+    }
+}
+
+/// Bad values found while building a table, waiting for the finished frame
+/// that identifies their records.
+struct Problems {
+    record_type: RecordType,
+    bad: Vec<BadValue>,
+    not_objects: Vec<(usize, String)>,
+}
+
+impl Problems {
+    fn extend(&mut self, other: Problems) {
+        self.bad.extend(other.bad);
+        self.not_objects.extend(other.not_objects);
+    }
+
+    fn into_exceptions(self, frame: &DataFrame) -> Vec<Exception> {
         let noun = self.record_type.noun();
         let mut exceptions: Vec<Exception> = self
             .bad
@@ -258,7 +296,7 @@ impl Table {
                 } else {
                     Severity::Warning
                 };
-                let mut e = identify(&frame, bad.row, severity, ExceptionKind::InvalidValue);
+                let mut e = identify(frame, bad.row, severity, ExceptionKind::InvalidValue);
                 e.message = format!(
                     "{noun} field `{}` has invalid value {}: {}",
                     bad.field.name, bad.value, bad.reason
@@ -277,8 +315,84 @@ impl Table {
                 "{noun} record at position {position} is {found}, not an object; skipped"
             ),
         }));
-        Ok((frame, exceptions))
+        exceptions
     }
+}
+
+/// Gives any frame with the API's column names the typed schema of
+/// `record_type`: columns already of the right type are kept, text columns
+/// (from CSV, say) are decoded like API values with the same
+/// `invalid_value` exceptions, missing columns are null and extra ones dropped.
+pub fn conform(frame: &DataFrame, record_type: RecordType) -> Result<DecodedPage, MalformedPage> {
+    let failed = |e: PolarsError| {
+        MalformedPage(format!(
+            "cannot type the {} columns: {e}",
+            record_type.noun()
+        ))
+    };
+    let height = frame.height();
+    let fields = record_type.fields();
+    let mut columns = Vec::with_capacity(fields.len());
+    let mut problems = Problems {
+        record_type,
+        bad: Vec::new(),
+        not_objects: Vec::new(),
+    };
+    for (i, field) in fields.iter().enumerate() {
+        let target = field.kind.dtype();
+        let Ok(column) = frame.column(field.name) else {
+            columns.push(Column::full_null(field.name.into(), height, &target));
+            continue;
+        };
+        // A cast that would lose values (an overflowing integer, say) fails,
+        // and the column is then read as text, value by value.
+        if let Some(Ok(typed)) = typed_as(column, field.kind) {
+            columns.push(typed.with_name(field.name.into()));
+            continue;
+        }
+        let text = column.cast(&DataType::String).map_err(failed)?;
+        let mut table = Table::with_fields(record_type, &fields[i..=i]);
+        for value in text.str().map_err(failed)?.iter() {
+            match value {
+                Some(s) => table.push(0, &Loose::Str(std::borrow::Cow::Borrowed(s))),
+                None => table.push_null(0),
+            }
+            table.rows += 1;
+        }
+        let (built, found) = table.finish_columns().map_err(failed)?;
+        columns.extend(built);
+        problems.extend(found);
+    }
+    let frame = DataFrame::new(height, columns).map_err(failed)?;
+    let exceptions = problems.into_exceptions(&frame);
+    Ok(DecodedPage {
+        header: PageHeader::default(),
+        frame,
+        exceptions,
+    })
+}
+
+/// The column cast to `kind`'s type when that loses nothing; `None` when its
+/// values should be read as text instead.
+fn typed_as(column: &Column, kind: FieldKind) -> Option<PolarsResult<Column>> {
+    let dtype = column.dtype();
+    let lossless = match kind {
+        FieldKind::Text => !dtype.is_string() && !dtype.is_temporal() && !dtype.is_float(),
+        FieldKind::Category => dtype.is_string() || dtype.is_categorical(),
+        FieldKind::DateTime => matches!(dtype, DataType::Datetime(_, None) | DataType::Date),
+        FieldKind::Date => matches!(dtype, DataType::Date),
+        FieldKind::Decimal(scale) => match dtype {
+            DataType::Decimal(_, s) => *s <= scale as usize,
+            d => d.is_integer(),
+        },
+        FieldKind::Int => dtype.is_integer(),
+        FieldKind::Flag => matches!(dtype, DataType::Boolean),
+        FieldKind::Float => dtype.is_primitive_numeric(),
+    };
+    if dtype.is_string() && kind == FieldKind::Text {
+        return Some(Ok(column.clone()));
+    }
+    lossless.then(|| column.strict_cast(&kind.dtype()))
 }
 
 /// An exception pre-filled with the identity of `row` in a time card or user frame.

@@ -21,11 +21,13 @@
 
 pub mod decode;
 pub mod exception;
+pub mod files;
 pub mod loose;
 pub mod schema;
 
-pub use decode::{DecodedPage, MalformedPage, PageHeader, decode_page, decode_records};
+pub use decode::{DecodedPage, MalformedPage, PageHeader, conform, decode_page, decode_records};
 pub use exception::{Exception, ExceptionKind, Severity, exceptions_frame};
+pub use files::{FileError, FileRecords, read_records};
 pub use schema::{FieldKind, FieldSpec, RecordType, TIME_CARD_FIELDS, USER_FIELDS};
 pub mod client;
 pub mod join;

@@ -1,0 +1,255 @@
+//! Reading time cards and users from files instead of the API.
+//!
+//! `payrun compute` and embedding tools accept, with the API's column names:
+//!
+//! * `.json`: an API response (`{"statusCode": …, "data": [...]}`) or a bare
+//!   array of records;
+//! * a directory of `.json` page files, read in name order;
+//! * `.jsonl`: one record per line;
+//! * `.csv`: a header row, then one record per row, every value as text;
+//! * `.parquet`: typed columns (as `payrun fetch` writes them) or text.
+//!
+//! Values are read exactly as from the API, so a bad value in a file is an
+//! `invalid_value` exception naming the record and field, never a panic.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::decode::{DecodedPage, MalformedPage, conform, decode_page, decode_records};
+use crate::exception::Exception;
+use crate::schema::RecordType;
+
+/// A file could not be read as records.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct FileError {
+    /// The file.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Records read from a file, typed per [`RecordType::schema`].
+#[derive(Debug, Clone)]
+pub struct FileRecords {
+    /// The records.
+    pub frame: DataFrame,
+    /// Values that could not be read.
+    pub exceptions: Vec<Exception>,
+}
+
+/// Reads `path` (a file or a directory of JSON pages) as `record_type` records.
+pub fn read_records(path: &Path, record_type: RecordType) -> Result<FileRecords, FileError> {
+    let fail = |message: String| FileError {
+        path: path.display().to_string(),
+        message,
+    };
+    if path.is_dir() {
+        let mut pages: Vec<_> = std::fs::read_dir(path)
+            .map_err(|e| fail(e.to_string()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        pages.sort();
+        if pages.is_empty() {
+            return Err(fail("the directory has no .json files".into()));
+        }
+        let mut frame = DataFrame::empty_with_schema(&record_type.schema());
+        let mut exceptions = Vec::new();
+        for page in pages {
+            let records = read_records(&page, record_type)?;
+            frame
+                .vstack_mut(&records.frame)
+                .map_err(|e| fail(e.to_string()))?;
+            exceptions.extend(records.exceptions);
+        }
+        frame.rechunk_mut_par();
+        return Ok(FileRecords { frame, exceptions });
+    }
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let malformed = |e: MalformedPage| fail(e.0);
+    let decoded: DecodedPage = match extension.as_str() {
+        "json" => {
+            let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+            if bytes.trim_ascii_start().starts_with(b"[") {
+                decode_records(&bytes, record_type).map_err(malformed)?
+            } else {
+                let page = decode_page(&bytes, record_type).map_err(malformed)?;
+                if !page.header.status_code.is_empty() && !page.header.is_success() {
+                    return Err(fail(format!(
+                        "the saved response is an API error: {}",
+                        page.header.message
+                    )));
+                }
+                page
+            }
+        }
+        "jsonl" | "ndjson" => {
+            let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+            let lines: Vec<(usize, &str)> = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .collect();
+            let body = format!(
+                "[{}]",
+                lines.iter().map(|(_, l)| *l).collect::<Vec<_>>().join(",")
+            );
+            decode_records(body.as_bytes(), record_type).map_err(|_| {
+                // Say which line is broken rather than where in the joined text.
+                let bad = lines
+                    .iter()
+                    .find(|(_, l)| serde_json::from_str::<serde::de::IgnoredAny>(l).is_err())
+                    .map_or(0, |(n, _)| n + 1);
+                fail(format!("line {bad} is not a JSON record"))
+            })?
+        }
+        "csv" => {
+            let frame = CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(0))
+                .try_into_reader_with_file_path(Some(path.to_owned()))
+                .and_then(|r| r.finish())
+                .map_err(|e| fail(e.to_string()))?;
+            conform(&frame, record_type).map_err(malformed)?
+        }
+        "parquet" => {
+            let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+            let frame = ParquetReader::new(file)
+                .finish()
+                .map_err(|e| fail(e.to_string()))?;
+            conform(&frame, record_type).map_err(malformed)?
+        }
+        other => {
+            return Err(fail(format!(
+                "cannot read `.{other}` files; use .json, .jsonl, .csv, .parquet or a directory of .json pages"
+            )));
+        }
+    };
+    Ok(FileRecords {
+        frame: decoded.frame,
+        exceptions: decoded.exceptions,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn hours(frame: &DataFrame) -> Vec<Option<i128>> {
+        let ca = frame
+            .column("hours")
+            .unwrap()
+            .decimal()
+            .unwrap()
+            .physical()
+            .clone();
+        (0..ca.len()).map(|i| ca.get(i)).collect()
+    }
+
+    #[test]
+    fn every_input_form_gives_the_same_typed_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let records = r#"[{"userName":"a","inDateTime":"2024-01-02 08:00:00","outDateTime":"2024-01-02 16:00:00","entryType":0,"hours":"0.000"},
+                         {"userName":"b","inDateTime":"2024-01-03 00:00:00","outDateTime":"0000-00-00 00:00:00","entryType":1,"hours":"8.000"}]"#;
+        let array = read_records(&write(d, "a.json", records), RecordType::TimeCard).unwrap();
+        let response = format!(
+            r#"{{"statusCode":"SUCCESS","message":"","nextRecord":"-1","data":{records}}}"#
+        );
+        let page = read_records(&write(d, "b.json", &response), RecordType::TimeCard).unwrap();
+        let jsonl = records
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .replace("},\n", "}\n");
+        let lines = read_records(&write(d, "c.jsonl", &jsonl), RecordType::TimeCard).unwrap();
+        let csv = "userName,inDateTime,outDateTime,entryType,hours,unknownColumn\n\
+                   a,2024-01-02 08:00:00,2024-01-02 16:00:00,0,0.000,x\n\
+                   b,2024-01-03 00:00:00,0000-00-00 00:00:00,1,8.000,y\n";
+        let csv = read_records(&write(d, "d.csv", csv), RecordType::TimeCard).unwrap();
+        let mut typed = array.frame.clone();
+        ParquetWriter::new(std::fs::File::create(d.join("e.parquet")).unwrap())
+            .finish(&mut typed)
+            .unwrap();
+        let parquet = read_records(&d.join("e.parquet"), RecordType::TimeCard).unwrap();
+        for other in [&page, &lines, &csv, &parquet] {
+            assert!(
+                other.frame.equals_missing(&array.frame),
+                "{:?}",
+                other.frame
+            );
+            assert!(other.exceptions.is_empty());
+        }
+        assert_eq!(hours(&csv.frame), vec![Some(0), Some(8_000_000)]);
+    }
+
+    #[test]
+    fn a_directory_of_pages_is_read_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "page_2.json", r#"[{"userName":"second"}]"#);
+        write(
+            dir.path(),
+            "page_1.json",
+            r#"{"statusCode":"SUCCESS","nextRecord":"1","data":[{"userName":"first"}]}"#,
+        );
+        let records = read_records(dir.path(), RecordType::User).unwrap();
+        let names = records
+            .frame
+            .column("userName")
+            .unwrap()
+            .str()
+            .unwrap()
+            .clone();
+        assert_eq!(names.get(0), Some("first"));
+        assert_eq!(names.get(1), Some("second"));
+    }
+
+    #[test]
+    fn bad_values_in_files_are_exceptions_and_bad_files_are_named_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = "userName,payRate,hiredDate\nann,12.5,2024-01-01\nbob,twelve,2024-13-01\n";
+        let users = read_records(&write(dir.path(), "u.csv", csv), RecordType::User).unwrap();
+        let messages: Vec<_> = users.exceptions.iter().map(|e| e.message.clone()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "user field `hiredDate` has invalid value \"2024-13-01\": not a date (YYYY-MM-DD)",
+                "user field `payRate` has invalid value \"twelve\": not a decimal number",
+            ]
+        );
+        assert_eq!(users.exceptions[0].user_name.as_deref(), Some("bob"));
+        let err = read_records(
+            &write(dir.path(), "x.jsonl", "{\"userName\":\"a\"}\n{oops\n"),
+            RecordType::User,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.ends_with("x.jsonl: line 2 is not a JSON record"),
+            "{err}"
+        );
+        let err = read_records(&write(dir.path(), "x.xlsx", ""), RecordType::User)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot read `.xlsx` files"), "{err}");
+        let error_page = r#"{"statusCode":"ERROR","message":"Company ID not found.","nextRecord":"-1","data":[]}"#;
+        let err = read_records(&write(dir.path(), "err.json", error_page), RecordType::User)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("the saved response is an API error: Company ID not found."),
+            "{err}"
+        );
+    }
+}
