@@ -59,9 +59,15 @@ async fn fetch_writes_every_record_of_the_range_and_never_the_token() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");
+    // The period plus its lookback: the workweek (and 14-day window) of 1 May
+    // start on Sunday 28 April; two days' margin on each side.
+    assert!(
+        stdout.contains("inDateTime 2024-04-26 00:00:00 to 2024-06-02 23:59:59"),
+        "{stdout}"
+    );
     let want = sim
         .company()
-        .time_cards_between("2024-05-01 00:00:00", "2024-05-31 23:59:59");
+        .time_cards_between("2024-04-26 00:00:00", "2024-06-02 23:59:59");
     assert!(want > 500);
     assert_eq!(rows(&out.join("timecards.parquet")), want);
     assert_eq!(rows(&out.join("users.parquet")), 50);

@@ -1,0 +1,185 @@
+//! `payrun fetch` then `payrun compute`, as a user runs them, against the simulator.
+
+use std::path::Path;
+use std::process::Command;
+
+use chrono::NaiveDate;
+use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
+use payrun::q2sim::{Company, Faults, Simulator};
+use polars::prelude::*;
+
+const CONFIG: &str = r#"
+[company]
+id = "12345"
+default_time_zone = "America/New_York"
+
+[pay_period]
+frequency = "biweekly"
+anchor = "2024-01-07"
+
+[overtime_rules.default]
+weekly_ot_after = 40
+
+[overtime_rules.ot1]
+daily_ot_after = 8
+daily_dt_after = 12
+weekly_ot_after = 40
+seventh_day = true
+
+[overtime_rules.ot2]
+basis = "biweekly"
+daily_ot_after = 8
+biweekly_ot_after = 80
+"#;
+
+fn payrun(args: &[&str], url: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_payrun"))
+        .args(args)
+        .env("OTC_BASE_URL", url)
+        .env("OTC_COMPANY_ID", DEFAULT_COMPANY_ID)
+        .env("OTC_DEVELOPER_TOKEN", DEFAULT_TOKEN)
+        .output()
+        .unwrap()
+}
+
+fn csv(path: &Path) -> DataFrame {
+    CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(path.to_owned()))
+        .unwrap()
+        .finish()
+        .unwrap()
+}
+
+/// A decimal text column in hundredths.
+fn hundredths(frame: &DataFrame, name: &str) -> Vec<i64> {
+    frame
+        .column(name)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().replace('.', "").parse::<i64>().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compute_on_fetched_parquet_writes_every_file_and_the_days_add_up() {
+    let company = Company::generate(&GeneratorConfig {
+        seed: 1,
+        users: 50,
+        from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2024, 6, 30).unwrap(),
+        ..GeneratorConfig::default()
+    });
+    let sim = Simulator::start(company, Faults::none()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("payrun.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let fetched = dir.path().join("fetched");
+    let out = dir.path().join("out");
+    let c = config.to_str().unwrap();
+    let f = payrun(
+        &[
+            "fetch",
+            "--config",
+            c,
+            "--period",
+            "2024-05-12",
+            "--out",
+            fetched.to_str().unwrap(),
+        ],
+        &sim.url(),
+    );
+    assert!(f.status.success(), "{}", String::from_utf8_lossy(&f.stderr));
+    let cards = fetched.join("timecards.parquet");
+    let users = fetched.join("users.parquet");
+    let run = payrun(
+        &[
+            "compute",
+            "--config",
+            c,
+            "--timecards",
+            cards.to_str().unwrap(),
+            "--users",
+            users.to_str().unwrap(),
+            "--period",
+            "2024-05-12",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &sim.url(),
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.starts_with("pay period 2024-05-12..2024-05-25: "),
+        "{stdout}"
+    );
+    for table in [
+        "payroll_summary",
+        "daily_hours",
+        "department_summary",
+        "exceptions",
+    ] {
+        for ext in ["csv", "parquet"] {
+            assert!(
+                out.join(format!("{table}.{ext}")).is_file(),
+                "{table}.{ext}"
+            );
+        }
+    }
+    let summary = csv(&out.join("payroll_summary.csv"));
+    let daily = csv(&out.join("daily_hours.csv"));
+    // 47 of the 50 users are active, hired by the period's end, or worked in it.
+    assert_eq!(summary.height(), 47);
+    for tier in [
+        "worked_hours",
+        "regular_hours",
+        "overtime_hours",
+        "double_time_hours",
+        "pto_hours",
+    ] {
+        let users = summary.column("user_name").unwrap().str().unwrap().clone();
+        let totals = hundredths(&summary, tier);
+        let day_users = daily.column("user_name").unwrap().str().unwrap().clone();
+        let days = hundredths(&daily, tier);
+        for (i, user) in users.iter().enumerate() {
+            let sum: i64 = day_users
+                .iter()
+                .zip(&days)
+                .filter(|(u, _)| *u == user)
+                .map(|(_, h)| h)
+                .sum();
+            assert_eq!(sum, totals[i], "{tier} of {user:?}");
+        }
+    }
+    let worked = hundredths(&summary, "worked_hours");
+    let parts: Vec<i64> = (0..summary.height())
+        .map(|i| {
+            ["regular_hours", "overtime_hours", "double_time_hours"]
+                .iter()
+                .map(|t| hundredths(&summary, t)[i])
+                .sum()
+        })
+        .collect();
+    assert_eq!(worked, parts);
+    // The Parquet summary is typed: money is Decimal(18, 2).
+    let typed =
+        ParquetReader::new(std::fs::File::open(out.join("payroll_summary.parquet")).unwrap())
+            .finish()
+            .unwrap();
+    assert_eq!(
+        typed.column("gross_pay").unwrap().dtype(),
+        &DataType::Decimal(18, 2)
+    );
+    assert_eq!(
+        typed.column("period_start").unwrap().dtype(),
+        &DataType::Date
+    );
+    sim.stop().await;
+}
