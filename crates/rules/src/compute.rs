@@ -108,7 +108,7 @@ impl UserFacts {
 
 /// Computes the payroll of `period`.
 ///
-/// `joined` is the output of [`payrun_ingest::join`] over every time card
+/// `joined` is the output of [`payrun_ingest::join()`] over every time card
 /// from at least [`Calendar::lookback_start`] of the period (so straddling
 /// workweeks are complete) to a day past its end; its `exceptions` (decode
 /// and join problems) are carried into the run. `users` is the users frame
