@@ -12,9 +12,11 @@
 //!   tests, demos and benchmarks.
 //! * [`rules`] (`payrun-rules`): the configuration model, time and
 //!   workday semantics, overtime allocation, pay, and the output tables.
+//! * [`job`]: one pay period end to end, as `payrun run` does it.
 //! * [`output`]: writing a set of files so that either all of them replace
 //!   the previous ones or none do.
 
+pub mod job;
 pub mod output;
 
 pub use payrun_ingest as ingest;

@@ -1,5 +1,6 @@
 //! The `payrun` binary: parse arguments, run one verb, turn errors into one
-//! clear line and an exit code (0 written, 1 nothing written, 2 usage).
+//! clear line and an exit code (0 written, 1 nothing written, 2 usage,
+//! 3 written with error-severity exceptions under `--strict`).
 
 mod cli;
 
@@ -29,13 +30,22 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match args.command {
-            cli::Command::Fetch(a) => cli::fetch::run(a).await,
+            cli::Command::Run(a) => cli::run::run(a).await,
+            cli::Command::Fetch(a) => cli::fetch::run(a).await.map(|()| cli::Outcome::Written),
             cli::Command::Compute(a) => cli::compute::run(a),
-            cli::Command::Sim(a) => cli::sim::run(a).await,
+            cli::Command::Demo(a) => cli::demo::run(a).await,
+            cli::Command::Sim(a) => cli::sim::run(a).await.map(|()| cli::Outcome::Written),
+            cli::Command::Periods(a) => cli::periods::run(a).map(|()| cli::Outcome::Written),
         }
     });
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(cli::Outcome::Written) => ExitCode::SUCCESS,
+        Ok(cli::Outcome::WrittenWithErrors) => {
+            eprintln!(
+                "error-severity exceptions exist (see exceptions.csv); exiting with 3 as --strict asks"
+            );
+            ExitCode::from(3)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)

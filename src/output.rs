@@ -100,6 +100,17 @@ impl Staging {
         })
     }
 
+    /// The files staged so far: final name and temporary path.
+    pub fn staged(&self) -> impl Iterator<Item = (&str, &Path)> {
+        self.staged.iter().map(|(temp, target)| {
+            let name = target
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            (name, temp.as_path())
+        })
+    }
+
     /// Renames every staged file into place, in the order staged.
     pub fn commit(mut self) -> Result<Vec<PathBuf>, OutputError> {
         let staged = std::mem::take(&mut self.staged);
@@ -160,6 +171,13 @@ impl Format {
 /// A list of formats, as `--format csv,parquet` gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Formats(pub Vec<Format>);
+
+impl std::fmt::Display for Formats {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let names: Vec<&str> = self.0.iter().map(|f| f.extension()).collect();
+        f.write_str(&names.join(", "))
+    }
+}
 
 impl std::str::FromStr for Formats {
     type Err = String;

@@ -117,7 +117,7 @@ async fn compute_on_fetched_parquet_writes_every_file_and_the_days_add_up() {
         String::from_utf8_lossy(&run.stderr)
     );
     assert!(
-        stdout.starts_with("pay period 2024-05-12..2024-05-25: "),
+        stdout.starts_with("Pay period 2024-05-12 to 2024-05-25 (biweekly)"),
         "{stdout}"
     );
     for table in [

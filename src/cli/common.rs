@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::Utc;
 use payrun::ingest::client::ENV_BASE_URL;
 use payrun::rules::{Calendar, Config, PayPeriod, PeriodSpec};
 
@@ -29,22 +29,6 @@ pub fn resolve_period(text: &str, config: &Config) -> anyhow::Result<PayPeriod> 
         .with_timezone(&config.company.default_time_zone.0)
         .date_naive();
     Ok(spec.resolve(&Calendar::new(config), today))
-}
-
-/// The `inDateTime` range to fetch for `period`: from two days before the
-/// first workweek (or 14-day window) the period touches, so that workweeks
-/// straddling its start are complete and night shifts that began the day
-/// before are seen, to two days after its end, for shifts that belong to
-/// the last workday but start after midnight. The rules assign every
-/// second to its workday precisely, so the margins never add pay.
-pub fn fetch_range(config: &Config, period: &PayPeriod) -> (NaiveDateTime, NaiveDateTime) {
-    let calendar = Calendar::new(config);
-    let from = calendar.lookback_start(*period) - Duration::days(2);
-    let to = period.end + Duration::days(2);
-    (
-        from.and_hms_opt(0, 0, 0).expect("midnight exists"),
-        to.and_hms_opt(23, 59, 59).expect("23:59:59 exists"),
-    )
 }
 
 /// Reads a records file with a message naming it.

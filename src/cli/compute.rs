@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-use payrun::ingest::{RecordType, join};
-use payrun::output::{Formats, Staging, stage_report};
-use payrun::rules::compute;
-use rust_decimal::Decimal;
+use payrun::ingest::RecordType;
+use payrun::job::{Provenance, compute_period, write_outputs};
+use payrun::output::Formats;
 
 use super::common::{load_config, read, resolve_period};
+use super::{Outcome, progress, screen};
 
 /// Arguments of `payrun compute`.
 #[derive(Debug, clap::Args)]
@@ -30,29 +30,40 @@ pub struct ComputeArgs {
     /// Output formats.
     #[arg(long, default_value = "csv,parquet")]
     pub format: Formats,
+    /// Exit with status 3 when error-severity exceptions exist (files are still written).
+    #[arg(long)]
+    pub strict: bool,
 }
 
-pub fn run(args: ComputeArgs) -> anyhow::Result<()> {
+pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     let config = load_config(&args.config, None)?;
     let period = resolve_period(&args.period, &config)?;
     let cards = read(&args.timecards, RecordType::TimeCard)?;
     let users = read(&args.users, RecordType::User)?;
-    let mut joined = join(&cards.frame, &users.frame)?;
-    joined
+    let spinner = progress::working("computing");
+    let exceptions = cards
         .exceptions
-        .splice(0..0, cards.exceptions.into_iter().chain(users.exceptions));
-    let run = compute(&joined, &users.frame, &config, &period)?;
-    let report = run.report()?;
-    let mut staging = Staging::new(&args.out)?;
-    stage_report(&mut staging, &report, &args.format.0)?;
-    staging.commit()?;
-    let gross: Decimal = run.summary.iter().map(|r| r.pay.gross).sum();
-    println!(
-        "pay period {period}: {} people, gross {}, {} exceptions; files in {}",
-        run.summary.len(),
-        gross,
-        run.exceptions.len(),
-        args.out.display()
+        .iter()
+        .chain(&users.exceptions)
+        .cloned()
+        .collect();
+    let computed = compute_period(&cards.frame, &users.frame, exceptions, &config, &period);
+    spinner.finish_and_clear();
+    let computed = computed?;
+    let provenance = Provenance {
+        time_cards: cards.frame.height(),
+        users: users.frame.height(),
+        pages: 0,
+    };
+    write_outputs(&args.out, &computed, &args.format.0, &config, &provenance)?;
+    print!(
+        "{}",
+        screen::render(
+            &computed,
+            config.pay_period.frequency,
+            &args.out,
+            &args.format.to_string()
+        )
     );
-    Ok(())
+    Ok(Outcome::written(&computed, args.strict))
 }

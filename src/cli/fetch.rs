@@ -1,19 +1,14 @@
 //! `payrun fetch`: the raw, typed time cards and users of a period.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use indicatif::{ProgressBar, ProgressStyle};
-use payrun::ingest::client::{
-    ClientOptions, Credentials, FetchEvent, Q2Client, TimeCardQuery, UserQuery,
-};
-use payrun::ingest::{RecordType, exceptions_frame};
+use payrun::ingest::client::{ClientOptions, Credentials, Q2Client};
+use payrun::ingest::exceptions_frame;
+use payrun::job::{Inputs, fetch_period, fetch_range};
 use payrun::output::Staging;
-use polars::prelude::*;
 
-use super::common::{fetch_range, load_config, resolve_period};
+use super::common::{load_config, resolve_period};
+use super::progress;
 
 /// Arguments of `payrun fetch`.
 #[derive(Debug, clap::Args)]
@@ -42,45 +37,22 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
         config.company.id.as_deref(),
         config.company.token_file.as_deref(),
     )?;
-    let progress = progress_bar();
-    let records = Arc::new(AtomicUsize::new(0));
-    let observer = {
-        let progress = progress.clone();
-        let records = Arc::clone(&records);
-        move |event: FetchEvent| match event {
-            FetchEvent::WindowDone { done, total } => {
-                progress.set_length(total as u64);
-                progress.set_position(done as u64);
-            }
-            FetchEvent::Page {
-                record_type: RecordType::TimeCard,
-                records: n,
-            } => {
-                let total = records.fetch_add(n, Ordering::Relaxed) + n;
-                progress.set_message(format!("{total} time cards"));
-            }
-            FetchEvent::Page { .. } => {}
-        }
-    };
+    let (bar, observer) = progress::fetching();
     let client =
         Q2Client::new(ClientOptions::new(config.api.clone()), credentials)?.with_observer(observer);
-    let query = TimeCardQuery::between(from, to);
-    let everyone = UserQuery::all();
-    let fetched = tokio::try_join!(client.time_cards(&query), client.users(&everyone));
-    progress.finish_and_clear();
-    let (cards, users) = fetched?;
+    let fetched = fetch_period(&client, &config, &period).await;
+    bar.finish_and_clear();
+    let Inputs {
+        time_cards: cards,
+        users,
+    } = fetched?;
 
     let mut exceptions = cards.exceptions.clone();
     exceptions.extend(users.exceptions.iter().cloned());
     let mut staging = Staging::new(&args.out)?;
     staging.parquet("timecards.parquet", &cards.frame)?;
     staging.parquet("users.parquet", &users.frame)?;
-    let mut table = exceptions_frame(&exceptions)?;
-    staging.stage("fetch_exceptions.csv", |w| {
-        CsvWriter::new(w)
-            .finish(&mut table)
-            .map_err(|e| e.to_string())
-    })?;
+    staging.csv("fetch_exceptions.csv", &exceptions_frame(&exceptions)?)?;
     staging.commit()?;
 
     println!(
@@ -99,17 +71,4 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-fn progress_bar() -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("fetching {bar:30} {pos}/{len} windows, {msg} ({elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    bar
 }

@@ -333,9 +333,9 @@ fn day_of_work(
         return;
     }
     let (start_minute, length_minutes) = match user.pattern {
-        Pattern::Day => (rng.range(7 * 60, 9 * 60), rng.range(450, 630)),
-        Pattern::Overnight => (22 * 60 + rng.range(-15, 16), rng.range(450, 570)),
-        Pattern::Long => (rng.range(6 * 60, 8 * 60), rng.range(540, 790)),
+        Pattern::Day => (rng.range(7 * 60, 9 * 60), rng.range(420, 570)),
+        Pattern::Overnight => (22 * 60 + rng.range(-15, 16), rng.range(450, 540)),
+        Pattern::Long => (rng.range(6 * 60, 8 * 60), rng.range(510, 760)),
         Pattern::PartTime => (rng.range(9 * 60, 14 * 60), rng.range(240, 360)),
     };
     let start = NaiveDateTime::new(date, NaiveTime::MIN)
@@ -347,7 +347,7 @@ fn day_of_work(
         "inDateTime".into(),
         json!(start.format(DATE_TIME).to_string()),
     );
-    let open = rng.one_in(150);
+    let open = rng.one_in(400);
     let out = if open {
         OPEN.to_owned()
     } else {

@@ -1,0 +1,133 @@
+//! The one-screen summary printed after a run, readable in 80 columns.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+use payrun::job::Computed;
+use payrun::rules::config::Frequency;
+use polars::prelude::*;
+
+/// Sums a `Decimal(18, 2)` column of the payroll summary, in hundredths.
+fn total(frame: &DataFrame, column: &str) -> i128 {
+    frame
+        .column(column)
+        .ok()
+        .and_then(|c| c.decimal().ok().map(|d| d.physical().sum().unwrap_or(0)))
+        .unwrap_or(0)
+}
+
+/// `123456789` hundredths as `1,234,567.89`.
+pub fn grouped(hundredths: i128) -> String {
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let abs = hundredths.unsigned_abs();
+    let whole = (abs / 100).to_string();
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}.{:02}", abs % 100)
+}
+
+fn frequency(f: Frequency) -> &'static str {
+    match f {
+        Frequency::Weekly => "weekly",
+        Frequency::Biweekly => "biweekly",
+        Frequency::Semimonthly => "semimonthly",
+        Frequency::Monthly => "monthly",
+    }
+}
+
+/// The summary screen.
+pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats: &str) -> String {
+    let run = &computed.run;
+    let s = &computed.report.payroll_summary;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "Pay period {} to {} ({})",
+        run.period.start,
+        run.period.end,
+        frequency(frequency_of)
+    );
+    let _ = writeln!(text);
+    let line = |text: &mut String, label: &str, value: String| {
+        let _ = writeln!(text, "  {label:<20}{value:>16}");
+    };
+    line(&mut text, "People", s.height().to_string());
+    line(
+        &mut text,
+        "Regular hours",
+        grouped(total(s, "regular_hours")),
+    );
+    line(
+        &mut text,
+        "Overtime hours",
+        grouped(total(s, "overtime_hours")),
+    );
+    line(
+        &mut text,
+        "Double-time hours",
+        grouped(total(s, "double_time_hours")),
+    );
+    line(&mut text, "PTO hours", grouped(total(s, "pto_hours")));
+    line(
+        &mut text,
+        "Gross pay",
+        format!("${}", grouped(total(s, "gross_pay"))),
+    );
+    line(
+        &mut text,
+        "Overtime cost",
+        format!(
+            "${}",
+            grouped(total(s, "overtime_pay") + total(s, "double_time_pay"))
+        ),
+    );
+    let _ = writeln!(text);
+    let mut kinds: BTreeMap<(payrun::ingest::Severity, &str), usize> = BTreeMap::new();
+    for e in &run.exceptions {
+        *kinds.entry((e.severity, e.kind.as_str())).or_default() += 1;
+    }
+    let errors = run
+        .exceptions
+        .iter()
+        .filter(|e| e.severity == payrun::ingest::Severity::Error)
+        .count();
+    if kinds.is_empty() {
+        let _ = writeln!(text, "Exceptions: none");
+    } else {
+        let _ = writeln!(
+            text,
+            "Exceptions: {} ({errors} errors)",
+            run.exceptions.len()
+        );
+        for ((severity, kind), n) in kinds {
+            let _ = writeln!(text, "  {:<8}{kind:<28}{n:>8}", severity.as_str());
+        }
+    }
+    let _ = writeln!(text);
+    let _ = writeln!(text, "Files in {}:", out.display());
+    let _ = writeln!(
+        text,
+        "  payroll_summary, daily_hours, department_summary, exceptions ({formats})"
+    );
+    let _ = writeln!(text, "  manifest.json");
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(grouped(0), "0.00");
+        assert_eq!(grouped(58800), "588.00");
+        assert_eq!(grouped(13864891), "138,648.91");
+        assert_eq!(grouped(-123456789), "-1,234,567.89");
+    }
+}

@@ -1,0 +1,152 @@
+//! One pay period, end to end: fetch with the lookback the rules need,
+//! join, compute, and write every output so that all of them replace the
+//! previous ones or none do, `manifest.json` last.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{Duration, NaiveDateTime};
+use payrun_ingest::client::{Fetched, IngestError, Q2Client, TimeCardQuery, UserQuery};
+use payrun_ingest::{Exception, join};
+use payrun_rules::{Calendar, Config, PayPeriod, PayrollRun, Report, RulesError, compute};
+use polars::prelude::*;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::output::{Format, OutputError, Staging, stage_report};
+
+/// The `inDateTime` range to fetch for `period`: from two days before the
+/// first workweek (or 14-day window) the period touches, so workweeks that
+/// straddle its start are complete and night shifts begun the day before are
+/// seen, to two days after its end, for shifts that belong to its last
+/// workday but start after midnight. The rules assign every second to its
+/// workday precisely, so the margins never add pay.
+pub fn fetch_range(config: &Config, period: &PayPeriod) -> (NaiveDateTime, NaiveDateTime) {
+    let calendar = Calendar::new(config);
+    let from = calendar.lookback_start(*period) - Duration::days(2);
+    let to = period.end + Duration::days(2);
+    (
+        from.and_hms_opt(0, 0, 0).expect("midnight exists"),
+        to.and_hms_opt(23, 59, 59).expect("23:59:59 exists"),
+    )
+}
+
+/// Time cards and users as fetched for one period.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Time cards.
+    pub time_cards: Fetched,
+    /// Users.
+    pub users: Fetched,
+}
+
+/// Fetches everything `period` needs (see [`fetch_range`]), time cards and
+/// users at the same time.
+pub async fn fetch_period(
+    client: &Q2Client,
+    config: &Config,
+    period: &PayPeriod,
+) -> Result<Inputs, IngestError> {
+    let (from, to) = fetch_range(config, period);
+    let query = TimeCardQuery::between(from, to);
+    let everyone = UserQuery::all();
+    let (time_cards, users) = tokio::try_join!(client.time_cards(&query), client.users(&everyone))?;
+    Ok(Inputs { time_cards, users })
+}
+
+/// A computed period and its tables.
+#[derive(Debug, Clone)]
+pub struct Computed {
+    /// Typed rows.
+    pub run: PayrollRun,
+    /// The output tables.
+    pub report: Report,
+}
+
+/// Joins and computes; decode exceptions of both inputs are carried into the run.
+pub fn compute_period(
+    time_cards: &DataFrame,
+    users: &DataFrame,
+    input_exceptions: Vec<Exception>,
+    config: &Config,
+    period: &PayPeriod,
+) -> Result<Computed, RulesError> {
+    let mut joined = join(time_cards, users)?;
+    joined.exceptions.splice(0..0, input_exceptions);
+    let run = compute(&joined, users, config, period)?;
+    let report = run.report()?;
+    Ok(Computed { run, report })
+}
+
+/// Where the inputs of a run came from, for the manifest.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    /// Time card records read.
+    pub time_cards: usize,
+    /// User records read.
+    pub users: usize,
+    /// API pages fetched (0 when read from files).
+    pub pages: usize,
+}
+
+/// Writes the report in `formats` and `manifest.json` into `dir`, all or nothing.
+pub fn write_outputs(
+    dir: &Path,
+    computed: &Computed,
+    formats: &[Format],
+    config: &Config,
+    provenance: &Provenance,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let mut staging = Staging::new(dir)?;
+    stage_report(&mut staging, &computed.report, formats)?;
+    let mut files = BTreeMap::new();
+    for (name, temp) in staging.staged() {
+        let bytes = std::fs::read(temp).map_err(|e| OutputError {
+            path: dir.join(name),
+            message: e.to_string(),
+        })?;
+        files.insert(name.to_owned(), format!("{:x}", Sha256::digest(&bytes)));
+    }
+    let manifest = manifest(computed, config, provenance, files);
+    staging.text("manifest.json", &manifest)?;
+    staging.commit()
+}
+
+fn manifest(
+    computed: &Computed,
+    config: &Config,
+    provenance: &Provenance,
+    files: BTreeMap<String, String>,
+) -> String {
+    let run = &computed.run;
+    let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_severity: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in &run.exceptions {
+        *by_kind.entry(e.kind.as_str()).or_default() += 1;
+        *by_severity.entry(e.severity.as_str()).or_default() += 1;
+    }
+    // The configuration as payrun understood it; it holds no token, only
+    // where a token file is, and the API endpoint.
+    let config_text = toml::to_string(config).unwrap_or_default();
+    let value = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "period": { "start": run.period.start.to_string(), "end": run.period.end.to_string() },
+        "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "config_sha256": format!("{:x}", Sha256::digest(config_text.as_bytes())),
+        "records_in": {
+            "time_cards": provenance.time_cards,
+            "users": provenance.users,
+            "pages_fetched": provenance.pages,
+        },
+        "records_out": {
+            "payroll_summary": computed.report.payroll_summary.height(),
+            "daily_hours": computed.report.daily_hours.height(),
+            "department_summary": computed.report.department_summary.height(),
+            "exceptions": computed.report.exceptions.height(),
+        },
+        "exceptions_by_kind": by_kind,
+        "exceptions_by_severity": by_severity,
+        "files_sha256": files,
+    });
+    serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+}
