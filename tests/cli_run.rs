@@ -1,0 +1,244 @@
+//! `payrun run` as a scheduler runs it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
+use payrun::q2sim::{Company, Faults, Simulator};
+
+const CONFIG: &str = r#"
+[company]
+id = "12345"
+default_time_zone = "America/New_York"
+
+[api]
+max_records = 200
+max_retries = 1
+
+[pay_period]
+frequency = "semimonthly"
+
+[overtime_rules.default]
+weekly_ot_after = 40
+
+[overtime_rules.ot1]
+daily_ot_after = 8
+daily_dt_after = 12
+seventh_day = true
+
+[overtime_rules.ot2]
+basis = "biweekly"
+daily_ot_after = 8
+biweekly_ot_after = 80
+"#;
+
+fn company() -> Company {
+    Company::generate(&GeneratorConfig {
+        seed: 9,
+        users: 60,
+        from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2024, 4, 30).unwrap(),
+        ..GeneratorConfig::default()
+    })
+}
+
+fn payrun(args: &[&str], url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_payrun"));
+    command
+        .args(args)
+        .args(["--config"])
+        .env("OTC_BASE_URL", url)
+        .env("OTC_COMPANY_ID", DEFAULT_COMPANY_ID)
+        .env("OTC_DEVELOPER_TOKEN", DEFAULT_TOKEN);
+    command
+}
+
+fn ok(output: Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+fn csvs(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    [
+        "payroll_summary",
+        "daily_hours",
+        "department_summary",
+        "exceptions",
+    ]
+    .iter()
+    .map(|t| {
+        (
+            t.to_string(),
+            std::fs::read(dir.join(format!("{t}.csv"))).unwrap(),
+        )
+    })
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_equals_fetch_then_compute_byte_for_byte() {
+    let sim = Simulator::start(company(), Faults::none()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("payrun.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let (ran, fetched, computed) = (
+        dir.path().join("run"),
+        dir.path().join("fetched"),
+        dir.path().join("computed"),
+    );
+    let period = "2024-03-05"; // the semimonthly period 1-15 March, starting on a Friday
+    ok(payrun(
+        &["run", "--period", period, "--out", ran.to_str().unwrap()],
+        &sim.url(),
+    )
+    .arg(&config)
+    .output()
+    .unwrap());
+    ok(payrun(
+        &[
+            "fetch",
+            "--period",
+            period,
+            "--out",
+            fetched.to_str().unwrap(),
+        ],
+        &sim.url(),
+    )
+    .arg(&config)
+    .output()
+    .unwrap());
+    let stdout = ok(payrun(
+        &[
+            "compute",
+            "--period",
+            period,
+            "--out",
+            computed.to_str().unwrap(),
+            "--timecards",
+            fetched.join("timecards.parquet").to_str().unwrap(),
+            "--users",
+            fetched.join("users.parquet").to_str().unwrap(),
+        ],
+        &sim.url(),
+    )
+    .arg(&config)
+    .output()
+    .unwrap());
+    assert!(
+        stdout.starts_with("Pay period 2024-03-01 to 2024-03-15 (semimonthly)"),
+        "{stdout}"
+    );
+    let (a, b) = (csvs(&ran), csvs(&computed));
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x.len() > 100, "{name} has rows");
+        assert!(x == y, "{name}.csv differs between run and fetch + compute");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ran.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["period"]["start"], "2024-03-01");
+    assert!(manifest["records_in"]["pages_fetched"].as_u64().unwrap() > 1);
+    assert_eq!(manifest["files_sha256"].as_object().unwrap().len(), 8);
+    assert!(
+        !String::from_utf8_lossy(&std::fs::read(ran.join("manifest.json")).unwrap())
+            .contains(DEFAULT_TOKEN)
+    );
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_that_dies_midway_leaves_the_output_directory_as_it_was() {
+    let faults = Faults {
+        latency: Duration::from_millis(300),
+        ..Faults::none()
+    };
+    let sim = Simulator::start(company(), faults).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("payrun.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("payroll_summary.csv"), "last period's summary\n").unwrap();
+    std::fs::write(out.join("manifest.json"), "{}\n").unwrap();
+    let child = payrun(
+        &[
+            "run",
+            "--period",
+            "2024-03-05",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &sim.url(),
+    )
+    .arg(&config)
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    // Let the first pages through, then take the API away.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(sim.requests() > 0);
+    sim.stop().await;
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: could not reach the Q2 API at http://127.0.0.1:"),
+        "{stderr}"
+    );
+    let mut names: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["manifest.json", "payroll_summary.csv"]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("payroll_summary.csv")).unwrap(),
+        "last period's summary\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strict_exits_3_when_errors_exist_but_still_writes() {
+    let sim = Simulator::start(company(), Faults::none()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("payrun.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let out = dir.path().join("out");
+    let output = payrun(
+        &[
+            "run",
+            "--strict",
+            "--format",
+            "csv",
+            "--period",
+            "2024-03-05",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &sim.url(),
+    )
+    .arg(&config)
+    .output()
+    .unwrap();
+    // The generated company always has users with invalid time zones.
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(out.join("payroll_summary.csv").is_file());
+    assert!(
+        !out.join("payroll_summary.parquet").exists(),
+        "--format csv writes CSV only"
+    );
+    sim.stop().await;
+}
