@@ -60,7 +60,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "#,
     )?;
     let period = "2024-05-12..2024-05-18".parse::<payrun::rules::PeriodSpec>()?;
-    let period: PayPeriod = period.resolve(&payrun::rules::Calendar::new(&config), chrono::Utc::now().date_naive());
+    let period: PayPeriod = period.resolve(
+        &payrun::rules::Calendar::new(&config),
+        chrono::Utc::now().date_naive(),
+    );
 
     let mut joined = join(&time_cards.frame, &users.frame)?;
     joined.exceptions.extend(time_cards.exceptions);
@@ -80,9 +83,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // The same as the tables payrun writes, ready for the tool's own export.
     let report = run.report()?;
-    let mut columns = report
-        .payroll_summary
-        .select(["user_name", "worked_hours", "overtime_hours", "double_time_hours", "gross_pay"])?;
+    let mut columns = report.payroll_summary.select([
+        "user_name",
+        "worked_hours",
+        "overtime_hours",
+        "double_time_hours",
+        "gross_pay",
+    ])?;
     CsvWriter::new(std::io::stdout()).finish(&mut columns)?;
     println!("{} exceptions", run.exceptions.len());
     Ok(())
