@@ -39,3 +39,48 @@ pub fn read(
     payrun::ingest::read_records(path, record_type)
         .with_context(|| format!("cannot read {} from {}", record_type.noun(), path.display()))
 }
+
+/// The configuration file and the pay period, which every payroll verb takes.
+#[derive(Debug, clap::Args)]
+pub struct PeriodArgs {
+    /// The configuration file (payrun.toml).
+    #[arg(long)]
+    pub config: std::path::PathBuf,
+    /// The pay period: `YYYY-MM-DD..YYYY-MM-DD`, `current`, `previous` or a date.
+    #[arg(long)]
+    pub period: String,
+}
+
+/// Where and how a payroll is written.
+#[derive(Debug, clap::Args)]
+pub struct WriteArgs {
+    /// Directory for the output files.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// Output formats.
+    #[arg(long, default_value = "csv,parquet")]
+    pub format: payrun::output::Formats,
+    /// Exit with status 3 when error-severity exceptions exist (files are still written).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Writes a computed period, prints the summary screen, and says how it ended.
+pub fn finish(
+    computed: &payrun::job::Computed,
+    config: &Config,
+    provenance: &payrun::job::Provenance,
+    write: &WriteArgs,
+) -> anyhow::Result<super::Outcome> {
+    payrun::job::write_outputs(&write.out, computed, &write.format.0, config, provenance)?;
+    print!(
+        "{}",
+        super::screen::render(
+            computed,
+            config.pay_period.frequency,
+            &write.out,
+            &write.format.to_string()
+        )
+    );
+    Ok(super::Outcome::written(computed, write.strict))
+}

@@ -6,12 +6,13 @@ use std::path::PathBuf;
 
 use chrono::{Duration, Utc};
 use payrun::ingest::client::{Credentials, DeveloperToken};
-use payrun::output::Formats;
+use payrun::output::{Format, Formats};
 use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
 use payrun::q2sim::{Company, Faults, Simulator};
 use payrun::rules::{Calendar, Config};
 
 use super::Outcome;
+use super::common::WriteArgs;
 
 /// The demo company's configuration (also a readable example).
 pub const DEMO_CONFIG: &str = include_str!("../../data/payrun.demo.toml");
@@ -50,12 +51,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         company_id: DEFAULT_COMPANY_ID.into(),
         token: DeveloperToken::new(DEFAULT_TOKEN),
     };
-    let formats = Formats(vec![
-        payrun::output::Format::Csv,
-        payrun::output::Format::Parquet,
-    ]);
-    let outcome =
-        super::run::execute(&config, &period, credentials, &args.out, &formats, false).await;
+    let write = WriteArgs {
+        out: args.out,
+        format: Formats(vec![Format::Csv, Format::Parquet]),
+        strict: false,
+    };
+    let outcome = super::run::execute(&config, &period, credentials, &write).await;
     sim.stop().await;
     outcome
 }

@@ -7,20 +7,16 @@ use payrun::ingest::exceptions_frame;
 use payrun::job::{Inputs, fetch_period, fetch_range};
 use payrun::output::Staging;
 
-use super::common::{load_config, resolve_period};
+use super::common::{PeriodArgs, load_config, resolve_period};
 use super::progress;
 
 /// Arguments of `payrun fetch`.
 #[derive(Debug, clap::Args)]
 pub struct FetchArgs {
-    /// The configuration file (payrun.toml).
-    #[arg(long)]
-    pub config: PathBuf,
-    /// The pay period to fetch for: `YYYY-MM-DD..YYYY-MM-DD`, `current`,
-    /// `previous` or a date. The fetch includes the days before it that its
-    /// first workweek needs.
-    #[arg(long)]
-    pub period: String,
+    /// The pay period to fetch for; the fetch includes the days before it
+    /// that its first workweek needs.
+    #[command(flatten)]
+    pub target: PeriodArgs,
     /// Directory for timecards.parquet, users.parquet and fetch_exceptions.csv.
     #[arg(long)]
     pub out: PathBuf,
@@ -30,8 +26,8 @@ pub struct FetchArgs {
 }
 
 pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
-    let config = load_config(&args.config, args.base_url.as_deref())?;
-    let period = resolve_period(&args.period, &config)?;
+    let config = load_config(&args.target.config, args.base_url.as_deref())?;
+    let period = resolve_period(&args.target.period, &config)?;
     let (from, to) = fetch_range(&config, &period);
     let credentials = Credentials::resolve(
         config.company.id.as_deref(),

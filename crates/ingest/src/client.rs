@@ -319,17 +319,11 @@ impl TimeCardQuery {
         let mut p = Map::new();
         p.insert("dateTimeFrom".into(), json!(format_date_time(from)));
         p.insert("dateTimeTo".into(), json!(format_date_time(to)));
-        p.insert(
-            "userFullName".into(),
-            json!(self.user_full_name.as_deref().unwrap_or("ALL USERS")),
-        );
-        p.insert(
-            "departmentName".into(),
-            json!(self.department_name.as_deref().unwrap_or("ALL DEPARTMENTS")),
-        );
-        p.insert(
-            "returnColumns".into(),
-            json!(return_columns(&self.return_columns)),
+        shared_filters(
+            &mut p,
+            self.user_full_name.as_deref(),
+            self.department_name.as_deref(),
+            &self.return_columns,
         );
         p
     }
@@ -372,23 +366,35 @@ impl UserQuery {
         range(&mut p, "createdDateTime", self.created);
         range(&mut p, "updatedDateTime", self.updated);
         p.insert(
-            "userFullName".into(),
-            json!(self.user_full_name.as_deref().unwrap_or("ALL USERS")),
-        );
-        p.insert(
-            "departmentName".into(),
-            json!(self.department_name.as_deref().unwrap_or("ALL DEPARTMENTS")),
-        );
-        p.insert(
             "role".into(),
             json!(self.role.as_deref().unwrap_or("ALL ROLES")),
         );
-        p.insert(
-            "returnColumns".into(),
-            json!(return_columns(&self.return_columns)),
+        shared_filters(
+            &mut p,
+            self.user_full_name.as_deref(),
+            self.department_name.as_deref(),
+            &self.return_columns,
         );
         p
     }
+}
+
+/// The filters both commands take; `None` sends the API's "ALL …" form.
+fn shared_filters(
+    p: &mut Map<String, Value>,
+    user_full_name: Option<&str>,
+    department_name: Option<&str>,
+    columns: &[String],
+) {
+    p.insert(
+        "userFullName".into(),
+        json!(user_full_name.unwrap_or("ALL USERS")),
+    );
+    p.insert(
+        "departmentName".into(),
+        json!(department_name.unwrap_or("ALL DEPARTMENTS")),
+    );
+    p.insert("returnColumns".into(), json!(return_columns(columns)));
 }
 
 fn format_date_time(t: NaiveDateTime) -> String {

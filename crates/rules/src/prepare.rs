@@ -31,6 +31,32 @@ pub(crate) struct Raised {
     pub workday: Option<NaiveDate>,
 }
 
+/// The identity of one time card, for its exceptions.
+struct Record<'a> {
+    user_name: &'a Option<String>,
+    user_full_name: &'a Option<String>,
+    in_ms: Option<i64>,
+    out_ms: Option<i64>,
+    workday: Option<NaiveDate>,
+}
+
+impl Record<'_> {
+    fn raise(&self, severity: Severity, kind: ExceptionKind, message: String) -> Raised {
+        Raised {
+            exception: Exception {
+                severity,
+                kind,
+                user_name: self.user_name.clone(),
+                user_full_name: self.user_full_name.clone(),
+                in_date_time: self.in_ms.and_then(payrun_ingest::decode::format_millis),
+                out_date_time: self.out_ms.and_then(payrun_ingest::decode::format_millis),
+                message,
+            },
+            workday: self.workday,
+        }
+    }
+}
+
 /// PTO or an adjustment, dated by the workday of its `inDateTime`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Dated {
@@ -116,20 +142,15 @@ pub(crate) fn prepare(
         };
         let in_wall = ins[row].and_then(millis_to_wall);
         let workday = in_wall.map(|w| zone.of_wall(w));
-        let mut raise = |severity, kind, message: String| {
-            raised.push(Raised {
-                exception: Exception {
-                    severity,
-                    kind,
-                    user_name: user_names[u].clone(),
-                    user_full_name: user_full_names[u].clone(),
-                    in_date_time: ins[row].and_then(payrun_ingest::decode::format_millis),
-                    out_date_time: outs[row].and_then(payrun_ingest::decode::format_millis),
-                    message,
-                },
-                workday,
-            });
+        let record = Record {
+            user_name: &user_names[u],
+            user_full_name: &user_full_names[u],
+            in_ms: ins[row],
+            out_ms: outs[row],
+            workday,
         };
+        let mut raise =
+            |severity, kind, message: String| raised.push(record.raise(severity, kind, message));
         let key = (
             user,
             ins[row],
@@ -287,29 +308,25 @@ pub(crate) fn prepare(
             let start = shift.start.max(covered_until);
             if shift.start < covered_until {
                 let overlap = covered_until.min(shift.end) - shift.start;
-                let in_wall = ins[shift.row].and_then(millis_to_wall);
-                raised.push(Raised {
-                    exception: Exception {
-                        severity: Severity::Warning,
-                        kind: ExceptionKind::OverlappingShift,
-                        user_name: user_names[u].clone(),
-                        user_full_name: user_full_names[u].clone(),
-                        in_date_time: ins[shift.row].and_then(payrun_ingest::decode::format_millis),
-                        out_date_time: outs[shift.row]
-                            .and_then(payrun_ingest::decode::format_millis),
-                        message: format!(
-                            "overlaps the shift from {} by {} min; the overlap counts once",
-                            payrun_ingest::decode::format_millis(
-                                crate::time::to_wall(zone.tz, covered_from)
-                                    .and_utc()
-                                    .timestamp_millis()
-                            )
-                            .unwrap_or_default(),
-                            overlap / 60
-                        ),
-                    },
-                    workday: in_wall.map(|w| zone.of_wall(w)),
-                });
+                let record = Record {
+                    user_name: &user_names[u],
+                    user_full_name: &user_full_names[u],
+                    in_ms: ins[shift.row],
+                    out_ms: outs[shift.row],
+                    workday: ins[shift.row]
+                        .and_then(millis_to_wall)
+                        .map(|w| zone.of_wall(w)),
+                };
+                let earlier =
+                    crate::time::to_wall(zone.tz, covered_from).format("%Y-%m-%d %H:%M:%S");
+                raised.push(record.raise(
+                    Severity::Warning,
+                    ExceptionKind::OverlappingShift,
+                    format!(
+                        "overlaps the shift from {earlier} by {} min; the overlap counts once",
+                        overlap / 60
+                    ),
+                ));
             }
             if shift.end <= start {
                 continue;
