@@ -31,6 +31,9 @@ pub(crate) struct Raised {
     pub workday: Option<NaiveDate>,
 }
 
+/// The largest PTO or adjustment value (hours or money) one record may carry.
+const MAX_ENTRY_VALUE: i64 = 1_000_000;
+
 /// The identity of one time card, for its exceptions.
 struct Record<'a> {
     user_name: &'a Option<String>,
@@ -246,6 +249,16 @@ pub(crate) fn prepare(
                     );
                     continue;
                 };
+                // No real PTO or adjustment comes near this; larger values are
+                // typing errors, and would overflow exact money arithmetic.
+                if value.abs() > Decimal::from(MAX_ENTRY_VALUE) {
+                    raise(
+                        Severity::Error,
+                        ExceptionKind::InvalidValue,
+                        format!("`hours` {value} is beyond {MAX_ENTRY_VALUE}; excluded from pay"),
+                    );
+                    continue;
+                }
                 let at = to_instant(zone.tz, in_wall, false).0;
                 let day = zone.of_wall(in_wall);
                 let e = &mut entries[u];

@@ -657,14 +657,28 @@ fn dst_adjusted_and_invalid_value_exceptions() {
     let cards = [
         punch("ann", "2024-11-03 01:30:00", "2024-11-03 05:00:00"), // 01:30 happens twice
         r#"{"userName": "ann", "entryType": 1, "inDateTime": "2024-11-04 00:00:00"}"#.to_owned(), // PTO without hours
+        adjustment("ann", "2024-11-05", 2, true, "99999999999.00"), // a typing error, not a bonus
     ];
     let config =
         "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-11-03\"\n[overtime_rules.default]\n";
     let run = run(&users, &cards, config, period("2024-11-03", "2024-11-09"));
     assert_eq!(
         kinds(&run),
-        vec![ExceptionKind::InvalidValue, ExceptionKind::DstAdjusted]
+        vec![
+            ExceptionKind::InvalidValue,
+            ExceptionKind::InvalidValue,
+            ExceptionKind::DstAdjusted
+        ]
     );
+    let messages: Vec<_> = run.exceptions.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        messages[..2],
+        [
+            "PTO or adjustment without `hours`; excluded from pay",
+            "`hours` 99999999999.000000 is beyond 1000000; excluded from pay",
+        ]
+    );
+    assert_eq!(row(&run, "ann").pay.adjustment, zero());
     // The earlier 01:30 (PDT) to 05:00 PST is 4.5 h of real time.
     assert_eq!(row(&run, "ann").hours.regular, 4 * 3600 + 1800);
 }
