@@ -64,7 +64,10 @@ fn write_inputs(dir: &Path, cards: usize) -> PayPeriod {
     ParquetWriter::new(std::fs::File::create(dir.join("users.parquet")).unwrap())
         .finish(&mut users)
         .unwrap();
-    PayPeriod { start: from, end: to }
+    PayPeriod {
+        start: from,
+        end: to,
+    }
 }
 
 fn compute_once(dir: &Path, config: &Config, period: &PayPeriod) -> usize {
