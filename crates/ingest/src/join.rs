@@ -7,8 +7,6 @@
 //! must not receive the hours. Every unmatched time card becomes an
 //! `unknown_user` error exception; none is dropped silently.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
 use crate::decode::identify;
@@ -38,7 +36,7 @@ pub struct Joined {
 
 /// A lookup that remembers when a key is shared by several users.
 #[derive(Default)]
-struct Index<'a>(HashMap<&'a str, Option<IdxSize>>);
+struct Index<'a>(PlHashMap<&'a str, Option<IdxSize>>);
 
 impl<'a> Index<'a> {
     fn build(column: &'a StringChunked) -> Self {

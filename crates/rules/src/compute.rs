@@ -167,9 +167,12 @@ pub fn compute(
         &mut raised,
     )?;
 
+    // Users in name order, so rows come out sorted without sorting them.
+    let mut by_name: Vec<usize> = (0..facts.len()).collect();
+    by_name.sort_by(|&a, &b| facts.user_name[a].cmp(&facts.user_name[b]).then(a.cmp(&b)));
     let mut summary = Vec::new();
     let mut days = Vec::new();
-    for u in 0..facts.len() {
+    for u in by_name {
         let user = &entries[u];
         let active = facts.role[u].as_deref() != Some("Inactive")
             && facts.hired[u].is_none_or(|h| h <= period.end);
@@ -232,7 +235,7 @@ pub fn compute(
                 })
                 .collect()
         } else {
-            allocate(&rule, &calendar, &user.pieces, &counted)
+            allocate(rule, &calendar, &user.pieces, &counted)
         };
 
         let mut hours = PeriodHours::default();
@@ -393,8 +396,6 @@ pub fn compute(
             .copied()
             .unwrap_or(0);
     }
-    summary.sort_by(|a, b| a.user_name.cmp(&b.user_name));
-    days.sort_by(|a, b| (&a.user_name, a.work_date).cmp(&(&b.user_name, b.work_date)));
     Ok(PayrollRun {
         period: *period,
         summary,
@@ -403,20 +404,20 @@ pub fn compute(
     })
 }
 
-fn resolve_rule(
-    config: &Config,
+fn resolve_rule<'c>(
+    config: &'c Config,
     name: Option<&str>,
     user: &str,
     raised: &mut Vec<Raised>,
     facts: &UserFacts,
     u: usize,
-) -> Result<(String, OvertimeRule), RulesError> {
+) -> Result<(String, &'c OvertimeRule), RulesError> {
     let wanted = name
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .unwrap_or("default");
     if let Some(rule) = config.overtime_rules.get(wanted) {
-        return Ok((wanted.to_owned(), rule.clone()));
+        return Ok((wanted.to_owned(), rule));
     }
     let Some(default) = config.overtime_rules.get("default") else {
         let configured: Vec<&str> = config.overtime_rules.keys().map(String::as_str).collect();
@@ -438,7 +439,7 @@ fn resolve_rule(
             "overTimeRule \"{wanted}\" is not configured under [overtime_rules]; `default` is used"
         ),
     ));
-    Ok(("default".to_owned(), default.clone()))
+    Ok(("default".to_owned(), default))
 }
 
 impl PayrollRun {

@@ -10,8 +10,6 @@
 //! the overlap counts once (`overlapping_shift`), and then split into
 //! workday pieces.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use payrun_ingest::schema::col;
 use payrun_ingest::{Exception, ExceptionKind, Severity};
@@ -132,7 +130,7 @@ pub(crate) fn prepare(
 
     let mut entries = vec![UserEntries::default(); zones.len()];
     let mut shifts: Vec<Vec<Shift>> = (0..zones.len()).map(|_| Vec::new()).collect();
-    let mut seen = HashSet::new();
+    let mut seen = PlHashSet::with_capacity(joined.height());
     let max_shift = config.punches.max_shift_hours.seconds;
 
     for row in 0..joined.height() {

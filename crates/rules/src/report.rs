@@ -194,13 +194,23 @@ fn round_user(days: &[&DayRow]) -> Rounded {
     }
 }
 
+/// Each user's days, in order.
+type DaysOf<'a> = Vec<(Option<&'a str>, Vec<&'a DayRow>)>;
+/// Each user's rounded hours.
+type RoundedOf<'a> = PlHashMap<Option<&'a str>, Rounded>;
+
 impl Report {
     pub(crate) fn build(run: &PayrollRun) -> PolarsResult<Report> {
-        let mut days_of: BTreeMap<Option<&str>, Vec<&DayRow>> = BTreeMap::new();
+        // Days arrive grouped by user, in user-name order.
+        let mut days_of: DaysOf = Vec::new();
         for d in &run.days {
-            days_of.entry(d.user_name.as_deref()).or_default().push(d);
+            let user = d.user_name.as_deref();
+            match days_of.last_mut() {
+                Some((last, days)) if *last == user => days.push(d),
+                _ => days_of.push((user, vec![d])),
+            }
         }
-        let rounded: BTreeMap<Option<&str>, Rounded> = days_of
+        let rounded: RoundedOf = days_of
             .iter()
             .map(|(user, days)| (*user, round_user(days)))
             .collect();
@@ -217,16 +227,13 @@ impl Report {
     }
 }
 
-fn user_hours(rounded: &BTreeMap<Option<&str>, Rounded>, user: Option<&str>) -> [i128; 4] {
+fn user_hours(rounded: &RoundedOf, user: Option<&str>) -> [i128; 4] {
     rounded
         .get(&user)
         .map_or([0; 4], |r| [r.regular, r.overtime, r.double_time, r.pto])
 }
 
-fn summary_frame(
-    run: &PayrollRun,
-    rounded: &BTreeMap<Option<&str>, Rounded>,
-) -> PolarsResult<DataFrame> {
+fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFrame> {
     let rows = &run.summary;
     let hours: Vec<[i128; 4]> = rows
         .iter()
@@ -300,15 +307,14 @@ fn summary_frame(
     DataFrame::new(rows.len(), columns)
 }
 
-fn daily_frame(
-    days_of: &BTreeMap<Option<&str>, Vec<&DayRow>>,
-    rounded: &BTreeMap<Option<&str>, Rounded>,
-) -> PolarsResult<DataFrame> {
+fn daily_frame(days_of: &DaysOf, rounded: &RoundedOf) -> PolarsResult<DataFrame> {
     let mut users = Vec::new();
     let mut dates = Vec::new();
     let mut values: [Vec<i128>; 4] = Default::default();
     for (user, days) in days_of {
-        let r = &rounded[user];
+        let Some(r) = rounded.get(user) else {
+            continue;
+        };
         for (day, hours) in days.iter().zip(&r.days) {
             users.push(user.map(str::to_owned));
             dates.push(day.work_date);
@@ -336,10 +342,7 @@ fn daily_frame(
     )
 }
 
-fn department_frame(
-    run: &PayrollRun,
-    rounded: &BTreeMap<Option<&str>, Rounded>,
-) -> PolarsResult<DataFrame> {
+fn department_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFrame> {
     #[derive(Default)]
     struct Totals {
         headcount: u32,
