@@ -18,20 +18,12 @@ use payrun::q2sim::generate::GeneratorConfig;
 use payrun::rules::{Config, PayPeriod};
 use polars::prelude::*;
 
-const CONFIG: &str = r#"
-[pay_period]
-frequency = "monthly"
-[overtime_rules.default]
-weekly_ot_after = 40
-[overtime_rules.ot1]
-daily_ot_after = 8
-daily_dt_after = 12
-seventh_day = true
-[overtime_rules.ot2]
-basis = "biweekly"
-daily_ot_after = 8
-biweekly_ot_after = 80
-"#;
+/// The demo company's rules (federal, California, 8/80), paid monthly.
+fn config() -> Config {
+    let text = include_str!("../data/payrun.demo.toml")
+        .replace("frequency = \"biweekly\"", "frequency = \"monthly\"");
+    Config::parse(&text).unwrap()
+}
 
 /// Writes `cards` time cards (about a month per user) and their users as Parquet.
 fn write_inputs(dir: &Path, cards: usize) -> PayPeriod {
@@ -84,7 +76,7 @@ fn bench(c: &mut Criterion) {
         .unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
     let period = write_inputs(dir.path(), cards);
-    let config = Config::parse(CONFIG).unwrap();
+    let config = config();
     let rows = read_records(&dir.path().join("timecards.parquet"), RecordType::TimeCard)
         .unwrap()
         .frame

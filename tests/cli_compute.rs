@@ -8,29 +8,8 @@ use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig
 use payrun::q2sim::{Company, Faults, Simulator};
 use polars::prelude::*;
 
-const CONFIG: &str = r#"
-[company]
-id = "12345"
-default_time_zone = "America/New_York"
-
-[pay_period]
-frequency = "biweekly"
-anchor = "2024-01-07"
-
-[overtime_rules.default]
-weekly_ot_after = 40
-
-[overtime_rules.ot1]
-daily_ot_after = 8
-daily_dt_after = 12
-weekly_ot_after = 40
-seventh_day = true
-
-[overtime_rules.ot2]
-basis = "biweekly"
-daily_ot_after = 8
-biweekly_ot_after = 80
-"#;
+/// The demo company's configuration: federal, California and 8/80 rules.
+const CONFIG: &str = include_str!("../data/payrun.demo.toml");
 
 fn payrun(args: &[&str], url: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_payrun"))

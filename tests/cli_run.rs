@@ -44,6 +44,15 @@ fn company() -> Company {
     })
 }
 
+/// A simulator with `faults`, and a directory holding `config` as payrun.toml.
+async fn setup(faults: Faults, config: &str) -> (Simulator, tempfile::TempDir, std::path::PathBuf) {
+    let sim = Simulator::start(company(), faults).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("payrun.toml");
+    std::fs::write(&path, config).unwrap();
+    (sim, dir, path)
+}
+
 fn payrun(args: &[&str], url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_payrun"));
     command
@@ -84,10 +93,7 @@ fn csvs(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_equals_fetch_then_compute_byte_for_byte() {
-    let sim = Simulator::start(company(), Faults::none()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("payrun.toml");
-    std::fs::write(&config, CONFIG).unwrap();
+    let (sim, dir, config) = setup(Faults::none(), CONFIG).await;
     let (ran, fetched, computed) = (
         dir.path().join("run"),
         dir.path().join("fetched"),
@@ -158,15 +164,12 @@ async fn an_api_that_dies_midway_leaves_the_output_directory_as_it_was() {
         latency: Duration::from_millis(300),
         ..Faults::none()
     };
-    let sim = Simulator::start(company(), faults).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("payrun.toml");
     // Small pages: the fetch needs dozens of slow requests, so it is surely midway.
-    std::fs::write(
-        &config,
-        CONFIG.replace("max_records = 200", "max_records = 10"),
+    let (sim, dir, config) = setup(
+        faults,
+        &CONFIG.replace("max_records = 200", "max_records = 10"),
     )
-    .unwrap();
+    .await;
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("payroll_summary.csv"), "last period's summary\n").unwrap();
@@ -213,10 +216,7 @@ async fn an_api_that_dies_midway_leaves_the_output_directory_as_it_was() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strict_exits_3_when_errors_exist_but_still_writes() {
-    let sim = Simulator::start(company(), Faults::none()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("payrun.toml");
-    std::fs::write(&config, CONFIG).unwrap();
+    let (sim, dir, config) = setup(Faults::none(), CONFIG).await;
     let out = dir.path().join("out");
     let output = payrun(
         &[
