@@ -71,6 +71,12 @@ async fn compute_on_fetched_parquet_writes_every_file_and_the_days_add_up() {
         &sim.url(),
     );
     assert!(f.status.success(), "{}", String::from_utf8_lossy(&f.stderr));
+    // A value fetch could not read is reported by compute too.
+    let sidecar = fetched.join("fetch_exceptions.csv");
+    let mut text = std::fs::read_to_string(&sidecar).unwrap();
+    assert_eq!(text.lines().count(), 1, "the simulator's values all read");
+    text.push_str("warning,invalid_value,aadams0,Ava Adams,2024-05-13 08:00:00,,time card field `inLatitude` has invalid value \"north\": not a number\n");
+    std::fs::write(&sidecar, text).unwrap();
     let cards = fetched.join("timecards.parquet");
     let users = fetched.join("users.parquet");
     let run = payrun(
@@ -112,6 +118,11 @@ async fn compute_on_fetched_parquet_writes_every_file_and_the_days_add_up() {
             );
         }
     }
+    let exceptions = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
+    assert!(
+        exceptions.contains("warning,invalid_value,aadams0,Ava Adams,2024-05-13 08:00:00,,"),
+        "{exceptions}"
+    );
     let summary = csv(&out.join("payroll_summary.csv"));
     let daily = csv(&out.join("daily_hours.csv"));
     // 47 of the 50 users are active, hired by the period's end, or worked in it.

@@ -1,6 +1,9 @@
 //! `payrun compute`: payroll from time card and user files, no network.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use payrun::ingest::{Exception, exceptions_from_frame};
+use polars::prelude::{CsvReadOptions, SerReader};
 
 use payrun::ingest::RecordType;
 use payrun::job::{Provenance, compute_period};
@@ -14,6 +17,8 @@ pub struct ComputeArgs {
     #[command(flatten)]
     pub target: PeriodArgs,
     /// Time cards: .json, .jsonl, .csv, .parquet, or a directory of .json pages.
+    /// A `fetch_exceptions.csv` beside them (as `payrun fetch` writes) is carried
+    /// into the run, so values that could not be read are still reported.
     #[arg(long)]
     pub timecards: PathBuf,
     /// Users, in any of the same forms.
@@ -29,12 +34,13 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     let cards = read(&args.timecards, RecordType::TimeCard)?;
     let users = read(&args.users, RecordType::User)?;
     let spinner = progress::working("computing");
-    let exceptions = cards
+    let mut exceptions: Vec<_> = cards
         .exceptions
         .iter()
         .chain(&users.exceptions)
         .cloned()
         .collect();
+    exceptions.extend(fetch_exceptions(&args.timecards)?);
     let computed = compute_period(&cards.frame, &users.frame, exceptions, &config, &period);
     spinner.finish_and_clear();
     let provenance = Provenance {
@@ -43,4 +49,25 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         pages: 0,
     };
     finish(&computed?, &config, &provenance, &args.write)
+}
+
+/// The exceptions `payrun fetch` wrote beside the time cards, if any.
+fn fetch_exceptions(time_cards: &Path) -> anyhow::Result<Vec<Exception>> {
+    let dir = if time_cards.is_dir() {
+        Some(time_cards)
+    } else {
+        time_cards.parent()
+    };
+    let Some(path) = dir
+        .map(|d| d.join("fetch_exceptions.csv"))
+        .filter(|p| p.is_file())
+    else {
+        return Ok(Vec::new());
+    };
+    let frame = CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(path.clone()))
+        .and_then(|r| r.finish())
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    exceptions_from_frame(&frame).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }

@@ -31,6 +31,16 @@ impl Severity {
     }
 }
 
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        [Severity::Error, Severity::Warning, Severity::Info]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| format!("`{text}` is not a severity (error, warning, info)"))
+    }
+}
+
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str(self.as_str())
@@ -102,6 +112,16 @@ impl ExceptionKind {
     }
 }
 
+impl std::str::FromStr for ExceptionKind {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        ExceptionKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == text)
+            .ok_or_else(|| format!("`{text}` is not an exception kind"))
+    }
+}
+
 impl fmt::Display for ExceptionKind {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str(self.as_str())
@@ -140,6 +160,62 @@ impl fmt::Display for Exception {
     }
 }
 
+/// Reads exceptions back from a frame with the output columns (an
+/// `exceptions.csv` or `fetch_exceptions.csv` read as text).
+pub fn exceptions_from_frame(frame: &DataFrame) -> Result<Vec<Exception>, String> {
+    let column = |name: &str| -> Result<Vec<Option<String>>, String> {
+        let c = frame
+            .column(name)
+            .map_err(|_| format!("no `{name}` column"))?;
+        let c = c.cast(&DataType::String).map_err(|e| e.to_string())?;
+        Ok(c.str()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|v| v.map(str::to_owned))
+            .collect())
+    };
+    let [
+        severity,
+        kind,
+        user_name,
+        user_full_name,
+        in_date_time,
+        out_date_time,
+        message,
+    ] = [
+        "severity",
+        "kind",
+        "user_name",
+        "user_full_name",
+        "in_date_time",
+        "out_date_time",
+        "message",
+    ]
+    .map(column);
+    let (severity, kind, user_name, user_full_name, in_date_time, out_date_time, message) = (
+        severity?,
+        kind?,
+        user_name?,
+        user_full_name?,
+        in_date_time?,
+        out_date_time?,
+        message?,
+    );
+    (0..frame.height())
+        .map(|i| {
+            Ok(Exception {
+                severity: severity[i].as_deref().unwrap_or_default().parse()?,
+                kind: kind[i].as_deref().unwrap_or_default().parse()?,
+                user_name: user_name[i].clone(),
+                user_full_name: user_full_name[i].clone(),
+                in_date_time: in_date_time[i].clone(),
+                out_date_time: out_date_time[i].clone(),
+                message: message[i].clone().unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 /// The exceptions as a DataFrame with the output columns, all text.
 pub fn exceptions_frame(exceptions: &[Exception]) -> PolarsResult<DataFrame> {
     let text = |name: &str, f: &dyn Fn(&Exception) -> Option<&str>| -> Column {
@@ -157,4 +233,29 @@ pub fn exceptions_frame(exceptions: &[Exception]) -> PolarsResult<DataFrame> {
             text("message", &|e| Some(e.message.as_str())),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exceptions_survive_a_round_trip_through_their_frame() {
+        let exceptions = vec![Exception {
+            severity: Severity::Warning,
+            kind: ExceptionKind::InvalidValue,
+            user_name: Some("ann".into()),
+            user_full_name: None,
+            in_date_time: Some("2024-01-02 08:00:00".into()),
+            out_date_time: None,
+            message: "time card field `inLatitude` has invalid value \"north\": not a number"
+                .into(),
+        }];
+        let frame = exceptions_frame(&exceptions).unwrap();
+        assert_eq!(exceptions_from_frame(&frame).unwrap(), exceptions);
+        for kind in ExceptionKind::ALL {
+            assert_eq!(kind.as_str().parse::<ExceptionKind>(), Ok(kind));
+        }
+        assert!("flood".parse::<ExceptionKind>().is_err());
+    }
 }

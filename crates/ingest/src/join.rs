@@ -86,7 +86,13 @@ pub fn join(time_cards: &DataFrame, users: &DataFrame) -> PolarsResult<Joined> {
         let matched = match (user_name, number_match, full_name) {
             (Some(name), _, _) => by_user_name
                 .find(name)
-                .map_err(|_| format!("userName \"{name}\" is not in the users list")),
+                .map_err(|shared| {
+                    if shared {
+                        format!("userName \"{name}\" belongs to several users")
+                    } else {
+                        format!("userName \"{name}\" is not in the users list")
+                    }
+                }),
             (None, Some(user_row), _) => Ok(user_row),
             (None, None, Some(full)) => by_full_name.find(full).map_err(|shared| {
                 let via_number = number
@@ -137,7 +143,9 @@ mod tests {
             {"userName":"ann","userFullName":"Ann Lee","employeeNumber":"1","departmentName":"Kitchen","payRate":"20.00"},
             {"userName":"bob","userFullName":"Bob Roy","employeeNumber":"2","departmentName":"Warehouse"},
             {"userName":"bob2","userFullName":"Bob Roy","employeeNumber":"3"},
-            {"userName":"cy","userFullName":"Cy Tan","employeeNumber":"4","departmentName":"Kitchen"}
+            {"userName":"cy","userFullName":"Cy Tan","employeeNumber":"4","departmentName":"Kitchen"},
+            {"userName":"dup","userFullName":"Dee One","employeeNumber":"5"},
+            {"userName":"dup","userFullName":"Dee Two","employeeNumber":"6"}
         ]"#,
             RecordType::User,
         )
@@ -150,7 +158,8 @@ mod tests {
             {"userName":"","employeeNumber":"","userFullName":"Cy Tan","inDateTime":"2024-01-01 09:00:00"},
             {"userName":"","employeeNumber":"99","userFullName":"Bob Roy","inDateTime":"2024-01-02 09:00:00"},
             {"userName":"ghost","userFullName":"Ann Lee","inDateTime":"2024-01-03 09:00:00"},
-            {"inDateTime":"2024-01-04 09:00:00"}
+            {"inDateTime":"2024-01-04 09:00:00"},
+            {"userName":"dup","inDateTime":"2024-01-05 09:00:00"}
         ]"#,
             RecordType::TimeCard,
         )
@@ -165,7 +174,10 @@ mod tests {
         let joined = join(&cards, &users).unwrap();
         let rows = joined.frame.column(col::USER_ROW).unwrap().idx().unwrap();
         let rows: Vec<_> = (0..rows.len()).map(|i| rows.get(i)).collect();
-        assert_eq!(rows, vec![Some(0), Some(1), Some(3), None, None, None]);
+        assert_eq!(
+            rows,
+            vec![Some(0), Some(1), Some(3), None, None, None, None]
+        );
         let departments = joined
             .frame
             .column(col::DEPARTMENT_NAME)
@@ -187,6 +199,7 @@ mod tests {
                 "time card excluded from pay: no userName; employeeNumber \"99\" matches no single user and userFullName \"Bob Roy\" is shared by several users",
                 "time card excluded from pay: userName \"ghost\" is not in the users list",
                 "time card excluded from pay: the time card names no user at all",
+                "time card excluded from pay: userName \"dup\" belongs to several users",
             ]
         );
         assert!(
