@@ -74,11 +74,13 @@ pub enum ExceptionKind {
     UnknownEntryType,
     /// A punch time moved by a DST change (informational).
     DstAdjusted,
+    /// The input lacks the days before the period that its first workweek needs.
+    IncompleteInput,
 }
 
 impl ExceptionKind {
     /// Every kind, in output order.
-    pub const ALL: [ExceptionKind; 12] = [
+    pub const ALL: [ExceptionKind; 13] = [
         ExceptionKind::OpenPunch,
         ExceptionKind::NonPositiveDuration,
         ExceptionKind::LongShift,
@@ -91,6 +93,7 @@ impl ExceptionKind {
         ExceptionKind::InvalidValue,
         ExceptionKind::UnknownEntryType,
         ExceptionKind::DstAdjusted,
+        ExceptionKind::IncompleteInput,
     ];
 
     /// The snake_case name used in output files.
@@ -108,6 +111,7 @@ impl ExceptionKind {
             ExceptionKind::InvalidValue => "invalid_value",
             ExceptionKind::UnknownEntryType => "unknown_entry_type",
             ExceptionKind::DstAdjusted => "dst_adjusted",
+            ExceptionKind::IncompleteInput => "incomplete_input",
         }
     }
 }

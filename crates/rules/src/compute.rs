@@ -167,6 +167,39 @@ pub fn compute(
         &mut raised,
     )?;
 
+    // A period whose first workweek (or 14-day window) began earlier needs
+    // those days' hours. Input with no time card before the period cannot
+    // have them: say so rather than under-count overtime silently.
+    let lookback = calendar.lookback_start(*period);
+    let earliest = entries
+        .iter()
+        .flat_map(|e| {
+            e.pieces
+                .iter()
+                .map(|p| p.workday)
+                .chain(e.pto.iter().map(|p| p.workday))
+        })
+        .min();
+    if lookback < period.start && earliest.is_some_and(|d| d >= period.start) {
+        raised.push(Raised {
+            exception: Exception {
+                severity: Severity::Warning,
+                kind: ExceptionKind::IncompleteInput,
+                user_name: None,
+                user_full_name: None,
+                in_date_time: None,
+                out_date_time: None,
+                message: format!(
+                    "no time card is dated before {}, but the period's first workweek starts {lookback}: \
+                     hours worked from {lookback} are missing from the overtime thresholds \
+                     (payrun run and payrun fetch include them)",
+                    period.start
+                ),
+            },
+            workday: Some(period.start),
+        });
+    }
+
     // Users in name order, so rows come out sorted without sorting them.
     let mut by_name: Vec<usize> = (0..facts.len()).collect();
     by_name.sort_by(|&a, &b| facts.user_name[a].cmp(&facts.user_name[b]).then(a.cmp(&b)));

@@ -305,6 +305,19 @@ weekly_ot_after = 40
         ]
     );
     assert!(run.days.iter().all(|d| d.work_date >= d_("2024-05-16")));
+    assert!(run.exceptions.is_empty(), "{:?}", run.exceptions);
+
+    // The same period from input that starts with the period: OT is under-counted, and said so.
+    let partial = days("ann", "2024-05-16", &[10, 10]);
+    let run = common::run(&users, &partial, config, period("2024-05-16", "2024-05-31"));
+    assert_eq!(tiers(row(&run, "ann")), (dec("20"), zero(), zero()));
+    assert_eq!(kinds(&run), vec![ExceptionKind::IncompleteInput]);
+    assert_eq!(
+        run.exceptions[0].message,
+        "no time card is dated before 2024-05-16, but the period's first workweek starts 2024-05-12: \
+         hours worked from 2024-05-12 are missing from the overtime thresholds \
+         (payrun run and payrun fetch include them)"
+    );
 }
 
 // ---- Biweekly 8/80, special days, rounding, auto lunch -----------------
