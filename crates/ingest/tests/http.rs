@@ -51,6 +51,15 @@ fn client_as(sim: &Simulator, max_records: u32, id: &str, token: &str) -> Q2Clie
     Q2Client::new(options(&sim.url(), max_records), credentials).unwrap()
 }
 
+/// A client of the simulated company with `options`.
+fn client_with(options: ClientOptions) -> Q2Client {
+    let credentials = Credentials {
+        company_id: DEFAULT_COMPANY_ID.into(),
+        token: DeveloperToken::new(DEFAULT_TOKEN),
+    };
+    Q2Client::new(options, credentials).unwrap()
+}
+
 fn everything() -> TimeCardQuery {
     TimeCardQuery::between(
         NaiveDateTime::parse_from_str("2000-01-01 00:00:00", "%Y-%m-%d %H:%M:%S").unwrap(),
@@ -99,11 +108,7 @@ async fn windowed_concurrent_fetch_equals_sequential_fetch() {
     let sim = Simulator::start(data, Faults::none()).await.unwrap();
     let mut options = options(&sim.url(), 50);
     options.window = chrono::Duration::days(3);
-    let credentials = Credentials {
-        company_id: DEFAULT_COMPANY_ID.into(),
-        token: DeveloperToken::new(DEFAULT_TOKEN),
-    };
-    let windowed = Q2Client::new(options, credentials).unwrap();
+    let windowed = client_with(options);
     let query = TimeCardQuery::between(
         date(2024, 2, 20).and_hms_opt(0, 0, 0).unwrap(),
         date(2024, 4, 10).and_hms_opt(23, 59, 59).unwrap(),
@@ -352,15 +357,7 @@ async fn faults_do_not_change_what_is_fetched() {
     // 40% of requests fail; enough retries that no page runs out of them.
     let mut patient = options(&flaky.url(), 40);
     patient.api.max_retries = 30;
-    let credentials = Credentials {
-        company_id: DEFAULT_COMPANY_ID.into(),
-        token: DeveloperToken::new(DEFAULT_TOKEN),
-    };
-    let got = Q2Client::new(patient, credentials)
-        .unwrap()
-        .time_cards(&span)
-        .await
-        .unwrap();
+    let got = client_with(patient).time_cards(&span).await.unwrap();
     assert!(got.frame.equals_missing(&want));
     assert!(
         flaky.requests() as usize > got.pages,
@@ -383,11 +380,7 @@ async fn retry_after_is_honoured() {
     let started = std::time::Instant::now();
     let mut options = options(&sim.url(), 100);
     options.retry_max_delay = Duration::from_secs(5);
-    let credentials = Credentials {
-        company_id: DEFAULT_COMPANY_ID.into(),
-        token: DeveloperToken::new(DEFAULT_TOKEN),
-    };
-    let c = Q2Client::new(options, credentials).unwrap();
+    let c = client_with(options);
     let users = c.users(&UserQuery::all()).await.unwrap();
     assert_eq!(users.frame.height(), 3);
     let limited = sim.requests() - 1;
@@ -448,12 +441,7 @@ async fn the_page_limit_stops_an_endless_listing() {
     .unwrap();
     let mut options = options(&sim.url(), 2);
     options.page_limit = 3;
-    let credentials = Credentials {
-        company_id: DEFAULT_COMPANY_ID.into(),
-        token: DeveloperToken::new(DEFAULT_TOKEN),
-    };
-    let err = Q2Client::new(options, credentials)
-        .unwrap()
+    let err = client_with(options)
         .users(&UserQuery::all())
         .await
         .unwrap_err();
