@@ -216,7 +216,9 @@ fn check_names(
 fn time_cards<'c>(company: &'c Company, params: &Params) -> Result<Vec<&'c str>, String> {
     let range = Range::parse(params, "dateTimeFrom", "dateTimeTo")?;
     let (user, department) = check_names(company, params)?;
-    let departments = company.departments();
+    // Only a department filter needs the user -> department map; most
+    // requests (every page payrun asks for) have none.
+    let departments = department.as_ref().map(|_| company.departments());
     Ok(company
         .time_cards
         .iter()
@@ -225,7 +227,8 @@ fn time_cards<'c>(company: &'c Company, params: &Params) -> Result<Vec<&'c str>,
         .filter(|t| {
             department
                 .as_deref()
-                .is_none_or(|d| departments.get(t.user_name.as_str()) == Some(&d))
+                .zip(departments.as_ref())
+                .is_none_or(|(d, map)| map.get(t.user_name.as_str()) == Some(&d))
         })
         .map(|t| &*t.json)
         .collect())
