@@ -3,7 +3,7 @@
 //! Time cards come from the simulator's generator (every documented field,
 //! day and night shifts, PTO, adjustments, open punches), are written to
 //! Parquet once, and each iteration reads them back, joins, allocates,
-//! prices and builds the four output tables, as `payrun compute` does.
+//! prices and builds the output tables, as `payrun compute` does.
 //! `PAYRUN_BENCH_CARDS` sets the size (default 100,000 time cards).
 
 use std::hint::black_box;
@@ -15,14 +15,14 @@ use payrun::ingest::{RecordType, decode_records, read_records};
 use payrun::job::compute_period;
 use payrun::q2sim::Company;
 use payrun::q2sim::generate::GeneratorConfig;
-use payrun::rules::{Config, PayPeriod};
+use payrun::rules::{PayPeriod, RulesConfig};
 use polars::prelude::*;
 
 /// The demo company's rules (federal, California, 8/80), paid monthly.
-fn config() -> Config {
+fn config() -> RulesConfig {
     let text = include_str!("../data/payrun.demo.toml")
         .replace("frequency = \"biweekly\"", "frequency = \"monthly\"");
-    Config::parse(&text).unwrap()
+    RulesConfig::parse(&text).unwrap()
 }
 
 /// Writes `cards` time cards (about a month per user) and their users as Parquet.
@@ -62,7 +62,7 @@ fn write_inputs(dir: &Path, cards: usize) -> PayPeriod {
     }
 }
 
-fn compute_once(dir: &Path, config: &Config, period: &PayPeriod) -> usize {
+fn compute_once(dir: &Path, config: &RulesConfig, period: &PayPeriod) -> usize {
     let cards = read_records(&dir.join("timecards.parquet"), RecordType::TimeCard).unwrap();
     let users = read_records(&dir.join("users.parquet"), RecordType::User).unwrap();
     let computed = compute_period(&cards.frame, &users.frame, Vec::new(), config, period).unwrap();

@@ -5,8 +5,8 @@
 //!
 //! Run it with `cargo run --example embed`.
 
-use payrun::ingest::{RecordType, conform, join};
-use payrun::rules::{Config, PayPeriod, compute};
+use payrun::ingest::{PayrollInput, RecordType, conform};
+use payrun::rules::{PayPeriod, RulesConfig, compute};
 use polars::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let users = conform(&users, RecordType::User)?;
     let time_cards = conform(&time_cards, RecordType::TimeCard)?;
-    let config = Config::parse(
+    let config = RulesConfig::parse(
         r#"
         [pay_period]
         frequency = "weekly"
@@ -65,10 +65,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         chrono::Utc::now().date_naive(),
     );
 
-    let mut joined = join(&time_cards.frame, &users.frame)?;
-    joined.exceptions.extend(time_cards.exceptions);
-    joined.exceptions.extend(users.exceptions);
-    let run = compute(&joined, &users.frame, &config, &period)?;
+    // One typed input: users by row, each user's time cards sorted, and
+    // every exception found reading either table.
+    let exceptions = [time_cards.exceptions, users.exceptions].concat();
+    let input = PayrollInput::from_frames(&time_cards.frame, &users.frame, exceptions)?;
+    let run = compute(&input, &config, &period)?;
 
     // Typed figures, exact.
     for row in &run.summary {

@@ -7,13 +7,14 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Duration, NaiveDateTime};
 use payrun_ingest::client::{Fetched, IngestError, Q2Client, TimeCardQuery, UserQuery};
-use payrun_ingest::{Exception, join};
-use payrun_rules::{Calendar, Config, PayPeriod, PayrollRun, Report, RulesError, compute};
+use payrun_ingest::{Exception, PayrollInput};
+use payrun_rules::{Calendar, PayPeriod, PayrollRun, Report, RulesConfig, RulesError, compute};
 use polars::prelude::*;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::output::{Format, OutputError, Staging, stage_report};
+use crate::settings::Settings;
 
 /// The `inDateTime` range to fetch for `period`: from two days before the
 /// first workweek (or 14-day window) the period touches, so workweeks that
@@ -21,7 +22,7 @@ use crate::output::{Format, OutputError, Staging, stage_report};
 /// seen, to two days after its end, for shifts that belong to its last
 /// workday but start after midnight. The rules assign every second to its
 /// workday precisely, so the margins never add pay.
-pub fn fetch_range(config: &Config, period: &PayPeriod) -> (NaiveDateTime, NaiveDateTime) {
+pub fn fetch_range(config: &RulesConfig, period: &PayPeriod) -> (NaiveDateTime, NaiveDateTime) {
     let calendar = Calendar::new(config);
     let from = calendar.lookback_start(*period) - Duration::days(2);
     let to = period.end + Duration::days(2);
@@ -44,7 +45,7 @@ pub struct Inputs {
 /// users at the same time.
 pub async fn fetch_period(
     client: &Q2Client,
-    config: &Config,
+    config: &RulesConfig,
     period: &PayPeriod,
 ) -> Result<Inputs, IngestError> {
     let (from, to) = fetch_range(config, period);
@@ -63,17 +64,28 @@ pub struct Computed {
     pub report: Report,
 }
 
-/// Joins and computes; decode exceptions of both inputs are carried into the run.
+/// Why a period could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum ComputeError {
+    /// The rules refused (no `default` rule for a user who needs it).
+    #[error(transparent)]
+    Rules(#[from] RulesError),
+    /// The frames are not the typed frames ingest produces.
+    #[error("the input data is not what payrun-ingest produces: {0}")]
+    Frame(#[from] PolarsError),
+}
+
+/// Reads the typed frames into a [`PayrollInput`] and computes; decode
+/// exceptions of both frames are carried into the run.
 pub fn compute_period(
     time_cards: &DataFrame,
     users: &DataFrame,
     input_exceptions: Vec<Exception>,
-    config: &Config,
+    config: &RulesConfig,
     period: &PayPeriod,
-) -> Result<Computed, RulesError> {
-    let mut joined = join(time_cards, users)?;
-    joined.exceptions.splice(0..0, input_exceptions);
-    let run = compute(&joined, users, config, period)?;
+) -> Result<Computed, ComputeError> {
+    let input = PayrollInput::from_frames(time_cards, users, input_exceptions)?;
+    let run = compute(&input, config, period)?;
     let report = run.report()?;
     Ok(Computed { run, report })
 }
@@ -94,7 +106,7 @@ pub fn write_outputs(
     dir: &Path,
     computed: &Computed,
     formats: &[Format],
-    config: &Config,
+    settings: &Settings,
     provenance: &Provenance,
 ) -> Result<Vec<PathBuf>, OutputError> {
     let mut staging = Staging::new(dir)?;
@@ -107,14 +119,14 @@ pub fn write_outputs(
         })?;
         files.insert(name.to_owned(), format!("{:x}", Sha256::digest(&bytes)));
     }
-    let manifest = manifest(computed, config, provenance, files);
+    let manifest = manifest(computed, settings, provenance, files);
     staging.text("manifest.json", &manifest)?;
     staging.commit()
 }
 
 fn manifest(
     computed: &Computed,
-    config: &Config,
+    settings: &Settings,
     provenance: &Provenance,
     files: BTreeMap<String, String>,
 ) -> String {
@@ -127,7 +139,7 @@ fn manifest(
     }
     // The configuration as payrun understood it; it holds no token, only
     // where a token file is, and the API endpoint.
-    let config_text = toml::to_string(config).unwrap_or_default();
+    let config_text = settings.canonical_text();
     let value = json!({
         "version": env!("CARGO_PKG_VERSION"),
         "period": { "start": run.period.start.to_string(), "end": run.period.end.to_string() },
@@ -143,6 +155,7 @@ fn manifest(
             "daily_hours": computed.report.daily_hours.height(),
             "department_summary": computed.report.department_summary.height(),
             "exceptions": computed.report.exceptions.height(),
+            "pay_lines": computed.report.pay_lines.height(),
         },
         "exceptions_by_kind": by_kind,
         "exceptions_by_severity": by_severity,

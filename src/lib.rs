@@ -12,12 +12,15 @@
 //!   tests, demos and benchmarks.
 //! * [`rules`] (`payrun-rules`): the configuration model, time and
 //!   workday semantics, overtime allocation, pay, and the output tables.
+//! * [`settings`]: `payrun.toml` as the application reads it (the rules'
+//!   settings and the API's).
 //! * [`job`]: one pay period end to end, as `payrun run` does it.
 //! * [`output`]: writing a set of files so that either all of them replace
 //!   the previous ones or none do.
 
 pub mod job;
 pub mod output;
+pub mod settings;
 
 pub use payrun_ingest as ingest;
 pub use payrun_q2sim as q2sim;

@@ -198,6 +198,7 @@ pub fn stage_report(
         ("daily_hours", &report.daily_hours),
         ("department_summary", &report.department_summary),
         ("exceptions", &report.exceptions),
+        ("pay_lines", &report.pay_lines),
     ];
     let mut written = Vec::new();
     for (name, frame) in tables {

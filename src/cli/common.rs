@@ -5,11 +5,12 @@ use std::path::Path;
 use anyhow::Context;
 use chrono::Utc;
 use payrun::ingest::client::ENV_BASE_URL;
-use payrun::rules::{Calendar, Config, PayPeriod, PeriodSpec};
+use payrun::rules::{Calendar, PayPeriod, PeriodSpec};
+use payrun::settings::Settings;
 
 /// Reads `payrun.toml`; `OTC_BASE_URL`, then `--base-url`, override `api.base_url`.
-pub fn load_config(path: &Path, base_url_flag: Option<&str>) -> anyhow::Result<Config> {
-    let mut config = Config::load(path)?;
+pub fn load_config(path: &Path, base_url_flag: Option<&str>) -> anyhow::Result<Settings> {
+    let mut config = Settings::load(path)?;
     if let Ok(url) = std::env::var(ENV_BASE_URL)
         && !url.trim().is_empty()
     {
@@ -23,8 +24,9 @@ pub fn load_config(path: &Path, base_url_flag: Option<&str>) -> anyhow::Result<C
 
 /// The pay period `text` names (`A..B`, `current`, `previous` or a date),
 /// with "today" taken in the company's default time zone.
-pub fn resolve_period(text: &str, config: &Config) -> anyhow::Result<PayPeriod> {
+pub fn resolve_period(text: &str, settings: &Settings) -> anyhow::Result<PayPeriod> {
     let spec: PeriodSpec = text.parse()?;
+    let config = &settings.rules;
     let today = Utc::now()
         .with_timezone(&config.company.default_time_zone.0)
         .date_naive();
@@ -68,7 +70,7 @@ pub struct WriteArgs {
 /// Writes a computed period, prints the summary screen, and says how it ended.
 pub fn finish(
     computed: &payrun::job::Computed,
-    config: &Config,
+    config: &Settings,
     provenance: &payrun::job::Provenance,
     write: &WriteArgs,
 ) -> anyhow::Result<super::Outcome> {
@@ -77,7 +79,7 @@ pub fn finish(
         "{}",
         super::screen::render(
             computed,
-            config.pay_period.frequency,
+            config.rules.pay_period.frequency,
             &write.out,
             &write.format.to_string()
         )

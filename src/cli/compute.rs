@@ -41,7 +41,13 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         .cloned()
         .collect();
     exceptions.extend(fetch_exceptions(&args.timecards)?);
-    let computed = compute_period(&cards.frame, &users.frame, exceptions, &config, &period);
+    let computed = compute_period(
+        &cards.frame,
+        &users.frame,
+        exceptions,
+        &config.rules,
+        &period,
+    );
     spinner.finish_and_clear();
     let provenance = Provenance {
         time_cards: cards.frame.height(),

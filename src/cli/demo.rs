@@ -9,7 +9,8 @@ use payrun::ingest::client::{Credentials, DeveloperToken};
 use payrun::output::{Format, Formats};
 use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
 use payrun::q2sim::{Company, Faults, Simulator};
-use payrun::rules::{Calendar, Config};
+use payrun::rules::Calendar;
+use payrun::settings::Settings;
 
 use super::Outcome;
 use super::common::WriteArgs;
@@ -26,11 +27,11 @@ pub struct DemoArgs {
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
-    let mut config = Config::parse(DEMO_CONFIG)?;
+    let mut config = Settings::parse(DEMO_CONFIG)?;
     let today = Utc::now()
-        .with_timezone(&config.company.default_time_zone.0)
+        .with_timezone(&config.rules.company.default_time_zone.0)
         .date_naive();
-    let calendar = Calendar::new(&config);
+    let calendar = Calendar::new(&config.rules);
     let period = calendar.previous(calendar.period_containing(today));
     let company = Company::generate(&GeneratorConfig {
         seed: 2024,

@@ -28,15 +28,13 @@ pub struct FetchArgs {
 pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
     let config = load_config(&args.target.config, args.base_url.as_deref())?;
     let period = resolve_period(&args.target.period, &config)?;
-    let (from, to) = fetch_range(&config, &period);
-    let credentials = Credentials::resolve(
-        config.company.id.as_deref(),
-        config.company.token_file.as_deref(),
-    )?;
+    let (from, to) = fetch_range(&config.rules, &period);
+    let credentials =
+        Credentials::resolve(config.company_id.as_deref(), config.token_file.as_deref())?;
     let (bar, observer) = progress::fetching();
     let client =
         Q2Client::new(ClientOptions::new(config.api.clone()), credentials)?.with_observer(observer);
-    let fetched = fetch_period(&client, &config, &period).await;
+    let fetched = fetch_period(&client, &config.rules, &period).await;
     bar.finish_and_clear();
     let Inputs {
         time_cards: cards,

@@ -21,6 +21,7 @@ pub struct PeriodsArgs {
 
 pub fn run(args: PeriodsArgs) -> anyhow::Result<()> {
     let config = load_config(&args.config, None)?;
+    let config = config.rules;
     let calendar = Calendar::new(&config);
     let around = args.around.unwrap_or_else(|| {
         Utc::now()
@@ -57,11 +58,11 @@ pub fn listing(calendar: &Calendar, around: NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use payrun::rules::Config;
+    use payrun::rules::RulesConfig;
 
     #[test]
     fn periods_around_a_date() {
-        let config = Config::parse("[pay_period]\nfrequency = \"semimonthly\"\n").unwrap();
+        let config = RulesConfig::parse("[pay_period]\nfrequency = \"semimonthly\"\n").unwrap();
         let text = listing(
             &Calendar::new(&config),
             NaiveDate::from_ymd_opt(2024, 3, 5).unwrap(),

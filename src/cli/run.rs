@@ -2,7 +2,8 @@
 
 use payrun::ingest::client::{ClientOptions, Credentials, Q2Client};
 use payrun::job::{Provenance, compute_period, fetch_period};
-use payrun::rules::{Config, PayPeriod};
+use payrun::rules::PayPeriod;
+use payrun::settings::Settings;
 
 use super::common::{PeriodArgs, WriteArgs, finish, load_config, resolve_period};
 use super::{Outcome, progress};
@@ -22,16 +23,14 @@ pub struct RunArgs {
 pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let config = load_config(&args.target.config, args.base_url.as_deref())?;
     let period = resolve_period(&args.target.period, &config)?;
-    let credentials = Credentials::resolve(
-        config.company.id.as_deref(),
-        config.company.token_file.as_deref(),
-    )?;
+    let credentials =
+        Credentials::resolve(config.company_id.as_deref(), config.token_file.as_deref())?;
     execute(&config, &period, credentials, &args.write).await
 }
 
 /// Fetch, compute, write and print the summary: what `run` and `demo` share.
 pub async fn execute(
-    config: &Config,
+    config: &Settings,
     period: &PayPeriod,
     credentials: Credentials,
     write: &WriteArgs,
@@ -39,7 +38,7 @@ pub async fn execute(
     let (bar, observer) = progress::fetching();
     let client =
         Q2Client::new(ClientOptions::new(config.api.clone()), credentials)?.with_observer(observer);
-    let fetched = fetch_period(&client, config, period).await;
+    let fetched = fetch_period(&client, &config.rules, period).await;
     bar.finish_and_clear();
     let inputs = fetched?;
     let spinner = progress::working("computing");
@@ -54,7 +53,7 @@ pub async fn execute(
         &inputs.time_cards.frame,
         &inputs.users.frame,
         exceptions,
-        config,
+        &config.rules,
         period,
     );
     spinner.finish_and_clear();

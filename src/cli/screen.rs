@@ -113,7 +113,7 @@ pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats:
     let _ = writeln!(text, "Files in {}:", out.display());
     let _ = writeln!(
         text,
-        "  payroll_summary, daily_hours, department_summary, exceptions ({formats})"
+        "  payroll_summary, daily_hours, department_summary, exceptions, pay_lines ({formats})"
     );
     let _ = writeln!(text, "  manifest.json");
     text

@@ -11,90 +11,104 @@ use polars::prelude::*;
 
 use crate::decode::identify;
 use crate::exception::{Exception, ExceptionKind, Severity};
+use crate::input::UserId;
 use crate::schema::col;
-
-/// User columns copied onto each matched time card by [`join`].
-pub const JOINED_USER_COLUMNS: &[&str] = &[
-    col::DEPARTMENT_NAME,
-    col::ROLE,
-    col::OVERTIME_RULE,
-    col::RATE_TYPE,
-    col::PAY_RATE,
-    col::TIME_ZONE,
-    col::HIRED_DATE,
-];
-
-/// Time cards with their users attached.
-#[derive(Debug, Clone)]
-pub struct Joined {
-    /// The time card columns, then [`col::USER_ROW`] (the matched user's row
-    /// in the users frame, null when unmatched), then [`JOINED_USER_COLUMNS`].
-    pub frame: DataFrame,
-    /// One `unknown_user` exception per unmatched time card.
-    pub exceptions: Vec<Exception>,
-}
 
 /// A lookup that remembers when a key is shared by several users.
 #[derive(Default)]
-struct Index<'a>(PlHashMap<&'a str, Option<IdxSize>>);
+struct Index(PlHashMap<String, Option<UserId>>);
 
-impl<'a> Index<'a> {
-    fn build(column: &'a StringChunked) -> Self {
+impl Index {
+    fn build(column: &StringChunked) -> Self {
         let mut index = Index::default();
         for (row, key) in column.iter().enumerate() {
             if let Some(key) = key.filter(|k| !k.trim().is_empty()) {
                 index
                     .0
-                    .entry(key)
+                    .entry(key.to_owned())
                     .and_modify(|slot| *slot = None)
-                    .or_insert(Some(row as IdxSize));
+                    .or_insert(Some(UserId(row as u32)));
             }
         }
         index
     }
 
-    /// `Ok(row)` when exactly one user has `key`; `Err(shared)` otherwise.
-    fn find(&self, key: &str) -> Result<IdxSize, bool> {
+    /// `Ok(user)` when exactly one user has `key`; `Err(shared)` otherwise.
+    fn find(&self, key: &str) -> Result<UserId, bool> {
         match self.0.get(key) {
-            Some(Some(row)) => Ok(*row),
+            Some(Some(user)) => Ok(*user),
             Some(None) => Err(true),
             None => Err(false),
         }
     }
 }
 
+/// The users frame's keys: `userName`, `employeeNumber`, `userFullName`.
+pub struct UserIndex {
+    by_user_name: Index,
+    by_number: Index,
+    by_full_name: Index,
+}
+
+impl UserIndex {
+    /// Indexes a users frame.
+    pub fn build(users: &DataFrame) -> PolarsResult<Self> {
+        Ok(UserIndex {
+            by_user_name: Index::build(text_column(users, col::USER_NAME)?),
+            by_number: Index::build(text_column(users, col::EMPLOYEE_NUMBER)?),
+            by_full_name: Index::build(text_column(users, col::USER_FULL_NAME)?),
+        })
+    }
+
+    /// The one user with this `userName`, if exactly one has it.
+    pub fn by_user_name(&self, user_name: &str) -> Option<UserId> {
+        self.by_user_name.find(user_name).ok()
+    }
+}
+
+/// Every time card's user, or `None` with an `unknown_user` exception.
+pub struct Matched {
+    /// The user of each time card row.
+    pub users: Vec<Option<UserId>>,
+    /// One `unknown_user` exception per unmatched time card.
+    pub exceptions: Vec<Exception>,
+}
+
 fn text_column<'f>(frame: &'f DataFrame, name: &str) -> PolarsResult<&'f StringChunked> {
     frame.column(name)?.str()
 }
 
+fn present(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !s.trim().is_empty())
+}
+
 /// Matches every time card to a user; see the module docs for the order.
-pub fn join(time_cards: &DataFrame, users: &DataFrame) -> PolarsResult<Joined> {
-    let by_user_name = Index::build(text_column(users, col::USER_NAME)?);
-    let by_number = Index::build(text_column(users, col::EMPLOYEE_NUMBER)?);
-    let by_full_name = Index::build(text_column(users, col::USER_FULL_NAME)?);
+pub fn match_users(time_cards: &DataFrame, index: &UserIndex) -> PolarsResult<Matched> {
     let card_user_names = text_column(time_cards, col::USER_NAME)?;
     let card_numbers = text_column(time_cards, col::EMPLOYEE_NUMBER)?;
     let card_full_names = text_column(time_cards, col::USER_FULL_NAME)?;
 
-    let mut rows: Vec<Option<IdxSize>> = Vec::with_capacity(time_cards.height());
+    let mut users: Vec<Option<UserId>> = Vec::with_capacity(time_cards.height());
     let mut exceptions = Vec::new();
-    for row in 0..time_cards.height() {
-        let user_name = card_user_names.get(row).filter(|s| !s.trim().is_empty());
-        let number = card_numbers.get(row).filter(|s| !s.trim().is_empty());
-        let full_name = card_full_names.get(row).filter(|s| !s.trim().is_empty());
-        let number_match = number.and_then(|n| by_number.find(n).ok());
+    for (row, ((user_name, number), full_name)) in card_user_names
+        .iter()
+        .zip(card_numbers.iter())
+        .zip(card_full_names.iter())
+        .enumerate()
+    {
+        let (user_name, number, full_name) =
+            (present(user_name), present(number), present(full_name));
+        let number_match = number.and_then(|n| index.by_number.find(n).ok());
         let matched = match (user_name, number_match, full_name) {
-            (Some(name), _, _) => by_user_name
-                .find(name)
-                .map_err(|shared| {
-                    if shared {
-                        format!("userName \"{name}\" belongs to several users")
-                    } else {
-                        format!("userName \"{name}\" is not in the users list")
-                    }
-                }),
-            (None, Some(user_row), _) => Ok(user_row),
-            (None, None, Some(full)) => by_full_name.find(full).map_err(|shared| {
+            (Some(name), _, _) => index.by_user_name.find(name).map_err(|shared| {
+                if shared {
+                    format!("userName \"{name}\" belongs to several users")
+                } else {
+                    format!("userName \"{name}\" is not in the users list")
+                }
+            }),
+            (None, Some(user), _) => Ok(user),
+            (None, None, Some(full)) => index.by_full_name.find(full).map_err(|shared| {
                 let via_number = number
                     .map(|n| format!("employeeNumber \"{n}\" matches no single user and "))
                     .unwrap_or_default();
@@ -110,25 +124,16 @@ pub fn join(time_cards: &DataFrame, users: &DataFrame) -> PolarsResult<Joined> {
             }),
         };
         match matched {
-            Ok(user_row) => rows.push(Some(user_row)),
+            Ok(user) => users.push(Some(user)),
             Err(why) => {
-                rows.push(None);
+                users.push(None);
                 let mut e = identify(time_cards, row, Severity::Error, ExceptionKind::UnknownUser);
                 e.message = format!("time card excluded from pay: {why}");
                 exceptions.push(e);
             }
         }
     }
-    let user_rows = IdxCa::from_iter_options(col::USER_ROW.into(), rows.into_iter());
-    let mut columns: Vec<Column> = time_cards.columns().to_vec();
-    for name in JOINED_USER_COLUMNS {
-        columns.push(users.column(name)?.take(&user_rows)?);
-    }
-    columns.push(user_rows.into_series().into_column());
-    Ok(Joined {
-        frame: DataFrame::new(time_cards.height(), columns)?,
-        exceptions,
-    })
+    Ok(Matched { users, exceptions })
 }
 
 #[cfg(test)]
@@ -171,23 +176,11 @@ mod tests {
     #[test]
     fn user_name_then_employee_number_then_unique_full_name() {
         let (cards, users) = frames();
-        let joined = join(&cards, &users).unwrap();
-        let rows = joined.frame.column(col::USER_ROW).unwrap().idx().unwrap();
-        let rows: Vec<_> = (0..rows.len()).map(|i| rows.get(i)).collect();
+        let joined = match_users(&cards, &UserIndex::build(&users).unwrap()).unwrap();
         assert_eq!(
-            rows,
-            vec![Some(0), Some(1), Some(3), None, None, None, None]
+            joined.users,
+            [Some(0), Some(1), Some(3), None, None, None, None].map(|u| u.map(UserId))
         );
-        let departments = joined
-            .frame
-            .column(col::DEPARTMENT_NAME)
-            .unwrap()
-            .cast(&DataType::String)
-            .unwrap();
-        let departments = departments.str().unwrap();
-        assert_eq!(departments.get(0), Some("Kitchen"));
-        assert_eq!(departments.get(1), Some("Warehouse"));
-        assert_eq!(departments.get(3), None);
         let messages: Vec<_> = joined
             .exceptions
             .iter()

@@ -16,6 +16,9 @@
 //! * [`join`](mod@join) — time cards matched to users by `userName`, then
 //!   `employeeNumber`, then a unique `userFullName`; the rest become
 //!   `unknown_user` exceptions.
+//! * [`input`] — [`PayrollInput`], the one typed value the rules compute
+//!   from: users by [`UserId`], each user's time cards sorted and
+//!   contiguous, and every exception found on the way.
 //!
 //! Nothing in this crate knows about overtime or pay; that is `payrun-rules`.
 
@@ -30,10 +33,11 @@ pub use exception::{Exception, ExceptionKind, Severity, exceptions_frame, except
 pub use files::{FileError, FileRecords, read_records};
 pub use schema::{FieldKind, FieldSpec, RecordType, TIME_CARD_FIELDS, USER_FIELDS};
 pub mod client;
+pub mod input;
 pub mod join;
 
 pub use client::{
     ApiConfig, ClientOptions, Credentials, DeveloperToken, FetchEvent, Fetched, IngestError,
     Q2Client, TimeCardQuery, UserQuery,
 };
-pub use join::{Joined, join};
+pub use input::{InputException, NameId, Names, PayrollInput, TimeCard, User, UserId};

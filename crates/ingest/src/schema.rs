@@ -209,6 +209,12 @@ pub mod col {
     pub const RATE_TYPE: &str = "rateType";
     pub const PAY_RATE: &str = "payRate";
     pub const TIME_ZONE: &str = "timeZone";
-    /// Added by the join: the matched user's row in the users frame.
-    pub const USER_ROW: &str = "userRow";
+    pub const JOB_NAME: &str = "jobName";
+    pub const SHIFT_NAME: &str = "shiftName";
+    pub const PTO_NAME: &str = "ptoName";
+    pub const ADJUST_TYPE_NAME: &str = "adjustTypeName";
+    pub const EMPLOYEE_NOTE: &str = "employeeNote";
+    pub const MANAGER_COMMENT: &str = "managerComment";
+    pub const CREATED_DATE_TIME: &str = "createdDateTime";
+    pub const UPDATE_DATE_TIME: &str = "updateDateTime";
 }

@@ -249,6 +249,7 @@ mod tests {
             week_start: Weekday::Sun,
             frequency: Frequency::Weekly,
             anchor: NaiveDate::from_ymd_opt(2024, 1, 7).unwrap(),
+            biweekly_windows: false,
         }
     }
 

@@ -7,7 +7,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
-use crate::config::{Config, Frequency};
+use crate::config::{Frequency, RulesConfig};
 
 /// An inclusive run of workdays that is paid together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -45,15 +45,18 @@ pub struct Calendar {
     pub frequency: Frequency,
     /// Anchor of weekly and biweekly periods and of 14-day overtime windows.
     pub anchor: NaiveDate,
+    /// Whether some overtime rule counts 14-day windows (`basis = "biweekly"`).
+    pub biweekly_windows: bool,
 }
 
 impl Calendar {
     /// The calendar a configuration describes.
-    pub fn new(config: &Config) -> Self {
+    pub fn new(config: &RulesConfig) -> Self {
         Calendar {
             week_start: config.company.week_start.0,
             frequency: config.pay_period.frequency,
             anchor: config.pay_period.anchor,
+            biweekly_windows: config.uses_biweekly_windows(),
         }
     }
 
@@ -116,11 +119,15 @@ impl Calendar {
     }
 
     /// The first workday whose hours can change `period`'s overtime: the start
-    /// of the workweek (or 14-day window, whichever is earlier) containing the
-    /// period's first day.
+    /// of the workweek containing the period's first day, or of its 14-day
+    /// window when that is earlier and some rule counts 14-day windows.
     pub fn lookback_start(&self, period: PayPeriod) -> NaiveDate {
-        self.workweek_start(period.start)
-            .min(self.biweekly_window_start(period.start))
+        let week = self.workweek_start(period.start);
+        if self.biweekly_windows {
+            week.min(self.biweekly_window_start(period.start))
+        } else {
+            week
+        }
     }
 }
 
@@ -211,6 +218,7 @@ mod tests {
             week_start: Weekday::Sun,
             frequency,
             anchor: d(2024, 1, 7),
+            biweekly_windows: false,
         }
     }
 
@@ -260,6 +268,16 @@ mod tests {
         let c = calendar(Frequency::Semimonthly);
         let p = c.period_containing(d(2024, 5, 16)); // Thursday 16 May
         assert_eq!(c.lookback_start(p), d(2024, 5, 12));
+        // A weekly period whose 14-day window began a week earlier: only an
+        // 8/80 rule needs that week.
+        let weekly = calendar(Frequency::Weekly);
+        let p = weekly.period_containing(d(2024, 1, 14));
+        assert_eq!(weekly.lookback_start(p), d(2024, 1, 14));
+        let eight_eighty = Calendar {
+            biweekly_windows: true,
+            ..weekly
+        };
+        assert_eq!(eight_eighty.lookback_start(p), d(2024, 1, 7));
     }
 
     #[test]

@@ -11,76 +11,13 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use payrun_ingest::exceptions_frame;
+use payrun_ingest::{UserId, exceptions_frame};
 use polars::prelude::*;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::calendar::PayPeriod;
-use crate::compute::PayrollRun;
-use crate::pay::{PayLines, PeriodHours};
+use crate::run::{DayRow, PayTotals, PayrollRun, SummaryRow};
 
-/// One user's period: exact hours, pay lines and identity.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SummaryRow {
-    /// First workday of the period.
-    pub period_start: NaiveDate,
-    /// Last workday of the period.
-    pub period_end: NaiveDate,
-    /// `userName`.
-    pub user_name: Option<String>,
-    /// `employeeNumber`.
-    pub employee_number: Option<String>,
-    /// `userFullName`.
-    pub user_full_name: Option<String>,
-    /// `departmentName`.
-    pub department_name: Option<String>,
-    /// `rateType` as the API gave it.
-    pub rate_type: Option<String>,
-    /// `payRate`.
-    pub pay_rate: Option<Decimal>,
-    /// The overtime rule applied (after any fallback to `default`).
-    pub overtime_rule: String,
-    /// The time zone applied.
-    pub time_zone: String,
-    /// Exact hours.
-    pub hours: PeriodHours,
-    /// Pay lines, each rounded to cents.
-    pub pay: PayLines,
-    /// Exceptions concerning this user in the period.
-    pub exceptions: u32,
-}
-
-/// One user's workday, in exact units.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DayRow {
-    /// `userName`.
-    pub user_name: Option<String>,
-    /// The workday.
-    pub work_date: NaiveDate,
-    /// Regular seconds.
-    pub regular: i64,
-    /// Overtime seconds.
-    pub overtime: i64,
-    /// Double-time seconds.
-    pub double_time: i64,
-    /// PTO hours.
-    pub pto: Decimal,
-}
-
-impl DayRow {
-    pub(crate) fn new(user_name: &Option<String>, work_date: NaiveDate) -> Self {
-        DayRow {
-            user_name: user_name.clone(),
-            work_date,
-            regular: 0,
-            overtime: 0,
-            double_time: 0,
-            pto: Decimal::ZERO,
-        }
-    }
-}
-
-/// The four output tables.
+/// The output tables.
 #[derive(Debug, Clone)]
 pub struct Report {
     /// `payroll_summary`: one row per user.
@@ -91,6 +28,8 @@ pub struct Report {
     pub department_summary: DataFrame,
     /// `exceptions`.
     pub exceptions: DataFrame,
+    /// `pay_lines`: one row per user, workweek, kind, job and shift.
+    pub pay_lines: DataFrame,
 }
 
 /// Hundredths of an hour in a second.
@@ -195,19 +134,19 @@ fn round_user(days: &[&DayRow]) -> Rounded {
 }
 
 /// Each user's days, in order.
-type DaysOf<'a> = Vec<(Option<&'a str>, Vec<&'a DayRow>)>;
+type DaysOf<'a> = Vec<(UserId, Vec<&'a DayRow>)>;
 /// Each user's rounded hours.
-type RoundedOf<'a> = PlHashMap<Option<&'a str>, Rounded>;
+type RoundedOf = PlHashMap<UserId, Rounded>;
 
 impl Report {
-    pub(crate) fn build(run: &PayrollRun) -> PolarsResult<Report> {
-        // Days arrive grouped by user, in user-name order.
+    /// The output frames of `run`.
+    pub fn build(run: &PayrollRun) -> PolarsResult<Report> {
+        // Days arrive grouped by user, in summary order.
         let mut days_of: DaysOf = Vec::new();
         for d in &run.days {
-            let user = d.user_name.as_deref();
             match days_of.last_mut() {
-                Some((last, days)) if *last == user => days.push(d),
-                _ => days_of.push((user, vec![d])),
+                Some((last, days)) if *last == d.user => days.push(d),
+                _ => days_of.push((d.user, vec![d])),
             }
         }
         let rounded: RoundedOf = days_of
@@ -223,11 +162,12 @@ impl Report {
             daily_hours: daily,
             department_summary: departments,
             exceptions: exceptions_frame(&run.exceptions)?,
+            pay_lines: pay_lines_frame(run)?,
         })
     }
 }
 
-fn user_hours(rounded: &RoundedOf, user: Option<&str>) -> [i128; 4] {
+fn user_hours(rounded: &RoundedOf, user: UserId) -> [i128; 4] {
     rounded
         .get(&user)
         .map_or([0; 4], |r| [r.regular, r.overtime, r.double_time, r.pto])
@@ -235,12 +175,9 @@ fn user_hours(rounded: &RoundedOf, user: Option<&str>) -> [i128; 4] {
 
 fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFrame> {
     let rows = &run.summary;
-    let hours: Vec<[i128; 4]> = rows
-        .iter()
-        .map(|r| user_hours(rounded, r.user_name.as_deref()))
-        .collect();
+    let hours: Vec<[i128; 4]> = rows.iter().map(|r| user_hours(rounded, r.user)).collect();
     let text = |f: fn(&SummaryRow) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
-    let money = |name: &str, f: fn(&PayLines) -> Decimal| {
+    let money = |name: &str, f: fn(&PayTotals) -> Decimal| {
         decimal_column(name, rows.iter().map(|r| cents(f(&r.pay))).collect(), 2)
     };
     let hour_column =
@@ -316,7 +253,7 @@ fn daily_frame(days_of: &DaysOf, rounded: &RoundedOf) -> PolarsResult<DataFrame>
             continue;
         };
         for (day, hours) in days.iter().zip(&r.days) {
-            users.push(user.map(str::to_owned));
+            users.push(day.user_name.clone());
             dates.push(day.work_date);
             for (column, value) in values.iter_mut().zip(hours) {
                 column.push(*value);
@@ -354,7 +291,7 @@ fn department_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataF
     }
     let mut by_department: BTreeMap<Option<String>, Totals> = BTreeMap::new();
     for row in &run.summary {
-        let h = user_hours(rounded, row.user_name.as_deref());
+        let h = user_hours(rounded, row.user);
         let t = by_department
             .entry(row.department_name.clone())
             .or_default();
@@ -389,11 +326,55 @@ fn department_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataF
     )
 }
 
-/// Convenience for tests and tools: the period of a run.
-impl From<&PayrollRun> for PayPeriod {
-    fn from(run: &PayrollRun) -> Self {
-        run.period
-    }
+fn pay_lines_frame(run: &PayrollRun) -> PolarsResult<DataFrame> {
+    let lines = &run.pay_lines;
+    let identity: PlHashMap<UserId, &SummaryRow> =
+        run.summary.iter().map(|r| (r.user, r)).collect();
+    let of = |f: fn(&SummaryRow) -> Option<String>| -> Vec<Option<String>> {
+        lines
+            .iter()
+            .map(|l| identity.get(&l.user).and_then(|r| f(r)))
+            .collect()
+    };
+    let four = |d: Decimal| {
+        let mut d = d.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero);
+        d.rescale(4);
+        d.mantissa()
+    };
+    DataFrame::new(
+        lines.len(),
+        vec![
+            text_column("user_name", of(|r| r.user_name.clone())),
+            text_column("employee_number", of(|r| r.employee_number.clone())),
+            Column::new(
+                "week_start".into(),
+                lines.iter().map(|l| l.week_start).collect::<Vec<_>>(),
+            ),
+            text_column(
+                "kind",
+                lines
+                    .iter()
+                    .map(|l| Some(l.kind.as_str().to_owned()))
+                    .collect(),
+            ),
+            text_column(
+                "job_name",
+                lines.iter().map(|l| l.job_name.clone()).collect(),
+            ),
+            text_column(
+                "shift_name",
+                lines.iter().map(|l| l.shift_name.clone()).collect(),
+            ),
+            decimal_column("hours", lines.iter().map(|l| cents(l.hours)).collect(), 2)?,
+            optional_decimal_column("rate", lines.iter().map(|l| l.rate.map(four)).collect(), 4)?,
+            decimal_column("amount", lines.iter().map(|l| cents(l.amount)).collect(), 2)?,
+            optional_decimal_column(
+                "regular_rate",
+                lines.iter().map(|l| l.regular_rate.map(four)).collect(),
+                4,
+            )?,
+        ],
+    )
 }
 
 #[cfg(test)]

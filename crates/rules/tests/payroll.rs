@@ -457,7 +457,20 @@ fn nonexempt_fixed_for_35_hours_pays_hours_35_to_40_at_straight_time() {
     );
     let sal = row(&run, "sal");
     assert_eq!(tiers(sal), (dec("40"), dec("2"), zero()));
-    assert_eq!(sal.hours.regular_beyond_salaried_week, 5 * 3600);
+    // The pay lines: the salary for 35 h, 5 h beyond it at $20, 2 OT hours at $30.
+    let lines: Vec<_> = run
+        .pay_lines
+        .iter()
+        .map(|l| (l.kind.as_str(), l.hours, l.rate, l.amount))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            ("salary", dec("35"), None, dec("700.00")),
+            ("regular", dec("5"), Some(dec("20")), dec("100.00")),
+            ("overtime", dec("2"), Some(dec("30")), dec("60.00")),
+        ]
+    );
     assert_eq!(
         pay(sal),
         [

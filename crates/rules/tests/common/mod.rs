@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use chrono::NaiveDate;
-use payrun_ingest::{RecordType, decode_records, join};
-use payrun_rules::{Config, PayPeriod, PayrollRun, SummaryRow, compute};
+use payrun_ingest::{PayrollInput, RecordType, decode_records};
+use payrun_rules::{PayPeriod, PayrollRun, RulesConfig, SummaryRow, compute};
 use rust_decimal::Decimal;
 
 pub fn d(s: &str) -> NaiveDate {
@@ -99,9 +99,9 @@ pub fn try_run(
     )
     .unwrap();
     assert!(cards.exceptions.is_empty(), "{:?}", cards.exceptions);
-    let config = Config::parse(config).unwrap();
-    let joined = join(&cards.frame, &users.frame).unwrap();
-    compute(&joined, &users.frame, &config, &period)
+    let config = RulesConfig::parse(config).unwrap();
+    let input = PayrollInput::from_frames(&cards.frame, &users.frame, Vec::new()).unwrap();
+    compute(&input, &config, &period)
 }
 
 pub fn row<'a>(run: &'a PayrollRun, user: &str) -> &'a SummaryRow {

@@ -1,31 +1,23 @@
 //! `payrun fetch` as a user runs it, against the simulator over HTTP.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use chrono::NaiveDate;
-use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
+use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN};
 use payrun::q2sim::{Company, Faults, Simulator};
 use polars::prelude::*;
 
+use crate::helpers::payrun;
+
 fn company() -> Company {
-    Company::generate(&GeneratorConfig {
-        seed: 1,
-        users: 50,
-        from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-        to: NaiveDate::from_ymd_opt(2024, 6, 30).unwrap(),
-        ..GeneratorConfig::default()
-    })
+    crate::helpers::company(1, 50, (2024, 1, 1), (2024, 6, 30))
 }
 
 fn fetch(config: &Path, out: &Path, token: &str, period: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_payrun"))
-        .args(["fetch", "--config"])
+    payrun(&["fetch", "--config"], None)
         .arg(config)
         .args(["--period", period, "--out"])
         .arg(out)
-        .env_remove("OTC_BASE_URL")
-        .env_remove("OTC_COMPANY_ID")
         .env("OTC_DEVELOPER_TOKEN", token)
         .env("RUST_LOG", "trace")
         .output()
@@ -106,9 +98,6 @@ async fn a_refused_token_writes_nothing_and_says_why() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let output = Command::new(env!("CARGO_BIN_EXE_payrun"))
-        .args(["fetch", "--nonsense"])
-        .output()
-        .unwrap();
+    let output = payrun(&["fetch", "--nonsense"], None).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
 }

@@ -1,13 +1,13 @@
 //! Fetching a period in one range or in concurrent windows gives the same payroll.
 
 use chrono::NaiveDate;
+use payrun::ingest::PayrollInput;
 use payrun::ingest::client::{
     ApiConfig, ClientOptions, Credentials, DeveloperToken, Q2Client, TimeCardQuery, UserQuery,
 };
-use payrun::ingest::join;
-use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
-use payrun::q2sim::{Company, Faults, Simulator};
-use payrun::rules::{Config, PayPeriod, compute};
+use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN};
+use payrun::q2sim::{Faults, Simulator};
+use payrun::rules::{PayPeriod, RulesConfig, compute};
 use proptest::prelude::*;
 
 fn client(url: &str, window_days: i64, concurrency: usize, max_records: u32) -> Q2Client {
@@ -37,15 +37,9 @@ proptest! {
     ) {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         runtime.block_on(async {
-            let company = Company::generate(&GeneratorConfig {
-                seed,
-                users: 15,
-                from: NaiveDate::from_ymd_opt(2024, 2, 20).unwrap(),
-                to: NaiveDate::from_ymd_opt(2024, 3, 31).unwrap(),
-                ..GeneratorConfig::default()
-            });
+            let company = crate::helpers::company(seed, 15, (2024, 2, 20), (2024, 3, 31));
             let sim = Simulator::start(company, Faults::none()).await.unwrap();
-            let config = Config::parse("[overtime_rules.default]\n[overtime_rules.ot1]\ndaily_ot_after = 8\nseventh_day = true\n[overtime_rules.ot2]\nbasis = \"biweekly\"\n").unwrap();
+            let config = RulesConfig::parse("[overtime_rules.default]\n[overtime_rules.ot1]\ndaily_ot_after = 8\nseventh_day = true\n[overtime_rules.ot2]\nbasis = \"biweekly\"\n").unwrap();
             let period = PayPeriod {
                 start: NaiveDate::from_ymd_opt(2024, 3, 3).unwrap(),
                 end: NaiveDate::from_ymd_opt(2024, 3, 16).unwrap(),
@@ -59,12 +53,16 @@ proptest! {
             let users = one.users(&UserQuery::all()).await.unwrap().frame;
             let a = one.time_cards_sequential(&query).await.unwrap().frame;
             let b = windowed.time_cards(&query).await.unwrap().frame;
-            let run_a = compute(&join(&a, &users).unwrap(), &users, &config, &period).unwrap();
-            let run_b = compute(&join(&b, &users).unwrap(), &users, &config, &period).unwrap();
+            let payroll = |cards| {
+                let input = PayrollInput::from_frames(cards, &users, Vec::new()).unwrap();
+                compute(&input, &config, &period).unwrap()
+            };
+            let (run_a, run_b) = (payroll(&a), payroll(&b));
             sim.stop().await;
             assert!(!run_a.summary.is_empty());
             assert_eq!(run_a.summary, run_b.summary);
             assert_eq!(run_a.days, run_b.days);
+            assert_eq!(run_a.pay_lines, run_b.pay_lines);
             assert_eq!(run_a.exceptions, run_b.exceptions);
         });
     }

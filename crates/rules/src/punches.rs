@@ -1,41 +1,32 @@
-//! From joined time card rows to each user's worked pieces, PTO and
-//! adjustments, raising the record-level exceptions of SPEC §6 on the way.
+//! From one user's time cards to worked pieces, PTO, adjustments and
+//! bonuses, raising the record-level exceptions of SPEC §6 on the way.
 //!
-//! Order per record: duplicates are dropped first (`duplicate_record`), then
+//! Order per record: duplicates are dropped first (`duplicate_record`: every
+//! field that carries meaning is equal, names and notes included), then
 //! the entry type decides what the record is. A job entry is rounded
 //! (`[rounding]`) on its wall times, turned into instants in the user's zone
 //! (`dst_adjusted` when a wall time was missing or doubled), checked
 //! (`open_punch`, `non_positive_duration`), shortened by `[auto_lunch]`, and
-//! flagged when long (`long_shift`). Per user, overlapping shifts are cut so
-//! the overlap counts once (`overlapping_shift`), and then split into
-//! workday pieces.
+//! flagged when long (`long_shift`). Overlapping shifts are cut so the
+//! overlap counts once (`overlapping_shift`); cutting never moves a second
+//! to another workday. Then shifts are split into workday pieces.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
-use payrun_ingest::schema::col;
-use payrun_ingest::{Exception, ExceptionKind, Severity};
-use polars::prelude::*;
+use payrun_ingest::{Exception, ExceptionKind, NameId, Severity, TimeCard, User, UserId};
 use rust_decimal::Decimal;
 
 use crate::allocate::{Counted, Piece};
-use crate::columns::{datetime_millis, decimals, options};
-use crate::config::Config;
+use crate::config::RulesConfig;
+use crate::exceptions::Raised;
 use crate::time::{Workdays, punch_instants, round_wall, to_instant};
-
-/// An exception and where it belongs, so a run can report only its period's.
-#[derive(Debug, Clone)]
-pub(crate) struct Raised {
-    pub exception: Exception,
-    /// The workday of the record, if it has one.
-    pub workday: Option<NaiveDate>,
-}
 
 /// The largest PTO or adjustment value (hours or money) one record may carry.
 const MAX_ENTRY_VALUE: i64 = 1_000_000;
 
 /// The identity of one time card, for its exceptions.
 struct Record<'a> {
-    user_name: &'a Option<String>,
-    user_full_name: &'a Option<String>,
+    id: UserId,
+    user: &'a User,
     in_ms: Option<i64>,
     out_ms: Option<i64>,
     workday: Option<NaiveDate>,
@@ -47,12 +38,13 @@ impl Record<'_> {
             exception: Exception {
                 severity,
                 kind,
-                user_name: self.user_name.clone(),
-                user_full_name: self.user_full_name.clone(),
+                user_name: self.user.user_name.clone(),
+                user_full_name: self.user.full_name.clone(),
                 in_date_time: self.in_ms.and_then(payrun_ingest::decode::format_millis),
                 out_date_time: self.out_ms.and_then(payrun_ingest::decode::format_millis),
                 message,
             },
+            user: Some(self.id),
             workday: self.workday,
         }
     }
@@ -66,17 +58,28 @@ pub(crate) struct Dated {
     pub value: Decimal,
 }
 
-/// Everything one user has in the fetched data.
+/// What a worked piece was worked as: its time card's job and shift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub(crate) struct WorkedAs {
+    pub job: Option<NameId>,
+    pub shift: Option<NameId>,
+}
+
+/// Everything one user has in the input.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct UserEntries {
     /// Worked pieces in time order, each within one workday.
     pub pieces: Vec<Piece>,
+    /// The job and shift of each piece.
+    pub worked_as: Vec<WorkedAs>,
     /// PTO hours.
     pub pto: Vec<Dated>,
     /// Adjustment hours (signed).
     pub adjustment_hours: Vec<Dated>,
-    /// Adjustment money (signed).
+    /// Adjustment money (signed), bonuses excepted.
     pub adjustment_amounts: Vec<Dated>,
+    /// Bonuses (`[regular_rate] bonuses`).
+    pub bonuses: Vec<Dated>,
 }
 
 impl UserEntries {
@@ -94,75 +97,85 @@ impl UserEntries {
         counted.sort_by_key(|c| c.at);
         counted
     }
-}
 
-/// The time zone and workday boundaries of each user, by user row.
-pub(crate) type UserZones = [Workdays];
+    /// Whether anything of the user's falls on a workday `in_period` accepts.
+    pub fn has_activity(&self, in_period: impl Fn(NaiveDate) -> bool) -> bool {
+        self.pieces
+            .iter()
+            .any(|p| p.seconds > 0 && in_period(p.workday))
+            || [
+                &self.pto,
+                &self.adjustment_hours,
+                &self.adjustment_amounts,
+                &self.bonuses,
+            ]
+            .iter()
+            .any(|dated| dated.iter().any(|d| in_period(d.workday)))
+    }
+
+    /// The earliest workday with anything on it.
+    pub fn first_workday(&self) -> Option<NaiveDate> {
+        let pieces = self.pieces.iter().map(|p| p.workday);
+        let dated = [
+            &self.pto,
+            &self.adjustment_hours,
+            &self.adjustment_amounts,
+            &self.bonuses,
+        ]
+        .into_iter()
+        .flat_map(|d| d.iter().map(|d| d.workday));
+        pieces.chain(dated).min()
+    }
+}
 
 /// A shift with its instants, before overlaps are resolved.
 struct Shift {
     start: i64,
     end: i64,
-    row: usize,
+    card: usize,
 }
 
 fn millis_to_wall(ms: i64) -> Option<NaiveDateTime> {
     DateTime::from_timestamp_millis(ms).map(|t| t.naive_utc())
 }
 
-/// Reads the joined frame and builds each user's entries.
+/// Whether two time cards are the same record: every field but the row.
+fn same_record(a: &TimeCard, b: &TimeCard) -> bool {
+    TimeCard { row: 0, ..*a } == TimeCard { row: 0, ..*b }
+}
+
+/// Builds one user's entries from their time cards (sorted by `inDateTime`).
+/// `is_bonus[name]` says whether an `adjustTypeName` is a listed bonus.
 pub(crate) fn prepare(
-    joined: &DataFrame,
-    config: &Config,
-    zones: &UserZones,
-    user_names: &[Option<String>],
-    user_full_names: &[Option<String>],
+    id: UserId,
+    user: &User,
+    cards: &[TimeCard],
+    zone: Workdays,
+    config: &RulesConfig,
+    is_bonus: &[bool],
     raised: &mut Vec<Raised>,
-) -> PolarsResult<Vec<UserEntries>> {
-    let users = options(joined.column(col::USER_ROW)?.idx()?);
-    let ins = datetime_millis(joined, col::IN_DATE_TIME)?;
-    let outs = datetime_millis(joined, col::OUT_DATE_TIME)?;
-    let entry_types = options(joined.column(col::ENTRY_TYPE)?.i32()?);
-    let (hours, hours_scale) = decimals(joined, col::HOURS)?;
-    let hours_or_amount = options(joined.column(col::ADJUST_HOURS_AMOUNT)?.i32()?);
-    let created = datetime_millis(joined, "createdDateTime")?;
-    let updated = datetime_millis(joined, "updateDateTime")?;
-
-    let mut entries = vec![UserEntries::default(); zones.len()];
-    let mut shifts: Vec<Vec<Shift>> = (0..zones.len()).map(|_| Vec::new()).collect();
-    let mut seen = PlHashSet::with_capacity(joined.height());
+) -> UserEntries {
+    let mut entries = UserEntries::default();
+    let mut shifts: Vec<Shift> = Vec::new();
     let max_shift = config.punches.max_shift_hours.seconds;
+    let mut group_start = 0;
 
-    for row in 0..joined.height() {
-        let Some(user) = users[row] else {
-            continue; // unknown_user, raised by the join
-        };
-        let u = user as usize;
-        let Some(zone) = zones.get(u).copied() else {
-            continue;
-        };
-        let in_wall = ins[row].and_then(millis_to_wall);
-        let workday = in_wall.map(|w| zone.of_wall(w));
+    for (i, card) in cards.iter().enumerate() {
+        if i == 0 || cards[i - 1].in_ms != card.in_ms {
+            group_start = i;
+        }
+        let in_wall = card.in_ms.and_then(millis_to_wall);
         let record = Record {
-            user_name: &user_names[u],
-            user_full_name: &user_full_names[u],
-            in_ms: ins[row],
-            out_ms: outs[row],
-            workday,
+            id,
+            user,
+            in_ms: card.in_ms,
+            out_ms: card.out_ms,
+            workday: in_wall.map(|w| zone.of_wall(w)),
         };
         let mut raise =
             |severity, kind, message: String| raised.push(record.raise(severity, kind, message));
-        let key = (
-            user,
-            ins[row],
-            outs[row],
-            entry_types[row],
-            hours[row],
-            hours_or_amount[row],
-            created[row],
-            updated[row],
-        );
-        if !seen.insert(key) {
+        // Duplicates share their inDateTime, so only that run of cards is compared.
+        if cards[group_start..i].iter().any(|c| same_record(c, card)) {
             raise(
                 Severity::Warning,
                 ExceptionKind::DuplicateRecord,
@@ -178,10 +191,9 @@ pub(crate) fn prepare(
             );
             continue;
         };
-        let value = hours[row].map(|m| Decimal::from_i128_with_scale(m, hours_scale));
-        match entry_types[row] {
+        match card.entry_type {
             Some(0) => {
-                let Some(out_wall) = outs[row].and_then(millis_to_wall) else {
+                let Some(out_wall) = card.out_ms.and_then(millis_to_wall) else {
                     raise(
                         Severity::Error,
                         ExceptionKind::OpenPunch,
@@ -236,10 +248,14 @@ pub(crate) fn prepare(
                         ),
                     );
                 }
-                shifts[u].push(Shift { start, end, row });
+                shifts.push(Shift {
+                    start,
+                    end,
+                    card: i,
+                });
             }
             Some(kind @ (1..=3)) => {
-                let Some(value) = value else {
+                let Some(value) = card.hours() else {
                     raise(
                         Severity::Error,
                         ExceptionKind::InvalidValue,
@@ -259,7 +275,7 @@ pub(crate) fn prepare(
                 }
                 let at = to_instant(zone.tz, in_wall, false).0;
                 let day = zone.of_wall(in_wall);
-                let e = &mut entries[u];
+                let e = &mut entries;
                 match kind {
                     1 => {
                         if value.is_sign_negative() {
@@ -283,7 +299,13 @@ pub(crate) fn prepare(
                             at,
                             value: signed,
                         };
-                        match hours_or_amount[row] {
+                        match card.adjust_hours_amount {
+                            Some(1)
+                                if kind == 2
+                                    && card.adjust_type.is_some_and(|t| is_bonus[t.0 as usize]) =>
+                            {
+                                e.bonuses.push(dated)
+                            }
                             Some(1) => e.adjustment_amounts.push(dated),
                             Some(0) | None => e.adjustment_hours.push(dated),
                             Some(other) => raise(
@@ -310,58 +332,60 @@ pub(crate) fn prepare(
         }
     }
 
-    for (u, mut user_shifts) in shifts.into_iter().enumerate() {
-        user_shifts.sort_by_key(|s| (s.start, s.end, s.row));
-        let zone = zones[u];
-        let mut covered_until = i64::MIN;
-        let mut covered_from = i64::MIN;
-        for shift in user_shifts {
-            let start = shift.start.max(covered_until);
-            if shift.start < covered_until {
-                let overlap = covered_until.min(shift.end) - shift.start;
-                let record = Record {
-                    user_name: &user_names[u],
-                    user_full_name: &user_full_names[u],
-                    in_ms: ins[shift.row],
-                    out_ms: outs[shift.row],
-                    workday: ins[shift.row]
-                        .and_then(millis_to_wall)
-                        .map(|w| zone.of_wall(w)),
-                };
-                let earlier =
-                    crate::time::to_wall(zone.tz, covered_from).format("%Y-%m-%d %H:%M:%S");
-                raised.push(record.raise(
-                    Severity::Warning,
-                    ExceptionKind::OverlappingShift,
-                    format!(
-                        "overlaps the shift from {earlier} by {} min; the overlap counts once",
-                        overlap / 60
-                    ),
-                ));
-            }
-            if shift.end <= start {
-                continue;
-            }
-            if config.punches.split_at_workday {
-                zone.split(start, shift.end, |workday, start, seconds| {
-                    entries[u].pieces.push(Piece {
-                        workday,
-                        start,
-                        seconds,
-                    });
-                });
-            } else {
-                entries[u].pieces.push(Piece {
-                    workday: zone.of_instant(start),
+    shifts.sort_by_key(|s| (s.start, s.end, s.card));
+    let mut covered_until = i64::MIN;
+    let mut covered_from = i64::MIN;
+    for shift in shifts {
+        let card = &cards[shift.card];
+        let start = shift.start.max(covered_until);
+        if shift.start < covered_until {
+            let overlap = covered_until.min(shift.end) - shift.start;
+            let record = Record {
+                id,
+                user,
+                in_ms: card.in_ms,
+                out_ms: card.out_ms,
+                workday: card.in_ms.and_then(millis_to_wall).map(|w| zone.of_wall(w)),
+            };
+            let earlier = crate::time::to_wall(zone.tz, covered_from).format("%Y-%m-%d %H:%M:%S");
+            raised.push(record.raise(
+                Severity::Warning,
+                ExceptionKind::OverlappingShift,
+                format!(
+                    "overlaps the shift from {earlier} by {} min; the overlap counts once",
+                    overlap / 60
+                ),
+            ));
+        }
+        if shift.end <= start {
+            continue;
+        }
+        let worked_as = WorkedAs {
+            job: card.job,
+            shift: card.shift,
+        };
+        if config.punches.split_at_workday {
+            zone.split(start, shift.end, |workday, start, seconds| {
+                entries.pieces.push(Piece {
+                    workday,
                     start,
-                    seconds: shift.end - start,
+                    seconds,
                 });
-            }
-            if shift.end > covered_until {
-                covered_from = start;
-                covered_until = shift.end;
-            }
+                entries.worked_as.push(worked_as);
+            });
+        } else {
+            // What is left after an overlap keeps the workday its shift starts on.
+            entries.pieces.push(Piece {
+                workday: zone.of_instant(shift.start),
+                start,
+                seconds: shift.end - start,
+            });
+            entries.worked_as.push(worked_as);
+        }
+        if shift.end > covered_until {
+            covered_from = start;
+            covered_until = shift.end;
         }
     }
-    Ok(entries)
+    entries
 }

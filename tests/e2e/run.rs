@@ -1,12 +1,13 @@
 //! `payrun run` as a scheduler runs it.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
-use chrono::NaiveDate;
-use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
+use payrun::q2sim::generate::DEFAULT_TOKEN;
 use payrun::q2sim::{Company, Faults, Simulator};
+
+use crate::helpers::ok;
 
 const CONFIG: &str = r#"
 [company]
@@ -35,13 +36,7 @@ biweekly_ot_after = 80
 "#;
 
 fn company() -> Company {
-    Company::generate(&GeneratorConfig {
-        seed: 9,
-        users: 60,
-        from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-        to: NaiveDate::from_ymd_opt(2024, 4, 30).unwrap(),
-        ..GeneratorConfig::default()
-    })
+    crate::helpers::company(9, 60, (2024, 1, 1), (2024, 4, 30))
 }
 
 /// A simulator with `faults`, and a directory holding `config` as payrun.toml.
@@ -53,25 +48,11 @@ async fn setup(faults: Faults, config: &str) -> (Simulator, tempfile::TempDir, s
     (sim, dir, path)
 }
 
+/// `payrun <args> --config …` against the simulator at `url`.
 fn payrun(args: &[&str], url: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_payrun"));
+    let mut command = crate::helpers::payrun(args, Some(url));
+    command.arg("--config");
     command
-        .args(args)
-        .args(["--config"])
-        .env("OTC_BASE_URL", url)
-        .env("OTC_COMPANY_ID", DEFAULT_COMPANY_ID)
-        .env("OTC_DEVELOPER_TOKEN", DEFAULT_TOKEN);
-    command
-}
-
-fn ok(output: Output) -> String {
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
 }
 
 fn csvs(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -80,6 +61,7 @@ fn csvs(dir: &Path) -> Vec<(String, Vec<u8>)> {
         "daily_hours",
         "department_summary",
         "exceptions",
+        "pay_lines",
     ]
     .iter()
     .map(|t| {
@@ -150,7 +132,7 @@ async fn run_equals_fetch_then_compute_byte_for_byte() {
         serde_json::from_slice(&std::fs::read(ran.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["period"]["start"], "2024-03-01");
     assert!(manifest["records_in"]["pages_fetched"].as_u64().unwrap() > 1);
-    assert_eq!(manifest["files_sha256"].as_object().unwrap().len(), 8);
+    assert_eq!(manifest["files_sha256"].as_object().unwrap().len(), 10);
     assert!(
         !String::from_utf8_lossy(&std::fs::read(ran.join("manifest.json")).unwrap())
             .contains(DEFAULT_TOKEN)

@@ -3,19 +3,19 @@
 //! compared byte for byte with `data/golden/<case>/expected/`.
 //!
 //! After a deliberate change to the outputs, regenerate the expected files
-//! with `PAYRUN_BLESS=1 cargo test --test golden`, then read the diff: every
-//! changed figure must be explained.
+//! with `PAYRUN_BLESS=1 cargo test --test e2e golden`, then read the diff:
+//! every changed figure must be explained.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use payrun::q2sim::{Company, Faults, Simulator};
 
-const TABLES: [&str; 4] = [
+const TABLES: [&str; 5] = [
     "payroll_summary",
     "daily_hours",
     "department_summary",
     "exceptions",
+    "pay_lines",
 ];
 
 fn cases() -> Vec<PathBuf> {
@@ -40,23 +40,25 @@ async fn golden_cases_match_their_expected_files() {
         let sim = Simulator::start(company, Faults::none()).await.unwrap();
         let period = std::fs::read_to_string(case.join("period.txt")).unwrap();
         let out = tempfile::tempdir().unwrap();
-        let output = Command::new(env!("CARGO_BIN_EXE_payrun"))
-            .args([
+        let output = crate::helpers::payrun(
+            &[
                 "run",
                 "--format",
                 "csv",
                 "--period",
                 period.trim(),
                 "--config",
-            ])
-            .arg(case.join("payrun.toml"))
-            .arg("--out")
-            .arg(out.path())
-            .args(["--base-url", &sim.url()])
-            .env("OTC_COMPANY_ID", &id)
-            .env("OTC_DEVELOPER_TOKEN", &token)
-            .output()
-            .unwrap();
+            ],
+            None,
+        )
+        .arg(case.join("payrun.toml"))
+        .arg("--out")
+        .arg(out.path())
+        .args(["--base-url", &sim.url()])
+        .env("OTC_COMPANY_ID", &id)
+        .env("OTC_DEVELOPER_TOKEN", &token)
+        .output()
+        .unwrap();
         sim.stop().await;
         assert!(
             output.status.success(),

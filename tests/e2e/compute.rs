@@ -1,33 +1,15 @@
 //! `payrun fetch` then `payrun compute`, as a user runs them, against the simulator.
 
-use std::path::Path;
-use std::process::Command;
-
-use chrono::NaiveDate;
-use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
-use payrun::q2sim::{Company, Faults, Simulator};
+use payrun::q2sim::{Faults, Simulator};
 use polars::prelude::*;
 
+use crate::helpers::csv;
+
 /// The demo company's configuration: federal, California and 8/80 rules.
-const CONFIG: &str = include_str!("../data/payrun.demo.toml");
+const CONFIG: &str = include_str!("../../data/payrun.demo.toml");
 
 fn payrun(args: &[&str], url: &str) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_payrun"))
-        .args(args)
-        .env("OTC_BASE_URL", url)
-        .env("OTC_COMPANY_ID", DEFAULT_COMPANY_ID)
-        .env("OTC_DEVELOPER_TOKEN", DEFAULT_TOKEN)
-        .output()
-        .unwrap()
-}
-
-fn csv(path: &Path) -> DataFrame {
-    CsvReadOptions::default()
-        .with_infer_schema_length(Some(0))
-        .try_into_reader_with_file_path(Some(path.to_owned()))
-        .unwrap()
-        .finish()
-        .unwrap()
+    crate::helpers::payrun(args, Some(url)).output().unwrap()
 }
 
 /// A decimal text column in hundredths.
@@ -44,13 +26,7 @@ fn hundredths(frame: &DataFrame, name: &str) -> Vec<i64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compute_on_fetched_parquet_writes_every_file_and_the_days_add_up() {
-    let company = Company::generate(&GeneratorConfig {
-        seed: 1,
-        users: 50,
-        from: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-        to: NaiveDate::from_ymd_opt(2024, 6, 30).unwrap(),
-        ..GeneratorConfig::default()
-    });
+    let company = crate::helpers::company(1, 50, (2024, 1, 1), (2024, 6, 30));
     let sim = Simulator::start(company, Faults::none()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("payrun.toml");

@@ -1,0 +1,423 @@
+//! [`PayrollInput`]: the one typed value a payroll is computed from.
+//!
+//! Frames are a good way to move Q2 records around (Parquet, CSV, an
+//! accounting tool's own tables), but the rules read each user's time cards
+//! in time order many times over. So the frames are read once, here, into
+//! plain typed records:
+//!
+//! * every user, identified by a [`UserId`] (its row in the users frame, so
+//!   two users who share a `userName` stay two people);
+//! * every time card that matched a user, sorted once by (user, `inDateTime`),
+//!   with each user's cards a contiguous slice ([`PayrollInput::cards_of`]);
+//! * job, shift, PTO and adjustment-type names and notes interned as
+//!   [`NameId`]s, so no time card carries a `String`;
+//! * every decode and join exception, each tied to its user when the user is
+//!   known.
+//!
+//! Columns the rules never read (coordinates, devices, …) are not copied.
+//! A time card that matched no user is not in [`PayrollInput::time_cards`];
+//! its `unknown_user` exception is in [`PayrollInput::exceptions`]. Nothing
+//! is left out without an exception saying so.
+
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::exception::Exception;
+use crate::join::{UserIndex, match_users};
+use crate::schema::{HOURS_SCALE, col};
+
+/// A user: its row in the users frame the input was built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UserId(pub u32);
+
+impl UserId {
+    /// The row as an index.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// An interned name (job, shift, PTO or adjustment type, note); see [`Names`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NameId(pub u32);
+
+/// The distinct names of an input, each stored once.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    names: Vec<String>,
+    index: PlHashMap<String, u32>,
+}
+
+impl Names {
+    /// The id of `name`, adding it if new.
+    pub fn intern(&mut self, name: &str) -> NameId {
+        if let Some(&id) = self.index.get(name) {
+            return NameId(id);
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), id);
+        NameId(id)
+    }
+
+    /// The id of `name`, if the input has it.
+    pub fn find(&self, name: &str) -> Option<NameId> {
+        self.index.get(name).map(|&id| NameId(id))
+    }
+
+    /// The name of `id`.
+    pub fn get(&self, id: NameId) -> &str {
+        &self.names[id.0 as usize]
+    }
+
+    /// How many distinct names there are (ids are `0..len`).
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// One user, as the rules need it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct User {
+    /// `userName`.
+    pub user_name: Option<String>,
+    /// `userFullName`.
+    pub full_name: Option<String>,
+    /// `employeeNumber`.
+    pub employee_number: Option<String>,
+    /// `departmentName`.
+    pub department: Option<String>,
+    /// `role`.
+    pub role: Option<String>,
+    /// `rateType`, as given.
+    pub rate_type: Option<String>,
+    /// `payRate`.
+    pub pay_rate: Option<Decimal>,
+    /// `timeZone`, as given.
+    pub time_zone: Option<String>,
+    /// `overTimeRule`, as given.
+    pub overtime_rule: Option<String>,
+    /// `hiredDate`.
+    pub hired: Option<NaiveDate>,
+}
+
+/// One time card of a known user. Date times are wall-clock milliseconds
+/// since 1970-01-01 00:00 (no zone yet: that is the user's, or the
+/// configuration's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeCard {
+    /// Whose card it is.
+    pub user: UserId,
+    /// Its row in the time card frame (ties in time keep this order).
+    pub row: u32,
+    /// `inDateTime`.
+    pub in_ms: Option<i64>,
+    /// `outDateTime`.
+    pub out_ms: Option<i64>,
+    /// `entryType`: 0 job, 1 PTO, 2 addition, 3 deduction.
+    pub entry_type: Option<i32>,
+    /// `hours` in millionths (the column's scale is [`HOURS_SCALE`]).
+    pub hours_micro: Option<i64>,
+    /// `adjustHoursAmount`: 0 hours, 1 money.
+    pub adjust_hours_amount: Option<i32>,
+    /// `jobName`.
+    pub job: Option<NameId>,
+    /// `shiftName`.
+    pub shift: Option<NameId>,
+    /// `ptoName`.
+    pub pto_name: Option<NameId>,
+    /// `adjustTypeName`.
+    pub adjust_type: Option<NameId>,
+    /// `employeeNote`.
+    pub employee_note: Option<NameId>,
+    /// `managerComment`.
+    pub manager_comment: Option<NameId>,
+    /// `createdDateTime`.
+    pub created_ms: Option<i64>,
+    /// `updateDateTime`.
+    pub updated_ms: Option<i64>,
+}
+
+impl TimeCard {
+    /// `hours` as an exact decimal.
+    pub fn hours(&self) -> Option<Decimal> {
+        self.hours_micro
+            .map(|m| Decimal::from_i128_with_scale(i128::from(m), HOURS_SCALE))
+    }
+}
+
+/// An exception found while reading the input, and the user it concerns when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputException {
+    /// The user, when the record names exactly one.
+    pub user: Option<UserId>,
+    /// The exception.
+    pub exception: Exception,
+}
+
+/// Everything a payroll is computed from; see the module docs.
+#[derive(Debug, Clone, Default)]
+pub struct PayrollInput {
+    /// Users, indexed by [`UserId`].
+    pub users: Vec<User>,
+    /// Time cards of known users, sorted by (user, `inDateTime`, row).
+    pub time_cards: Vec<TimeCard>,
+    /// Each user's slice of `time_cards`.
+    ranges: Vec<Range<usize>>,
+    /// Interned names.
+    pub names: Names,
+    /// Decode and join exceptions, in the order found.
+    pub exceptions: Vec<InputException>,
+}
+
+impl PayrollInput {
+    /// Reads typed frames (as [`decode_records`](crate::decode_records),
+    /// [`conform`](crate::conform) or `payrun fetch` produce them), matches
+    /// every time card to its user ([`join`](mod@crate::join)) and carries
+    /// `exceptions` (those found decoding either frame) along, tied to a
+    /// user when their `userName` names exactly one.
+    pub fn from_frames(
+        time_cards: &DataFrame,
+        users: &DataFrame,
+        exceptions: Vec<Exception>,
+    ) -> PolarsResult<PayrollInput> {
+        let user_index = UserIndex::build(users)?;
+        let mut all: Vec<InputException> = exceptions
+            .into_iter()
+            .map(|exception| InputException {
+                user: exception
+                    .user_name
+                    .as_deref()
+                    .and_then(|n| user_index.by_user_name(n)),
+                exception,
+            })
+            .collect();
+        let matched = match_users(time_cards, &user_index)?;
+        all.extend(
+            matched
+                .exceptions
+                .into_iter()
+                .map(|exception| InputException {
+                    user: None,
+                    exception,
+                }),
+        );
+        let users = read_users(users)?;
+        let mut names = Names::default();
+        let mut cards = read_time_cards(time_cards, &matched.users, &mut names)?;
+        cards.sort_unstable_by_key(|c| (c.user, c.in_ms, c.row));
+        let mut ranges = vec![0..0; users.len()];
+        let mut start = 0;
+        while start < cards.len() {
+            let user = cards[start].user;
+            let end = start + cards[start..].partition_point(|c| c.user == user);
+            ranges[user.index()] = start..end;
+            start = end;
+        }
+        Ok(PayrollInput {
+            users,
+            time_cards: cards,
+            ranges,
+            names,
+            exceptions: all,
+        })
+    }
+
+    /// The time cards of `user`, sorted by `inDateTime`.
+    pub fn cards_of(&self, user: UserId) -> &[TimeCard] {
+        self.ranges
+            .get(user.index())
+            .map_or(&[], |r| &self.time_cards[r.clone()])
+    }
+
+    /// Every user id, in row order.
+    pub fn user_ids(&self) -> impl Iterator<Item = UserId> + use<> {
+        (0..self.users.len() as u32).map(UserId)
+    }
+
+    /// The user of `id`.
+    pub fn user(&self, id: UserId) -> &User {
+        &self.users[id.index()]
+    }
+}
+
+/// The values of a primitive column, nulls as `None`, whatever its chunking.
+fn options<T: PolarsNumericType>(ca: &ChunkedArray<T>) -> Vec<Option<T::Native>> {
+    ca.downcast_iter()
+        .flat_map(|arr| arr.iter().map(|v| v.copied()))
+        .collect()
+}
+
+/// A column's text values; categoricals and other types are cast to text.
+fn texts(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
+    let column = frame.column(name)?.cast(&DataType::String)?;
+    Ok(column.str()?.iter().map(|v| v.map(str::to_owned)).collect())
+}
+
+/// A text column interned into `names`; empty text is absent.
+fn interned(frame: &DataFrame, name: &str, names: &mut Names) -> PolarsResult<Vec<Option<NameId>>> {
+    let column = frame.column(name)?.cast(&DataType::String)?;
+    Ok(column
+        .str()?
+        .iter()
+        .map(|v| v.filter(|s| !s.is_empty()).map(|s| names.intern(s)))
+        .collect())
+}
+
+/// Wall-clock milliseconds of a date time column.
+fn datetime_millis(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
+    let column = frame
+        .column(name)?
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?;
+    Ok(options(column.datetime()?.physical()))
+}
+
+/// A decimal column as mantissas at `scale`.
+fn decimals(frame: &DataFrame, name: &str, scale: usize) -> PolarsResult<Vec<Option<i128>>> {
+    let column = frame.column(name)?.cast(&DataType::Decimal(18, scale))?;
+    Ok(options(column.decimal()?.physical()))
+}
+
+fn read_users(users: &DataFrame) -> PolarsResult<Vec<User>> {
+    let scale = crate::schema::PAY_RATE_SCALE;
+    let mut user_name = texts(users, col::USER_NAME)?.into_iter();
+    let mut full_name = texts(users, col::USER_FULL_NAME)?.into_iter();
+    let mut number = texts(users, col::EMPLOYEE_NUMBER)?.into_iter();
+    let mut department = texts(users, col::DEPARTMENT_NAME)?.into_iter();
+    let mut role = texts(users, col::ROLE)?.into_iter();
+    let mut rate_type = texts(users, col::RATE_TYPE)?.into_iter();
+    let mut time_zone = texts(users, col::TIME_ZONE)?.into_iter();
+    let mut rule = texts(users, col::OVERTIME_RULE)?.into_iter();
+    let mut rate = decimals(users, col::PAY_RATE, scale as usize)?.into_iter();
+    let hired = users.column(col::HIRED_DATE)?.cast(&DataType::Date)?;
+    let mut hired = options(hired.date()?.physical()).into_iter();
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists");
+    let mut next = || -> Option<User> {
+        Some(User {
+            user_name: user_name.next()?,
+            full_name: full_name.next()?,
+            employee_number: number.next()?,
+            department: department.next()?,
+            role: role.next()?,
+            rate_type: rate_type.next()?,
+            time_zone: time_zone.next()?,
+            overtime_rule: rule.next()?,
+            pay_rate: rate
+                .next()?
+                .map(|m| Decimal::from_i128_with_scale(m, scale)),
+            hired: hired
+                .next()?
+                .and_then(|d| epoch.checked_add_signed(chrono::Duration::days(i64::from(d)))),
+        })
+    };
+    Ok(std::iter::from_fn(&mut next).collect())
+}
+
+fn read_time_cards(
+    frame: &DataFrame,
+    users: &[Option<UserId>],
+    names: &mut Names,
+) -> PolarsResult<Vec<TimeCard>> {
+    let ins = datetime_millis(frame, col::IN_DATE_TIME)?;
+    let outs = datetime_millis(frame, col::OUT_DATE_TIME)?;
+    let created = datetime_millis(frame, col::CREATED_DATE_TIME)?;
+    let updated = datetime_millis(frame, col::UPDATE_DATE_TIME)?;
+    let entry_types = options(
+        frame
+            .column(col::ENTRY_TYPE)?
+            .cast(&DataType::Int32)?
+            .i32()?,
+    );
+    let amount_flags = options(
+        frame
+            .column(col::ADJUST_HOURS_AMOUNT)?
+            .cast(&DataType::Int32)?
+            .i32()?,
+    );
+    let hours = decimals(frame, col::HOURS, HOURS_SCALE as usize)?;
+    let jobs = interned(frame, col::JOB_NAME, names)?;
+    let shifts = interned(frame, col::SHIFT_NAME, names)?;
+    let pto_names = interned(frame, col::PTO_NAME, names)?;
+    let adjust_types = interned(frame, col::ADJUST_TYPE_NAME, names)?;
+    let employee_notes = interned(frame, col::EMPLOYEE_NOTE, names)?;
+    let manager_comments = interned(frame, col::MANAGER_COMMENT, names)?;
+    let matched = users.iter().filter(|u| u.is_some()).count();
+    let mut cards = Vec::with_capacity(matched);
+    for (row, user) in users.iter().enumerate() {
+        let Some(user) = *user else { continue };
+        cards.push(TimeCard {
+            user,
+            row: row as u32,
+            in_ms: ins[row],
+            out_ms: outs[row],
+            entry_type: entry_types[row],
+            // Decimal(18, 6) always fits; a wider value is not what ingest produces.
+            hours_micro: hours[row].and_then(|m| i64::try_from(m).ok()),
+            adjust_hours_amount: amount_flags[row],
+            job: jobs[row],
+            shift: shifts[row],
+            pto_name: pto_names[row],
+            adjust_type: adjust_types[row],
+            employee_note: employee_notes[row],
+            manager_comment: manager_comments[row],
+            created_ms: created[row],
+            updated_ms: updated[row],
+        });
+    }
+    Ok(cards)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::decode_records;
+    use crate::schema::RecordType;
+
+    #[test]
+    fn cards_are_sorted_per_user_and_names_interned() {
+        let users = decode_records(
+            br#"[{"userName":"ann","payRate":"12.50","hiredDate":"2020-02-03"},
+                 {"userName":"bob","employeeNumber":"7"}]"#,
+            RecordType::User,
+        )
+        .unwrap()
+        .frame;
+        let cards = decode_records(
+            br#"[{"userName":"ann","inDateTime":"2024-01-02 09:00:00","jobName":"Welding","hours":"1.5"},
+                 {"userName":"","employeeNumber":"7","inDateTime":"2024-01-01 09:00:00","jobName":"Welding"},
+                 {"userName":"ann","inDateTime":"2024-01-01 09:00:00","shiftName":"night"},
+                 {"userName":"ghost","inDateTime":"2024-01-01 09:00:00"}]"#,
+            RecordType::TimeCard,
+        )
+        .unwrap()
+        .frame;
+        let input = PayrollInput::from_frames(&cards, &users, Vec::new()).unwrap();
+        assert_eq!(input.users[0].pay_rate, Some(Decimal::new(125, 1)));
+        assert_eq!(input.users[0].hired, NaiveDate::from_ymd_opt(2020, 2, 3));
+        let ann = input.cards_of(UserId(0));
+        assert_eq!(ann.iter().map(|c| c.row).collect::<Vec<_>>(), vec![2, 0]);
+        assert_eq!(ann[1].hours(), Some(Decimal::new(15, 1)));
+        assert_eq!(input.names.get(ann[1].job.unwrap()), "Welding");
+        assert_eq!(input.names.get(ann[0].shift.unwrap()), "night");
+        let bob = input.cards_of(UserId(1));
+        assert_eq!((bob.len(), bob[0].job), (1, ann[1].job));
+        assert_eq!(
+            input.time_cards.len(),
+            3,
+            "the ghost's card is not a card of anyone"
+        );
+        assert_eq!(input.exceptions.len(), 1);
+        assert_eq!(
+            input.exceptions[0].exception.kind,
+            crate::ExceptionKind::UnknownUser
+        );
+    }
+}

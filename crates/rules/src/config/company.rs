@@ -1,0 +1,185 @@
+//! `[company]`, `[pay_period]`, `[punches]`, `[rounding]` and `[auto_lunch]`:
+//! the calendar, and how clocked punches become worked time.
+
+use std::str::FromStr;
+
+use chrono::{NaiveDate, Weekday};
+use chrono_tz::Tz;
+use serde::de::{self, Deserializer, IgnoredAny};
+use serde::{Deserialize, Serialize};
+
+use super::values::{ClockTime, Hours, TimeZone, WeekdayName};
+
+/// `[company]`: the keys the rules read. `id` and `token_file` belong to
+/// the application that fetches from Q2; they are accepted here (one file
+/// configures both) and not kept.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CompanyConfig {
+    /// Zone for users whose `timeZone` is empty or invalid.
+    pub default_time_zone: TimeZone,
+    /// First day of the workweek.
+    pub week_start: WeekdayName,
+    /// Local time at which each workday starts.
+    pub workday_start: ClockTime,
+    #[serde(rename = "id", skip_serializing)]
+    _id: Option<IgnoredAny>,
+    #[serde(rename = "token_file", skip_serializing)]
+    _token_file: Option<IgnoredAny>,
+}
+
+impl Default for CompanyConfig {
+    fn default() -> Self {
+        CompanyConfig {
+            default_time_zone: TimeZone(Tz::America__New_York),
+            week_start: WeekdayName(Weekday::Sun),
+            workday_start: ClockTime::default(),
+            _id: None,
+            _token_file: None,
+        }
+    }
+}
+
+/// How often pay periods come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Frequency {
+    /// Seven days from the anchor.
+    Weekly,
+    /// Fourteen days from the anchor.
+    #[default]
+    Biweekly,
+    /// The 1st to the 15th, and the 16th to the month's end.
+    Semimonthly,
+    /// Calendar months.
+    Monthly,
+}
+
+impl Frequency {
+    /// How many pay periods make a year.
+    pub fn per_year(self) -> rust_decimal::Decimal {
+        rust_decimal::Decimal::from(match self {
+            Frequency::Weekly => 52,
+            Frequency::Biweekly => 26,
+            Frequency::Semimonthly => 24,
+            Frequency::Monthly => 12,
+        })
+    }
+}
+
+/// `[pay_period]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PayPeriodConfig {
+    /// How often.
+    pub frequency: Frequency,
+    /// The first day of some weekly or biweekly period (also anchors 14-day overtime windows).
+    pub anchor: NaiveDate,
+}
+
+impl Default for PayPeriodConfig {
+    fn default() -> Self {
+        PayPeriodConfig {
+            frequency: Frequency::default(),
+            anchor: NaiveDate::from_ymd_opt(2024, 1, 7).expect("a valid date"),
+        }
+    }
+}
+
+/// Which zone punch times are wall-clock times in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PunchZone {
+    /// Each user's `timeZone`.
+    #[default]
+    User,
+    /// One zone for everybody.
+    Fixed(Tz),
+}
+
+impl Serialize for PunchZone {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            PunchZone::User => s.serialize_str("user"),
+            PunchZone::Fixed(tz) => s.serialize_str(tz.name()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PunchZone {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text == "user" {
+            return Ok(PunchZone::User);
+        }
+        Tz::from_str(&text).map(PunchZone::Fixed).map_err(|_| {
+            de::Error::custom(format!(
+                "`{text}` is neither \"user\" nor an IANA time zone"
+            ))
+        })
+    }
+}
+
+/// `[punches]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PunchConfig {
+    /// `"user"` or an IANA zone.
+    pub time_zone: PunchZone,
+    /// Split a shift's seconds at workday boundaries (true) or give them all
+    /// to the workday it starts in (false).
+    pub split_at_workday: bool,
+    /// Longer shifts raise `long_shift`.
+    pub max_shift_hours: Hours,
+}
+
+impl Default for PunchConfig {
+    fn default() -> Self {
+        PunchConfig {
+            time_zone: PunchZone::User,
+            split_at_workday: true,
+            max_shift_hours: Hours::from_hours(24),
+        }
+    }
+}
+
+/// Which way a punch is rounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingMode {
+    /// To the nearest multiple; exactly half way rounds up.
+    Nearest,
+    /// To the next multiple (later).
+    Up,
+    /// To the previous multiple (earlier).
+    Down,
+}
+
+/// One rounding rule: `{ mode = "nearest", minutes = 15 }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoundingRule {
+    /// Direction.
+    pub mode: RoundingMode,
+    /// Multiple of minutes, counted from local midnight.
+    pub minutes: u32,
+}
+
+/// `[rounding]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoundingConfig {
+    /// Rule for clock-in times.
+    pub clock_in: Option<RoundingRule>,
+    /// Rule for clock-out times.
+    pub clock_out: Option<RoundingRule>,
+}
+
+/// `[auto_lunch]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoLunchConfig {
+    /// Shifts at least this long (after rounding) lose their last `deduct_minutes`.
+    pub after_hours: Hours,
+    /// Unpaid minutes.
+    pub deduct_minutes: u32,
+}

@@ -1,0 +1,128 @@
+//! `[overtime_rules.<name>]`: the thresholds and multipliers of one rule.
+//! How they combine is [`crate::allocate`]'s business.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::values::{Hours, WeekdayName, decimal_number};
+
+/// Which thresholds of step 4 apply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Everything is regular.
+    Off,
+    /// Weekly thresholds over each workweek.
+    #[default]
+    Weekly,
+    /// Biweekly thresholds over 14-day windows from the pay period anchor.
+    Biweekly,
+    /// Daily, seventh-day and special-day rules only.
+    DailyOnly,
+}
+
+/// A pay tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// Straight time.
+    Regular,
+    /// Overtime.
+    Overtime,
+    /// Double time.
+    DoubleTime,
+}
+
+/// `[overtime_rules.<name>]`. The default is the FLSA rule: weekly overtime
+/// after 40 hours at 1.5, double time (if any threshold gives it) at 2.0.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OvertimeRule {
+    /// Which accumulation applies in step 4.
+    pub basis: Basis,
+    /// Seconds beyond this in a workday are overtime.
+    pub daily_ot_after: Option<Hours>,
+    /// Seconds beyond this in a workday are double time.
+    pub daily_dt_after: Option<Hours>,
+    /// Regular seconds beyond this in a workweek are overtime (default 40 with `basis = "weekly"`).
+    pub weekly_ot_after: Option<Hours>,
+    /// Regular seconds beyond this in a workweek are double time.
+    pub weekly_dt_after: Option<Hours>,
+    /// Regular seconds beyond this in a 14-day window are overtime (default 80 with `basis = "biweekly"`).
+    pub biweekly_ot_after: Option<Hours>,
+    /// Regular seconds beyond this in a 14-day window are double time.
+    pub biweekly_dt_after: Option<Hours>,
+    /// The seventh consecutive workday rule.
+    pub seventh_day: bool,
+    /// On the seventh day, hours beyond this are double time (the rest overtime).
+    pub seventh_day_dt_after: Hours,
+    /// Overtime pay multiplier.
+    #[serde(deserialize_with = "decimal_number")]
+    pub ot_multiplier: Decimal,
+    /// Double-time pay multiplier.
+    #[serde(deserialize_with = "decimal_number")]
+    pub dt_multiplier: Decimal,
+    /// Weekdays whose every second is at least this tier.
+    pub special_weekdays: BTreeMap<WeekdayName, Tier>,
+    /// Dates whose every second is at least this tier.
+    pub special_dates: BTreeMap<NaiveDate, Tier>,
+}
+
+impl Default for OvertimeRule {
+    fn default() -> Self {
+        OvertimeRule {
+            basis: Basis::Weekly,
+            daily_ot_after: None,
+            daily_dt_after: None,
+            weekly_ot_after: None,
+            weekly_dt_after: None,
+            biweekly_ot_after: None,
+            biweekly_dt_after: None,
+            seventh_day: false,
+            seventh_day_dt_after: Hours::from_hours(8),
+            ot_multiplier: Decimal::new(15, 1),
+            dt_multiplier: Decimal::new(2, 0),
+            special_weekdays: BTreeMap::new(),
+            special_dates: BTreeMap::new(),
+        }
+    }
+}
+
+impl OvertimeRule {
+    /// Step 4's thresholds in seconds as (overtime after, double time after),
+    /// or `None` when step 4 does not apply.
+    pub fn accumulation_thresholds(&self) -> Option<(Option<i64>, Option<i64>)> {
+        let secs = |h: Option<Hours>| h.map(|h| h.seconds);
+        match self.basis {
+            Basis::Weekly => Some((
+                Some(
+                    self.weekly_ot_after
+                        .unwrap_or(Hours::from_hours(40))
+                        .seconds,
+                ),
+                secs(self.weekly_dt_after),
+            )),
+            Basis::Biweekly => Some((
+                Some(
+                    self.biweekly_ot_after
+                        .unwrap_or(Hours::from_hours(80))
+                        .seconds,
+                ),
+                secs(self.biweekly_dt_after),
+            )),
+            Basis::Off | Basis::DailyOnly => None,
+        }
+    }
+
+    /// The multiplier of a premium tier (1 for regular).
+    pub fn multiplier(&self, tier: Tier) -> Decimal {
+        match tier {
+            Tier::Regular => Decimal::ONE,
+            Tier::Overtime => self.ot_multiplier,
+            Tier::DoubleTime => self.dt_multiplier,
+        }
+    }
+}

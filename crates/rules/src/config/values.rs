@@ -1,0 +1,157 @@
+//! Value types of configuration keys: hours, zones, weekdays, clock times
+//! and exact decimal numbers, each checked when read.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{NaiveTime, Weekday};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+
+/// A length of time given in hours (`40`, `7.5`), kept as whole seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hours {
+    /// The length in seconds.
+    pub seconds: i64,
+}
+
+impl Hours {
+    /// Whole hours.
+    pub const fn from_hours(hours: i64) -> Self {
+        Hours {
+            seconds: hours * 3600,
+        }
+    }
+
+    /// Exact hours as a decimal.
+    pub fn as_decimal(self) -> Decimal {
+        Decimal::from(self.seconds) / Decimal::from(3600)
+    }
+}
+
+impl fmt::Display for Hours {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}", self.as_decimal().normalize())
+    }
+}
+
+impl<'de> Deserialize<'de> for Hours {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let hours = decimal_number(d)?;
+        if hours.is_sign_negative() {
+            return Err(de::Error::custom(format!("{hours} hours is negative")));
+        }
+        let seconds = hours * Decimal::from(3600);
+        if !seconds.fract().is_zero() {
+            return Err(de::Error::custom(format!(
+                "{hours} hours is not a whole number of seconds"
+            )));
+        }
+        i64::try_from(seconds)
+            .map(|seconds| Hours { seconds })
+            .map_err(|_| de::Error::custom(format!("{hours} hours is too large")))
+    }
+}
+
+impl Serialize for Hours {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+/// A TOML number (integer or float) as an exact decimal: `1.5` is 1.5, not
+/// the nearest binary fraction.
+pub(crate) fn decimal_number<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Int(i64),
+        Float(f64),
+    }
+    match Number::deserialize(d)? {
+        Number::Int(i) => Ok(Decimal::from(i)),
+        Number::Float(f) => Decimal::from_str(&f.to_string())
+            .or_else(|_| Decimal::from_scientific(&format!("{f:e}")))
+            .map_err(|_| de::Error::custom(format!("{f} is not a usable number"))),
+    }
+}
+
+/// An optional exact decimal number (see [`decimal_number`]).
+pub(crate) fn optional_decimal<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Decimal>, D::Error> {
+    decimal_number(d).map(Some)
+}
+
+/// An IANA time zone name, checked when read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub Tz);
+
+impl<'de> Deserialize<'de> for TimeZone {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Tz::from_str(&text)
+            .map(TimeZone)
+            .map_err(|_| de::Error::custom(format!("`{text}` is not an IANA time zone")))
+    }
+}
+
+impl Serialize for TimeZone {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.name())
+    }
+}
+
+/// A weekday written as its English name (`"sunday"`, `"Sun"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WeekdayName(pub Weekday);
+
+impl PartialOrd for WeekdayName {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for WeekdayName {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0
+            .num_days_from_monday()
+            .cmp(&other.0.num_days_from_monday())
+    }
+}
+
+impl<'de> Deserialize<'de> for WeekdayName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Weekday::from_str(&text).map(WeekdayName).map_err(|_| {
+            de::Error::custom(format!("`{text}` is not a weekday (sunday, monday, …)"))
+        })
+    }
+}
+
+impl Serialize for WeekdayName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{:?}", self.0).to_lowercase())
+    }
+}
+
+/// A local clock time written `HH:MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClockTime(pub NaiveTime);
+
+impl<'de> Deserialize<'de> for ClockTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        NaiveTime::parse_from_str(&text, "%H:%M")
+            .map(ClockTime)
+            .map_err(|_| de::Error::custom(format!("`{text}` is not a time of day (HH:MM)")))
+    }
+}
+
+impl Serialize for ClockTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.format("%H:%M").to_string())
+    }
+}

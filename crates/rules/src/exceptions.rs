@@ -1,0 +1,102 @@
+//! Exceptions raised while computing, and which of them a period's report shows.
+
+use chrono::NaiveDate;
+use payrun_ingest::{Exception, ExceptionKind, PayrollInput, Severity, User, UserId};
+
+use crate::calendar::PayPeriod;
+use crate::time::Workdays;
+
+/// An exception, the user it concerns and the workday it belongs to, so a
+/// run reports only its period's and counts them per user.
+#[derive(Debug, Clone)]
+pub(crate) struct Raised {
+    pub exception: Exception,
+    /// The user concerned, if one is.
+    pub user: Option<UserId>,
+    /// The workday of the record, if it has one (user-level exceptions have none).
+    pub workday: Option<NaiveDate>,
+}
+
+impl Raised {
+    /// A user-level exception (time zone, rule, rate).
+    pub fn about_user(
+        id: UserId,
+        user: &User,
+        severity: Severity,
+        kind: ExceptionKind,
+        message: String,
+    ) -> Raised {
+        Raised {
+            exception: Exception {
+                severity,
+                kind,
+                user_name: user.user_name.clone(),
+                user_full_name: user.full_name.clone(),
+                in_date_time: None,
+                out_date_time: None,
+                message,
+            },
+            user: Some(id),
+            workday: None,
+        }
+    }
+}
+
+/// The exceptions a period's report shows, sorted, and how many concern
+/// each user (indexed by [`UserId`]).
+///
+/// Input exceptions are kept when their record's `inDateTime` falls in the
+/// period (read in the company zone; records without one are always kept).
+/// Raised ones are kept when their workday is in the period, or, for
+/// user-level ones, when the user is in the summary (`listed`).
+pub(crate) fn select(
+    input: &PayrollInput,
+    raised: Vec<Raised>,
+    period: &PayPeriod,
+    company_zone: Workdays,
+    listed: &[bool],
+) -> (Vec<Exception>, Vec<u32>) {
+    let in_period = |e: &Exception| {
+        e.in_date_time
+            .as_deref()
+            .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
+            .is_none_or(|t| period.contains(company_zone.of_wall(t)))
+    };
+    let mut kept: Vec<(Option<UserId>, Exception)> = input
+        .exceptions
+        .iter()
+        .filter(|e| in_period(&e.exception))
+        .map(|e| (e.user, e.exception.clone()))
+        .collect();
+    kept.extend(
+        raised
+            .into_iter()
+            .filter(|r| match r.workday {
+                Some(day) => period.contains(day),
+                None => r.user.is_none_or(|u| listed[u.index()]),
+            })
+            .map(|r| (r.user, r.exception)),
+    );
+    let mut per_user = vec![0u32; input.users.len()];
+    for user in kept.iter().filter_map(|(u, _)| *u) {
+        per_user[user.index()] += 1;
+    }
+    let mut exceptions: Vec<Exception> = kept.into_iter().map(|(_, e)| e).collect();
+    exceptions.sort_by(|a, b| {
+        (
+            a.severity,
+            a.kind,
+            &a.user_name,
+            &a.in_date_time,
+            &a.message,
+        )
+            .cmp(&(
+                b.severity,
+                b.kind,
+                &b.user_name,
+                &b.in_date_time,
+                &b.message,
+            ))
+    });
+    (exceptions, per_user)
+}

@@ -1,0 +1,179 @@
+//! [`PayrollRun`]: a computed pay period as typed rows, which
+//! [`report`](crate::report) turns into the output tables.
+
+use chrono::NaiveDate;
+use payrun_ingest::{Exception, UserId};
+use rust_decimal::Decimal;
+
+use crate::calendar::PayPeriod;
+
+/// A computed payroll for one period.
+#[derive(Debug, Clone)]
+pub struct PayrollRun {
+    /// The period computed.
+    pub period: PayPeriod,
+    /// One row per user, typed (the same figures as the `payroll_summary` frame).
+    pub summary: Vec<SummaryRow>,
+    /// One row per user and workday with hours, grouped by user in summary order.
+    pub days: Vec<DayRow>,
+    /// The pay lines behind each summary row, grouped by user in summary order.
+    pub pay_lines: Vec<PayLine>,
+    /// Every exception concerning the period, sorted.
+    pub exceptions: Vec<Exception>,
+}
+
+/// A user's hours in one pay period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeriodHours {
+    /// Regular seconds.
+    pub regular: i64,
+    /// Overtime seconds.
+    pub overtime: i64,
+    /// Double-time seconds.
+    pub double_time: i64,
+    /// PTO hours (exact, as the API gave them).
+    pub pto_hours: Decimal,
+    /// Adjustment hours, signed (deductions negative).
+    pub adjustment_hours: Decimal,
+    /// Adjustment money, signed, bonuses included.
+    pub adjustment_amount: Decimal,
+}
+
+/// A user's pay in one period, each line rounded once to cents (SPEC §5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PayTotals {
+    /// Regular pay (the period salary, for salaried users, included).
+    pub regular: Decimal,
+    /// Overtime pay.
+    pub overtime: Decimal,
+    /// Double-time pay.
+    pub double_time: Decimal,
+    /// PTO pay (zero for salaried users: PTO is inside the salary).
+    pub pto: Decimal,
+    /// Adjustment pay: adjustment hours at the hourly rate, money adjustments and bonuses.
+    pub adjustment: Decimal,
+    /// The sum of the rounded lines.
+    pub gross: Decimal,
+}
+
+/// One user's period: identity, exact hours and pay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    /// The user (a row of the input's users).
+    pub user: UserId,
+    /// First workday of the period.
+    pub period_start: NaiveDate,
+    /// Last workday of the period.
+    pub period_end: NaiveDate,
+    /// `userName`.
+    pub user_name: Option<String>,
+    /// `employeeNumber`.
+    pub employee_number: Option<String>,
+    /// `userFullName`.
+    pub user_full_name: Option<String>,
+    /// `departmentName`.
+    pub department_name: Option<String>,
+    /// `rateType` as the API gave it.
+    pub rate_type: Option<String>,
+    /// `payRate`.
+    pub pay_rate: Option<Decimal>,
+    /// The overtime rule applied (after any fallback to `default`).
+    pub overtime_rule: String,
+    /// The time zone applied.
+    pub time_zone: String,
+    /// Exact hours.
+    pub hours: PeriodHours,
+    /// Pay, each line rounded to cents.
+    pub pay: PayTotals,
+    /// Exceptions concerning this user in the period.
+    pub exceptions: u32,
+}
+
+/// One user's workday, in exact units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayRow {
+    /// The user.
+    pub user: UserId,
+    /// `userName`.
+    pub user_name: Option<String>,
+    /// The workday.
+    pub work_date: NaiveDate,
+    /// Regular seconds.
+    pub regular: i64,
+    /// Overtime seconds.
+    pub overtime: i64,
+    /// Double-time seconds.
+    pub double_time: i64,
+    /// PTO hours.
+    pub pto: Decimal,
+}
+
+/// What a pay line pays for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PayKind {
+    /// A salaried user's period salary.
+    Salary,
+    /// Straight time of regular hours.
+    Regular,
+    /// Overtime hours: straight time plus the overtime premium.
+    Overtime,
+    /// Double-time hours: straight time plus the double-time premium.
+    DoubleTime,
+    /// Paid time off.
+    Pto,
+    /// Adjustment hours at the hourly rate, and money adjustments.
+    Adjustment,
+    /// A nondiscretionary bonus (`[regular_rate] bonuses`).
+    Bonus,
+}
+
+impl PayKind {
+    /// The name in the `pay_lines` file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayKind::Salary => "salary",
+            PayKind::Regular => "regular",
+            PayKind::Overtime => "overtime",
+            PayKind::DoubleTime => "double_time",
+            PayKind::Pto => "pto",
+            PayKind::Adjustment => "adjustment",
+            PayKind::Bonus => "bonus",
+        }
+    }
+
+    /// The summary column this kind adds up into: salary into regular pay,
+    /// bonuses into adjustment pay, every other kind into its own.
+    pub fn summary_line(self) -> PayKind {
+        match self {
+            PayKind::Salary => PayKind::Regular,
+            PayKind::Bonus => PayKind::Adjustment,
+            other => other,
+        }
+    }
+}
+
+/// One line of a user's pay: per workweek, kind, job and shift.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayLine {
+    /// The user.
+    pub user: UserId,
+    /// The workweek, by its first workday (`None` for the period's salary).
+    pub week_start: Option<NaiveDate>,
+    /// What it pays for.
+    pub kind: PayKind,
+    /// `jobName` of the time worked (worked-time kinds of hourly users).
+    pub job_name: Option<String>,
+    /// `shiftName` of the time worked.
+    pub shift_name: Option<String>,
+    /// Hours, exact where they are (worked seconds / 3600 to 28 digits).
+    pub hours: Decimal,
+    /// The rate per hour, where the line is hours at a rate.
+    pub rate: Option<Decimal>,
+    /// The exact amount.
+    pub exact_amount: Decimal,
+    /// The amount in cents: `exact_amount` apportioned so that the lines
+    /// of each summary column add up to its rounded figure.
+    pub amount: Decimal,
+    /// The regular rate of the user's workweek, where it has overtime or double time.
+    pub regular_rate: Option<Decimal>,
+}

@@ -1,0 +1,111 @@
+//! `payrun.toml` as the application reads it: the rules' settings
+//! ([`RulesConfig`]) plus what fetching needs (`[api]`, `company.id`,
+//! `company.token_file`), which the rules crate does not keep.
+
+use std::path::Path;
+
+use payrun_ingest::client::ApiConfig;
+use payrun_rules::{ConfigError, RulesConfig};
+use serde::{Deserialize, Serialize};
+
+/// The whole of `payrun.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Everything the rules read.
+    pub rules: RulesConfig,
+    /// `[api]`.
+    pub api: ApiConfig,
+    /// `company.id` (`OTC_COMPANY_ID` overrides it).
+    pub company_id: Option<String>,
+    /// `company.token_file` (`OTC_DEVELOPER_TOKEN` overrides it).
+    pub token_file: Option<String>,
+}
+
+/// The application's keys; the rules check every other key.
+#[derive(Debug, Default, Deserialize, Serialize)]
+struct FetchKeys {
+    #[serde(default)]
+    api: ApiConfig,
+    #[serde(default)]
+    company: CompanyKeys,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+struct CompanyKeys {
+    id: Option<String>,
+    token_file: Option<String>,
+}
+
+impl Settings {
+    /// Reads and validates a `payrun.toml`.
+    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|e| match e {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: path.display().to_string(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses and validates configuration text.
+    pub fn parse(text: &str) -> Result<Settings, ConfigError> {
+        let rules = RulesConfig::parse(text)?;
+        let keys: FetchKeys = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: "payrun.toml".into(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        Ok(Settings {
+            rules,
+            api: keys.api,
+            company_id: keys.company.id,
+            token_file: keys.company.token_file,
+        })
+    }
+
+    /// The settings as TOML, for the manifest's digest: every key as
+    /// understood, including where the token file is (never the token).
+    pub fn canonical_text(&self) -> String {
+        let keys = FetchKeys {
+            api: self.api.clone(),
+            company: CompanyKeys {
+                id: self.company_id.clone(),
+                token_file: self.token_file.clone(),
+            },
+        };
+        format!(
+            "{}\n{}",
+            toml::to_string(&self.rules).unwrap_or_default(),
+            toml::to_string(&keys).unwrap_or_default()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_file_configures_fetching_and_the_rules() {
+        let s = Settings::parse(
+            "[company]\nid = \"12345\"\ntoken_file = \"~/t\"\nweek_start = \"monday\"\n[api]\nmax_records = 100\n",
+        )
+        .unwrap();
+        assert_eq!(s.company_id.as_deref(), Some("12345"));
+        assert_eq!(s.token_file.as_deref(), Some("~/t"));
+        assert_eq!(s.api.max_records, 100);
+        assert_eq!(s.rules.company.week_start.0, chrono::Weekday::Mon);
+        let e = Settings::parse("[api]\nmax_record = 100\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("max_record") && e.contains("line 2"), "{e}");
+        let e = Settings::parse("[company]\nidd = \"1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("idd") && e.contains("line 2"), "{e}");
+    }
+}

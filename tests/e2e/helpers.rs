@@ -1,0 +1,62 @@
+//! What the end-to-end tests share: running the CLI, reading its files,
+//! and generated companies.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use chrono::NaiveDate;
+use payrun::q2sim::Company;
+use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
+use polars::prelude::*;
+
+/// The `payrun` binary with `args`. With `api`, it talks to that simulated
+/// endpoint with the simulator's credentials; without, every `OTC_*`
+/// variable of the environment is removed.
+pub fn payrun(args: &[&str], api: Option<&str>) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_payrun"));
+    command.args(args);
+    match api {
+        Some(url) => command
+            .env("OTC_BASE_URL", url)
+            .env("OTC_COMPANY_ID", DEFAULT_COMPANY_ID)
+            .env("OTC_DEVELOPER_TOKEN", DEFAULT_TOKEN),
+        None => command
+            .env_remove("OTC_BASE_URL")
+            .env_remove("OTC_COMPANY_ID")
+            .env_remove("OTC_DEVELOPER_TOKEN"),
+    };
+    command
+}
+
+/// Standard output of a run that must have succeeded.
+pub fn ok(output: Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// A CSV file, every column as text.
+pub fn csv(path: &Path) -> DataFrame {
+    CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(path.to_owned()))
+        .unwrap()
+        .finish()
+        .unwrap()
+}
+
+/// A generated company of `users` with time cards from `from` to `to`.
+pub fn company(seed: u64, users: usize, from: (i32, u32, u32), to: (i32, u32, u32)) -> Company {
+    let date = |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    Company::generate(&GeneratorConfig {
+        seed,
+        users,
+        from: date(from),
+        to: date(to),
+        ..GeneratorConfig::default()
+    })
+}

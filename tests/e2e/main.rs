@@ -1,0 +1,9 @@
+//! End-to-end tests: the `payrun` binary and library against the simulated
+//! Q2 API on loopback. One test binary (each links Polars), one module per verb.
+
+mod compute;
+mod fetch;
+mod fetch_windows;
+mod golden;
+mod helpers;
+mod run;
