@@ -904,3 +904,176 @@ fn report_frames_have_the_spec_columns_and_agree_with_each_other() {
         vec!["1", "1"]
     );
 }
+
+// ---- Users are people, not names ------------------------------------------
+
+/// Two users who share a userName, their cards matched by employeeNumber:
+/// each keeps their own hours and pay, each has their own daily rows, and
+/// the department counts each once.
+#[test]
+fn two_users_who_share_a_user_name_keep_their_own_figures() {
+    let users = [
+        r#"{"userName": "pat", "userFullName": "Pat One", "employeeNumber": "1", "role": "Employee",
+            "rateType": "Hourly Rate", "payRate": "10.00", "timeZone": "UTC", "departmentName": "Ops"}"#
+            .to_owned(),
+        r#"{"userName": "pat", "userFullName": "Pat Two", "employeeNumber": "2", "role": "Employee",
+            "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC", "departmentName": "Ops"}"#
+            .to_owned(),
+    ];
+    let card = |number: &str, from: &str, to: &str| {
+        format!(
+            r#"{{"userName": "", "employeeNumber": "{number}", "entryType": 0, "inDateTime": "{from}", "outDateTime": "{to}"}}"#
+        )
+    };
+    let cards = [
+        card("1", "2024-05-13 08:00:00", "2024-05-13 16:00:00"),
+        card("2", "2024-05-13 09:00:00", "2024-05-13 12:00:00"),
+        // A card naming the shared userName matches neither: unknown_user.
+        punch("pat", "2024-05-14 09:00:00", "2024-05-14 10:00:00"),
+    ];
+    let run = run(&users, &cards, WEEKLY, period("2024-05-12", "2024-05-18"));
+    let figures: Vec<_> = run
+        .summary
+        .iter()
+        .map(|r| {
+            (
+                r.user_full_name.clone().unwrap(),
+                tiers(r).0,
+                r.pay.gross,
+                r.exceptions,
+            )
+        })
+        .collect();
+    assert_eq!(
+        figures,
+        vec![
+            ("Pat One".to_owned(), dec("8"), dec("80.00"), 0),
+            ("Pat Two".to_owned(), dec("3"), dec("60.00"), 0),
+        ]
+    );
+    assert_eq!(kinds(&run), vec![ExceptionKind::UnknownUser]);
+    let report = run.report().unwrap();
+    let daily = report
+        .daily_hours
+        .column("worked_hours")
+        .unwrap()
+        .cast(&polars::prelude::DataType::String)
+        .unwrap();
+    let daily: Vec<_> = daily
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_owned())
+        .collect();
+    assert_eq!(daily, vec!["8.00", "3.00"]);
+    let department = &report.department_summary;
+    let number = |name: &str| {
+        let c = department
+            .column(name)
+            .unwrap()
+            .cast(&polars::prelude::DataType::String)
+            .unwrap();
+        c.str().unwrap().get(0).unwrap().to_owned()
+    };
+    assert_eq!(
+        (
+            number("headcount"),
+            number("worked_hours"),
+            number("gross_pay")
+        ),
+        ("2".to_owned(), "11.00".to_owned(), "140.00".to_owned())
+    );
+}
+
+// ---- Overlaps and duplicates that must not lose pay -----------------------
+
+/// Two overlapping night shifts with `split_at_workday = false`: the union
+/// 20:00 → 04:00 is 8 h, all of it Saturday 02-10's (both shifts start that
+/// day): 8.00 h, $80.00, and `overlapping_shift`.
+#[test]
+fn an_overlap_remainder_keeps_its_shifts_workday() {
+    let users = [user("ann", "Hourly Rate", "10.00", "UTC", "")];
+    let cards = [
+        punch("ann", "2024-02-10 20:00:00", "2024-02-11 02:00:00"),
+        punch("ann", "2024-02-10 23:00:00", "2024-02-11 04:00:00"),
+    ];
+    let config =
+        "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-02-04\"\n[overtime_rules.default]\n";
+    let unsplit = format!("{config}[punches]\nsplit_at_workday = false\n");
+    let run = common::run(&users, &cards, &unsplit, period("2024-02-04", "2024-02-10"));
+    let ann = row(&run, "ann");
+    assert_eq!((tiers(ann).0, ann.pay.gross), (dec("8"), dec("80.00")));
+    assert_eq!(kinds(&run), vec![ExceptionKind::OverlappingShift]);
+    let next = common::run(&users, &cards, &unsplit, period("2024-02-11", "2024-02-17"));
+    assert!(next.summary.iter().all(|r| r.hours.regular == 0));
+
+    // Split at the workday: 20:00-24:00 is Saturday's, 00:00-04:00 Sunday's.
+    let run = common::run(&users, &cards, config, period("2024-02-04", "2024-02-10"));
+    assert_eq!(row(&run, "ann").pay.gross, dec("40.00"));
+    let next = common::run(&users, &cards, config, period("2024-02-11", "2024-02-17"));
+    assert_eq!(row(&next, "ann").pay.gross, dec("40.00"));
+    assert_eq!(
+        next.days
+            .iter()
+            .map(|d| (d.work_date, d.regular))
+            .collect::<Vec<_>>(),
+        vec![(d("2024-02-11"), 4 * 3600)]
+    );
+}
+
+/// Records that differ only in their names are different records: 4 h
+/// vacation and 4 h sick on one day are 8 PTO hours; +$50 "bonus" and +$50
+/// "tips" at the same instant are $100.00.
+#[test]
+fn records_that_differ_in_a_name_are_not_duplicates() {
+    let users = [user("ann", "Hourly Rate", "10.00", "UTC", "")];
+    let pto = |name: &str| {
+        format!(
+            r#"{{"userName": "ann", "entryType": 1, "inDateTime": "2024-05-14 00:00:00", "hours": "4.000", "ptoName": "{name}",
+                "createdDateTime": "2024-05-20 10:00:00", "updateDateTime": "2024-05-20 10:00:00"}}"#
+        )
+    };
+    let money = |name: &str| {
+        format!(
+            r#"{{"userName": "ann", "entryType": 2, "adjustHoursAmount": 1, "inDateTime": "2024-05-14 12:00:00", "hours": "50.000",
+                "adjustTypeName": "{name}", "createdDateTime": "2024-05-20 10:00:00", "updateDateTime": "2024-05-20 10:00:00"}}"#
+        )
+    };
+    let cards = [
+        pto("vacation"),
+        pto("sick"),
+        money("bonus"),
+        money("tips"),
+        money("tips"),
+    ];
+    let run = run(&users, &cards, WEEKLY, period("2024-05-12", "2024-05-18"));
+    let ann = row(&run, "ann");
+    assert_eq!(ann.hours.pto_hours, dec("8"));
+    assert_eq!(ann.hours.adjustment_amount, dec("100"));
+    assert_eq!(
+        (ann.pay.pto, ann.pay.adjustment),
+        (dec("80.00"), dec("100.00"))
+    );
+    // The second "tips" record is the same record twice.
+    assert_eq!(kinds(&run), vec![ExceptionKind::DuplicateRecord]);
+}
+
+/// Weekly periods computed from files warn about missing earlier days only
+/// when some rule counts 14-day windows.
+#[test]
+fn the_lookback_reaches_a_14_day_window_only_for_biweekly_rules() {
+    let users = [user("ann", "Hourly Rate", "10.00", "UTC", "")];
+    let cards = days("ann", "2024-05-20", &[8]);
+    // 2024-05-19 is the second week of a 14-day window anchored 2024-01-07.
+    let run = common::run(&users, &cards, WEEKLY, period("2024-05-19", "2024-05-25"));
+    assert_eq!(kinds(&run), vec![]);
+    let eight_eighty = format!("{WEEKLY}\n[overtime_rules.ot2]\nbasis = \"biweekly\"\n");
+    let run = common::run(
+        &users,
+        &cards,
+        &eight_eighty,
+        period("2024-05-19", "2024-05-25"),
+    );
+    assert_eq!(kinds(&run), vec![ExceptionKind::IncompleteInput]);
+    assert!(run.exceptions[0].message.contains("starts 2024-05-12"));
+}

@@ -143,3 +143,46 @@ anchor = "2024-05-12"
 basis = "weekly"
 weekly_ot_after = 40
 "#;
+
+/// A job punch worked as `job` on `shift` (either may be empty).
+pub fn punch_as(user: &str, from: &str, to: &str, job: &str, shift: &str) -> String {
+    format!(
+        r#"{{"userName": "{user}", "entryType": 0, "inDateTime": "{from}", "outDateTime": "{to}", "hours": "0.000", "jobName": "{job}", "shiftName": "{shift}"}}"#
+    )
+}
+
+/// A money addition named `name` (a bonus when `[regular_rate] bonuses` lists it).
+pub fn named_amount(user: &str, date: &str, name: &str, amount: &str) -> String {
+    format!(
+        r#"{{"userName": "{user}", "entryType": 2, "adjustHoursAmount": 1, "inDateTime": "{date} 12:00:00", "outDateTime": "", "hours": "{amount}", "adjustTypeName": "{name}"}}"#
+    )
+}
+
+/// (kind, job, shift, hours, rate, amount) of a user's pay lines.
+pub type LineFigures = (
+    &'static str,
+    Option<String>,
+    Option<String>,
+    Decimal,
+    Option<Decimal>,
+    Decimal,
+);
+
+/// A user's pay lines as figures a clerk reads.
+pub fn lines(run: &PayrollRun, user: &str) -> Vec<LineFigures> {
+    let id = row(run, user).user;
+    run.pay_lines
+        .iter()
+        .filter(|l| l.user == id)
+        .map(|l| {
+            (
+                l.kind.as_str(),
+                l.job_name.clone(),
+                l.shift_name.clone(),
+                l.hours.round_dp(2),
+                l.rate.map(|r| r.round_dp(4)),
+                l.amount,
+            )
+        })
+        .collect()
+}
