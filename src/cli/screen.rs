@@ -1,12 +1,14 @@
 //! The one-screen summary printed after a run, readable in 80 columns.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::Path;
 
 use payrun::job::Computed;
+use payrun::rules::PayKind;
 use payrun::rules::config::Frequency;
 use polars::prelude::*;
+use rust_decimal::Decimal;
 
 /// Sums a `Decimal(18, 2)` column of the payroll summary, in hundredths.
 fn total(frame: &DataFrame, column: &str) -> i128 {
@@ -39,6 +41,37 @@ fn frequency(f: Frequency) -> &'static str {
         Frequency::Semimonthly => "semimonthly",
         Frequency::Monthly => "monthly",
     }
+}
+
+/// Bonus pay, in hundredths.
+fn bonuses(run: &payrun::rules::PayrollRun) -> i128 {
+    run.pay_lines
+        .iter()
+        .filter(|l| l.kind == PayKind::Bonus)
+        .map(|l| (l.amount * Decimal::ONE_HUNDRED).trunc().mantissa())
+        .sum()
+}
+
+/// User-weeks with overtime whose regular rate is not the hourly payRate:
+/// several job or shift rates, or a bonus, were blended into it (SPEC §5b).
+fn blended_weeks(run: &payrun::rules::PayrollRun) -> usize {
+    let hourly_rate: BTreeMap<_, _> = run
+        .summary
+        .iter()
+        .filter(|r| r.rate_type.as_deref() == Some("Hourly Rate"))
+        .map(|r| (r.user, r.pay_rate.unwrap_or_default()))
+        .collect();
+    let weeks: BTreeSet<_> = run
+        .pay_lines
+        .iter()
+        .filter(|l| {
+            l.regular_rate
+                .zip(hourly_rate.get(&l.user))
+                .is_some_and(|(rr, rate)| rr != *rate)
+        })
+        .map(|l| (l.user, l.week_start))
+        .collect();
+    weeks.len()
 }
 
 /// The summary screen.
@@ -86,6 +119,12 @@ pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats:
             "${}",
             grouped(total(s, "overtime_pay") + total(s, "double_time_pay"))
         ),
+    );
+    line(&mut text, "Bonuses", format!("${}", grouped(bonuses(run))));
+    line(
+        &mut text,
+        "Blended-rate weeks",
+        blended_weeks(run).to_string(),
     );
     let _ = writeln!(text);
     let mut kinds: BTreeMap<(payrun::ingest::Severity, &str), usize> = BTreeMap::new();

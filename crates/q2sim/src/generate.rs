@@ -14,6 +14,9 @@
 //!   seven-day weeks, part-time weeks;
 //! * open punches, PTO (with `outDateTime` both `"0000-00-00 00:00:00"` and
 //!   `""`), addition and deduction adjustments in hours and in amounts;
+//! * five job names and a day and a night shift on every job entry, and a
+//!   weekly `"Production Bonus"` for some long-week workers (the demo pays
+//!   job rates, a night differential and that bonus, SPEC §5b);
 //! * values in every loose form the API uses (numbers as text and as JSON
 //!   numbers);
 //! * a time card whose user is not in the users list, and one that names its
@@ -399,6 +402,19 @@ fn day_of_work(
             "adjustTypeName".into(),
             json!(if deduct { "Correction" } else { "Bonus" }),
         );
+        cards.push(card);
+    }
+    // A weekly production bonus for some long-week workers, paid on Fridays.
+    if user.pattern == Pattern::Long && date.weekday() == Weekday::Fri && rng.one_in(3) {
+        let mut card = base_card(user, &mut rng);
+        card.insert("inDateTime".into(), json!(format!("{date} 17:00:00")));
+        card.insert("entryType".into(), json!(2));
+        card.insert("adjustHoursAmount".into(), json!("1"));
+        card.insert(
+            "hours".into(),
+            json!(format!("{}.000", rng.range(5, 16) * 10)),
+        );
+        card.insert("adjustTypeName".into(), json!("Production Bonus"));
         cards.push(card);
     }
 }

@@ -52,6 +52,27 @@
 //! 8 R + 2 OT each day = 40 R + 10 OT. The 40 regular hours reach but do not
 //! pass 40, so step 4 adds nothing: the 10 daily OT hours are not counted
 //! twice.
+//!
+//! ## After allocation: the ledger and the regular rate
+//!
+//! Tiers say *which* seconds are overtime, not what they cost. Each piece
+//! also carries the job and shift it was worked as, so the
+//! ledger (`ledger.rs`) sums, per user and workweek, the seconds of
+//! each tier *at each rate* (a job's `rate` or `premium`, a shift's
+//! `premium` or `percent`), the hours and straight-time pay of the whole
+//! week, and its bonuses. [`price`](crate::price) then pays overtime on the
+//! week's regular rate (29 CFR 778.115): straight-time pay plus bonuses,
+//! divided by hours worked.
+//!
+//! Worked example: $20/h, the night shift $2/h more; Monday to Friday 9 h
+//! a day, Thursday and Friday at night (45 h). Step 4 makes Friday's last
+//! 5 h overtime, so the ledger holds 27 h regular at $20, 13 h regular at
+//! $22 and 5 h overtime at $22. Straight time is 27 × 20 + 18 × 22 = $936,
+//! the regular rate 936 / 45 = $20.80, and the 5 overtime hours pay
+//! 22 + 20.80 × 0.5 = $32.40 each: $540 + $286 + $162 = **$988.00**. Paid
+//! on the night rate alone (22 × 1.5 = $33) they would cost $3 more; on
+//! payRate alone (20 × 1.5 = $30), $12 less, which is the underpayment the
+//! regular rate exists to prevent.
 
 use chrono::{Datelike, NaiveDate};
 

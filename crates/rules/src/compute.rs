@@ -262,6 +262,15 @@ fn push_pay_lines(
         regular_rate: l.regular_rate,
     }));
     let lines = &mut out[first..];
+    // Salary first, then week by week, kind by kind, jobs and shifts by name.
+    lines.sort_by(|a, b| {
+        (a.week_start, a.kind, &a.job_name, &a.shift_name).cmp(&(
+            b.week_start,
+            b.kind,
+            &b.job_name,
+            &b.shift_name,
+        ))
+    });
     let t = &pricing.totals;
     for (column, total) in [
         (crate::run::PayKind::Regular, t.regular),
