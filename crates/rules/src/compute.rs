@@ -2,14 +2,14 @@
 //!
 //! For each user, in `userName` order (so rows come out sorted):
 //!
-//! 1. **Resolve** ([`users`](crate::users)): the zone their punches are
+//! 1. **Resolve** (`users.rs`): the zone their punches are
 //!    read in; for users in the summary, their overtime rule and pay terms.
-//! 2. **Punches** ([`punches`](crate::punches)): their time cards become
+//! 2. **Punches** (`punches.rs`): their time cards become
 //!    worked pieces (one workday each), PTO, adjustments and bonuses.
 //! 3. **Allocate** ([`allocate`](crate::allocate)): each worked second gets
 //!    its tier, over everything the input has (so a workweek that straddles
 //!    the period's start counts its earlier days).
-//! 4. **Ledger** ([`ledger`](crate::ledger)): per workweek, seconds by tier
+//! 4. **Ledger** (`ledger.rs`): per workweek, seconds by tier
 //!    and rate, PTO, adjustments and bonuses.
 //! 5. **Price** ([`price`](crate::price)): pay lines and the summary's pay.
 //!

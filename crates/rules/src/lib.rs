@@ -2,7 +2,7 @@
 //!
 //! Hours, overtime tiers and pay per pay period, from the typed
 //! [`PayrollInput`](payrun_ingest::PayrollInput) that `payrun-ingest`
-//! produces. [`compute`] is the whole library call.
+//! produces. [`compute()`] is the whole library call.
 //!
 //! The model, in the order a payroll is computed:
 //!

@@ -1,4 +1,4 @@
-//! Pricing: from a user's [`Ledger`] to pay lines and the summary's pay
+//! Pricing: from a user's workweek ledger to pay lines and the summary's pay
 //! (SPEC §5, §5b).
 //!
 //! Arithmetic is exact: hours are whole seconds, money is `rust_decimal`,
