@@ -76,11 +76,13 @@ pub enum ExceptionKind {
     DstAdjusted,
     /// The input lacks the days before the period that its first workweek needs.
     IncompleteInput,
+    /// A workweek's overtime premium waits for the period in which the week ends (informational).
+    DeferredPremium,
 }
 
 impl ExceptionKind {
     /// Every kind, in output order.
-    pub const ALL: [ExceptionKind; 13] = [
+    pub const ALL: [ExceptionKind; 14] = [
         ExceptionKind::OpenPunch,
         ExceptionKind::NonPositiveDuration,
         ExceptionKind::LongShift,
@@ -94,6 +96,7 @@ impl ExceptionKind {
         ExceptionKind::UnknownEntryType,
         ExceptionKind::DstAdjusted,
         ExceptionKind::IncompleteInput,
+        ExceptionKind::DeferredPremium,
     ];
 
     /// The snake_case name used in output files.
@@ -112,6 +115,7 @@ impl ExceptionKind {
             ExceptionKind::UnknownEntryType => "unknown_entry_type",
             ExceptionKind::DstAdjusted => "dst_adjusted",
             ExceptionKind::IncompleteInput => "incomplete_input",
+            ExceptionKind::DeferredPremium => "deferred_premium",
         }
     }
 }

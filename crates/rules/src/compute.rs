@@ -15,7 +15,7 @@
 //!
 //! Then the exceptions of the period are selected and counted per user.
 
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate};
 use payrun_ingest::{Exception, ExceptionKind, PayrollInput, Severity, UserId};
 use rust_decimal::Decimal;
 
@@ -23,7 +23,7 @@ use crate::allocate::{Allocation, allocate};
 use crate::calendar::{Calendar, PayPeriod};
 use crate::config::RulesConfig;
 use crate::exceptions::{Raised, select};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, Part};
 use crate::price::{apportion_cents, price};
 use crate::punches::prepare;
 use crate::run::{DayRow, PayLine, PayrollRun, PeriodHours, SummaryRow};
@@ -98,11 +98,22 @@ pub fn compute(
         }
         let active =
             user.role.as_deref() != Some("Inactive") && user.hired.is_none_or(|h| h <= period.end);
-        if !active && !entries.has_activity(|d| period.contains(d)) {
+        // Someone who is neither active nor worked in the period may still be
+        // owed the deferred premium of a workweek that ends in it (SPEC §5c).
+        let only_owed = !active && !entries.has_activity(|d| period.contains(d));
+        if only_owed
+            && !entries.pieces.iter().any(|p| {
+                p.workday < period.start
+                    && calendar.workweek_start(p.workday) + Duration::days(6) >= period.start
+            })
+        {
             continue;
         }
-        listed[id.index()] = true;
-        let terms = terms_of(id, user, config, &mut raised)?;
+        let terms = match terms_of(id, user, config, &mut raised) {
+            Ok(terms) => terms,
+            Err(_) if only_owed => continue,
+            Err(e) => return Err(e),
+        };
 
         // 3. Allocation over everything fetched.
         let allocations: Vec<Allocation> = if terms.exempt() {
@@ -147,7 +158,7 @@ pub fn compute(
             adjustment_amount: ledger
                 .weeks
                 .iter()
-                .map(|w| w.adjustment_amount + w.bonus_paid)
+                .map(|w| w.adjustment_amount + w.bonus[Part::During as usize])
                 .sum(),
         };
         let needs_rate = terms.rate_type == RateType::Salary
@@ -167,6 +178,28 @@ pub fn compute(
             ));
         }
         let pricing = price(&ledger, &terms, config);
+        if only_owed && pricing.totals.gross.is_zero() {
+            continue;
+        }
+        listed[id.index()] = true;
+        for &(week, seconds) in &pricing.deferred {
+            raised.push(Raised {
+                workday: Some(period.end),
+                ..Raised::about_user(
+                    id,
+                    user,
+                    Severity::Info,
+                    ExceptionKind::DeferredPremium,
+                    format!(
+                        "the workweek {week} to {} ends after the period: the premium of its {} overtime and \
+                         double-time hours here depends on the whole week's hours and is paid in the period \
+                         the week ends in; their straight time is paid now",
+                        week + Duration::days(6),
+                        (Decimal::from(seconds) / Decimal::from(3600)).round_dp(2)
+                    ),
+                )
+            });
+        }
         push_pay_lines(&mut run.pay_lines, id, input, &pricing);
         run.days.extend(ledger.days.iter().map(|d| DayRow {
             user: id,

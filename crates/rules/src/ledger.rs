@@ -1,14 +1,13 @@
 //! A user's workweek ledger: what pricing reads.
 //!
-//! For every workweek that touches the period, the ledger holds:
-//!
-//! * over the **whole** workweek (days before and after the period
-//!   included): the seconds worked (H of SPEC §5b), the sum of each worked
-//!   second's rate, whether a single rate was worked, and the bonuses dated
-//!   in it (B);
-//! * over the week's days **in the period**: worked seconds by tier and by
-//!   job and shift (with their rate), regular seconds beyond the salaried
-//!   week, PTO, adjustment hours and money, and the bonuses paid.
+//! For every workweek that shares a day with the period, the ledger holds
+//! its worked seconds by job and shift (with their rate) and by tier, and
+//! its bonuses, each split into the days before the period, in it and after
+//! it. From these come the week's hours (H of SPEC §5b), its straight-time
+//! pay and bonuses (B), and what was known of them when an earlier period,
+//! or this one, was run (SPEC §5c). For the days in the period it also
+//! holds the regular seconds beyond the salaried week, PTO, and adjustment
+//! hours and money.
 //!
 //! Alongside, the period's workday rows of the `daily_hours` file.
 
@@ -19,13 +18,51 @@ use crate::allocate::Allocation;
 use crate::calendar::{Calendar, PayPeriod};
 use crate::punches::{UserEntries, WorkedAs};
 
-/// Seconds by tier of one job and shift in a workweek.
+/// Where a workday lies relative to the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Part {
+    /// Before its first workday (a workweek that straddles its start).
+    Before = 0,
+    /// In it.
+    During = 1,
+    /// After its last workday (a workweek that straddles its end).
+    After = 2,
+}
+
+impl Part {
+    fn of(day: NaiveDate, period: &PayPeriod) -> Part {
+        if day < period.start {
+            Part::Before
+        } else if day <= period.end {
+            Part::During
+        } else {
+            Part::After
+        }
+    }
+}
+
+/// Seconds by tier of one job and shift in a workweek, per [`Part`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RateTiers {
     pub worked_as: WorkedAs,
     /// The hourly rate of this time.
     pub rate: Decimal,
-    pub tiers: Allocation,
+    /// Seconds by tier before, during and after the period.
+    pub parts: [Allocation; 3],
+}
+
+impl RateTiers {
+    /// Seconds by tier in `part`.
+    pub fn in_part(&self, part: Part) -> Allocation {
+        self.parts[part as usize]
+    }
+
+    fn worked_through(&self, part: Part) -> i64 {
+        self.parts[..=part as usize]
+            .iter()
+            .map(Allocation::total)
+            .sum()
+    }
 }
 
 /// One user's workweek.
@@ -33,18 +70,13 @@ pub(crate) struct RateTiers {
 pub(crate) struct Week {
     /// First workday.
     pub start: NaiveDate,
-    /// Seconds worked in the whole workweek.
-    pub worked: i64,
-    /// Sum of the rate of every worked second of the whole workweek (rate × seconds).
-    pub rate_seconds: Decimal,
-    /// The rate of every worked second of the week, if they all share one.
-    pub single_rate: Option<Decimal>,
-    /// Whether the week's seconds have more than one rate.
-    pub mixed_rates: bool,
-    /// Bonuses dated in the whole workweek.
-    pub bonus: Decimal,
-    /// In the period: seconds by job and shift, each by tier.
+    /// Whether its last workday is in or before the period (it is complete
+    /// when the period is run).
+    pub ends_in_period: bool,
+    /// Worked seconds by job and shift, each by tier and part.
     pub by_rate: Vec<RateTiers>,
+    /// Bonuses dated before, during and after the period.
+    pub bonus: [Decimal; 3],
     /// In the period: regular seconds beyond `salary.hours_per_week` in the week, in time order.
     pub regular_beyond_salaried: i64,
     /// In the period: PTO hours.
@@ -53,37 +85,67 @@ pub(crate) struct Week {
     pub adjustment_hours: Decimal,
     /// In the period: money adjustments, signed.
     pub adjustment_amount: Decimal,
-    /// In the period: bonuses paid.
-    pub bonus_paid: Decimal,
 }
 
 impl Week {
-    fn new(start: NaiveDate) -> Week {
+    fn new(start: NaiveDate, period: &PayPeriod) -> Week {
         Week {
             start,
-            worked: 0,
-            rate_seconds: Decimal::ZERO,
-            single_rate: None,
-            mixed_rates: false,
-            bonus: Decimal::ZERO,
+            ends_in_period: start + chrono::Duration::days(6) <= period.end,
             by_rate: Vec::new(),
+            bonus: [Decimal::ZERO; 3],
             regular_beyond_salaried: 0,
             pto: Decimal::ZERO,
             adjustment_hours: Decimal::ZERO,
             adjustment_amount: Decimal::ZERO,
-            bonus_paid: Decimal::ZERO,
         }
     }
 
-    /// The week's seconds by tier in the period.
-    pub fn tiers(&self) -> Allocation {
+    /// The week's seconds by tier in `part`.
+    pub fn tiers(&self, part: Part) -> Allocation {
         self.by_rate
             .iter()
-            .fold(Allocation::default(), |a, r| Allocation {
-                regular: a.regular + r.tiers.regular,
-                overtime: a.overtime + r.tiers.overtime,
-                double_time: a.double_time + r.tiers.double_time,
-            })
+            .map(|r| r.in_part(part))
+            .fold(Allocation::default(), add)
+    }
+
+    /// Seconds worked in the whole workweek (H).
+    pub fn worked(&self) -> i64 {
+        self.by_rate
+            .iter()
+            .map(|r| r.worked_through(Part::After))
+            .sum()
+    }
+
+    /// The sum of the rate of every worked second of the whole week.
+    pub fn rate_seconds(&self) -> Decimal {
+        self.by_rate
+            .iter()
+            .map(|r| Decimal::from(r.worked_through(Part::After)) * r.rate)
+            .sum()
+    }
+
+    /// The one rate of every second worked up to the end of `part`, if
+    /// there is exactly one.
+    pub fn single_rate(&self, through: Part) -> Option<Decimal> {
+        let mut rates = self
+            .by_rate
+            .iter()
+            .filter(|r| r.worked_through(through) > 0)
+            .map(|r| r.rate);
+        let first = rates.next()?;
+        rates.all(|r| r == first).then_some(first)
+    }
+
+    /// Whether seconds worked up to the end of `part` have more than one rate.
+    pub fn mixed_rates(&self, through: Part) -> bool {
+        self.by_rate.iter().any(|r| r.worked_through(through) > 0)
+            && self.single_rate(through).is_none()
+    }
+
+    /// Bonuses dated up to the end of `part`.
+    pub fn bonus_through(&self, part: Part) -> Decimal {
+        self.bonus[..=part as usize].iter().sum()
     }
 }
 
@@ -133,30 +195,25 @@ impl Ledger {
             let beyond = (regular_so_far + a.regular - hours_per_week.max(regular_so_far))
                 .clamp(0, a.regular);
             regular_so_far += a.regular;
-            let r = rate(*worked_as);
-            let week = ledger.week(week_start);
-            week.worked += piece.seconds;
-            week.rate_seconds += Decimal::from(piece.seconds) * r;
-            match week.single_rate {
-                None if !week.mixed_rates => week.single_rate = Some(r),
-                Some(s) if s != r => {
-                    week.single_rate = None;
-                    week.mixed_rates = true;
+            let part = Part::of(piece.workday, period);
+            let week = ledger.week(week_start, period);
+            let slot = match week.by_rate.iter().position(|t| t.worked_as == *worked_as) {
+                Some(i) => i,
+                None => {
+                    week.by_rate.push(RateTiers {
+                        worked_as: *worked_as,
+                        rate: rate(*worked_as),
+                        parts: [Allocation::default(); 3],
+                    });
+                    week.by_rate.len() - 1
                 }
-                _ => {}
-            }
-            if !period.contains(piece.workday) {
+            };
+            let tiers = &mut week.by_rate[slot].parts[part as usize];
+            *tiers = add(*tiers, *a);
+            if part != Part::During {
                 continue;
             }
             week.regular_beyond_salaried += beyond;
-            match week.by_rate.iter_mut().find(|t| t.worked_as == *worked_as) {
-                Some(t) => t.tiers = add(t.tiers, *a),
-                None => week.by_rate.push(RateTiers {
-                    worked_as: *worked_as,
-                    rate: r,
-                    tiers: *a,
-                }),
-            }
             match ledger.days.last_mut() {
                 Some(day) if day.date == piece.workday => day.tiers = add(day.tiers, *a),
                 _ => ledger.days.push(Day {
@@ -167,14 +224,11 @@ impl Ledger {
             }
         }
         for b in &entries.bonuses {
-            let week = ledger.week(calendar.workweek_start(b.workday));
-            week.bonus += b.value;
-            if period.contains(b.workday) {
-                week.bonus_paid += b.value;
-            }
+            let week = ledger.week(calendar.workweek_start(b.workday), period);
+            week.bonus[Part::of(b.workday, period) as usize] += b.value;
         }
         for p in entries.pto.iter().filter(|p| period.contains(p.workday)) {
-            ledger.week(calendar.workweek_start(p.workday)).pto += p.value;
+            ledger.week(calendar.workweek_start(p.workday), period).pto += p.value;
             let at = ledger.days.partition_point(|d| d.date < p.workday);
             match ledger.days.get_mut(at) {
                 Some(day) if day.date == p.workday => day.pto += p.value,
@@ -194,7 +248,7 @@ impl Ledger {
             .filter(|a| period.contains(a.workday))
         {
             ledger
-                .week(calendar.workweek_start(a.workday))
+                .week(calendar.workweek_start(a.workday), period)
                 .adjustment_hours += a.value;
         }
         for a in entries
@@ -203,25 +257,21 @@ impl Ledger {
             .filter(|a| period.contains(a.workday))
         {
             ledger
-                .week(calendar.workweek_start(a.workday))
+                .week(calendar.workweek_start(a.workday), period)
                 .adjustment_amount += a.value;
         }
-        // Weeks only seen outside the period (a lookback week's bonus, say) pay nothing here.
+        // Only workweeks that share a day with the period pay anything in it.
         ledger.weeks.retain(|w| {
-            !w.by_rate.is_empty()
-                || !w.bonus_paid.is_zero()
-                || !w.pto.is_zero()
-                || !w.adjustment_hours.is_zero()
-                || !w.adjustment_amount.is_zero()
+            w.start <= period.end && w.start + chrono::Duration::days(6) >= period.start
         });
         ledger
     }
 
     /// The week starting `start`, added in order if new.
-    fn week(&mut self, start: NaiveDate) -> &mut Week {
+    fn week(&mut self, start: NaiveDate, period: &PayPeriod) -> &mut Week {
         let at = self.weeks.partition_point(|w| w.start < start);
         if self.weeks.get(at).is_none_or(|w| w.start != start) {
-            self.weeks.insert(at, Week::new(start));
+            self.weeks.insert(at, Week::new(start, period));
         }
         &mut self.weeks[at]
     }
@@ -230,7 +280,7 @@ impl Ledger {
     pub fn tiers(&self) -> Allocation {
         self.weeks
             .iter()
-            .map(Week::tiers)
+            .map(|w| w.tiers(Part::During))
             .fold(Allocation::default(), add)
     }
 }

@@ -23,12 +23,27 @@
 //! $660 plus the premium 5 × 14.6667 × 0.5 = $36.67: **$696.67**. Paid
 //! "rate in effect" (778.419) instead, the 5 overtime hours pay 12 × 1.5:
 //! $690.00.
+//!
+//! ## Workweeks that straddle the period's end (SPEC §5c)
+//!
+//! A premium that depends on the whole week's hours (the fluctuating
+//! workweek; a bonus; averaging several rates) is not known while the week
+//! is unfinished. Then the period pays the straight time of its overtime
+//! hours and defers their premium (a `deferred_premium` info exception); the
+//! period in which the week ends pays the premium of all its overtime hours,
+//! those of the earlier period included (a separate `overtime` line). What
+//! a period pays never depends on days after its end, so the payroll is the
+//! same whatever morning it is run. Put generally, the premium a period
+//! owes for a week is what is known of it at the period's end minus what
+//! was known at the previous period's end; with one rate and no bonus the
+//! two agree on every hour and nothing moves.
 
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::allocate::Allocation;
 use crate::config::{RateMethod, RulesConfig, SalaryMode, Tier};
-use crate::ledger::{Ledger, Week};
+use crate::ledger::{Ledger, Part, Week};
 use crate::punches::WorkedAs;
 use crate::run::{PayKind, PayTotals};
 use crate::users::{RateType, Terms};
@@ -73,22 +88,31 @@ pub(crate) struct Pricing {
     pub totals: PayTotals,
     /// The lines, in week order; their `amount` is exact.
     pub lines: Vec<Priced>,
+    /// Workweeks (by first day) whose premium is deferred, with the
+    /// overtime and double-time seconds of the period it is owed for.
+    pub deferred: Vec<(NaiveDate, i64)>,
 }
 
 /// Prices `ledger` for a user with `terms`.
 pub(crate) fn price(ledger: &Ledger, terms: &Terms, config: &RulesConfig) -> Pricing {
     let mut lines = Vec::new();
+    let mut deferred = Vec::new();
     match terms.rate_type {
         RateType::Hourly => {
             for week in &ledger.weeks {
-                hourly_week(week, terms, config.regular_rate.method, &mut lines);
+                if let Some(seconds) =
+                    hourly_week(week, terms, config.regular_rate.method, &mut lines)
+                {
+                    deferred.push((week.start, seconds));
+                }
             }
         }
-        RateType::Salary => salaried(ledger, terms, config, &mut lines),
+        RateType::Salary => salaried(ledger, terms, config, &mut lines, &mut deferred),
     }
     Pricing {
         totals: totals(&lines),
         lines,
+        deferred,
     }
 }
 
@@ -131,74 +155,281 @@ fn money(week: Option<NaiveDate>, kind: PayKind, hours: Decimal, dollars: Decima
     }
 }
 
-/// The premium tiers with their seconds and multipliers.
-fn premium_tiers(
-    tiers: crate::allocate::Allocation,
+/// How a user's overtime premium is figured (SPEC §5b).
+#[derive(Debug, Clone, Copy)]
+enum Premium {
+    /// Hourly, 778.115: RR = (straight-time pay + bonuses) / hours.
+    WeightedAverage,
+    /// Hourly, 778.419: the rate of the work done, plus the bonuses' share.
+    RateInEffect,
+    /// Salaried, 778.113: r = weekly salary / `hours_per_week`, plus the bonuses' share.
+    FixedSalary { r: Decimal },
+    /// Salaried, 778.114: RR = (weekly salary + bonuses) / hours.
+    Fluctuating { weekly: Decimal },
+}
+
+/// Money as rate × seconds (divided by 3600 once per summary line) plus money.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Money {
+    per_second: Decimal,
+    dollars: Decimal,
+}
+
+impl std::ops::Sub for Money {
+    type Output = Money;
+    fn sub(self, other: Money) -> Money {
+        Money {
+            per_second: self.per_second - other.per_second,
+            dollars: self.dollars - other.dollars,
+        }
+    }
+}
+
+impl std::ops::Add for Money {
+    type Output = Money;
+    fn add(self, other: Money) -> Money {
+        Money {
+            per_second: self.per_second + other.per_second,
+            dollars: self.dollars + other.dollars,
+        }
+    }
+}
+
+impl Money {
+    fn is_zero(self) -> bool {
+        self.per_second.is_zero() && self.dollars.is_zero()
+    }
+}
+
+/// The bonus share of each hour of the week, B / H (0 without hours).
+fn bonus_per_hour(week: &Week) -> Decimal {
+    let bonus = week.bonus_through(Part::After);
+    if week.worked() == 0 || bonus.is_zero() {
+        return Decimal::ZERO;
+    }
+    bonus * Decimal::from(SECONDS_PER_HOUR) / Decimal::from(week.worked())
+}
+
+impl Premium {
+    /// Whether the premium of the week's hours depends on hours worked
+    /// after the end of `part` (SPEC §5c): the fluctuating workweek always;
+    /// otherwise a bonus, or, averaging, a second rate, seen so far.
+    fn depends_on_the_whole_week(self, week: &Week, through: Part) -> bool {
+        let bonus = !week.bonus_through(through).is_zero();
+        match self {
+            Premium::WeightedAverage => bonus || week.mixed_rates(through),
+            Premium::RateInEffect | Premium::FixedSalary { .. } => bonus,
+            Premium::Fluctuating { .. } => true,
+        }
+    }
+
+    /// The week's regular rate, once it is complete.
+    fn regular_rate(self, week: &Week) -> Decimal {
+        let hours = Decimal::from(week.worked());
+        let bonus = week.bonus_through(Part::After);
+        match self {
+            Premium::WeightedAverage | Premium::RateInEffect => {
+                match week.single_rate(Part::After) {
+                    // One rate and no bonus: that rate, exactly.
+                    Some(rate) if bonus.is_zero() => rate,
+                    _ if hours.is_zero() => Decimal::ZERO,
+                    _ => (week.rate_seconds() + bonus * Decimal::from(SECONDS_PER_HOUR)) / hours,
+                }
+            }
+            Premium::FixedSalary { r } => r + bonus_per_hour(week),
+            Premium::Fluctuating { weekly } if !hours.is_zero() => {
+                (weekly + bonus) * Decimal::from(SECONDS_PER_HOUR) / hours
+            }
+            Premium::Fluctuating { .. } => Decimal::ZERO,
+        }
+    }
+
+    /// The regular rate shown for the week, where it is known by the end of `through`.
+    fn known_rate(self, week: &Week, through: Part, complete: bool) -> Option<Decimal> {
+        if complete {
+            return Some(self.regular_rate(week));
+        }
+        if self.depends_on_the_whole_week(week, through) {
+            return None;
+        }
+        match self {
+            Premium::FixedSalary { r } => Some(r),
+            _ => week.single_rate(through),
+        }
+    }
+
+    /// The premium, above straight time, of `seconds` worked at `straight`
+    /// with `multiplier`, as far as it is known at the end of `through`
+    /// (`complete`: the week had ended by then). Unknown, it is zero: it
+    /// is deferred to the period in which the week ends.
+    fn of(
+        self,
+        week: &Week,
+        seconds: i64,
+        straight: Decimal,
+        multiplier: Decimal,
+        through: Part,
+        complete: bool,
+    ) -> Money {
+        let extra = multiplier - Decimal::ONE;
+        let s = Decimal::from(seconds);
+        if !complete {
+            return if self.depends_on_the_whole_week(week, through) {
+                Money::default()
+            } else {
+                Money {
+                    per_second: s * straight * extra,
+                    dollars: Decimal::ZERO,
+                }
+            };
+        }
+        match self {
+            Premium::WeightedAverage | Premium::FixedSalary { .. } => Money {
+                per_second: s * self.regular_rate(week) * extra,
+                dollars: Decimal::ZERO,
+            },
+            Premium::RateInEffect => Money {
+                per_second: s * (straight + bonus_per_hour(week)) * extra,
+                dollars: Decimal::ZERO,
+            },
+            // Seconds cancel out: seconds × (salary + bonuses) / seconds worked.
+            Premium::Fluctuating { weekly } if week.worked() > 0 => Money {
+                per_second: Decimal::ZERO,
+                dollars: s * (weekly + week.bonus_through(Part::After)) * extra
+                    / Decimal::from(week.worked()),
+            },
+            Premium::Fluctuating { .. } => Money::default(),
+        }
+    }
+}
+
+/// The overtime and double-time lines of one week, and the premium of its
+/// hours before the period that is owed now (SPEC §5c).
+fn premium_lines(
+    week: &Week,
     terms: &Terms,
-) -> [(PayKind, i64, Decimal); 2] {
+    premium: Premium,
+    straight_of: impl Fn(Decimal) -> Decimal,
+    lines: &mut Vec<Priced>,
+) -> Option<i64> {
+    let w = Some(week.start);
+    let complete = week.ends_in_period;
+    let during = week.tiers(Part::During);
+    let before = week.tiers(Part::Before);
+    let premium_seconds = during.overtime + during.double_time;
+    if premium_seconds + before.overtime + before.double_time == 0 {
+        return None;
+    }
+    let shown_rate = premium.known_rate(week, Part::During, complete);
+    for (kind, tier_of, multiplier) in premium_tiers(terms) {
+        let mut catch_up = Money::default();
+        let mut catch_up_seconds = 0;
+        for t in &week.by_rate {
+            let straight = straight_of(t.rate);
+            let seconds = tier_of(t.in_part(Part::During));
+            if seconds > 0 {
+                let money =
+                    Money {
+                        per_second: Decimal::from(seconds) * straight,
+                        dollars: Decimal::ZERO,
+                    } + premium.of(week, seconds, straight, multiplier, Part::During, complete);
+                lines.push(Priced {
+                    week: w,
+                    kind,
+                    worked_as: t.worked_as,
+                    hours: hours_of(seconds),
+                    rate: Some(
+                        money.per_second / Decimal::from(seconds)
+                            + money.dollars * Decimal::from(SECONDS_PER_HOUR)
+                                / Decimal::from(seconds),
+                    ),
+                    per_second: money.per_second,
+                    dollars: money.dollars,
+                    regular_rate: shown_rate,
+                });
+            }
+            // Hours worked before the period: what is owed now beyond what
+            // the earlier period paid, when that period could not know the rate.
+            let earlier = tier_of(t.in_part(Part::Before));
+            if earlier > 0 {
+                let owed = premium.of(week, earlier, straight, multiplier, Part::During, complete)
+                    - premium.of(week, earlier, straight, multiplier, Part::Before, false);
+                if !owed.is_zero() {
+                    catch_up = catch_up + owed;
+                    catch_up_seconds += earlier;
+                }
+            }
+        }
+        if catch_up_seconds > 0 {
+            let amount = catch_up.per_second / Decimal::from(SECONDS_PER_HOUR) + catch_up.dollars;
+            lines.push(Priced {
+                week: w,
+                kind,
+                worked_as: WorkedAs::default(),
+                hours: hours_of(catch_up_seconds),
+                rate: Some(amount / hours_of(catch_up_seconds)),
+                per_second: catch_up.per_second,
+                dollars: catch_up.dollars,
+                regular_rate: shown_rate,
+            });
+        }
+    }
+    (!complete && premium_seconds > 0 && premium.depends_on_the_whole_week(week, Part::During))
+        .then_some(premium_seconds)
+}
+
+/// A premium tier: its kind, its seconds in an allocation, its multiplier.
+type PremiumTier = (PayKind, fn(Allocation) -> i64, Decimal);
+
+/// The premium tiers.
+fn premium_tiers(terms: &Terms) -> [PremiumTier; 2] {
     [
         (
             PayKind::Overtime,
-            tiers.overtime,
+            |a| a.overtime,
             terms.rule.multiplier(Tier::Overtime),
         ),
         (
             PayKind::DoubleTime,
-            tiers.double_time,
+            |a| a.double_time,
             terms.rule.multiplier(Tier::DoubleTime),
         ),
     ]
 }
 
-/// The bonus share of each hour of the week, B / H (0 without hours).
-fn bonus_per_hour(week: &Week) -> Decimal {
-    if week.worked == 0 || week.bonus.is_zero() {
-        return Decimal::ZERO;
-    }
-    week.bonus * Decimal::from(SECONDS_PER_HOUR) / Decimal::from(week.worked)
-}
-
-fn hourly_week(week: &Week, terms: &Terms, method: RateMethod, lines: &mut Vec<Priced>) {
-    let one = Decimal::ONE;
-    let tiers = week.tiers();
-    // RR = (straight-time pay + bonuses) / hours, over the whole workweek;
-    // with one rate and no bonus it is that rate, exactly.
-    let regular_rate = match week.single_rate {
-        Some(rate) if week.bonus.is_zero() => rate,
-        _ if week.worked == 0 => Decimal::ZERO,
-        _ => {
-            (week.rate_seconds + week.bonus * Decimal::from(SECONDS_PER_HOUR))
-                / Decimal::from(week.worked)
-        }
-    };
-    let shown_rate = (tiers.overtime + tiers.double_time > 0).then_some(regular_rate);
-    let bonus_share = bonus_per_hour(week);
+fn hourly_week(
+    week: &Week,
+    terms: &Terms,
+    method: RateMethod,
+    lines: &mut Vec<Priced>,
+) -> Option<i64> {
     let w = Some(week.start);
+    let premium = match method {
+        RateMethod::WeightedAverage => Premium::WeightedAverage,
+        RateMethod::RateInEffect => Premium::RateInEffect,
+    };
+    let has_premium = week.tiers(Part::During).overtime + week.tiers(Part::During).double_time > 0;
+    let shown_rate = if has_premium {
+        premium.known_rate(week, Part::During, week.ends_in_period)
+    } else {
+        None
+    };
     for t in &week.by_rate {
-        let line = |kind, seconds: i64, rate: Decimal| Priced {
-            week: w,
-            kind,
-            worked_as: t.worked_as,
-            hours: hours_of(seconds),
-            rate: Some(rate),
-            per_second: Decimal::from(seconds) * rate,
-            dollars: Decimal::ZERO,
-            regular_rate: shown_rate,
-        };
-        if t.tiers.regular > 0 {
-            lines.push(line(PayKind::Regular, t.tiers.regular, t.rate));
-        }
-        for (kind, seconds, multiplier) in premium_tiers(t.tiers, terms) {
-            if seconds == 0 {
-                continue;
-            }
-            let rate = match method {
-                RateMethod::WeightedAverage => t.rate + regular_rate * (multiplier - one),
-                RateMethod::RateInEffect => t.rate * multiplier + bonus_share * (multiplier - one),
-            };
-            lines.push(line(kind, seconds, rate));
+        let regular = t.in_part(Part::During).regular;
+        if regular > 0 {
+            lines.push(Priced {
+                week: w,
+                kind: PayKind::Regular,
+                worked_as: t.worked_as,
+                hours: hours_of(regular),
+                rate: Some(t.rate),
+                per_second: Decimal::from(regular) * t.rate,
+                dollars: Decimal::ZERO,
+                regular_rate: shown_rate,
+            });
         }
     }
+    let deferred = premium_lines(week, terms, premium, |rate| rate, lines);
     let pay_rate = terms.pay_rate;
     if !week.pto.is_zero() {
         lines.push(Priced {
@@ -207,6 +438,7 @@ fn hourly_week(week: &Week, terms: &Terms, method: RateMethod, lines: &mut Vec<P
         });
     }
     adjustment_and_bonus(week, pay_rate, lines);
+    deferred
 }
 
 fn adjustment_and_bonus(week: &Week, hourly: Decimal, lines: &mut Vec<Priced>) {
@@ -222,12 +454,19 @@ fn adjustment_and_bonus(week: &Week, hourly: Decimal, lines: &mut Vec<Priced>) {
             )
         });
     }
-    if !week.bonus_paid.is_zero() {
-        lines.push(money(w, PayKind::Bonus, Decimal::ZERO, week.bonus_paid));
+    let bonus = week.bonus[Part::During as usize];
+    if !bonus.is_zero() {
+        lines.push(money(w, PayKind::Bonus, Decimal::ZERO, bonus));
     }
 }
 
-fn salaried(ledger: &Ledger, terms: &Terms, config: &RulesConfig, lines: &mut Vec<Priced>) {
+fn salaried(
+    ledger: &Ledger,
+    terms: &Terms,
+    config: &RulesConfig,
+    lines: &mut Vec<Priced>,
+    deferred: &mut Vec<(NaiveDate, i64)>,
+) {
     let one = Decimal::ONE;
     let annual = terms.pay_rate * config.salary.period.per_year();
     let weekly = annual / Decimal::from(52);
@@ -246,69 +485,37 @@ fn salaried(ledger: &Ledger, terms: &Terms, config: &RulesConfig, lines: &mut Ve
     ));
     for week in &ledger.weeks {
         let w = Some(week.start);
-        let tiers = week.tiers();
-        let bonus_share = bonus_per_hour(week);
-        let has_premium = tiers.overtime + tiers.double_time > 0;
-        match terms.salary_mode {
-            SalaryMode::Exempt => {}
-            SalaryMode::NonexemptFixed => {
-                let shown_rate = has_premium.then_some(hourly + bonus_share);
-                if week.regular_beyond_salaried > 0 {
-                    let seconds = week.regular_beyond_salaried;
-                    lines.push(Priced {
-                        week: w,
-                        kind: PayKind::Regular,
-                        worked_as: WorkedAs::default(),
-                        hours: hours_of(seconds),
-                        rate: Some(hourly),
-                        per_second: Decimal::from(seconds) * hourly * one,
-                        dollars: Decimal::ZERO,
-                        regular_rate: shown_rate,
-                    });
-                }
-                for (kind, seconds, multiplier) in premium_tiers(tiers, terms) {
-                    if seconds == 0 {
-                        continue;
-                    }
-                    // r × m per hour, plus the bonus's share of the premium.
-                    let premium = Decimal::from(seconds) * hourly * multiplier
-                        + Decimal::from(seconds) * bonus_share * (multiplier - one);
-                    lines.push(Priced {
-                        week: w,
-                        kind,
-                        worked_as: WorkedAs::default(),
-                        hours: hours_of(seconds),
-                        rate: Some(hourly * multiplier + bonus_share * (multiplier - one)),
-                        per_second: premium,
-                        dollars: Decimal::ZERO,
-                        regular_rate: shown_rate,
-                    });
-                }
-            }
-            SalaryMode::FluctuatingWorkweek => {
-                if week.worked > 0 {
-                    // RR = (weekly salary + bonuses) / hours worked that week;
-                    // overtime adds (multiplier − 1) of it. Seconds cancel out.
-                    let pay = weekly + week.bonus;
-                    let regular_rate =
-                        pay * Decimal::from(SECONDS_PER_HOUR) / Decimal::from(week.worked);
-                    for (kind, seconds, multiplier) in premium_tiers(tiers, terms) {
-                        if seconds == 0 {
-                            continue;
-                        }
-                        lines.push(Priced {
-                            week: w,
-                            kind,
-                            worked_as: WorkedAs::default(),
-                            hours: hours_of(seconds),
-                            rate: Some(regular_rate * (multiplier - one)),
-                            per_second: Decimal::ZERO,
-                            dollars: Decimal::from(seconds) * pay * (multiplier - one)
-                                / Decimal::from(week.worked),
-                            regular_rate: Some(regular_rate),
-                        });
-                    }
-                }
+        let premium = match terms.salary_mode {
+            SalaryMode::Exempt => None,
+            SalaryMode::NonexemptFixed => Some(Premium::FixedSalary { r: hourly }),
+            SalaryMode::FluctuatingWorkweek => Some(Premium::Fluctuating { weekly }),
+        };
+        if terms.salary_mode == SalaryMode::NonexemptFixed && week.regular_beyond_salaried > 0 {
+            let seconds = week.regular_beyond_salaried;
+            let has_premium =
+                week.tiers(Part::During).overtime + week.tiers(Part::During).double_time > 0;
+            lines.push(Priced {
+                week: w,
+                kind: PayKind::Regular,
+                worked_as: WorkedAs::default(),
+                hours: hours_of(seconds),
+                rate: Some(hourly),
+                per_second: Decimal::from(seconds) * hourly * one,
+                dollars: Decimal::ZERO,
+                regular_rate: premium
+                    .filter(|_| has_premium)
+                    .and_then(|p| p.known_rate(week, Part::During, week.ends_in_period)),
+            });
+        }
+        if let Some(premium) = premium {
+            // Straight time of an overtime hour: r under a fixed salary; the
+            // salary itself covers it in a fluctuating workweek.
+            let straight = match premium {
+                Premium::FixedSalary { r } => r,
+                _ => Decimal::ZERO,
+            };
+            if let Some(seconds) = premium_lines(week, terms, premium, |_| straight, lines) {
+                deferred.push((week.start, seconds));
             }
         }
         adjustment_and_bonus(week, hourly, lines);

@@ -160,4 +160,43 @@ proptest! {
         let after = run(&users, &cards, &config, whole());
         prop_assert!(row(&after, "u0").pay.gross >= row(&before, "u0").pay.gross);
     }
+
+    /// SPEC §5c: a period boundary inside a workweek moves overtime premium
+    /// to the period the week ends in, but never changes the total. Two
+    /// half-months pay what the month pays, to the rounding of their lines.
+    #[test]
+    fn splitting_a_month_in_two_changes_no_total(
+        shifts in shifts(),
+        jobs in prop::collection::vec(any::<bool>(), 14),
+        salaried in any::<bool>(),
+        bonus_day in 0u32..28,
+    ) {
+        let mut t = first_start();
+        let mut cards = Vec::new();
+        for ((gap, len), welding) in shifts.iter().zip(&jobs) {
+            let start = t + Duration::minutes(*gap);
+            let end = start + Duration::seconds(*len);
+            let job = if *welding { "Welding" } else { "Helping" };
+            cards.push(punch_as("u0", &fmt(start), &fmt(end), job, ""));
+            t = end;
+        }
+        cards.push(named_amount("u0", &format!("2024-03-{:02}", 3 + bonus_day), "Bonus", "40.00"));
+        let users = if salaried {
+            vec![user("u0", "Salary Rate", "900.00", "UTC", "")]
+        } else {
+            users(1)
+        };
+        // Monthly and semimonthly salaries agree: annual / 12 = 2 x annual / 24.
+        let config = |frequency: &str| format!(
+            "[pay_period]\nfrequency = \"{frequency}\"\n[overtime_rules.default]\n\
+             [salary]\nperiod = \"weekly\"\nmode = \"fluctuating_workweek\"\n\
+             [jobs.\"Welding\"]\nrate = 21.10\n[regular_rate]\nbonuses = [\"Bonus\"]\n"
+        );
+        let gross = |frequency, p| row(&run(&users, &cards, &config(frequency), p), "u0").pay.gross;
+        let month = gross("monthly", period("2024-03-01", "2024-03-31"));
+        let halves = gross("semimonthly", period("2024-03-01", "2024-03-15"))
+            + gross("semimonthly", period("2024-03-16", "2024-03-31"));
+        // Each period rounds each of its five summary lines once.
+        prop_assert!((month - halves).abs() <= rust_decimal::Decimal::new(5, 2), "{month} vs {halves}");
+    }
 }

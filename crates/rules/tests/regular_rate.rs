@@ -382,3 +382,220 @@ fn job_rates_do_not_apply_to_salaried_users() {
 fn zero() -> rust_decimal::Decimal {
     rust_decimal::Decimal::ZERO
 }
+
+// ---- Workweeks that straddle the period's end (SPEC §5c) -------------------
+
+/// The cards as a run on the morning of `as_of` sees them: those that
+/// began before that day.
+fn known_on(cards: &[String], as_of: &str) -> Vec<String> {
+    cards
+        .iter()
+        .filter(|c| {
+            let at = c.find("\"inDateTime\": \"").unwrap() + 15;
+            &c[at..at + 10] < as_of
+        })
+        .cloned()
+        .collect()
+}
+
+fn kinds_of(run: &payrun_rules::PayrollRun) -> Vec<&'static str> {
+    run.exceptions.iter().map(|e| e.kind.as_str()).collect()
+}
+
+/// A shift in the workweek before 05-01 (so the input is complete from
+/// the start of the period's first workweek); it is not paid in the period.
+fn before_the_period(user: &str) -> String {
+    punch(user, "2024-04-29 09:00:00", "2024-04-29 13:00:00")
+}
+
+const SEMIMONTHLY: &str =
+    "[pay_period]\nfrequency = \"semimonthly\"\n[overtime_rules.default]\nweekly_ot_after = 40\n";
+
+/// Fluctuating workweek, $600 a week, 12 h every day Sunday 05-12 to
+/// Saturday 05-18 (84 h), paid semimonthly (the salary is 600 x 52 / 24 =
+/// $1,300.00 a period).
+///
+/// 05-01..05-15 holds Sun-Wed, 48 h: 40 regular and 8 overtime (Wednesday's
+/// last 8). The week's rate, 600 / H, needs H, which is only known on 05-18,
+/// so the premium waits: $1,300.00, whether the run sees the cards up to
+/// 05-15 (as of 05-16), 05-16 (as of 05-17) or the whole week (05-20).
+///
+/// 05-16..05-31 holds Thu-Sat, 36 h, all overtime. The week is complete:
+/// RR = 600 / 84 = $7.142857; the premium of all 44 overtime hours is
+/// 44 x 7.142857 x 0.5 = $157.14 (36 h here: 128.57; the 8 h of the
+/// previous period: 28.57), paid once; gross $1,457.14.
+#[test]
+fn a_fluctuating_workweek_straddling_the_period_end_pays_its_premium_when_it_ends() {
+    let users = [user("fww", "Salary Rate", "600.00", "America/Chicago", "")];
+    let config =
+        format!("{SEMIMONTHLY}[salary]\nperiod = \"weekly\"\nmode = \"fluctuating_workweek\"\n");
+    let cards: Vec<String> = (12..=18)
+        .map(|d| {
+            punch(
+                "fww",
+                &format!("2024-05-{d} 07:00:00"),
+                &format!("2024-05-{d} 19:00:00"),
+            )
+        })
+        .chain([before_the_period("fww")])
+        .collect();
+    let first = period("2024-05-01", "2024-05-15");
+    for as_of in ["2024-05-16", "2024-05-17", "2024-05-20"] {
+        let run = run(&users, &known_on(&cards, as_of), &config, first);
+        let fww = row(&run, "fww");
+        assert_eq!(tiers(fww), (dec("40"), dec("8"), zero()), "as of {as_of}");
+        assert_eq!(
+            pay(fww),
+            [
+                dec("1300.00"),
+                zero(),
+                zero(),
+                zero(),
+                zero(),
+                dec("1300.00")
+            ],
+            "as of {as_of}"
+        );
+        assert_eq!(kinds_of(&run), vec!["deferred_premium"], "as of {as_of}");
+        assert!(
+            run.exceptions[0]
+                .message
+                .starts_with("the workweek 2024-05-12 to 2024-05-18 ends after the period: the premium of its 8 overtime"),
+            "{}",
+            run.exceptions[0].message
+        );
+    }
+
+    let run = run(&users, &cards, &config, period("2024-05-16", "2024-05-31"));
+    let fww = row(&run, "fww");
+    assert_eq!(tiers(fww), (zero(), dec("36"), zero()));
+    assert_eq!(
+        pay(fww),
+        [
+            dec("1300.00"),
+            dec("157.14"),
+            zero(),
+            zero(),
+            zero(),
+            dec("1457.14")
+        ]
+    );
+    assert_eq!(
+        lines(&run, "fww"),
+        vec![
+            ("salary", None, None, zero(), None, dec("1300.00")),
+            (
+                "overtime",
+                None,
+                None,
+                dec("36"),
+                Some(dec("3.5714")),
+                dec("128.57")
+            ),
+            // The premium of the previous period's 8 overtime hours.
+            (
+                "overtime",
+                None,
+                None,
+                dec("8"),
+                Some(dec("3.5714")),
+                dec("28.57")
+            ),
+        ]
+    );
+    assert_eq!(kinds_of(&run), Vec::<&str>::new());
+}
+
+/// Two rates in a week that straddles a semimonthly end: $12/h payRate,
+/// welding at $15. Sun-Tue 05-12..05-14 10 h welding, Wed 05-15 12 h
+/// helping ($12), Thu 05-16 8 h welding: 50 h, straight time
+/// 30 x 15 + 12 x 12 + 8 x 15 = $714, RR = 714 / 50 = $14.28.
+///
+/// 05-01..05-15 (42 h): regular 30 x 15 + 10 x 12 = $570.00; the last 2 h
+/// are overtime, paid their straight time now (2 x 12 = $24.00), their
+/// premium deferred (the rate blends two rates): gross $594.00, at any run date.
+///
+/// 05-16..05-31: Thursday's 8 h of overtime, 8 x (15 + 14.28 x 0.5) =
+/// $177.12, plus the deferred premium 2 x 14.28 x 0.5 = $14.28: $191.40.
+/// Over both periods overtime costs 24 + 191.40 = $215.40, which is
+/// 2 x 12 + 8 x 15 + 10 x 7.14, as if no period ended mid-week.
+#[test]
+fn a_two_rate_week_straddling_a_semimonthly_end() {
+    let config = format!("{SEMIMONTHLY}[jobs.\"Welding\"]\nrate = 15.00\n");
+    let welding = |d: u32, h: u32| {
+        punch_as(
+            "pat",
+            &format!("2024-05-{d} 07:00:00"),
+            &format!("2024-05-{d} {:02}:00:00", 7 + h),
+            "Welding",
+            "",
+        )
+    };
+    let mut cards = vec![welding(12, 10), welding(13, 10), welding(14, 10)];
+    cards.push(punch_as(
+        "pat",
+        "2024-05-15 07:00:00",
+        "2024-05-15 19:00:00",
+        "Helping",
+        "",
+    ));
+    cards.push(welding(16, 8));
+    cards.push(before_the_period("pat"));
+    let first = period("2024-05-01", "2024-05-15");
+    for as_of in ["2024-05-16", "2024-05-17", "2024-05-20"] {
+        let run = run(&hourly("12.00"), &known_on(&cards, as_of), &config, first);
+        assert_eq!(
+            pay(row(&run, "pat")),
+            [
+                dec("570.00"),
+                dec("24.00"),
+                zero(),
+                zero(),
+                zero(),
+                dec("594.00")
+            ],
+            "as of {as_of}"
+        );
+        assert_eq!(kinds_of(&run), vec!["deferred_premium"], "as of {as_of}");
+    }
+    let run = run(
+        &hourly("12.00"),
+        &cards,
+        &config,
+        period("2024-05-16", "2024-05-31"),
+    );
+    assert_eq!(
+        pay(row(&run, "pat")),
+        [zero(), dec("191.40"), zero(), zero(), zero(), dec("191.40")]
+    );
+    assert_eq!(
+        lines(&run, "pat"),
+        vec![
+            (
+                "overtime",
+                None,
+                None,
+                dec("2"),
+                Some(dec("7.14")),
+                dec("14.28")
+            ),
+            (
+                "overtime",
+                some("Welding"),
+                None,
+                dec("8"),
+                Some(dec("22.14")),
+                dec("177.12")
+            ),
+        ]
+    );
+
+    // One rate so far (all welding up to 05-15): nothing depends on the
+    // rest of the week, so nothing is deferred and SPEC §5 holds: 2 h of
+    // overtime at 15 x 1.5.
+    let mut one_rate = cards.clone();
+    one_rate[3] = welding(15, 12);
+    let run = common::run(&hourly("12.00"), &one_rate, &config, first);
+    assert_eq!(row(&run, "pat").pay.overtime, dec("45.00"));
+    assert_eq!(kinds_of(&run), Vec::<&str>::new());
+}
