@@ -39,17 +39,7 @@ struct CompanyKeys {
 impl Settings {
     /// Reads and validates a `payrun.toml`.
     pub fn load(path: &Path) -> Result<Settings, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::parse(&text).map_err(|e| match e {
-            ConfigError::Parse { message, .. } => ConfigError::Parse {
-                path: path.display().to_string(),
-                message,
-            },
-            other => other,
-        })
+        payrun_rules::config::from_file(path, Self::parse)
     }
 
     /// Parses and validates configuration text.

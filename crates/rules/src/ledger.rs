@@ -242,23 +242,19 @@ impl Ledger {
                 ),
             }
         }
-        for a in entries
-            .adjustment_hours
-            .iter()
-            .filter(|a| period.contains(a.workday))
-        {
-            ledger
-                .week(calendar.workweek_start(a.workday), period)
-                .adjustment_hours += a.value;
-        }
-        for a in entries
-            .adjustment_amounts
-            .iter()
-            .filter(|a| period.contains(a.workday))
-        {
-            ledger
-                .week(calendar.workweek_start(a.workday), period)
-                .adjustment_amount += a.value;
+        let adjustments = [
+            (&entries.adjustment_hours, true),
+            (&entries.adjustment_amounts, false),
+        ];
+        for (dated, in_hours) in adjustments {
+            for a in dated.iter().filter(|a| period.contains(a.workday)) {
+                let week = ledger.week(calendar.workweek_start(a.workday), period);
+                if in_hours {
+                    week.adjustment_hours += a.value;
+                } else {
+                    week.adjustment_amount += a.value;
+                }
+            }
         }
         // Only workweeks that share a day with the period pay anything in it.
         ledger.weeks.retain(|w| {

@@ -94,20 +94,28 @@ pub struct RulesConfig {
     _api: Option<IgnoredAny>,
 }
 
+/// Reads the file at `path` and `parse`s it; errors name the file.
+pub fn from_file<T>(
+    path: &Path,
+    parse: impl FnOnce(&str) -> Result<T, ConfigError>,
+) -> Result<T, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    parse(&text).map_err(|e| match e {
+        ConfigError::Parse { message, .. } => ConfigError::Parse {
+            path: path.display().to_string(),
+            message,
+        },
+        other => other,
+    })
+}
+
 impl RulesConfig {
     /// Reads and validates a `payrun.toml`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::parse(&text).map_err(|e| match e {
-            ConfigError::Parse { message, .. } => ConfigError::Parse {
-                path: path.display().to_string(),
-                message,
-            },
-            other => other,
-        })
+        from_file(path, Self::parse)
     }
 
     /// Parses and validates configuration text.
@@ -174,25 +182,29 @@ impl RulesConfig {
                 );
             }
         }
-        for (name, job) in &self.jobs {
-            let key = format!("jobs.\"{name}\"");
-            match (job.rate, job.premium) {
-                (Some(_), Some(_)) | (None, None) => {
-                    return invalid(key, "set exactly one of `rate` and `premium`".into());
+        let tables = self
+            .jobs
+            .iter()
+            .map(|(name, j)| {
+                (
+                    format!("jobs.\"{name}\""),
+                    ["rate", "premium"],
+                    [j.rate, j.premium],
+                )
+            })
+            .chain(self.shifts.iter().map(|(name, s)| {
+                (
+                    format!("shifts.\"{name}\""),
+                    ["premium", "percent"],
+                    [s.premium, s.percent],
+                )
+            }));
+        for (key, [a, b], values) in tables {
+            match values {
+                [Some(_), Some(_)] | [None, None] => {
+                    return invalid(key, format!("set exactly one of `{a}` and `{b}`"));
                 }
-                (Some(v), None) | (None, Some(v)) if v.is_sign_negative() => {
-                    return invalid(key, format!("{v} is negative"));
-                }
-                _ => {}
-            }
-        }
-        for (name, shift) in &self.shifts {
-            let key = format!("shifts.\"{name}\"");
-            match (shift.premium, shift.percent) {
-                (Some(_), Some(_)) | (None, None) => {
-                    return invalid(key, "set exactly one of `premium` and `percent`".into());
-                }
-                (Some(v), None) | (None, Some(v)) if v.is_sign_negative() => {
+                [Some(v), None] | [None, Some(v)] if v.is_sign_negative() => {
                     return invalid(key, format!("{v} is negative"));
                 }
                 _ => {}
