@@ -16,19 +16,19 @@
 //! Then the exceptions of the period are selected and counted per user.
 
 use chrono::{Duration, NaiveDate};
-use payrun_ingest::{Exception, ExceptionKind, PayrollInput, Severity, UserId};
+use payrun_ingest::{Exception, ExceptionKind, PayrollInput, Severity, User, UserId};
 use rust_decimal::Decimal;
 
 use crate::allocate::{Allocation, allocate};
 use crate::calendar::{Calendar, PayPeriod};
 use crate::config::RulesConfig;
 use crate::exceptions::{Raised, select};
-use crate::ledger::{Ledger, Part};
-use crate::price::{apportion_cents, price};
-use crate::punches::prepare;
+use crate::ledger::{Ledger, Part, Week};
+use crate::price::{Pricing, apportion_cents, price};
+use crate::punches::{UserEntries, prepare};
 use crate::run::{DayRow, PayLine, PayrollRun, PeriodHours, SummaryRow};
 use crate::time::Workdays;
-use crate::users::{RateTables, RateType, terms_of, zone_of};
+use crate::users::{RateTables, RateType, Terms, terms_of, zone_of};
 
 /// Why a payroll could not be computed at all.
 #[derive(Debug, thiserror::Error)]
@@ -59,8 +59,12 @@ pub fn compute(
     config: &RulesConfig,
     period: &PayPeriod,
 ) -> Result<PayrollRun, RulesError> {
-    let calendar = Calendar::new(config);
-    let tables = RateTables::new(config, &input.names);
+    let context = Context {
+        config,
+        period,
+        calendar: Calendar::new(config),
+        tables: RateTables::new(config, &input.names),
+    };
     let mut raised: Vec<Raised> = Vec::new();
     let mut run = PayrollRun {
         period: *period,
@@ -71,18 +75,9 @@ pub fn compute(
     };
     let mut listed = vec![false; input.users.len()];
     let mut earliest: Option<NaiveDate> = None;
-
-    let mut order: Vec<UserId> = input.user_ids().collect();
-    order.sort_by(|&a, &b| {
-        input
-            .user(a)
-            .user_name
-            .cmp(&input.user(b).user_name)
-            .then(a.cmp(&b))
-    });
-    for id in order {
+    for id in by_user_name(input) {
         let user = input.user(id);
-        // 1-2. Zone, then the user's time cards as worked time and entries.
+        // 1. Resolve the zone; 2. punches.
         let zone = zone_of(id, user, config, &mut raised);
         let entries = prepare(
             id,
@@ -90,118 +85,19 @@ pub fn compute(
             input.cards_of(id),
             zone,
             config,
-            &tables.is_bonus,
+            &context.tables.is_bonus,
             &mut raised,
         );
         if let Some(first) = entries.first_workday() {
             earliest = Some(earliest.map_or(first, |e| e.min(first)));
         }
-        let active =
-            user.role.as_deref() != Some("Inactive") && user.hired.is_none_or(|h| h <= period.end);
-        // Someone who is neither active nor worked in the period may still be
-        // owed the deferred premium of a workweek that ends in it (SPEC §5c).
-        let only_owed = !active && !entries.has_activity(|d| period.contains(d));
-        if only_owed
-            && !entries.pieces.iter().any(|p| {
-                p.workday < period.start
-                    && calendar.workweek_start(p.workday) + Duration::days(6) >= period.start
-            })
-        {
+        // 3-5. Allocate, ledger, price.
+        let Some(paid) = context.pay(id, user, &entries, &mut raised)? else {
             continue;
-        }
-        let terms = match terms_of(id, user, config, &mut raised) {
-            Ok(terms) => terms,
-            Err(_) if only_owed => continue,
-            Err(e) => return Err(e),
         };
-
-        // 3. Allocation over everything fetched.
-        let allocations: Vec<Allocation> = if terms.exempt() {
-            entries
-                .pieces
-                .iter()
-                .map(|p| Allocation {
-                    regular: p.seconds,
-                    ..Allocation::default()
-                })
-                .collect()
-        } else {
-            let counted = if config.pto.counts_toward_overtime {
-                entries.counted_pto()
-            } else {
-                Vec::new()
-            };
-            allocate(terms.rule, &calendar, &entries.pieces, &counted)
-        };
-
-        // 4. The ledger; job and shift rates are for hourly users.
-        let ledger = Ledger::build(
-            &entries,
-            &allocations,
-            &calendar,
-            period,
-            config.salary.hours_per_week.seconds,
-            |worked_as| match terms.rate_type {
-                RateType::Hourly => tables.rate(terms.pay_rate, worked_as),
-                RateType::Salary => terms.pay_rate,
-            },
-        );
-
-        // 5. Pricing.
-        let tiers = ledger.tiers();
-        let hours = PeriodHours {
-            regular: tiers.regular,
-            overtime: tiers.overtime,
-            double_time: tiers.double_time,
-            pto_hours: ledger.weeks.iter().map(|w| w.pto).sum(),
-            adjustment_hours: ledger.weeks.iter().map(|w| w.adjustment_hours).sum(),
-            adjustment_amount: ledger
-                .weeks
-                .iter()
-                .map(|w| w.adjustment_amount + w.bonus[Part::During as usize])
-                .sum(),
-        };
-        let needs_rate = terms.rate_type == RateType::Salary
-            || tiers.total() > 0
-            || !hours.pto_hours.is_zero()
-            || !hours.adjustment_hours.is_zero();
-        if terms.pay_rate.is_zero() && needs_rate {
-            raised.push(Raised::about_user(
-                id,
-                user,
-                Severity::Error,
-                ExceptionKind::MissingPayRate,
-                format!(
-                    "payRate is {}; pay is computed at 0.00",
-                    user.pay_rate.map_or("empty".to_owned(), |r| r.to_string())
-                ),
-            ));
-        }
-        let pricing = price(&ledger, &terms, config);
-        if only_owed && pricing.totals.gross.is_zero() {
-            continue;
-        }
         listed[id.index()] = true;
-        for &(week, seconds) in &pricing.deferred {
-            raised.push(Raised {
-                workday: Some(period.end),
-                ..Raised::about_user(
-                    id,
-                    user,
-                    Severity::Info,
-                    ExceptionKind::DeferredPremium,
-                    format!(
-                        "the workweek {week} to {} ends after the period: the premium of its {} overtime and \
-                         double-time hours here depends on the whole week's hours and is paid in the period \
-                         the week ends in; their straight time is paid now",
-                        week + Duration::days(6),
-                        (Decimal::from(seconds) / Decimal::from(3600)).round_dp(2)
-                    ),
-                )
-            });
-        }
-        push_pay_lines(&mut run.pay_lines, id, input, &pricing);
-        run.days.extend(ledger.days.iter().map(|d| DayRow {
+        push_pay_lines(&mut run.pay_lines, id, input, &paid.pricing);
+        run.days.extend(paid.ledger.days.iter().map(|d| DayRow {
             user: id,
             user_name: user.user_name.clone(),
             work_date: d.date,
@@ -220,15 +116,16 @@ pub fn compute(
             department_name: user.department.clone(),
             rate_type: user.rate_type.clone(),
             pay_rate: user.pay_rate,
-            overtime_rule: terms.rule_name,
+            overtime_rule: paid.rule_name,
             time_zone: zone.tz.name().to_owned(),
-            hours,
-            pay: pricing.totals,
+            hours: paid.hours,
+            pay: paid.pricing.totals,
             exceptions: 0,
         });
     }
 
-    if let Some(warning) = incomplete_input(&calendar, period, earliest) {
+    // 6. The period's exceptions, counted per user.
+    if let Some(warning) = incomplete_input(&context.calendar, period, earliest) {
         raised.push(warning);
     }
     let company_zone = Workdays {
@@ -241,6 +138,172 @@ pub fn compute(
     }
     run.exceptions = exceptions;
     Ok(run)
+}
+
+/// Users in `userName` order (then row), so rows come out sorted.
+fn by_user_name(input: &PayrollInput) -> Vec<UserId> {
+    let mut order: Vec<UserId> = input.user_ids().collect();
+    order.sort_by(|&a, &b| {
+        input
+            .user(a)
+            .user_name
+            .cmp(&input.user(b).user_name)
+            .then(a.cmp(&b))
+    });
+    order
+}
+
+/// What every user's computation shares.
+struct Context<'c> {
+    config: &'c RulesConfig,
+    period: &'c PayPeriod,
+    calendar: Calendar,
+    tables: RateTables<'c>,
+}
+
+/// One user's priced period.
+struct Paid {
+    rule_name: String,
+    hours: PeriodHours,
+    ledger: Ledger,
+    pricing: Pricing,
+}
+
+impl Context<'_> {
+    /// Steps 3-5 for one user, or `None` when the user is not in the
+    /// summary: not active, nothing in the period, and nothing owed.
+    fn pay(
+        &self,
+        id: UserId,
+        user: &User,
+        entries: &UserEntries,
+        raised: &mut Vec<Raised>,
+    ) -> Result<Option<Paid>, RulesError> {
+        let (period, calendar) = (self.period, &self.calendar);
+        let active =
+            user.role.as_deref() != Some("Inactive") && user.hired.is_none_or(|h| h <= period.end);
+        // Someone who is neither active nor worked in the period may still be
+        // owed the deferred premium of a workweek that ends in it (SPEC §5c).
+        let only_owed = !active && !entries.has_activity(|d| period.contains(d));
+        if only_owed
+            && !entries.pieces.iter().any(|p| {
+                p.workday < period.start
+                    && calendar.workweek_start(p.workday) + Duration::days(6) >= period.start
+            })
+        {
+            return Ok(None);
+        }
+        let terms = match terms_of(id, user, self.config, raised) {
+            Ok(terms) => terms,
+            Err(_) if only_owed => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let allocations = self.allocate(&terms, entries);
+        let ledger = Ledger::build(
+            entries,
+            &allocations,
+            calendar,
+            period,
+            self.config.salary.hours_per_week.seconds,
+            // Job and shift rates are for hourly users.
+            |worked_as| match terms.rate_type {
+                RateType::Hourly => self.tables.rate(terms.pay_rate, worked_as),
+                RateType::Salary => terms.pay_rate,
+            },
+        );
+        let hours = period_hours(&ledger);
+        let pricing = price(&ledger, &terms, self.config);
+        if only_owed && pricing.totals.gross.is_zero() {
+            return Ok(None);
+        }
+        let needs_rate = terms.rate_type == RateType::Salary
+            || ledger.tiers().total() > 0
+            || !hours.pto_hours.is_zero()
+            || !hours.adjustment_hours.is_zero();
+        if terms.pay_rate.is_zero() && needs_rate {
+            raised.push(Raised::about_user(
+                id,
+                user,
+                Severity::Error,
+                ExceptionKind::MissingPayRate,
+                format!(
+                    "payRate is {}; pay is computed at 0.00",
+                    user.pay_rate.map_or("empty".to_owned(), |r| r.to_string())
+                ),
+            ));
+        }
+        for &(week, seconds) in &pricing.deferred {
+            raised.push(deferred_premium(id, user, week, seconds, period));
+        }
+        Ok(Some(Paid {
+            rule_name: terms.rule_name,
+            hours,
+            ledger,
+            pricing,
+        }))
+    }
+
+    /// Step 3 over everything the input has for the user, so a workweek
+    /// that straddles the period's start counts its earlier days. Exempt
+    /// salaried time is all regular.
+    fn allocate(&self, terms: &Terms, entries: &UserEntries) -> Vec<Allocation> {
+        if terms.exempt() {
+            return entries
+                .pieces
+                .iter()
+                .map(|p| Allocation {
+                    regular: p.seconds,
+                    ..Allocation::default()
+                })
+                .collect();
+        }
+        let counted = if self.config.pto.counts_toward_overtime {
+            entries.counted_pto()
+        } else {
+            Vec::new()
+        };
+        allocate(terms.rule, &self.calendar, &entries.pieces, &counted)
+    }
+}
+
+/// The summary's hours: worked seconds by tier, PTO and adjustments of the period.
+fn period_hours(ledger: &Ledger) -> PeriodHours {
+    let tiers = ledger.tiers();
+    let sum = |f: fn(&Week) -> Decimal| ledger.weeks.iter().map(f).sum();
+    PeriodHours {
+        regular: tiers.regular,
+        overtime: tiers.overtime,
+        double_time: tiers.double_time,
+        pto_hours: sum(|w| w.pto),
+        adjustment_hours: sum(|w| w.adjustment_hours),
+        adjustment_amount: sum(|w| w.adjustment_amount + w.bonus[Part::During as usize]),
+    }
+}
+
+/// The `deferred_premium` info exception of SPEC §5c.
+fn deferred_premium(
+    id: UserId,
+    user: &User,
+    week: NaiveDate,
+    seconds: i64,
+    period: &PayPeriod,
+) -> Raised {
+    Raised {
+        workday: Some(period.end),
+        ..Raised::about_user(
+            id,
+            user,
+            Severity::Info,
+            ExceptionKind::DeferredPremium,
+            format!(
+                "the workweek {week} to {} ends after the period: the premium of its {} overtime and \
+                 double-time hours here depends on the whole week's hours and is paid in the period \
+                 the week ends in; their straight time is paid now",
+                week + Duration::days(6),
+                (Decimal::from(seconds) / Decimal::from(3600)).round_dp(2)
+            ),
+        )
+    }
 }
 
 /// A period whose first workweek (or 14-day window) began earlier needs
@@ -274,12 +337,7 @@ fn incomplete_input(
 
 /// The user's priced lines as output rows, their amounts apportioned to
 /// the summary's rounded columns.
-fn push_pay_lines(
-    out: &mut Vec<PayLine>,
-    id: UserId,
-    input: &PayrollInput,
-    pricing: &crate::price::Pricing,
-) {
+fn push_pay_lines(out: &mut Vec<PayLine>, id: UserId, input: &PayrollInput, pricing: &Pricing) {
     let first = out.len();
     let name = |n: Option<payrun_ingest::NameId>| n.map(|n| input.names.get(n).to_owned());
     out.extend(pricing.lines.iter().map(|l| PayLine {
