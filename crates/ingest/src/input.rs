@@ -212,8 +212,15 @@ impl PayrollInput {
         );
         let users = read_users(users)?;
         let mut names = Names::default();
-        let mut cards = read_time_cards(time_cards, &matched.users, &mut names)?;
-        cards.sort_unstable_by_key(|c| (c.user, c.in_ms, c.row));
+        let cards = read_time_cards(time_cards, &matched.users, &mut names)?;
+        // Sort small keys, then move each card once.
+        let mut order: Vec<(UserId, Option<i64>, u32)> = cards
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.user, c.in_ms, i as u32))
+            .collect();
+        order.sort_unstable();
+        let cards: Vec<TimeCard> = order.iter().map(|&(_, _, i)| cards[i as usize]).collect();
         let mut ranges = vec![0..0; users.len()];
         let mut start = 0;
         while start < cards.len() {

@@ -526,14 +526,19 @@ fn salaried(
 /// remainder): each amount's floor in cents, then one more cent for the
 /// largest remainders until the total is reached.
 pub(crate) fn apportion_cents(amounts: &[Decimal], total: Decimal) -> Vec<Decimal> {
+    if amounts.len() == 1 {
+        return vec![total];
+    }
     let hundred = Decimal::ONE_HUNDRED;
     let floors: Vec<Decimal> = amounts.iter().map(|a| (a * hundred).floor()).collect();
+    let remainders: Vec<Decimal> = amounts
+        .iter()
+        .zip(&floors)
+        .map(|(a, f)| a * hundred - f)
+        .collect();
     let mut missing = total * hundred - floors.iter().sum::<Decimal>();
     let mut order: Vec<usize> = (0..amounts.len()).collect();
-    order.sort_by(|&a, &b| {
-        let rem = |i: usize| amounts[i] * hundred - floors[i];
-        rem(b).cmp(&rem(a)).then(a.cmp(&b))
-    });
+    order.sort_by(|&a, &b| remainders[b].cmp(&remainders[a]).then(a.cmp(&b)));
     let mut cents = floors;
     for i in order {
         if missing < Decimal::ONE {

@@ -15,7 +15,7 @@ use payrun_ingest::{UserId, exceptions_frame};
 use polars::prelude::*;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::run::{DayRow, PayTotals, PayrollRun, SummaryRow};
+use crate::run::{DayRow, PayLine, PayTotals, PayrollRun, SummaryRow};
 
 /// The output tables.
 #[derive(Debug, Clone)]
@@ -330,11 +330,15 @@ fn pay_lines_frame(run: &PayrollRun) -> PolarsResult<DataFrame> {
     let lines = &run.pay_lines;
     let identity: PlHashMap<UserId, &SummaryRow> =
         run.summary.iter().map(|r| (r.user, r)).collect();
-    let of = |f: fn(&SummaryRow) -> Option<String>| -> Vec<Option<String>> {
-        lines
+    let of = |name: &str, f: fn(&SummaryRow) -> Option<&str>| -> Column {
+        let values: Vec<Option<&str>> = lines
             .iter()
             .map(|l| identity.get(&l.user).and_then(|r| f(r)))
-            .collect()
+            .collect();
+        Column::new(name.into(), values)
+    };
+    let texts = |name: &str, f: fn(&PayLine) -> Option<&str>| -> Column {
+        Column::new(name.into(), lines.iter().map(f).collect::<Vec<_>>())
     };
     let four = |d: Decimal| {
         let mut d = d.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero);
@@ -344,27 +348,15 @@ fn pay_lines_frame(run: &PayrollRun) -> PolarsResult<DataFrame> {
     DataFrame::new(
         lines.len(),
         vec![
-            text_column("user_name", of(|r| r.user_name.clone())),
-            text_column("employee_number", of(|r| r.employee_number.clone())),
+            of("user_name", |r| r.user_name.as_deref()),
+            of("employee_number", |r| r.employee_number.as_deref()),
             Column::new(
                 "week_start".into(),
                 lines.iter().map(|l| l.week_start).collect::<Vec<_>>(),
             ),
-            text_column(
-                "kind",
-                lines
-                    .iter()
-                    .map(|l| Some(l.kind.as_str().to_owned()))
-                    .collect(),
-            ),
-            text_column(
-                "job_name",
-                lines.iter().map(|l| l.job_name.clone()).collect(),
-            ),
-            text_column(
-                "shift_name",
-                lines.iter().map(|l| l.shift_name.clone()).collect(),
-            ),
+            texts("kind", |l| Some(l.kind.as_str())),
+            texts("job_name", |l| l.job_name.as_deref()),
+            texts("shift_name", |l| l.shift_name.as_deref()),
             decimal_column("hours", lines.iter().map(|l| cents(l.hours)).collect(), 2)?,
             optional_decimal_column("rate", lines.iter().map(|l| l.rate.map(four)).collect(), 4)?,
             decimal_column("amount", lines.iter().map(|l| cents(l.amount)).collect(), 2)?,
