@@ -17,6 +17,7 @@
 
 use chrono::{Duration, NaiveDate};
 use payrun_ingest::{Exception, ExceptionKind, PayrollInput, Severity, User, UserId};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::allocate::{Allocation, allocate};
@@ -65,6 +66,12 @@ pub fn compute(
         calendar: Calendar::new(config),
         tables: RateTables::new(config, &input.names),
     };
+    // Users are independent: each is computed on its own, in parallel, and
+    // the results are merged in `userName` order.
+    let outcomes: Vec<Result<UserOutcome, RulesError>> = by_user_name(input)
+        .par_iter()
+        .map(|&id| context.user(input, id))
+        .collect();
     let mut raised: Vec<Raised> = Vec::new();
     let mut run = PayrollRun {
         period: *period,
@@ -75,53 +82,18 @@ pub fn compute(
     };
     let mut listed = vec![false; input.users.len()];
     let mut earliest: Option<NaiveDate> = None;
-    for id in by_user_name(input) {
-        let user = input.user(id);
-        // 1. Resolve the zone; 2. punches.
-        let zone = zone_of(id, user, config, &mut raised);
-        let entries = prepare(
-            id,
-            user,
-            input.cards_of(id),
-            zone,
-            config,
-            &context.tables.is_bonus,
-            &mut raised,
-        );
-        if let Some(first) = entries.first_workday() {
+    for outcome in outcomes {
+        let outcome = outcome?;
+        raised.extend(outcome.raised);
+        if let Some(first) = outcome.first_workday {
             earliest = Some(earliest.map_or(first, |e| e.min(first)));
         }
-        // 3-5. Allocate, ledger, price.
-        let Some(paid) = context.pay(id, user, &entries, &mut raised)? else {
-            continue;
-        };
-        listed[id.index()] = true;
-        push_pay_lines(&mut run.pay_lines, id, input, &paid.pricing);
-        run.days.extend(paid.ledger.days.iter().map(|d| DayRow {
-            user: id,
-            user_name: user.user_name.clone(),
-            work_date: d.date,
-            regular: d.tiers.regular,
-            overtime: d.tiers.overtime,
-            double_time: d.tiers.double_time,
-            pto: d.pto,
-        }));
-        run.summary.push(SummaryRow {
-            user: id,
-            period_start: period.start,
-            period_end: period.end,
-            user_name: user.user_name.clone(),
-            employee_number: user.employee_number.clone(),
-            user_full_name: user.full_name.clone(),
-            department_name: user.department.clone(),
-            rate_type: user.rate_type.clone(),
-            pay_rate: user.pay_rate,
-            overtime_rule: paid.rule_name,
-            time_zone: zone.tz.name().to_owned(),
-            hours: paid.hours,
-            pay: paid.pricing.totals,
-            exceptions: 0,
-        });
+        if let Some(rows) = outcome.rows {
+            listed[rows.summary.user.index()] = true;
+            run.summary.push(rows.summary);
+            run.days.extend(rows.days);
+            run.pay_lines.extend(rows.pay_lines);
+        }
     }
 
     // 6. The period's exceptions, counted per user.
@@ -169,7 +141,85 @@ struct Paid {
     pricing: Pricing,
 }
 
+/// One user's part of the run.
+struct UserOutcome {
+    /// The user's rows, when the user is in the summary.
+    rows: Option<UserRows>,
+    /// Exceptions raised on the way.
+    raised: Vec<Raised>,
+    /// The earliest workday of anything of the user's.
+    first_workday: Option<NaiveDate>,
+}
+
+/// A user's summary row, workday rows and pay lines.
+struct UserRows {
+    summary: SummaryRow,
+    days: Vec<DayRow>,
+    pay_lines: Vec<PayLine>,
+}
+
 impl Context<'_> {
+    /// Steps 1-5 for one user.
+    fn user(&self, input: &PayrollInput, id: UserId) -> Result<UserOutcome, RulesError> {
+        let (config, period) = (self.config, self.period);
+        let user = input.user(id);
+        let mut raised = Vec::new();
+        // 1. Resolve the zone; 2. punches.
+        let zone = zone_of(id, user, config, &mut raised);
+        let entries = prepare(
+            id,
+            user,
+            input.cards_of(id),
+            zone,
+            config,
+            &self.tables.is_bonus,
+            &mut raised,
+        );
+        // 3-5. Allocate, ledger, price.
+        let rows = self.pay(id, user, &entries, &mut raised)?.map(|paid| {
+            let mut pay_lines = Vec::new();
+            push_pay_lines(&mut pay_lines, id, input, &paid.pricing);
+            UserRows {
+                days: paid
+                    .ledger
+                    .days
+                    .iter()
+                    .map(|d| DayRow {
+                        user: id,
+                        user_name: user.user_name.clone(),
+                        work_date: d.date,
+                        regular: d.tiers.regular,
+                        overtime: d.tiers.overtime,
+                        double_time: d.tiers.double_time,
+                        pto: d.pto,
+                    })
+                    .collect(),
+                summary: SummaryRow {
+                    user: id,
+                    period_start: period.start,
+                    period_end: period.end,
+                    user_name: user.user_name.clone(),
+                    employee_number: user.employee_number.clone(),
+                    user_full_name: user.full_name.clone(),
+                    department_name: user.department.clone(),
+                    rate_type: user.rate_type.clone(),
+                    pay_rate: user.pay_rate,
+                    overtime_rule: paid.rule_name,
+                    time_zone: zone.tz.name().to_owned(),
+                    hours: paid.hours,
+                    pay: paid.pricing.totals,
+                    exceptions: 0,
+                },
+                pay_lines,
+            }
+        });
+        Ok(UserOutcome {
+            rows,
+            raised,
+            first_workday: entries.first_workday(),
+        })
+    }
+
     /// Steps 3-5 for one user, or `None` when the user is not in the
     /// summary: not active, nothing in the period, and nothing owed.
     fn pay(
