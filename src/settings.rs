@@ -98,4 +98,26 @@ mod tests {
             .to_string();
         assert!(e.contains("idd") && e.contains("line 2"), "{e}");
     }
+
+    #[test]
+    fn the_shipped_configurations_parse() {
+        let example = Settings::parse(include_str!("../data/payrun.example.toml")).unwrap();
+        assert_eq!(example.company_id.as_deref(), Some("12345"));
+        // The example changes no pay unless the administrator opts in.
+        let rules = &example.rules;
+        assert!(rules.jobs.is_empty() && rules.shifts.is_empty() && rules.users.is_empty());
+        assert!(rules.rounding.is_none() && rules.auto_lunch.is_none());
+        assert!(
+            rules
+                .overtime_rules
+                .values()
+                .all(|r| r.special_dates.is_empty() && r.special_weekdays.is_empty())
+        );
+        let demo = Settings::parse(include_str!("../data/payrun.demo.toml")).unwrap();
+        assert_eq!(
+            demo.rules.jobs["Delivery"].rate,
+            Some("22.50".parse().unwrap())
+        );
+        assert_eq!(demo.rules.regular_rate.bonuses, vec!["Production Bonus"]);
+    }
 }
