@@ -82,9 +82,14 @@ impl Staging {
         })
     }
 
-    /// Stages a DataFrame as CSV (header row; decimals as plain `1234.50`).
+    /// Stages a DataFrame as CSV (header row; decimals as plain `1234.50`;
+    /// text that a spreadsheet would run as a formula is neutralized, see
+    /// [`spreadsheet_safe`]).
     pub fn csv(&mut self, name: &str, frame: &DataFrame) -> Result<PathBuf, OutputError> {
-        let mut frame = frame.clone();
+        let mut frame = spreadsheet_safe_frame(frame).map_err(|e| OutputError {
+            path: self.dir.join(name),
+            message: e.to_string(),
+        })?;
         self.stage(name, |w| {
             CsvWriter::new(w)
                 .include_header(true)
@@ -124,6 +129,49 @@ impl Staging {
         }
         Ok(done)
     }
+}
+
+/// The first characters that make a spreadsheet read a cell as a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// `text` as it is safe to put in a CSV cell that a spreadsheet opens: text
+/// starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+/// leading `'`, so that it is shown, never run (a `userFullName` of
+/// `=HYPERLINK(…)` stays text). Parquet keeps the exact value.
+pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(FORMULA_STARTS) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+/// The value [`spreadsheet_safe`] was given, from what it returned.
+pub fn from_spreadsheet_safe(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => text,
+    }
+}
+
+/// `frame` with every text column made [`spreadsheet_safe`].
+fn spreadsheet_safe_frame(frame: &DataFrame) -> PolarsResult<DataFrame> {
+    let columns = frame
+        .columns()
+        .iter()
+        .map(|column| {
+            if !column.dtype().is_string() {
+                return Ok(column.clone());
+            }
+            let values: Vec<Option<std::borrow::Cow<str>>> = column
+                .str()?
+                .iter()
+                .map(|v| v.map(spreadsheet_safe))
+                .collect();
+            Ok(Column::new(column.name().clone(), values))
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    DataFrame::new(frame.height(), columns)
 }
 
 /// An output file format.
@@ -267,5 +315,23 @@ mod tests {
             "new b"
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralized_and_restored() {
+        for text in ["=SUM(A1)", "+1", "-5", "@cmd", "\tx", "\rx"] {
+            let safe = spreadsheet_safe(text);
+            assert_eq!(safe, format!("'{text}"));
+            assert_eq!(from_spreadsheet_safe(&safe), text);
+        }
+        for text in ["Ann Lee", "'quoted", "12.50", ""] {
+            assert_eq!(spreadsheet_safe(text), text);
+            assert_eq!(from_spreadsheet_safe(text), text);
+        }
     }
 }

@@ -7,6 +7,7 @@ use polars::prelude::{CsvReadOptions, SerReader};
 
 use payrun::ingest::RecordType;
 use payrun::job::{Provenance, compute_period};
+use payrun::output::from_spreadsheet_safe;
 
 use super::common::{PeriodArgs, WriteArgs, finish, load_config, read, resolve_period};
 use super::{Outcome, progress};
@@ -75,5 +76,20 @@ fn fetch_exceptions(time_cards: &Path) -> anyhow::Result<Vec<Exception>> {
         .try_into_reader_with_file_path(Some(path.clone()))
         .and_then(|r| r.finish())
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    exceptions_from_frame(&frame).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    let mut exceptions =
+        exceptions_from_frame(&frame).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    // The CSV holds text as a spreadsheet may open it; these are the values.
+    let restore = |v: &mut Option<String>| {
+        if let Some(text) = v {
+            *text = from_spreadsheet_safe(text).to_owned();
+        }
+    };
+    for e in &mut exceptions {
+        restore(&mut e.user_name);
+        restore(&mut e.user_full_name);
+        restore(&mut e.in_date_time);
+        restore(&mut e.out_date_time);
+        e.message = from_spreadsheet_safe(&e.message).to_owned();
+    }
+    Ok(exceptions)
 }

@@ -149,3 +149,82 @@ async fn compute_on_fetched_parquet_writes_every_file_and_the_days_add_up() {
     );
     sim.stop().await;
 }
+
+/// Text a spreadsheet would run as a formula is neutralized in CSV files
+/// and kept exactly in Parquet.
+#[test]
+fn csv_cells_never_start_a_formula() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.json");
+    let cards = dir.path().join("timecards.json");
+    let config = dir.path().join("payrun.toml");
+    std::fs::write(
+        &users,
+        r#"[{"userName": "ann", "userFullName": "=HYPERLINK(\"http://evil.example\",\"Ann\")",
+             "employeeNumber": "-5", "role": "Employee", "rateType": "Hourly Rate",
+             "payRate": "10.00", "timeZone": "UTC", "departmentName": "@Ops"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        &cards,
+        r#"[{"userName": "ann", "entryType": 0, "inDateTime": "2024-05-13 09:00:00",
+             "outDateTime": "2024-05-13 17:00:00"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        &config,
+        "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let p = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    crate::helpers::ok(
+        crate::helpers::payrun(
+            &[
+                "compute",
+                "--config",
+                &p(&config),
+                "--timecards",
+                &p(&cards),
+                "--users",
+                &p(&users),
+                "--period",
+                "2024-05-12..2024-05-18",
+                "--out",
+                &p(&out),
+            ],
+            None,
+        )
+        .output()
+        .unwrap(),
+    );
+    let summary = csv(&out.join("payroll_summary.csv"));
+    let cell = |frame: &DataFrame, name: &str| {
+        frame
+            .column(name)
+            .unwrap()
+            .cast(&DataType::String)
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(0)
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        cell(&summary, "user_full_name"),
+        "'=HYPERLINK(\"http://evil.example\",\"Ann\")"
+    );
+    assert_eq!(cell(&summary, "employee_number"), "'-5");
+    assert_eq!(cell(&summary, "department_name"), "'@Ops");
+    assert_eq!(cell(&summary, "gross_pay"), "80.00");
+    let parquet =
+        ParquetReader::new(std::fs::File::open(out.join("payroll_summary.parquet")).unwrap())
+            .finish()
+            .unwrap();
+    assert_eq!(
+        cell(&parquet, "user_full_name"),
+        "=HYPERLINK(\"http://evil.example\",\"Ann\")"
+    );
+    assert_eq!(cell(&parquet, "employee_number"), "-5");
+}
