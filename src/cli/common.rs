@@ -62,9 +62,11 @@ pub struct WriteArgs {
     /// Output formats.
     #[arg(long, default_value = "csv,parquet")]
     pub format: payrun::output::Formats,
-    /// Exit with status 3 when error-severity exceptions exist (files are still written).
-    #[arg(long)]
-    pub strict: bool,
+    /// Exit with status 3 unless the payroll is clean: `--strict` (or
+    /// `--strict=errors`) fails on any error exception or held row,
+    /// `--strict=warnings` on warnings too. Files are written either way.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "errors", value_name = "LEVEL")]
+    pub strict: Option<super::Strictness>,
 }
 
 /// Writes a computed period, prints the summary screen, and says how it ended.

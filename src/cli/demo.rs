@@ -55,7 +55,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let write = WriteArgs {
         out: args.out,
         format: Formats(vec![Format::Csv, Format::Parquet]),
-        strict: false,
+        strict: None,
     };
     let outcome = super::run::execute(&config, &period, credentials, &write).await;
     sim.stop().await;

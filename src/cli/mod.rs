@@ -12,6 +12,7 @@ pub mod sim;
 
 use payrun::ingest::Severity;
 use payrun::job::Computed;
+use payrun::rules::Status;
 
 /// Payroll and overtime from OpenTimeClock Q2 time cards.
 #[derive(Debug, clap::Parser)]
@@ -37,23 +38,37 @@ pub enum Command {
     Periods(periods::PeriodsArgs),
 }
 
+/// What `--strict` calls unclean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Strictness {
+    /// An error exception, or a summary row whose pay is held.
+    Errors,
+    /// That, or a warning exception.
+    Warnings,
+}
+
 /// How a verb that writes payroll ended (SPEC §8 exit codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Written (exit 0).
     Written,
-    /// Written, but error-severity exceptions exist and `--strict` was given (exit 3).
+    /// Written, but `--strict` was given and the payroll is not clean (exit 3).
     WrittenWithErrors,
 }
 
 impl Outcome {
-    pub fn written(computed: &Computed, strict: bool) -> Outcome {
-        let errors = computed
-            .run
-            .exceptions
-            .iter()
-            .any(|e| e.severity == Severity::Error);
-        if strict && errors {
+    pub fn written(computed: &Computed, strict: Option<Strictness>) -> Outcome {
+        let Some(strict) = strict else {
+            return Outcome::Written;
+        };
+        let run = &computed.run;
+        let worst = match strict {
+            Strictness::Errors => Severity::Error,
+            Strictness::Warnings => Severity::Warning,
+        };
+        let unclean = run.exceptions.iter().any(|e| e.severity <= worst)
+            || run.summary.iter().any(|r| r.status == Status::Held);
+        if unclean {
             Outcome::WrittenWithErrors
         } else {
             Outcome::Written

@@ -150,54 +150,104 @@ async fn compute_on_fetched_parquet_writes_every_file_and_the_days_add_up() {
     sim.stop().await;
 }
 
+/// `payrun compute` over records given as JSON text, for the week of
+/// 2024-05-12, writing into `<dir>/out`; `more` are extra arguments.
+fn compute_json(
+    dir: &std::path::Path,
+    users: &str,
+    cards: &str,
+    more: &[&str],
+) -> std::process::Output {
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let users = write("users.json", users);
+    let cards = write("timecards.json", cards);
+    let config = write(
+        "payrun.toml",
+        "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]\n",
+    );
+    let out = dir.join("out");
+    let mut args = vec![
+        "compute",
+        "--config",
+        &config,
+        "--timecards",
+        &cards,
+        "--users",
+        &users,
+        "--period",
+        "2024-05-12..2024-05-18",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(more);
+    crate::helpers::payrun(&args, None).output().unwrap()
+}
+
+/// `--strict` fails on an error or a held row; `--strict=warnings` on a
+/// warning too. Files are written every time.
+#[test]
+fn strict_means_clean() {
+    let user = |rate: &str| {
+        format!(
+            r#"[{{"userName": "ann", "role": "Employee", "rateType": "Hourly Rate", "payRate": "{rate}", "timeZone": "UTC"}}]"#
+        )
+    };
+    let card = r#"{"userName": "ann", "entryType": 0, "inDateTime": "2024-05-13 09:00:00", "outDateTime": "2024-05-13 17:00:00"}"#;
+    let one = format!("[{card}]");
+    let twice = format!("[{card}, {card}]"); // a duplicate_record warning
+    let cases = [
+        ("10.00", &one, "--strict", 0),
+        ("10.00", &twice, "--strict", 0),
+        ("10.00", &twice, "--strict=warnings", 3),
+        ("-5", &one, "--strict", 3),
+        ("-5", &one, "--format=csv", 0),
+    ];
+    for (rate, cards, flag, code) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let output = compute_json(dir.path(), &user(rate), cards, &[flag]);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "payRate {rate}, {flag}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let summary = csv(&dir.path().join("out/payroll_summary.csv"));
+        let status = summary
+            .column("status")
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(0)
+            .unwrap()
+            .to_owned();
+        let expected = match (rate, cards == &twice) {
+            ("-5", _) => "held",
+            (_, true) => "warning",
+            _ => "ok",
+        };
+        assert_eq!(status, expected, "payRate {rate}, {flag}");
+    }
+}
+
 /// Text a spreadsheet would run as a formula is neutralized in CSV files
 /// and kept exactly in Parquet.
 #[test]
 fn csv_cells_never_start_a_formula() {
     let dir = tempfile::tempdir().unwrap();
-    let users = dir.path().join("users.json");
-    let cards = dir.path().join("timecards.json");
-    let config = dir.path().join("payrun.toml");
-    std::fs::write(
-        &users,
+    crate::helpers::ok(compute_json(
+        dir.path(),
         r#"[{"userName": "ann", "userFullName": "=HYPERLINK(\"http://evil.example\",\"Ann\")",
              "employeeNumber": "-5", "role": "Employee", "rateType": "Hourly Rate",
              "payRate": "10.00", "timeZone": "UTC", "departmentName": "@Ops"}]"#,
-    )
-    .unwrap();
-    std::fs::write(
-        &cards,
         r#"[{"userName": "ann", "entryType": 0, "inDateTime": "2024-05-13 09:00:00",
              "outDateTime": "2024-05-13 17:00:00"}]"#,
-    )
-    .unwrap();
-    std::fs::write(
-        &config,
-        "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]\n",
-    )
-    .unwrap();
+        &[],
+    ));
     let out = dir.path().join("out");
-    let p = |p: &std::path::Path| p.to_str().unwrap().to_owned();
-    crate::helpers::ok(
-        crate::helpers::payrun(
-            &[
-                "compute",
-                "--config",
-                &p(&config),
-                "--timecards",
-                &p(&cards),
-                "--users",
-                &p(&users),
-                "--period",
-                "2024-05-12..2024-05-18",
-                "--out",
-                &p(&out),
-            ],
-            None,
-        )
-        .output()
-        .unwrap(),
-    );
     let summary = csv(&out.join("payroll_summary.csv"));
     let cell = |frame: &DataFrame, name: &str| {
         frame

@@ -54,7 +54,7 @@ pub enum ExceptionKind {
     OpenPunch,
     /// A punch whose out time is not after its in time; excluded.
     NonPositiveDuration,
-    /// A shift longer than `punches.max_shift_hours`; included.
+    /// A shift longer than `punches.max_shift_hours`; held from pay unless `punches.long_shift = "pay"`.
     LongShift,
     /// Two shifts of one user overlap; the overlap counts once.
     OverlappingShift,

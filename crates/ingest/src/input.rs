@@ -21,7 +21,7 @@
 
 use std::ops::Range;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
@@ -159,13 +159,30 @@ impl TimeCard {
 pub struct InputException {
     /// The user, when the record names exactly one.
     pub user: Option<UserId>,
+    /// The user field whose value could not be read, for a user record's
+    /// `invalid_value` (the rules hold pay that depends on it).
+    pub user_field: Option<&'static str>,
     /// The exception.
     pub exception: Exception,
 }
 
+/// The user field an `invalid_value` message of a user record names
+/// (`user field `payRate` has invalid value …`).
+fn user_field_of(exception: &Exception) -> Option<&'static str> {
+    let rest = exception.message.strip_prefix("user field `")?;
+    let name = &rest[..rest.find('`')?];
+    crate::schema::USER_FIELDS
+        .iter()
+        .find(|f| f.name == name)
+        .map(|f| f.name)
+}
+
 /// Everything a payroll is computed from; see the module docs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PayrollInput {
+    /// When the input was read: a punch later than this is an error (a
+    /// typo such as a year 2099), held from pay.
+    pub as_of: DateTime<Utc>,
     /// Users, indexed by [`UserId`].
     pub users: Vec<User>,
     /// Time cards of known users, sorted by (user, `inDateTime`, row).
@@ -197,6 +214,7 @@ impl PayrollInput {
                     .user_name
                     .as_deref()
                     .and_then(|n| user_index.by_user_name(n)),
+                user_field: user_field_of(&exception),
                 exception,
             })
             .collect();
@@ -207,6 +225,7 @@ impl PayrollInput {
                 .into_iter()
                 .map(|exception| InputException {
                     user: None,
+                    user_field: None,
                     exception,
                 }),
         );
@@ -230,6 +249,7 @@ impl PayrollInput {
             start = end;
         }
         Ok(PayrollInput {
+            as_of: Utc::now(),
             users,
             time_cards: cards,
             ranges,
@@ -253,6 +273,13 @@ impl PayrollInput {
     /// The user of `id`.
     pub fn user(&self, id: UserId) -> &User {
         &self.users[id.index()]
+    }
+
+    /// Whether the user's `field` had a value that could not be read.
+    pub fn unreadable(&self, id: UserId, field: &str) -> bool {
+        self.exceptions
+            .iter()
+            .any(|e| e.user == Some(id) && e.user_field == Some(field))
     }
 }
 

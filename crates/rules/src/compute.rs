@@ -27,7 +27,7 @@ use crate::exceptions::{Raised, select};
 use crate::ledger::{Ledger, Part, Week};
 use crate::price::{Pricing, apportion_cents, price};
 use crate::punches::{UserEntries, prepare};
-use crate::run::{DayRow, PayLine, PayrollRun, PeriodHours, SummaryRow};
+use crate::run::{DayRow, PayLine, PayrollRun, PeriodHours, Status, SummaryRow};
 use crate::time::Workdays;
 use crate::users::{RateTables, RateType, Terms, terms_of, zone_of};
 
@@ -106,7 +106,11 @@ pub fn compute(
     };
     let (exceptions, per_user) = select(input, raised, period, company_zone, &listed);
     for row in &mut run.summary {
-        row.exceptions = per_user[row.user.index()];
+        let concerns = per_user[row.user.index()];
+        row.exceptions = concerns.count;
+        if row.status == Status::Ok && concerns.errors_or_warnings {
+            row.status = Status::Warning;
+        }
     }
     run.exceptions = exceptions;
     Ok(run)
@@ -135,6 +139,8 @@ struct Context<'c> {
 
 /// One user's priced period.
 struct Paid {
+    /// Some of the user's pay is held (see their exceptions).
+    held: bool,
     rule_name: String,
     hours: PeriodHours,
     ledger: Ledger,
@@ -173,10 +179,13 @@ impl Context<'_> {
             zone,
             config,
             &self.tables.is_bonus,
+            input.as_of.timestamp(),
             &mut raised,
         );
         // 3-5. Allocate, ledger, price.
-        let rows = self.pay(id, user, &entries, &mut raised)?.map(|paid| {
+        let pay_rate_unreadable = input.unreadable(id, "payRate");
+        let paid = self.pay(id, user, &entries, pay_rate_unreadable, &mut raised)?;
+        let rows = paid.map(|paid| {
             let mut pay_lines = Vec::new();
             push_pay_lines(&mut pay_lines, id, input, &paid.pricing);
             UserRows {
@@ -209,6 +218,7 @@ impl Context<'_> {
                     hours: paid.hours,
                     pay: paid.pricing.totals,
                     exceptions: 0,
+                    status: if paid.held { Status::Held } else { Status::Ok },
                 },
                 pay_lines,
             }
@@ -227,6 +237,7 @@ impl Context<'_> {
         id: UserId,
         user: &User,
         entries: &UserEntries,
+        pay_rate_unreadable: bool,
         raised: &mut Vec<Raised>,
     ) -> Result<Option<Paid>, RulesError> {
         let (period, calendar) = (self.period, &self.calendar);
@@ -243,7 +254,7 @@ impl Context<'_> {
         {
             return Ok(None);
         }
-        let terms = match terms_of(id, user, self.config, raised) {
+        let terms = match terms_of(id, user, self.config, pay_rate_unreadable, raised) {
             Ok(terms) => terms,
             Err(_) if only_owed => return Ok(None),
             Err(e) => return Err(e),
@@ -262,7 +273,11 @@ impl Context<'_> {
             },
         );
         let hours = period_hours(&ledger);
-        let pricing = price(&ledger, &terms, self.config);
+        let mut pricing = price(&ledger, &terms, self.config);
+        if terms.held {
+            // A rate no administrator would sign pays nothing; the exception says why.
+            pricing = Pricing::default();
+        }
         if only_owed && pricing.totals.gross.is_zero() {
             return Ok(None);
         }
@@ -270,7 +285,7 @@ impl Context<'_> {
             || ledger.tiers().total() > 0
             || !hours.pto_hours.is_zero()
             || !hours.adjustment_hours.is_zero();
-        if terms.pay_rate.is_zero() && needs_rate {
+        if terms.pay_rate.is_zero() && needs_rate && !terms.held {
             raised.push(Raised::about_user(
                 id,
                 user,
@@ -286,6 +301,7 @@ impl Context<'_> {
             raised.push(deferred_premium(id, user, week, seconds, period));
         }
         Ok(Some(Paid {
+            held: terms.held || entries.held.iter().any(|d| period.contains(*d)),
             rule_name: terms.rule_name,
             hours,
             ledger,

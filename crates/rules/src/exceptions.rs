@@ -42,8 +42,16 @@ impl Raised {
     }
 }
 
-/// The exceptions a period's report shows, sorted, and how many concern
-/// each user (indexed by [`UserId`]).
+/// How many of a period's exceptions concern a user, and whether any is an
+/// error or a warning.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Concerns {
+    pub count: u32,
+    pub errors_or_warnings: bool,
+}
+
+/// The exceptions a period's report shows, sorted, and what concerns each
+/// user (indexed by [`UserId`]).
 ///
 /// Input exceptions are kept when their record's `inDateTime` falls in the
 /// period (read in the company zone; records without one are always kept).
@@ -55,7 +63,7 @@ pub(crate) fn select(
     period: &PayPeriod,
     company_zone: Workdays,
     listed: &[bool],
-) -> (Vec<Exception>, Vec<u32>) {
+) -> (Vec<Exception>, Vec<Concerns>) {
     let in_period = |e: &Exception| {
         e.in_date_time
             .as_deref()
@@ -77,9 +85,13 @@ pub(crate) fn select(
             })
             .map(|r| (r.user, r.exception)),
     );
-    let mut per_user = vec![0u32; input.users.len()];
-    for user in kept.iter().filter_map(|(u, _)| *u) {
-        per_user[user.index()] += 1;
+    let mut per_user = vec![Concerns::default(); input.users.len()];
+    for (user, e) in &kept {
+        if let Some(user) = user {
+            let concerns = &mut per_user[user.index()];
+            concerns.count += 1;
+            concerns.errors_or_warnings |= e.severity != Severity::Info;
+        }
     }
     let mut exceptions: Vec<Exception> = kept.into_iter().map(|(_, e)| e).collect();
     exceptions.sort_by(|a, b| {

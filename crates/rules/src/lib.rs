@@ -78,7 +78,7 @@ pub use calendar::{Calendar, PayPeriod, PeriodSpec};
 pub use compute::{RulesError, compute};
 pub use config::{ConfigError, RulesConfig};
 pub use report::Report;
-pub use run::{DayRow, PayKind, PayLine, PayTotals, PayrollRun, PeriodHours, SummaryRow};
+pub use run::{DayRow, PayKind, PayLine, PayTotals, PayrollRun, PeriodHours, Status, SummaryRow};
 pub use users::RateType;
 
 impl PayrollRun {

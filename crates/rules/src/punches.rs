@@ -16,12 +16,15 @@ use payrun_ingest::{Exception, ExceptionKind, NameId, Severity, TimeCard, User, 
 use rust_decimal::Decimal;
 
 use crate::allocate::{Counted, Piece};
-use crate::config::RulesConfig;
+use crate::config::{LongShift, RulesConfig};
 use crate::exceptions::Raised;
 use crate::time::{Workdays, punch_instants, round_wall, to_instant};
 
-/// The largest PTO or adjustment value (hours or money) one record may carry.
-const MAX_ENTRY_VALUE: i64 = 1_000_000;
+/// The most hours one PTO or adjustment record may carry (a week); more is
+/// a typing error no administrator would sign, held from pay.
+const MAX_ENTRY_HOURS: i64 = 168;
+/// The most money one adjustment record may carry; more is held from pay.
+const MAX_ENTRY_AMOUNT: i64 = 100_000;
 
 /// The identity of one time card, for its exceptions.
 struct Record<'a> {
@@ -80,6 +83,9 @@ pub(crate) struct UserEntries {
     pub adjustment_amounts: Vec<Dated>,
     /// Bonuses (`[regular_rate] bonuses`).
     pub bonuses: Vec<Dated>,
+    /// Workdays of records held from pay (long shifts, punches later than
+    /// the input was read, values beyond sane limits), each with an error.
+    pub held: Vec<NaiveDate>,
 }
 
 impl UserEntries {
@@ -146,6 +152,7 @@ fn same_record(a: &TimeCard, b: &TimeCard) -> bool {
 
 /// Builds one user's entries from their time cards (sorted by `inDateTime`).
 /// `is_bonus[name]` says whether an `adjustTypeName` is a listed bonus.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn prepare(
     id: UserId,
     user: &User,
@@ -153,6 +160,7 @@ pub(crate) fn prepare(
     zone: Workdays,
     config: &RulesConfig,
     is_bonus: &[bool],
+    now: i64,
     raised: &mut Vec<Raised>,
 ) -> UserEntries {
     let mut entries = UserEntries::default();
@@ -237,16 +245,41 @@ pub(crate) fn prepare(
                     end -= i64::from(lunch.deduct_minutes) * 60;
                     end = end.max(start);
                 }
-                if end - start > max_shift {
+                if end > now {
                     raise(
-                        Severity::Warning,
-                        ExceptionKind::LongShift,
+                        Severity::Error,
+                        ExceptionKind::InvalidValue,
                         format!(
-                            "shift of {} h is longer than punches.max_shift_hours ({}); paid as clocked",
-                            (Decimal::from(end - start) / Decimal::from(3600)).round_dp(2),
-                            config.punches.max_shift_hours
+                            "the punch ends after this payroll was computed ({}); held from pay",
+                            crate::time::to_wall(chrono_tz::UTC, now)
+                                .format("%Y-%m-%d %H:%M:%S UTC")
                         ),
                     );
+                    entries.held.extend(record.workday);
+                    continue;
+                }
+                if end - start > max_shift {
+                    let hours = (Decimal::from(end - start) / Decimal::from(3600)).round_dp(2);
+                    let limit = config.punches.max_shift_hours;
+                    if config.punches.long_shift == LongShift::Pay {
+                        raise(
+                            Severity::Warning,
+                            ExceptionKind::LongShift,
+                            format!(
+                                "shift of {hours} h is longer than punches.max_shift_hours ({limit}); paid as clocked (punches.long_shift = \"pay\")"
+                            ),
+                        );
+                    } else {
+                        raise(
+                            Severity::Error,
+                            ExceptionKind::LongShift,
+                            format!(
+                                "shift of {hours} h is longer than punches.max_shift_hours ({limit}); held from pay (punches.long_shift = \"pay\" pays it)"
+                            ),
+                        );
+                        entries.held.extend(record.workday);
+                        continue;
+                    }
                 }
                 shifts.push(Shift {
                     start,
@@ -263,14 +296,21 @@ pub(crate) fn prepare(
                     );
                     continue;
                 };
-                // No real PTO or adjustment comes near this; larger values are
-                // typing errors, and would overflow exact money arithmetic.
-                if value.abs() > Decimal::from(MAX_ENTRY_VALUE) {
+                // No real PTO or adjustment comes near these; larger values
+                // are typing errors (and could overflow exact arithmetic).
+                let money = kind != 1 && card.adjust_hours_amount == Some(1);
+                let (limit, what) = if money {
+                    (MAX_ENTRY_AMOUNT, "money adjustment")
+                } else {
+                    (MAX_ENTRY_HOURS, "record of hours")
+                };
+                if value.abs() > Decimal::from(limit) {
                     raise(
                         Severity::Error,
                         ExceptionKind::InvalidValue,
-                        format!("`hours` {value} is beyond {MAX_ENTRY_VALUE}; excluded from pay"),
+                        format!("`hours` {value} is beyond {limit} for a {what}; held from pay"),
                     );
+                    entries.held.extend(record.workday);
                     continue;
                 }
                 let at = to_instant(zone.tz, in_wall, false).0;

@@ -240,6 +240,10 @@ fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFram
             "exceptions".into(),
             rows.iter().map(|r| r.exceptions).collect::<Vec<u32>>(),
         ),
+        Column::new(
+            "status".into(),
+            rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
+        ),
     ];
     DataFrame::new(rows.len(), columns)
 }

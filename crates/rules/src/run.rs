@@ -87,6 +87,33 @@ pub struct SummaryRow {
     pub pay: PayTotals,
     /// Exceptions concerning this user in the period.
     pub exceptions: u32,
+    /// Whether the row can be paid as it is.
+    pub status: Status,
+}
+
+/// A summary row's standing (the `status` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    /// No error or warning concerns the user.
+    Ok,
+    /// Paid as computed, but an error or a warning concerns the user: read it.
+    Warning,
+    /// Pay held: a value no administrator would sign (a negative or
+    /// unreadable `payRate`: all of it, at 0; a long shift, a punch later
+    /// than the run, a value beyond sane limits: that record). The exception
+    /// says which; fix the data in Q2 and run again.
+    Held,
+}
+
+impl Status {
+    /// The name in the `status` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warning => "warning",
+            Status::Held => "held",
+        }
+    }
 }
 
 /// One user's workday, in exact units.

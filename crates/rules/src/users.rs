@@ -80,6 +80,9 @@ pub(crate) struct Terms<'c> {
     pub salary_mode: SalaryMode,
     /// `payRate`, 0 when absent.
     pub pay_rate: Decimal,
+    /// Whether the user's whole pay is held at 0: their `payRate` is
+    /// negative or could not be read (each an error exception quoting it).
+    pub held: bool,
 }
 
 impl Terms<'_> {
@@ -90,10 +93,13 @@ impl Terms<'_> {
 }
 
 /// Resolves the rule and pay of a user in the summary.
+/// `pay_rate_unreadable`: the input had a `payRate` it could not read
+/// (already an `invalid_value` exception quoting it).
 pub(crate) fn terms_of<'c>(
     id: UserId,
     user: &User,
     config: &'c RulesConfig,
+    pay_rate_unreadable: bool,
     raised: &mut Vec<Raised>,
 ) -> Result<Terms<'c>, RulesError> {
     let wanted = user
@@ -150,12 +156,25 @@ pub(crate) fn terms_of<'c>(
             RateType::Hourly
         }
     };
+    let negative = user
+        .pay_rate
+        .filter(|r| r.is_sign_negative() && !r.is_zero());
+    if let Some(rate) = negative {
+        raised.push(Raised::about_user(
+            id,
+            user,
+            Severity::Error,
+            ExceptionKind::InvalidValue,
+            format!("user field `payRate` has invalid value \"{rate}\": negative; pay held at 0"),
+        ));
+    }
     Ok(Terms {
         rule_name,
         rule,
         rate_type,
         salary_mode: config.salary_mode(user.user_name.as_deref().unwrap_or("")),
         pay_rate: user.pay_rate.unwrap_or(Decimal::ZERO),
+        held: negative.is_some() || pay_rate_unreadable,
     })
 }
 

@@ -580,7 +580,8 @@ fn kinds(run: &payrun_rules::PayrollRun) -> Vec<ExceptionKind> {
 
 #[test]
 fn every_exception_kind_is_raised_where_it_arises() {
-    let config = format!("{WEEKLY}\n[punches]\nmax_shift_hours = 12\n");
+    // Long shifts paid, to see every kind on one payroll (held: see below).
+    let config = format!("{WEEKLY}\n[punches]\nmax_shift_hours = 12\nlong_shift = \"pay\"\n");
     let users = [
         user(
             "ann",
@@ -701,7 +702,7 @@ fn dst_adjusted_and_invalid_value_exceptions() {
         messages[..2],
         [
             "PTO or adjustment without `hours`; excluded from pay",
-            "`hours` 99999999999.000000 is beyond 1000000; excluded from pay",
+            "`hours` 99999999999.000000 is beyond 100000 for a money adjustment; held from pay",
         ]
     );
     assert_eq!(row(&run, "ann").pay.adjustment, zero());
@@ -831,6 +832,7 @@ fn report_frames_have_the_spec_columns_and_agree_with_each_other() {
             "adjustment_pay",
             "gross_pay",
             "exceptions",
+            "status",
         ]
     );
     assert_eq!(
@@ -1076,4 +1078,155 @@ fn the_lookback_reaches_a_14_day_window_only_for_biweekly_rules() {
     );
     assert_eq!(kinds(&run), vec![ExceptionKind::IncompleteInput]);
     assert!(run.exceptions[0].message.contains("starts 2024-05-12"));
+}
+
+// ---- Payroll safety: values no administrator would sign are held ----------
+
+fn statuses(run: &payrun_rules::PayrollRun) -> Vec<(String, &'static str)> {
+    run.summary
+        .iter()
+        .map(|r| (r.user_name.clone().unwrap(), r.status.as_str()))
+        .collect()
+}
+
+/// A negative payRate and one with more than 4 decimals: one error each,
+/// quoting the value; the user's pay is held at 0. The others are paid:
+/// `ok`, or `warning` when an exception concerns them.
+#[test]
+fn a_negative_or_unreadable_pay_rate_holds_the_users_pay() {
+    let users = [
+        user("neg", "Hourly Rate", "-5", "UTC", ""),
+        user("odd", "Hourly Rate", "12.345678", "UTC", ""),
+        user("ok", "Hourly Rate", "10.00", "UTC", ""),
+        user("open", "Hourly Rate", "10.00", "UTC", ""),
+    ];
+    let mut cards = Vec::new();
+    for u in ["neg", "odd", "ok", "open"] {
+        cards.extend(days(u, "2024-05-13", &[8, 8]));
+    }
+    cards.push(punch("open", "2024-05-16 08:00:00", ""));
+    let run = run_with_bad_values(&users, &cards, WEEKLY, period("2024-05-12", "2024-05-18"));
+    assert_eq!(
+        statuses(&run),
+        [
+            ("neg", "held"),
+            ("odd", "held"),
+            ("ok", "ok"),
+            ("open", "warning")
+        ]
+        .map(|(u, s)| (u.to_owned(), s))
+    );
+    let gross: Vec<_> = run.summary.iter().map(|r| r.pay.gross).collect();
+    assert_eq!(gross, [zero(), zero(), dec("160.00"), dec("160.00")]);
+    assert_eq!(
+        tiers(row(&run, "neg")).0,
+        dec("16"),
+        "hours are still reported"
+    );
+    assert!(
+        run.pay_lines
+            .iter()
+            .all(|l| l.user != row(&run, "neg").user)
+    );
+    let messages: Vec<_> = run
+        .exceptions
+        .iter()
+        .filter(|e| matches!(e.user_name.as_deref(), Some("neg" | "odd")))
+        .map(|e| (e.kind, e.message.as_str()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                ExceptionKind::InvalidValue,
+                "user field `payRate` has invalid value \"-5.0000\": negative; pay held at 0"
+            ),
+            (
+                ExceptionKind::InvalidValue,
+                "user field `payRate` has invalid value \"12.345678\": more than 4 decimal places"
+            ),
+        ]
+    );
+}
+
+/// A year typo on the out time (2099) is a shift that ends after the
+/// payroll was computed: an error, held. A forgotten clock-out makes a
+/// 30-hour shift: an error, held, unless `punches.long_shift = "pay"`.
+#[test]
+fn long_shifts_and_punches_in_the_future_are_held() {
+    let users = [user("ann", "Hourly Rate", "10.00", "UTC", "")];
+    let mut cards = days("ann", "2024-05-13", &[8, 8]);
+    cards.push(punch("ann", "2024-05-15 08:00:00", "2099-05-15 16:00:00"));
+    cards.push(punch("ann", "2024-05-16 08:00:00", "2024-05-17 14:00:00"));
+    let run = run(&users, &cards, WEEKLY, period("2024-05-12", "2024-05-18"));
+    let ann = row(&run, "ann");
+    assert_eq!(
+        (ann.status.as_str(), ann.pay.gross),
+        ("held", dec("160.00"))
+    );
+    let found: Vec<_> = run
+        .exceptions
+        .iter()
+        .map(|e| {
+            (
+                e.severity.as_str(),
+                e.kind,
+                e.message.split(" (").next().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "error",
+                ExceptionKind::LongShift,
+                "shift of 30 h is longer than punches.max_shift_hours"
+            ),
+            (
+                "error",
+                ExceptionKind::InvalidValue,
+                "the punch ends after this payroll was computed"
+            ),
+        ]
+    );
+    let paid = format!("{WEEKLY}\n[punches]\nlong_shift = \"pay\"\n");
+    let run = common::run(&users, &cards, &paid, period("2024-05-12", "2024-05-18"));
+    let ann = row(&run, "ann");
+    // 16 + 30 = 46 h: 40 at $10 and 6 at $15 = $490.00; the 2099 shift stays held.
+    assert_eq!(
+        (ann.status.as_str(), ann.pay.gross),
+        ("held", dec("490.00"))
+    );
+    let severity = |k| {
+        run.exceptions
+            .iter()
+            .find(|e| e.kind == k)
+            .unwrap()
+            .severity
+    };
+    assert_eq!(severity(ExceptionKind::LongShift).as_str(), "warning");
+}
+
+/// 500 PTO hours in one record, or a $250,000 adjustment, are typing
+/// errors: held, with an error quoting the value.
+#[test]
+fn values_beyond_sane_limits_are_held() {
+    let users = [user("ann", "Hourly Rate", "10.00", "UTC", "")];
+    let cards = [
+        pto("ann", "2024-05-13", "500.000"),
+        adjustment("ann", "2024-05-14", 2, true, "250000.00"),
+        pto("ann", "2024-05-15", "8.000"),
+    ];
+    let run = run(&users, &cards, WEEKLY, period("2024-05-12", "2024-05-18"));
+    let ann = row(&run, "ann");
+    assert_eq!((ann.status.as_str(), ann.pay.gross), ("held", dec("80.00")));
+    let messages: Vec<_> = run.exceptions.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`hours` 500.000000 is beyond 168 for a record of hours; held from pay",
+            "`hours` 250000.000000 is beyond 100000 for a money adjustment; held from pay",
+        ]
+    );
 }

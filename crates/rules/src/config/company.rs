@@ -130,6 +130,20 @@ pub struct PunchConfig {
     pub split_at_workday: bool,
     /// Longer shifts raise `long_shift`.
     pub max_shift_hours: Hours,
+    /// What a `long_shift` does to pay.
+    pub long_shift: LongShift,
+}
+
+/// `punches.long_shift`: whether a shift longer than `max_shift_hours` is paid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LongShift {
+    /// Held from pay, an error (a forgotten clock-out or a mistyped date is
+    /// far likelier than a real 30-hour shift).
+    #[default]
+    Hold,
+    /// Paid as clocked, a warning.
+    Pay,
 }
 
 impl Default for PunchConfig {
@@ -138,6 +152,7 @@ impl Default for PunchConfig {
             time_zone: PunchZone::User,
             split_at_workday: true,
             max_shift_hours: Hours::from_hours(24),
+            long_shift: LongShift::Hold,
         }
     }
 }

@@ -23,7 +23,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 pub use company::{
-    AutoLunchConfig, CompanyConfig, Frequency, PayPeriodConfig, PunchConfig, PunchZone,
+    AutoLunchConfig, CompanyConfig, Frequency, LongShift, PayPeriodConfig, PunchConfig, PunchZone,
     RoundingConfig, RoundingMode, RoundingRule,
 };
 pub use overtime::{Basis, OvertimeRule, Tier};

@@ -87,21 +87,39 @@ pub fn try_run(
     config: &str,
     period: PayPeriod,
 ) -> Result<PayrollRun, payrun_rules::RulesError> {
+    let (input, decode_exceptions) = input(users, cards);
+    assert!(decode_exceptions == 0, "{:?}", input.exceptions);
+    compute(&input, &RulesConfig::parse(config).unwrap(), &period)
+}
+
+/// The typed input of these records, with the exceptions decoding found
+/// (and how many there were).
+pub fn input(users: &[String], cards: &[String]) -> (PayrollInput, usize) {
     let users = decode_records(
         format!("[{}]", users.join(",")).as_bytes(),
         RecordType::User,
     )
     .unwrap();
-    assert!(users.exceptions.is_empty(), "{:?}", users.exceptions);
     let cards = decode_records(
         format!("[{}]", cards.join(",")).as_bytes(),
         RecordType::TimeCard,
     )
     .unwrap();
-    assert!(cards.exceptions.is_empty(), "{:?}", cards.exceptions);
-    let config = RulesConfig::parse(config).unwrap();
-    let input = PayrollInput::from_frames(&cards.frame, &users.frame, Vec::new()).unwrap();
-    compute(&input, &config, &period)
+    let exceptions = [cards.exceptions, users.exceptions].concat();
+    let found = exceptions.len();
+    let input = PayrollInput::from_frames(&cards.frame, &users.frame, exceptions).unwrap();
+    (input, found)
+}
+
+/// A run whose records may hold values that cannot be read.
+pub fn run_with_bad_values(
+    users: &[String],
+    cards: &[String],
+    config: &str,
+    period: PayPeriod,
+) -> PayrollRun {
+    let (input, _) = input(users, cards);
+    compute(&input, &RulesConfig::parse(config).unwrap(), &period).unwrap()
 }
 
 pub fn row<'a>(run: &'a PayrollRun, user: &str) -> &'a SummaryRow {
