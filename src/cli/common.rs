@@ -39,7 +39,7 @@ pub fn read(
     record_type: payrun::ingest::RecordType,
 ) -> anyhow::Result<payrun::ingest::FileRecords> {
     payrun::ingest::read_records(path, record_type)
-        .with_context(|| format!("cannot read {} from {}", record_type.noun(), path.display()))
+        .with_context(|| format!("cannot read {}s", record_type.noun()))
 }
 
 /// The configuration file and the pay period, which every payroll verb takes.

@@ -150,12 +150,14 @@ async fn compute_on_fetched_parquet_writes_every_file_and_the_days_add_up() {
     sim.stop().await;
 }
 
-/// `payrun compute` over records given as JSON text, for the week of
-/// 2024-05-12, writing into `<dir>/out`; `more` are extra arguments.
-fn compute_json(
+/// `payrun compute` over users given as JSON text and time cards as the
+/// text of `<dir>/<cards_file>`, for the week of 2024-05-12, writing into
+/// `<dir>/out`; `more` are extra arguments.
+fn compute_files(
     dir: &std::path::Path,
     users: &str,
     cards: &str,
+    cards_file: &str,
     more: &[&str],
 ) -> std::process::Output {
     let write = |name: &str, text: &str| {
@@ -164,7 +166,7 @@ fn compute_json(
         path.to_str().unwrap().to_owned()
     };
     let users = write("users.json", users);
-    let cards = write("timecards.json", cards);
+    let cards = write(cards_file, cards);
     let config = write(
         "payrun.toml",
         "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]\n",
@@ -208,7 +210,7 @@ fn strict_means_clean() {
     ];
     for (rate, cards, flag, code) in cases {
         let dir = tempfile::tempdir().unwrap();
-        let output = compute_json(dir.path(), &user(rate), cards, &[flag]);
+        let output = compute_files(dir.path(), &user(rate), cards, "timecards.json", &[flag]);
         assert_eq!(
             output.status.code(),
             Some(code),
@@ -238,13 +240,14 @@ fn strict_means_clean() {
 #[test]
 fn csv_cells_never_start_a_formula() {
     let dir = tempfile::tempdir().unwrap();
-    crate::helpers::ok(compute_json(
+    crate::helpers::ok(compute_files(
         dir.path(),
         r#"[{"userName": "ann", "userFullName": "=HYPERLINK(\"http://evil.example\",\"Ann\")",
              "employeeNumber": "-5", "role": "Employee", "rateType": "Hourly Rate",
              "payRate": "10.00", "timeZone": "UTC", "departmentName": "@Ops"}]"#,
         r#"[{"userName": "ann", "entryType": 0, "inDateTime": "2024-05-13 09:00:00",
              "outDateTime": "2024-05-13 17:00:00"}]"#,
+        "timecards.json",
         &[],
     ));
     let out = dir.path().join("out");
@@ -277,4 +280,43 @@ fn csv_cells_never_start_a_formula() {
         "=HYPERLINK(\"http://evil.example\",\"Ann\")"
     );
     assert_eq!(cell(&parquet, "employee_number"), "-5");
+}
+
+/// Input that is not time cards is refused, naming the file and what is
+/// missing; input with no time card at all is an `empty_input` error.
+#[test]
+fn input_that_is_not_time_cards_is_refused_and_empty_input_is_an_error() {
+    let users = r#"[{"userName": "ann", "role": "Employee", "rateType": "Hourly Rate", "payRate": "10.00", "timeZone": "UTC"}]"#;
+    let dir = tempfile::tempdir().unwrap();
+    let output = compute_files(dir.path(), users, "a,b,c\n1,2,3\n", "cards.csv", &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cards.csv")
+            && stderr.contains(
+                "no value in inDateTime, outDateTime, entryType, any of userName, employeeNumber, userFullName"
+            ),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists(), "nothing written");
+
+    for (cards, file) in [
+        ("[]", "timecards.json"),
+        ("{\"foo\": 1}", "timecards.json"),
+        ("", "cards.jsonl"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let output = compute_files(dir.path(), users, cards, file, &["--strict"]);
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{cards:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let exceptions = std::fs::read_to_string(dir.path().join("out/exceptions.csv")).unwrap();
+        assert!(
+            exceptions.contains("error,empty_input,"),
+            "{cards:?}: {exceptions}"
+        );
+    }
 }

@@ -78,11 +78,13 @@ pub enum ExceptionKind {
     IncompleteInput,
     /// A workweek's overtime premium waits for the period in which the week ends (informational).
     DeferredPremium,
+    /// The input has no time card at all.
+    EmptyInput,
 }
 
 impl ExceptionKind {
     /// Every kind, in output order.
-    pub const ALL: [ExceptionKind; 14] = [
+    pub const ALL: [ExceptionKind; 15] = [
         ExceptionKind::OpenPunch,
         ExceptionKind::NonPositiveDuration,
         ExceptionKind::LongShift,
@@ -97,6 +99,7 @@ impl ExceptionKind {
         ExceptionKind::DstAdjusted,
         ExceptionKind::IncompleteInput,
         ExceptionKind::DeferredPremium,
+        ExceptionKind::EmptyInput,
     ];
 
     /// The snake_case name used in output files.
@@ -116,6 +119,7 @@ impl ExceptionKind {
             ExceptionKind::DstAdjusted => "dst_adjusted",
             ExceptionKind::IncompleteInput => "incomplete_input",
             ExceptionKind::DeferredPremium => "deferred_premium",
+            ExceptionKind::EmptyInput => "empty_input",
         }
     }
 }

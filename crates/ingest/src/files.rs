@@ -39,8 +39,28 @@ pub struct FileRecords {
     pub exceptions: Vec<Exception>,
 }
 
-/// Reads `path` (a file or a directory of JSON pages) as `record_type` records.
+/// Reads `path` (a file or a directory of JSON pages) as `record_type`
+/// records. Records without any of the columns their type needs (another
+/// kind of file, or other column names) are refused, naming the columns.
 pub fn read_records(path: &Path, record_type: RecordType) -> Result<FileRecords, FileError> {
+    let records = read_any(path, record_type)?;
+    let missing = missing_columns(&records.frame, record_type);
+    if !missing.is_empty() {
+        return Err(FileError {
+            path: path.display().to_string(),
+            message: format!(
+                "these are not {} records: no value in {} (a file of {}s needs {})",
+                record_type.noun(),
+                missing.join(", "),
+                record_type.noun(),
+                required_columns(record_type)
+            ),
+        });
+    }
+    Ok(records)
+}
+
+fn read_any(path: &Path, record_type: RecordType) -> Result<FileRecords, FileError> {
     let fail = |message: String| FileError {
         path: path.display().to_string(),
         message,
@@ -58,7 +78,7 @@ pub fn read_records(path: &Path, record_type: RecordType) -> Result<FileRecords,
         let mut frame = DataFrame::empty_with_schema(&record_type.schema());
         let mut exceptions = Vec::new();
         for page in pages {
-            let records = read_records(&page, record_type)?;
+            let records = read_any(&page, record_type)?;
             frame
                 .vstack_mut(&records.frame)
                 .map_err(|e| fail(e.to_string()))?;
@@ -137,6 +157,49 @@ pub fn read_records(path: &Path, record_type: RecordType) -> Result<FileRecords,
     })
 }
 
+/// The identity columns, one of which a record set needs.
+const IDENTITY: [&str; 3] = ["userName", "employeeNumber", "userFullName"];
+
+fn required_columns(record_type: RecordType) -> &'static str {
+    match record_type {
+        RecordType::TimeCard => {
+            "inDateTime, outDateTime, entryType, and one of userName, employeeNumber, userFullName"
+        }
+        RecordType::User => "one of userName, employeeNumber, userFullName",
+    }
+}
+
+/// The required columns of `record_type` with no value in any record of a
+/// non-empty `frame` (a file of other data, or with other column names).
+fn missing_columns(frame: &DataFrame, record_type: RecordType) -> Vec<String> {
+    let empty = |name: &str| {
+        frame
+            .column(name)
+            .map_or(true, |c| c.null_count() == frame.height())
+    };
+    if frame.height() == 0 {
+        return Vec::new();
+    }
+    let mut missing: Vec<String> = Vec::new();
+    if record_type == RecordType::TimeCard {
+        // PTO and adjustments have no out time; job entries (type 0) do.
+        let job_entries = frame
+            .column("entryType")
+            .ok()
+            .and_then(|c| c.i32().ok().map(|c| c.iter().any(|t| t == Some(0))))
+            .unwrap_or(false);
+        for column in ["inDateTime", "outDateTime", "entryType"] {
+            if empty(column) && (column != "outDateTime" || job_entries || empty("entryType")) {
+                missing.push(column.to_owned());
+            }
+        }
+    }
+    if IDENTITY.iter().all(|c| empty(c)) {
+        missing.push(format!("any of {}", IDENTITY.join(", ")));
+    }
+    missing
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +276,33 @@ mod tests {
             .clone();
         assert_eq!(names.get(0), Some("first"));
         assert_eq!(names.get(1), Some("second"));
+    }
+
+    #[test]
+    fn records_of_another_kind_are_refused_naming_what_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "users.json",
+            r#"[{"userName":"ann","payRate":"10"}]"#,
+        );
+        let e = read_records(&dir.path().join("users.json"), RecordType::TimeCard)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with("users.json: these are not time card records: no value in inDateTime, outDateTime, entryType (a file of time cards needs inDateTime, outDateTime, entryType, and one of userName, employeeNumber, userFullName)"),
+            "{e}"
+        );
+        // PTO and adjustments alone have no out time, and are time cards.
+        write(
+            dir.path(),
+            "pto.json",
+            r#"[{"userName":"ann","entryType":1,"inDateTime":"2024-05-13 00:00:00","outDateTime":"","hours":"8"}]"#,
+        );
+        assert!(read_records(&dir.path().join("pto.json"), RecordType::TimeCard).is_ok());
+        // No record at all is not refused here: the rules raise empty_input.
+        write(dir.path(), "none.json", "[]");
+        assert!(read_records(&dir.path().join("none.json"), RecordType::TimeCard).is_ok());
     }
 
     #[test]

@@ -191,6 +191,8 @@ pub struct PayrollInput {
     ranges: Vec<Range<usize>>,
     /// Interned names.
     pub names: Names,
+    /// Time card records read, matched to a user or not.
+    pub records_read: usize,
     /// Decode and join exceptions, in the order found.
     pub exceptions: Vec<InputException>,
 }
@@ -250,6 +252,7 @@ impl PayrollInput {
         }
         Ok(PayrollInput {
             as_of: Utc::now(),
+            records_read: time_cards.height(),
             users,
             time_cards: cards,
             ranges,

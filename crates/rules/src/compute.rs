@@ -100,6 +100,16 @@ pub fn compute(
     if let Some(warning) = incomplete_input(&context.calendar, period, earliest) {
         raised.push(warning);
     }
+    if input.records_read == 0 {
+        raised.push(period_level(
+            Severity::Error,
+            ExceptionKind::EmptyInput,
+            "the input has no time card at all: nobody's hours are paid \
+             (a fetch that found nothing, or the wrong file?)"
+                .to_owned(),
+            period.start,
+        ));
+    }
     let company_zone = Workdays {
         tz: config.company.default_time_zone.0,
         start: config.company.workday_start.0,
@@ -381,24 +391,41 @@ fn incomplete_input(
     earliest: Option<NaiveDate>,
 ) -> Option<Raised> {
     let lookback = calendar.lookback_start(*period);
-    (lookback < period.start && earliest.is_some_and(|d| d >= period.start)).then(|| Raised {
-        exception: Exception {
-            severity: Severity::Warning,
-            kind: ExceptionKind::IncompleteInput,
-            user_name: None,
-            user_full_name: None,
-            in_date_time: None,
-            out_date_time: None,
-            message: format!(
+    (lookback < period.start && earliest.is_some_and(|d| d >= period.start)).then(|| {
+        period_level(
+            Severity::Warning,
+            ExceptionKind::IncompleteInput,
+            format!(
                 "no time card is dated before {}, but the period's first workweek starts {lookback}: \
                  hours worked from {lookback} are missing from the overtime thresholds \
                  (payrun run and payrun fetch include them)",
                 period.start
             ),
+            period.start,
+        )
+    })
+}
+
+/// An exception about the whole input, not one user.
+fn period_level(
+    severity: Severity,
+    kind: ExceptionKind,
+    message: String,
+    day: NaiveDate,
+) -> Raised {
+    Raised {
+        exception: Exception {
+            severity,
+            kind,
+            user_name: None,
+            user_full_name: None,
+            in_date_time: None,
+            out_date_time: None,
+            message,
         },
         user: None,
-        workday: Some(period.start),
-    })
+        workday: Some(day),
+    }
 }
 
 /// The user's priced lines as output rows, their amounts apportioned to
