@@ -60,10 +60,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "#,
     )?;
     let period = "2024-05-12..2024-05-18".parse::<payrun::rules::PeriodSpec>()?;
-    let period: PayPeriod = period.resolve(
-        &payrun::rules::Calendar::new(&config),
-        chrono::Utc::now().date_naive(),
-    );
+    let period: PayPeriod = period
+        .resolve(
+            &payrun::rules::Calendar::new(&config),
+            chrono::Utc::now().date_naive(),
+        )
+        .ok_or("a range is always a period")?;
 
     // One typed input: users by row, each user's time cards sorted, and
     // every exception found reading either table.

@@ -1,6 +1,6 @@
 //! The `payrun` binary: parse arguments, run one verb, turn errors into one
-//! clear line and an exit code (0 written, 1 nothing written, 2 usage,
-//! 3 written with error-severity exceptions under `--strict`).
+//! clear line and an exit code (0 written, or nothing to do; 1 nothing
+//! written; 2 usage; 3 written but not clean under `--strict`).
 
 mod cli;
 
@@ -39,10 +39,11 @@ fn main() -> ExitCode {
         }
     });
     match outcome {
-        Ok(cli::Outcome::Written) => ExitCode::SUCCESS,
+        Ok(cli::Outcome::Written | cli::Outcome::NothingToDo) => ExitCode::SUCCESS,
         Ok(cli::Outcome::WrittenWithErrors) => {
             eprintln!(
-                "error-severity exceptions exist (see exceptions.csv); exiting with 3 as --strict asks"
+                "the payroll is not clean (see exceptions.csv and the status column of \
+                 payroll_summary); exiting with 3 as --strict asks"
             );
             ExitCode::from(3)
         }

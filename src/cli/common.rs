@@ -22,15 +22,24 @@ pub fn load_config(path: &Path, base_url_flag: Option<&str>) -> anyhow::Result<S
     Ok(config)
 }
 
-/// The pay period `text` names (`A..B`, `current`, `previous` or a date),
-/// with "today" taken in the company's default time zone.
-pub fn resolve_period(text: &str, settings: &Settings) -> anyhow::Result<PayPeriod> {
+/// The pay period `text` names (`A..B`, `current`, `previous`,
+/// `just-ended` or a date), with "today" taken in the company's default
+/// time zone. `None` (after saying so on standard output) when
+/// `just-ended` finds that no period ended yesterday: nothing to do.
+pub fn resolve_period(text: &str, settings: &Settings) -> anyhow::Result<Option<PayPeriod>> {
     let spec: PeriodSpec = text.parse()?;
     let config = &settings.rules;
     let today = Utc::now()
         .with_timezone(&config.company.default_time_zone.0)
         .date_naive();
-    Ok(spec.resolve(&Calendar::new(config), today))
+    let period = spec.resolve(&Calendar::new(config), today);
+    if period.is_none() {
+        println!(
+            "no pay period ended yesterday ({}); nothing to do",
+            today - chrono::Duration::days(1)
+        );
+    }
+    Ok(period)
 }
 
 /// Reads a records file with a message naming it.
@@ -48,7 +57,7 @@ pub struct PeriodArgs {
     /// The configuration file (payrun.toml).
     #[arg(long)]
     pub config: std::path::PathBuf,
-    /// The pay period: `YYYY-MM-DD..YYYY-MM-DD`, `current`, `previous` or a date.
+    /// The pay period: `YYYY-MM-DD..YYYY-MM-DD`, `just-ended`, `current`, `previous` or a date.
     #[arg(long)]
     pub period: String,
 }

@@ -31,7 +31,9 @@ pub struct ComputeArgs {
 
 pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     let config = load_config(&args.target.config, None)?;
-    let period = resolve_period(&args.target.period, &config)?;
+    let Some(period) = resolve_period(&args.target.period, &config)? else {
+        return Ok(Outcome::NothingToDo);
+    };
     let cards = read(&args.timecards, RecordType::TimeCard)?;
     let users = read(&args.users, RecordType::User)?;
     let spinner = progress::working("computing");

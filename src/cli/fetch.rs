@@ -27,7 +27,9 @@ pub struct FetchArgs {
 
 pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
     let config = load_config(&args.target.config, args.base_url.as_deref())?;
-    let period = resolve_period(&args.target.period, &config)?;
+    let Some(period) = resolve_period(&args.target.period, &config)? else {
+        return Ok(());
+    };
     let (from, to) = fetch_range(&config.rules, &period);
     let credentials =
         Credentials::resolve(config.company_id.as_deref(), config.token_file.as_deref())?;

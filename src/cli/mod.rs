@@ -54,6 +54,8 @@ pub enum Outcome {
     Written,
     /// Written, but `--strict` was given and the payroll is not clean (exit 3).
     WrittenWithErrors,
+    /// `--period just-ended` and no period ended yesterday (exit 0).
+    NothingToDo,
 }
 
 impl Outcome {

@@ -22,7 +22,9 @@ pub struct RunArgs {
 
 pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let config = load_config(&args.target.config, args.base_url.as_deref())?;
-    let period = resolve_period(&args.target.period, &config)?;
+    let Some(period) = resolve_period(&args.target.period, &config)? else {
+        return Ok(Outcome::NothingToDo);
+    };
     let credentials =
         Credentials::resolve(config.company_id.as_deref(), config.token_file.as_deref())?;
     execute(&config, &period, credentials, &args.write).await

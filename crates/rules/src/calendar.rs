@@ -140,9 +140,12 @@ fn last_of_month(day: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, 1).expect("first of a month exists") - Duration::days(1)
 }
 
-/// The `--period` argument: `A..B`, `current`, `previous` or a date.
+/// The `--period` argument: `A..B`, `current`, `previous`, `just-ended` or a date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PeriodSpec {
+    /// The calendar period that ended yesterday, if one did: run every day
+    /// from a scheduler, it computes each period exactly once.
+    JustEnded,
     /// Exactly these dates, even if they do not match the calendar.
     Range(NaiveDate, NaiveDate),
     /// The calendar period containing today.
@@ -173,12 +176,15 @@ impl std::str::FromStr for PeriodSpec {
         };
         let date = |s: &str| {
             NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-                error("expected YYYY-MM-DD..YYYY-MM-DD, current, previous or YYYY-MM-DD")
+                error(
+                    "expected YYYY-MM-DD..YYYY-MM-DD, current, previous, just-ended or YYYY-MM-DD",
+                )
             })
         };
         match text.trim() {
             "current" => Ok(PeriodSpec::Current),
             "previous" => Ok(PeriodSpec::Previous),
+            "just-ended" => Ok(PeriodSpec::JustEnded),
             t => match t.split_once("..") {
                 Some((a, b)) => {
                     let (a, b) = (date(a)?, date(b)?);
@@ -194,14 +200,20 @@ impl std::str::FromStr for PeriodSpec {
 }
 
 impl PeriodSpec {
-    /// The period meant, with `today` as the company's current date.
-    pub fn resolve(self, calendar: &Calendar, today: NaiveDate) -> PayPeriod {
-        match self {
+    /// The period meant, with `today` as the company's current date;
+    /// `None` for `just-ended` on a day that follows no period's end.
+    pub fn resolve(self, calendar: &Calendar, today: NaiveDate) -> Option<PayPeriod> {
+        Some(match self {
             PeriodSpec::Range(start, end) => PayPeriod { start, end },
             PeriodSpec::Current => calendar.period_containing(today),
             PeriodSpec::Previous => calendar.previous(calendar.period_containing(today)),
             PeriodSpec::Containing(day) => calendar.period_containing(day),
-        }
+            PeriodSpec::JustEnded => {
+                let yesterday = today - Duration::days(1);
+                let period = calendar.period_containing(yesterday);
+                return (period.end == yesterday).then_some(period);
+            }
+        })
     }
 }
 
@@ -284,7 +296,7 @@ mod tests {
     fn period_arguments() {
         let c = calendar(Frequency::Biweekly);
         let today = d(2024, 5, 15);
-        let parse = |s: &str| s.parse::<PeriodSpec>().unwrap().resolve(&c, today);
+        let parse = |s: &str| s.parse::<PeriodSpec>().unwrap().resolve(&c, today).unwrap();
         assert_eq!(
             parse("2024-05-01..2024-05-10"),
             PayPeriod {
@@ -315,5 +327,42 @@ mod tests {
         );
         assert!("2024-05-10..2024-05-01".parse::<PeriodSpec>().is_err());
         assert!("last week".parse::<PeriodSpec>().is_err());
+    }
+
+    #[test]
+    fn just_ended_runs_each_period_exactly_once() {
+        // A scheduler runs every morning for four weeks of a biweekly calendar.
+        let c = calendar(Frequency::Biweekly);
+        let runs: Vec<PayPeriod> = (0..28)
+            .filter_map(|i| PeriodSpec::JustEnded.resolve(&c, d(2024, 5, 1) + Duration::days(i)))
+            .collect();
+        assert_eq!(
+            runs,
+            vec![
+                PayPeriod {
+                    start: d(2024, 4, 28),
+                    end: d(2024, 5, 11)
+                },
+                PayPeriod {
+                    start: d(2024, 5, 12),
+                    end: d(2024, 5, 25)
+                },
+            ]
+        );
+        let semimonthly = calendar(Frequency::Semimonthly);
+        let ran_on: Vec<NaiveDate> = (0..62)
+            .map(|i| d(2024, 1, 1) + Duration::days(i))
+            .filter(|&day| PeriodSpec::JustEnded.resolve(&semimonthly, day).is_some())
+            .collect();
+        assert_eq!(
+            ran_on,
+            vec![
+                d(2024, 1, 1),
+                d(2024, 1, 16),
+                d(2024, 2, 1),
+                d(2024, 2, 16),
+                d(2024, 3, 1)
+            ]
+        );
     }
 }
