@@ -26,13 +26,38 @@ pub fn load_config(path: &Path, base_url_flag: Option<&str>) -> anyhow::Result<S
 /// `just-ended` or a date), with "today" taken in the company's default
 /// time zone. `None` (after saying so on standard output) when
 /// `just-ended` finds that no period ended yesterday: nothing to do.
-pub fn resolve_period(text: &str, settings: &Settings) -> anyhow::Result<Option<PayPeriod>> {
+///
+/// A range that is not exactly one period of the calendar is refused,
+/// listing the periods around it, unless `any_range` (a payroll over it
+/// pays salaries for the days it covers).
+pub fn resolve_period(
+    text: &str,
+    settings: &Settings,
+    any_range: bool,
+) -> anyhow::Result<Option<PayPeriod>> {
     let spec: PeriodSpec = text.parse()?;
     let config = &settings.rules;
     let today = Utc::now()
         .with_timezone(&config.company.default_time_zone.0)
         .date_naive();
-    let period = spec.resolve(&Calendar::new(config), today);
+    let calendar = Calendar::new(config);
+    let period = spec.resolve(&calendar, today);
+    if let Some(range) = period
+        && !any_range
+        && !calendar.is_period(range)
+    {
+        let mut around = vec![calendar.previous(calendar.period_containing(range.start))];
+        while around.len() < 4 || around.last().is_some_and(|p| p.end < range.end) {
+            let next = calendar.next(*around.last().expect("one period at least"));
+            around.push(next);
+        }
+        let listed: Vec<String> = around.iter().map(|p| format!("  {p}")).collect();
+        anyhow::bail!(
+            "{range} is not one pay period of the calendar; give one of these, or \
+             --any-range to pay salaries for the days it covers:\n{}",
+            listed.join("\n")
+        );
+    }
     if period.is_none() {
         println!(
             "no pay period ended yesterday ({}); nothing to do",
@@ -60,6 +85,10 @@ pub struct PeriodArgs {
     /// The pay period: `YYYY-MM-DD..YYYY-MM-DD`, `just-ended`, `current`, `previous` or a date.
     #[arg(long)]
     pub period: String,
+    /// Accept a range that is not one period of the calendar (salaries are
+    /// then paid for the days it covers).
+    #[arg(long)]
+    pub any_range: bool,
 }
 
 /// Where and how a payroll is written.

@@ -31,7 +31,7 @@ pub struct ComputeArgs {
 
 pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     let config = load_config(&args.target.config, None)?;
-    let Some(period) = resolve_period(&args.target.period, &config)? else {
+    let Some(period) = resolve_period(&args.target.period, &config, args.target.any_range)? else {
         return Ok(Outcome::NothingToDo);
     };
     let cards = read(&args.timecards, RecordType::TimeCard)?;

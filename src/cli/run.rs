@@ -22,7 +22,7 @@ pub struct RunArgs {
 
 pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let config = load_config(&args.target.config, args.base_url.as_deref())?;
-    let Some(period) = resolve_period(&args.target.period, &config)? else {
+    let Some(period) = resolve_period(&args.target.period, &config, args.target.any_range)? else {
         return Ok(Outcome::NothingToDo);
     };
     let credentials =

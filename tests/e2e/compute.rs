@@ -151,13 +151,32 @@ async fn compute_on_fetched_parquet_writes_every_file_and_the_days_add_up() {
 }
 
 /// `payrun compute` over users given as JSON text and time cards as the
-/// text of `<dir>/<cards_file>`, for the week of 2024-05-12, writing into
-/// `<dir>/out`; `more` are extra arguments.
+/// text of `<dir>/<cards_file>`, for the week of 2024-05-12 (a weekly
+/// calendar), writing into `<dir>/out`; `more` are extra arguments.
 fn compute_files(
     dir: &std::path::Path,
     users: &str,
     cards: &str,
     cards_file: &str,
+    more: &[&str],
+) -> std::process::Output {
+    compute_period_of_files(
+        dir,
+        users,
+        cards,
+        cards_file,
+        "2024-05-12..2024-05-18",
+        more,
+    )
+}
+
+/// [`compute_files`] for `period`.
+fn compute_period_of_files(
+    dir: &std::path::Path,
+    users: &str,
+    cards: &str,
+    cards_file: &str,
+    period: &str,
     more: &[&str],
 ) -> std::process::Output {
     let write = |name: &str, text: &str| {
@@ -181,7 +200,7 @@ fn compute_files(
         "--users",
         &users,
         "--period",
-        "2024-05-12..2024-05-18",
+        period,
         "--out",
         out.to_str().unwrap(),
     ];
@@ -319,4 +338,34 @@ fn input_that_is_not_time_cards_is_refused_and_empty_input_is_an_error() {
             "{cards:?}: {exceptions}"
         );
     }
+}
+
+/// A `--period` range that is not one period of the calendar is refused,
+/// listing the periods around it, unless `--any-range`.
+#[test]
+fn a_range_off_the_calendar_needs_any_range() {
+    let users = r#"[{"userName": "ann", "role": "Employee", "rateType": "Hourly Rate", "payRate": "10.00", "timeZone": "UTC"}]"#;
+    let cards = r#"[{"userName": "ann", "entryType": 0, "inDateTime": "2024-05-13 09:00:00", "outDateTime": "2024-05-13 17:00:00"}]"#;
+    let dir = tempfile::tempdir().unwrap();
+    let range = "2024-05-13..2024-05-19";
+    let output = compute_period_of_files(dir.path(), users, cards, "timecards.json", range, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("2024-05-13..2024-05-19 is not one pay period of the calendar")
+            && stderr.contains("\n  2024-05-12..2024-05-18\n  2024-05-19..2024-05-25"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists());
+    let output = compute_period_of_files(
+        dir.path(),
+        users,
+        cards,
+        "timecards.json",
+        range,
+        &["--any-range"],
+    );
+    crate::helpers::ok(output);
+    let exceptions = std::fs::read_to_string(dir.path().join("out/exceptions.csv")).unwrap();
+    assert!(exceptions.contains("info,partial_period,"), "{exceptions}");
 }

@@ -80,11 +80,13 @@ pub enum ExceptionKind {
     DeferredPremium,
     /// The input has no time card at all.
     EmptyInput,
+    /// The period is not one pay period of the calendar; salaries are prorated (informational).
+    PartialPeriod,
 }
 
 impl ExceptionKind {
     /// Every kind, in output order.
-    pub const ALL: [ExceptionKind; 15] = [
+    pub const ALL: [ExceptionKind; 16] = [
         ExceptionKind::OpenPunch,
         ExceptionKind::NonPositiveDuration,
         ExceptionKind::LongShift,
@@ -100,6 +102,7 @@ impl ExceptionKind {
         ExceptionKind::IncompleteInput,
         ExceptionKind::DeferredPremium,
         ExceptionKind::EmptyInput,
+        ExceptionKind::PartialPeriod,
     ];
 
     /// The snake_case name used in output files.
@@ -120,6 +123,7 @@ impl ExceptionKind {
             ExceptionKind::IncompleteInput => "incomplete_input",
             ExceptionKind::DeferredPremium => "deferred_premium",
             ExceptionKind::EmptyInput => "empty_input",
+            ExceptionKind::PartialPeriod => "partial_period",
         }
     }
 }

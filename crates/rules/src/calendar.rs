@@ -108,6 +108,24 @@ impl Calendar {
         }
     }
 
+    /// Whether `range` is exactly one period of the calendar.
+    pub fn is_period(&self, range: PayPeriod) -> bool {
+        self.period_containing(range.start) == range
+    }
+
+    /// The calendar periods `range` touches, each with how many of its
+    /// days the range covers.
+    pub fn periods_covered(&self, range: PayPeriod) -> Vec<(PayPeriod, i64)> {
+        let mut covered = Vec::new();
+        let mut period = self.period_containing(range.start);
+        while period.start <= range.end {
+            let days = (period.end.min(range.end) - period.start.max(range.start)).num_days() + 1;
+            covered.push((period, days));
+            period = self.next(period);
+        }
+        covered
+    }
+
     /// The period after `period`.
     pub fn next(&self, period: PayPeriod) -> PayPeriod {
         self.period_containing(period.end + Duration::days(1))
@@ -364,5 +382,25 @@ mod tests {
                 d(2024, 3, 1)
             ]
         );
+    }
+
+    #[test]
+    fn a_range_covers_parts_of_calendar_periods() {
+        let c = calendar(Frequency::Semimonthly);
+        let range = PayPeriod {
+            start: d(2024, 5, 10),
+            end: d(2024, 5, 20),
+        };
+        assert!(!c.is_period(range));
+        let covered: Vec<_> = c
+            .periods_covered(range)
+            .into_iter()
+            .map(|(p, days)| (p.start, p.days(), days))
+            .collect();
+        assert_eq!(
+            covered,
+            vec![(d(2024, 5, 1), 15, 6), (d(2024, 5, 16), 16, 5)]
+        );
+        assert!(c.is_period(c.period_containing(d(2024, 5, 20))));
     }
 }

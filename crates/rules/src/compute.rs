@@ -60,11 +60,14 @@ pub fn compute(
     config: &RulesConfig,
     period: &PayPeriod,
 ) -> Result<PayrollRun, RulesError> {
+    let calendar = Calendar::new(config);
+    let covered = calendar.periods_covered(*period);
     let context = Context {
         config,
         period,
-        calendar: Calendar::new(config),
+        calendar,
         tables: RateTables::new(config, &input.names),
+        covered: covered.iter().map(|(p, days)| (*days, p.days())).collect(),
     };
     // Users are independent: each is computed on its own, in parallel, and
     // the results are merged in `userName` order.
@@ -99,6 +102,21 @@ pub fn compute(
     // 6. The period's exceptions, counted per user.
     if let Some(warning) = incomplete_input(&context.calendar, period, earliest) {
         raised.push(warning);
+    }
+    if !context.calendar.is_period(*period) {
+        let parts: Vec<String> = covered
+            .iter()
+            .map(|(p, days)| format!("{days}/{} of {p}", p.days()))
+            .collect();
+        raised.push(period_level(
+            Severity::Info,
+            ExceptionKind::PartialPeriod,
+            format!(
+                "{period} is not one pay period of the calendar: salaries are paid for the days it covers ({})",
+                parts.join(", ")
+            ),
+            period.start,
+        ));
     }
     if input.records_read == 0 {
         raised.push(period_level(
@@ -145,6 +163,8 @@ struct Context<'c> {
     period: &'c PayPeriod,
     calendar: Calendar,
     tables: RateTables<'c>,
+    /// The calendar periods the period covers: (days covered, days).
+    covered: Vec<(i64, i64)>,
 }
 
 /// One user's priced period.
@@ -283,7 +303,7 @@ impl Context<'_> {
             },
         );
         let hours = period_hours(&ledger);
-        let mut pricing = price(&ledger, &terms, self.config);
+        let mut pricing = price(&ledger, &terms, self.config, &self.covered);
         if terms.held {
             // A rate no administrator would sign pays nothing; the exception says why.
             pricing = Pricing::default();

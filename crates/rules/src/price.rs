@@ -93,8 +93,15 @@ pub(crate) struct Pricing {
     pub deferred: Vec<(NaiveDate, i64)>,
 }
 
-/// Prices `ledger` for a user with `terms`.
-pub(crate) fn price(ledger: &Ledger, terms: &Terms, config: &RulesConfig) -> Pricing {
+/// Prices `ledger` for a user with `terms`. `covered` is what the period
+/// covers of the calendar's periods (days covered, days of the period): a
+/// salary is paid for those days (one whole period: the period salary).
+pub(crate) fn price(
+    ledger: &Ledger,
+    terms: &Terms,
+    config: &RulesConfig,
+    covered: &[(i64, i64)],
+) -> Pricing {
     let mut lines = Vec::new();
     let mut deferred = Vec::new();
     match terms.rate_type {
@@ -107,7 +114,7 @@ pub(crate) fn price(ledger: &Ledger, terms: &Terms, config: &RulesConfig) -> Pri
                 }
             }
         }
-        RateType::Salary => salaried(ledger, terms, config, &mut lines, &mut deferred),
+        RateType::Salary => salaried(ledger, terms, config, covered, &mut lines, &mut deferred),
     }
     Pricing {
         totals: totals(&lines),
@@ -464,6 +471,7 @@ fn salaried(
     ledger: &Ledger,
     terms: &Terms,
     config: &RulesConfig,
+    covered: &[(i64, i64)],
     lines: &mut Vec<Priced>,
     deferred: &mut Vec<(NaiveDate, i64)>,
 ) {
@@ -473,15 +481,23 @@ fn salaried(
     let hourly = weekly / config.salary.hours_per_week.as_decimal();
     let tiers = ledger.tiers();
     let beyond: i64 = ledger.weeks.iter().map(|w| w.regular_beyond_salaried).sum();
-    let covered = match terms.salary_mode {
+    let covered_hours = match terms.salary_mode {
         SalaryMode::NonexemptFixed => tiers.regular - beyond,
         _ => tiers.regular,
+    };
+    let period_salary = annual / config.pay_period.frequency.per_year();
+    let salary = match covered {
+        [(days, of)] if days == of => period_salary,
+        parts => parts
+            .iter()
+            .map(|&(days, of)| period_salary * Decimal::from(days) / Decimal::from(of))
+            .sum(),
     };
     lines.push(money(
         None,
         PayKind::Salary,
-        hours_of(covered),
-        annual / config.pay_period.frequency.per_year(),
+        hours_of(covered_hours),
+        salary,
     ));
     for week in &ledger.weeks {
         let w = Some(week.start);

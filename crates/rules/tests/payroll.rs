@@ -1230,3 +1230,40 @@ fn values_beyond_sane_limits_are_held() {
         ]
     );
 }
+
+/// A range that is not one period of the calendar pays salaries for the
+/// days it covers: $1,500 a half-month, exempt, over 05-10..05-20 is
+/// 6/15 x 1500 + 5/16 x 1500 = 600.00 + 468.75 = $1,068.75; four weeks of
+/// a biweekly calendar are two salaries; one day is 1/14 of one.
+#[test]
+fn a_range_that_is_not_a_calendar_period_pays_salaries_by_the_day() {
+    let users = [user("sal", "Salary Rate", "1500.00", "UTC", "")];
+    let semimonthly = "[pay_period]\nfrequency = \"semimonthly\"\n[overtime_rules.default]\n\
+        [salary]\nperiod = \"semimonthly\"\nmode = \"exempt\"\n";
+    let run = common::run(&users, &[], semimonthly, period("2024-05-10", "2024-05-20"));
+    assert_eq!(row(&run, "sal").pay.gross, dec("1068.75"));
+    assert_eq!(
+        run.exceptions
+            .iter()
+            .map(|e| (e.severity.as_str(), e.kind, e.message.as_str()))
+            .collect::<Vec<_>>(),
+        [(
+            "info",
+            ExceptionKind::PartialPeriod,
+            "2024-05-10..2024-05-20 is not one pay period of the calendar: salaries are paid for the days it covers (6/15 of 2024-05-01..2024-05-15, 5/16 of 2024-05-16..2024-05-31)"
+        )]
+    );
+    let biweekly = semimonthly
+        .replace(
+            "\"semimonthly\"\n[overtime",
+            "\"biweekly\"\nanchor = \"2024-01-07\"\n[overtime",
+        )
+        .replace("period = \"semimonthly\"", "period = \"biweekly\"");
+    let four_weeks = common::run(&users, &[], &biweekly, period("2024-05-12", "2024-06-08"));
+    assert_eq!(row(&four_weeks, "sal").pay.gross, dec("3000.00"));
+    let one_day = common::run(&users, &[], &biweekly, period("2024-05-13", "2024-05-13"));
+    assert_eq!(row(&one_day, "sal").pay.gross, dec("107.14"), "1500 / 14");
+    let calendar = common::run(&users, &[], &biweekly, period("2024-05-12", "2024-05-25"));
+    assert_eq!(row(&calendar, "sal").pay.gross, dec("1500.00"));
+    assert!(calendar.exceptions.is_empty());
+}
