@@ -1238,9 +1238,16 @@ fn values_beyond_sane_limits_are_held() {
 #[test]
 fn a_range_that_is_not_a_calendar_period_pays_salaries_by_the_day() {
     let users = [user("sal", "Salary Rate", "1500.00", "UTC", "")];
+    // Worked before every range, so the input is neither empty nor short.
+    let cards = [punch("sal", "2024-05-05 09:00:00", "2024-05-05 11:00:00")];
     let semimonthly = "[pay_period]\nfrequency = \"semimonthly\"\n[overtime_rules.default]\n\
         [salary]\nperiod = \"semimonthly\"\nmode = \"exempt\"\n";
-    let run = common::run(&users, &[], semimonthly, period("2024-05-10", "2024-05-20"));
+    let run = common::run(
+        &users,
+        &cards,
+        semimonthly,
+        period("2024-05-10", "2024-05-20"),
+    );
     assert_eq!(row(&run, "sal").pay.gross, dec("1068.75"));
     assert_eq!(
         run.exceptions
@@ -1259,11 +1266,26 @@ fn a_range_that_is_not_a_calendar_period_pays_salaries_by_the_day() {
             "\"biweekly\"\nanchor = \"2024-01-07\"\n[overtime",
         )
         .replace("period = \"semimonthly\"", "period = \"biweekly\"");
-    let four_weeks = common::run(&users, &[], &biweekly, period("2024-05-12", "2024-06-08"));
+    let four_weeks = common::run(
+        &users,
+        &cards,
+        &biweekly,
+        period("2024-05-12", "2024-06-08"),
+    );
     assert_eq!(row(&four_weeks, "sal").pay.gross, dec("3000.00"));
-    let one_day = common::run(&users, &[], &biweekly, period("2024-05-13", "2024-05-13"));
+    let one_day = common::run(
+        &users,
+        &cards,
+        &biweekly,
+        period("2024-05-13", "2024-05-13"),
+    );
     assert_eq!(row(&one_day, "sal").pay.gross, dec("107.14"), "1500 / 14");
-    let calendar = common::run(&users, &[], &biweekly, period("2024-05-12", "2024-05-25"));
+    let calendar = common::run(
+        &users,
+        &cards,
+        &biweekly,
+        period("2024-05-12", "2024-05-25"),
+    );
     assert_eq!(row(&calendar, "sal").pay.gross, dec("1500.00"));
     assert!(calendar.exceptions.is_empty());
 }
