@@ -91,6 +91,14 @@ pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats:
         let _ = writeln!(text, "  {label:<20}{value:>16}");
     };
     line(&mut text, "People", s.height().to_string());
+    let held = run
+        .summary
+        .iter()
+        .filter(|r| r.status == payrun::rules::Status::Held)
+        .count();
+    if held > 0 {
+        line(&mut text, "Pay held (status)", held.to_string());
+    }
     line(
         &mut text,
         "Regular hours",
