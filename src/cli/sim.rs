@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use payrun::ingest::{RecordType, decode_records};
 use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
 use payrun::q2sim::{Company, Faults, Simulator};
+use polars::prelude::*;
 
 /// Arguments of `payrun sim`.
 #[derive(Debug, clap::Args)]
@@ -44,6 +46,78 @@ pub struct SimArgs {
     /// Delay added to every response, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
+    /// Write the generated company as timecards.parquet and users.parquet
+    /// into this directory (typed, as `payrun fetch` writes them) and exit:
+    /// data at scale without HTTP.
+    #[arg(long, conflicts_with = "data")]
+    pub dump: Option<PathBuf>,
+    /// With --dump: every column a string, as the API sends it.
+    #[arg(long, requires = "dump")]
+    pub raw: bool,
+    /// Days of time cards up to --to (instead of --from).
+    #[arg(long, conflicts_with = "from")]
+    pub days: Option<i64>,
+}
+
+/// Records decoded and written per Parquet row group, so memory stays flat.
+const DUMP_CHUNK: usize = 100_000;
+
+/// Writes `records` (JSON object texts) as `record_type` rows into `path`.
+fn dump_records<'a>(
+    path: &std::path::Path,
+    records: impl ExactSizeIterator<Item = &'a str>,
+    record_type: RecordType,
+    raw: bool,
+) -> anyhow::Result<usize> {
+    let file = std::fs::File::create(path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    let schema = if raw {
+        record_type
+            .fields()
+            .iter()
+            .map(|f| Field::new(f.name.into(), DataType::String))
+            .collect()
+    } else {
+        record_type.schema()
+    };
+    let mut writer = ParquetWriter::new(file).batched(&schema)?;
+    let total = records.len();
+    let records: Vec<&str> = records.collect();
+    for chunk in records.chunks(DUMP_CHUNK) {
+        let frame = if raw {
+            raw_frame(chunk, record_type)?
+        } else {
+            decode_records(format!("[{}]", chunk.join(",")).as_bytes(), record_type)
+                .map_err(|e| anyhow::anyhow!("{}", e.0))?
+                .frame
+        };
+        writer.write_batch(&frame)?;
+    }
+    writer.finish()?;
+    Ok(total)
+}
+
+/// Records as the API sends them: each field's text, numbers as written.
+fn raw_frame(records: &[&str], record_type: RecordType) -> anyhow::Result<DataFrame> {
+    let fields = record_type.fields();
+    let mut columns: Vec<Vec<Option<String>>> =
+        vec![Vec::with_capacity(records.len()); fields.len()];
+    for record in records {
+        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(record)?;
+        for (field, column) in fields.iter().zip(&mut columns) {
+            column.push(object.get(field.name).and_then(|v| match v {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(s) => Some(s.clone()),
+                other => Some(other.to_string()),
+            }));
+        }
+    }
+    let columns = fields
+        .iter()
+        .zip(columns)
+        .map(|(f, values)| Column::new(f.name.into(), values))
+        .collect();
+    Ok(DataFrame::new(records.len(), columns)?)
 }
 
 pub async fn run(args: SimArgs) -> anyhow::Result<()> {
@@ -51,7 +125,10 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         Some(dir) => Company::load_dir(dir)?,
         None => {
             let to = args.to.unwrap_or_else(|| chrono::Local::now().date_naive());
-            let from = args.from.unwrap_or(to - chrono::Duration::days(400));
+            let from = match args.days {
+                Some(days) => to - chrono::Duration::days(days.max(1) - 1),
+                None => args.from.unwrap_or(to - chrono::Duration::days(400)),
+            };
             Company::generate(&GeneratorConfig {
                 seed: args.seed,
                 users: args.users,
@@ -71,6 +148,28 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         seed: args.seed,
         ..Faults::none()
     };
+    if let Some(dir) = &args.dump {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        let cards = dump_records(
+            &dir.join("timecards.parquet"),
+            company.time_cards.iter().map(|c| &*c.json),
+            RecordType::TimeCard,
+            args.raw,
+        )?;
+        let users = dump_records(
+            &dir.join("users.parquet"),
+            company.users.iter().map(|u| &*u.json),
+            RecordType::User,
+            args.raw,
+        )?;
+        println!(
+            "wrote {cards} time cards and {users} users{} into {}",
+            if args.raw { " (every column text)" } else { "" },
+            dir.display()
+        );
+        return Ok(());
+    }
     let (users, cards) = (company.users.len(), company.time_cards.len());
     let (id, token) = (company.id.clone(), company.token.clone());
     let span = company

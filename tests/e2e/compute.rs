@@ -369,3 +369,61 @@ fn a_range_off_the_calendar_needs_any_range() {
     let exceptions = std::fs::read_to_string(dir.path().join("out/exceptions.csv")).unwrap();
     assert!(exceptions.contains("info,partial_period,"), "{exceptions}");
 }
+
+/// `payrun sim --dump` writes a generated company as Parquet, typed or
+/// every column text as the API sends it; both give the same payroll.
+#[test]
+fn dumped_companies_typed_or_raw_give_the_same_payroll() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("payrun.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let mut summaries = Vec::new();
+    for raw in [false, true] {
+        let data = dir.path().join(if raw { "raw" } else { "typed" });
+        let mut args = vec![
+            "sim",
+            "--dump",
+            data.to_str().unwrap(),
+            "--users",
+            "30",
+            "--days",
+            "60",
+            "--to",
+            "2024-05-31",
+            "--seed",
+            "4",
+        ];
+        if raw {
+            args.push("--raw");
+        }
+        let said = crate::helpers::ok(crate::helpers::payrun(&args, None).output().unwrap());
+        assert!(
+            said.starts_with("wrote ") && said.contains(" time cards and 30 users"),
+            "{said}"
+        );
+        let out = dir.path().join(format!("out-{raw}"));
+        crate::helpers::ok(
+            crate::helpers::payrun(
+                &[
+                    "compute",
+                    "--config",
+                    config.to_str().unwrap(),
+                    "--timecards",
+                    data.join("timecards.parquet").to_str().unwrap(),
+                    "--users",
+                    data.join("users.parquet").to_str().unwrap(),
+                    "--period",
+                    "2024-05-12",
+                    "--out",
+                    out.to_str().unwrap(),
+                ],
+                None,
+            )
+            .output()
+            .unwrap(),
+        );
+        summaries.push(std::fs::read_to_string(out.join("payroll_summary.csv")).unwrap());
+    }
+    assert!(summaries[0].lines().count() > 20);
+    assert_eq!(summaries[0], summaries[1]);
+}
