@@ -451,29 +451,46 @@ fn period_level(
 /// The user's priced lines as output rows, their amounts apportioned to
 /// the summary's rounded columns.
 fn push_pay_lines(out: &mut Vec<PayLine>, id: UserId, input: &PayrollInput, pricing: &Pricing) {
-    let first = out.len();
     let name = |n: Option<payrun_ingest::NameId>| n.map(|n| input.names.get(n).to_owned());
-    out.extend(pricing.lines.iter().map(|l| PayLine {
-        user: id,
-        week_start: l.week,
-        kind: l.kind,
-        job_name: name(l.worked_as.job),
-        shift_name: name(l.worked_as.shift),
-        hours: l.hours,
-        rate: l.rate,
-        exact_amount: l.amount(),
-        amount: Decimal::ZERO,
-        regular_rate: l.regular_rate,
-    }));
-    let lines = &mut out[first..];
+    let mut lines: Vec<PayLine> = pricing
+        .lines
+        .iter()
+        .map(|l| PayLine {
+            user: id,
+            week_start: l.week,
+            kind: l.kind,
+            job_name: name(l.worked_as.job),
+            shift_name: name(l.worked_as.shift),
+            hours: l.hours,
+            rate: l.rate,
+            exact_amount: l.amount(),
+            amount: Decimal::ZERO,
+            regular_rate: l.regular_rate,
+        })
+        .collect();
     // Salary first, then week by week, kind by kind, jobs and shifts by name.
-    lines.sort_by(|a, b| {
-        (a.week_start, a.kind, &a.job_name, &a.shift_name).cmp(&(
-            b.week_start,
-            b.kind,
-            &b.job_name,
-            &b.shift_name,
-        ))
+    let key = |l: &PayLine| {
+        (
+            l.week_start,
+            l.kind,
+            l.job_name.clone(),
+            l.shift_name.clone(),
+        )
+    };
+    lines.sort_by_key(key);
+    // One row per week, kind, job and shift: a premium deferred from the
+    // previous period joins the row of this period's hours with the same
+    // key, and the row's rate is then its amount per hour.
+    lines.dedup_by(|later, kept| {
+        if key(later) != key(kept) {
+            return false;
+        }
+        kept.hours += later.hours;
+        kept.exact_amount += later.exact_amount;
+        if kept.rate.is_some() && !kept.hours.is_zero() {
+            kept.rate = Some(kept.exact_amount / kept.hours);
+        }
+        true
     });
     let t = &pricing.totals;
     for (column, total) in [
@@ -491,4 +508,5 @@ fn push_pay_lines(out: &mut Vec<PayLine>, id: UserId, input: &PayrollInput, pric
             lines[i].amount = cents;
         }
     }
+    out.extend(lines);
 }

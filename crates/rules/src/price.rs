@@ -31,7 +31,8 @@
 //! is unfinished. Then the period pays the straight time of its overtime
 //! hours and defers their premium (a `deferred_premium` info exception); the
 //! period in which the week ends pays the premium of all its overtime hours,
-//! those of the earlier period included (a separate `overtime` line). What
+//! those of the earlier period included (an `overtime` line with no job or
+//! shift). What
 //! a period pays never depends on days after its end, so the payroll is the
 //! same whatever morning it is run. Put generally, the premium a period
 //! owes for a week is what is known of it at the period's end minus what

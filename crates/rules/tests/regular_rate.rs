@@ -484,22 +484,15 @@ fn a_fluctuating_workweek_straddling_the_period_end_pays_its_premium_when_it_end
         lines(&run, "fww"),
         vec![
             ("salary", None, None, zero(), None, dec("1300.00")),
+            // This period's 36 overtime hours and the previous period's 8,
+            // whose premium waited for the week to end: one row.
             (
                 "overtime",
                 None,
                 None,
-                dec("36"),
+                dec("44"),
                 Some(dec("3.5714")),
-                dec("128.57")
-            ),
-            // The premium of the previous period's 8 overtime hours.
-            (
-                "overtime",
-                None,
-                None,
-                dec("8"),
-                Some(dec("3.5714")),
-                dec("28.57")
+                dec("157.14")
             ),
         ]
     );
