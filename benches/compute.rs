@@ -65,7 +65,7 @@ fn write_inputs(dir: &Path, cards: usize) -> PayPeriod {
 fn compute_once(dir: &Path, config: &RulesConfig, period: &PayPeriod) -> usize {
     let cards = read_records(&dir.join("timecards.parquet"), RecordType::TimeCard).unwrap();
     let users = read_records(&dir.join("users.parquet"), RecordType::User).unwrap();
-    let computed = compute_period(&cards.frame, &users.frame, Vec::new(), config, period).unwrap();
+    let computed = compute_period(cards.frame, users.frame, Vec::new(), config, period).unwrap();
     computed.report.payroll_summary.height()
 }
 

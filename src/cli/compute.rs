@@ -44,19 +44,13 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         .cloned()
         .collect();
     exceptions.extend(fetch_exceptions(&args.timecards)?);
-    let computed = compute_period(
-        &cards.frame,
-        &users.frame,
-        exceptions,
-        &config.rules,
-        &period,
-    );
-    spinner.finish_and_clear();
     let provenance = Provenance {
         time_cards: cards.frame.height(),
         users: users.frame.height(),
         pages: 0,
     };
+    let computed = compute_period(cards.frame, users.frame, exceptions, &config.rules, &period);
+    spinner.finish_and_clear();
     finish(&computed?, &config, &provenance, &args.write)
 }
 

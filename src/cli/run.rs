@@ -51,18 +51,18 @@ pub async fn execute(
         .chain(&inputs.users.exceptions)
         .cloned()
         .collect();
-    let computed = compute_period(
-        &inputs.time_cards.frame,
-        &inputs.users.frame,
-        exceptions,
-        &config.rules,
-        period,
-    );
-    spinner.finish_and_clear();
     let provenance = Provenance {
         time_cards: inputs.time_cards.frame.height(),
         users: inputs.users.frame.height(),
         pages: inputs.time_cards.pages + inputs.users.pages,
     };
+    let computed = compute_period(
+        inputs.time_cards.frame,
+        inputs.users.frame,
+        exceptions,
+        &config.rules,
+        period,
+    );
+    spinner.finish_and_clear();
     finish(&computed?, config, &provenance, write)
 }

@@ -234,22 +234,7 @@ impl PayrollInput {
         let users = read_users(users)?;
         let mut names = Names::default();
         let cards = read_time_cards(time_cards, &matched.users, &mut names)?;
-        // Sort small keys, then move each card once.
-        let mut order: Vec<(UserId, Option<i64>, u32)> = cards
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.user, c.in_ms, i as u32))
-            .collect();
-        order.sort_unstable();
-        let cards: Vec<TimeCard> = order.iter().map(|&(_, _, i)| cards[i as usize]).collect();
-        let mut ranges = vec![0..0; users.len()];
-        let mut start = 0;
-        while start < cards.len() {
-            let user = cards[start].user;
-            let end = start + cards[start..].partition_point(|c| c.user == user);
-            ranges[user.index()] = start..end;
-            start = end;
-        }
+        let (cards, ranges) = by_user(cards, users.len());
         Ok(PayrollInput {
             as_of: Utc::now(),
             records_read: time_cards.height(),
@@ -284,6 +269,35 @@ impl PayrollInput {
             .iter()
             .any(|e| e.user == Some(id) && e.user_field == Some(field))
     }
+}
+
+/// `cards` grouped by user (a counting sort: each user's cards are a
+/// contiguous run, users in id order), each run sorted by (`inDateTime`,
+/// row), and each user's run.
+fn by_user(cards: Vec<TimeCard>, users: usize) -> (Vec<TimeCard>, Vec<Range<usize>>) {
+    let mut ranges = vec![0..0; users];
+    for card in &cards {
+        ranges[card.user.index()].end += 1;
+    }
+    let mut start = 0;
+    for range in &mut ranges {
+        let len = range.end;
+        *range = start..start + len;
+        start += len;
+    }
+    // Indices into `cards`, placed in their user's run in row order.
+    let mut next: Vec<usize> = ranges.iter().map(|r| r.start).collect();
+    let mut order = vec![0u32; cards.len()];
+    for (i, card) in cards.iter().enumerate() {
+        let slot = &mut next[card.user.index()];
+        order[*slot] = i as u32;
+        *slot += 1;
+    }
+    for range in &ranges {
+        order[range.clone()].sort_by_key(|&i| (cards[i as usize].in_ms, i));
+    }
+    let sorted = order.iter().map(|&i| cards[i as usize]).collect();
+    (sorted, ranges)
 }
 
 /// The values of a primitive column, nulls as `None`, whatever its chunking.
