@@ -57,7 +57,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         format: Formats(vec![Format::Csv, Format::Parquet]),
         strict: None,
     };
-    let outcome = super::run::execute(&config, &period, credentials, &write).await;
+    let outcome = super::run::execute(&config, &period, credentials, &write, false).await;
     sim.stop().await;
     outcome
 }

@@ -23,6 +23,10 @@ pub struct FetchArgs {
     /// The API endpoint, overriding the config and OTC_BASE_URL.
     #[arg(long)]
     pub base_url: Option<String>,
+    /// Allow a plain http:// endpoint that is not on this machine (the
+    /// developer token then crosses the network in cleartext).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
 }
 
 pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
@@ -35,8 +39,11 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
     let credentials =
         Credentials::resolve(config.company_id.as_deref(), config.token_file.as_deref())?;
     let (bar, observer) = progress::fetching();
-    let client =
-        Q2Client::new(ClientOptions::new(config.api.clone()), credentials)?.with_observer(observer);
+    let options = ClientOptions {
+        allow_insecure_http: args.allow_insecure_http,
+        ..ClientOptions::new(config.api.clone())
+    };
+    let client = Q2Client::new(options, credentials)?.with_observer(observer);
     let fetched = fetch_period(&client, &config.rules, &period).await;
     bar.finish_and_clear();
     let Inputs {

@@ -18,6 +18,10 @@ pub struct RunArgs {
     /// The API endpoint, overriding the config and OTC_BASE_URL.
     #[arg(long)]
     pub base_url: Option<String>,
+    /// Allow a plain http:// endpoint that is not on this machine (the
+    /// developer token then crosses the network in cleartext).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
 }
 
 pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
@@ -27,7 +31,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     };
     let credentials =
         Credentials::resolve(config.company_id.as_deref(), config.token_file.as_deref())?;
-    execute(&config, &period, credentials, &args.write).await
+    execute(
+        &config,
+        &period,
+        credentials,
+        &args.write,
+        args.allow_insecure_http,
+    )
+    .await
 }
 
 /// Fetch, compute, write and print the summary: what `run` and `demo` share.
@@ -36,10 +47,14 @@ pub async fn execute(
     period: &PayPeriod,
     credentials: Credentials,
     write: &WriteArgs,
+    allow_insecure_http: bool,
 ) -> anyhow::Result<Outcome> {
     let (bar, observer) = progress::fetching();
-    let client =
-        Q2Client::new(ClientOptions::new(config.api.clone()), credentials)?.with_observer(observer);
+    let options = ClientOptions {
+        allow_insecure_http,
+        ..ClientOptions::new(config.api.clone())
+    };
+    let client = Q2Client::new(options, credentials)?.with_observer(observer);
     let fetched = fetch_period(&client, &config.rules, period).await;
     bar.finish_and_clear();
     let inputs = fetched?;

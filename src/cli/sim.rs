@@ -13,9 +13,13 @@ use polars::prelude::*;
 /// Arguments of `payrun sim`.
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
-    /// Address to listen on.
+    /// Address to listen on (loopback unless --public).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    /// Allow an --addr that is not loopback (the simulator then serves
+    /// its test credentials to the network).
+    #[arg(long)]
+    pub public: bool,
     /// Seed of the generated company.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -121,6 +125,13 @@ fn raw_frame(records: &[&str], record_type: RecordType) -> anyhow::Result<DataFr
 }
 
 pub async fn run(args: SimArgs) -> anyhow::Result<()> {
+    if args.dump.is_none() && !args.public && !args.addr.ip().is_loopback() {
+        anyhow::bail!(
+            "--addr {} is not loopback: the simulator would answer the network; \
+             use 127.0.0.1 or ::1, or --public if you mean it",
+            args.addr
+        );
+    }
     let company = match &args.data {
         Some(dir) => Company::load_dir(dir)?,
         None => {

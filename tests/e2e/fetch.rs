@@ -101,3 +101,94 @@ fn usage_errors_exit_2() {
     let output = payrun(&["fetch", "--nonsense"], None).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// A token file others can read draws a warning naming it and `chmod 600`.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_file_readable_by_others_draws_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = Simulator::start(company(), Faults::none()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, DEFAULT_TOKEN).unwrap();
+    let config = dir.path().join("payrun.toml");
+    let write_config = || {
+        std::fs::write(
+            &config,
+            format!(
+                "[company]\nid = \"{DEFAULT_COMPANY_ID}\"\ntoken_file = \"{}\"\n[api]\nbase_url = \"{}\"\n",
+                token.display(),
+                sim.url()
+            ),
+        )
+        .unwrap()
+    };
+    write_config();
+    let fetch = |out: &str| {
+        payrun(&["fetch", "--config"], None)
+            .arg(&config)
+            .args(["--period", "2024-05-12", "--out"])
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap()
+    };
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = fetch("shared");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("chmod 600 {}", token.display())),
+        "{stderr}"
+    );
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let output = fetch("private");
+    assert!(output.status.success());
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("chmod"));
+    sim.stop().await;
+}
+
+/// Cleartext http to a host that is not loopback is refused before any
+/// connection (nothing is resolved or sent), as are URLs that are not http.
+#[test]
+fn an_insecure_or_unusable_endpoint_is_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("payrun.toml");
+    std::fs::write(
+        &config,
+        format!("[company]\nid = \"{DEFAULT_COMPANY_ID}\"\n"),
+    )
+    .unwrap();
+    for (url, says) in [
+        ("http://payroll.example.com/Jun-Inside-VPC", "cleartext"),
+        ("not a url", "not a URL"),
+        ("ftp://payroll.example.com/x", "the scheme `ftp`"),
+    ] {
+        let started = std::time::Instant::now();
+        let output = payrun(&["fetch", "--config"], None)
+            .arg(&config)
+            .args(["--period", "2024-05-12", "--base-url", url, "--out"])
+            .arg(dir.path().join("out"))
+            .env("OTC_DEVELOPER_TOKEN", DEFAULT_TOKEN)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{url}: {stderr}");
+        assert!(stderr.contains(says), "{url}: {stderr}");
+        assert!(!stderr.contains(DEFAULT_TOKEN));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{url}: not retried"
+        );
+    }
+    assert!(!dir.path().join("out").exists());
+}
+
+/// The simulator serves loopback only, unless `--public`.
+#[test]
+fn the_simulator_refuses_a_public_address() {
+    let output = payrun(&["sim", "--addr", "0.0.0.0:0"], None)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not loopback"));
+}

@@ -122,6 +122,7 @@ impl Credentials {
             (Some(token), _) => token,
             (None, Some(file)) => {
                 let path = expand_home(file);
+                warn_if_shared(&path);
                 std::fs::read_to_string(&path).map_err(|e| {
                     IngestError::Credentials(format!(
                         "cannot read the developer token file {}: {e}",
@@ -146,6 +147,25 @@ impl Credentials {
             token,
         })
     }
+}
+
+/// Warns when a token file can be read by its group or by others.
+fn warn_if_shared(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                "the developer token file {} can be read by other users; run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 fn expand_home(path: &str) -> std::path::PathBuf {
@@ -183,6 +203,15 @@ pub enum IngestError {
     Http {
         /// The status code.
         status: u16,
+    },
+    /// The endpoint cannot be used: not a URL, not http(s), or cleartext
+    /// http to a host that is not loopback. Nothing was sent.
+    #[error("cannot use the API endpoint {url}: {message}")]
+    Endpoint {
+        /// The endpoint as configured.
+        url: String,
+        /// Why not.
+        message: String,
     },
     /// The request did not complete: connection refused or reset, timeout.
     #[error("could not reach the Q2 API at {url}: {message}")]
@@ -273,6 +302,9 @@ pub struct ClientOptions {
     pub retry_min_delay: Duration,
     /// Longest delay between retries, and the cap on an honoured `Retry-After`.
     pub retry_max_delay: Duration,
+    /// Accept a plain `http://` endpoint on a host that is not loopback
+    /// (the developer token would cross the network in cleartext).
+    pub allow_insecure_http: bool,
 }
 
 impl ClientOptions {
@@ -284,7 +316,41 @@ impl ClientOptions {
             page_limit: 100_000,
             retry_min_delay: Duration::from_millis(250),
             retry_max_delay: Duration::from_secs(60),
+            allow_insecure_http: false,
         }
+    }
+}
+
+/// Checks an endpoint before anything is sent to it: a URL, `https`, or
+/// `http` to a loopback host (`127.0.0.0/8`, `::1`, `localhost`) unless
+/// `allow_insecure_http`. No name is resolved and no connection is made.
+pub fn check_endpoint(url: &str, allow_insecure_http: bool) -> Result<(), IngestError> {
+    let refuse = |message: String| {
+        Err(IngestError::Endpoint {
+            url: url.to_owned(),
+            message,
+        })
+    };
+    let parsed = match reqwest::Url::parse(url) {
+        Ok(parsed) => parsed,
+        Err(e) => return refuse(format!("not a URL ({e})")),
+    };
+    let host = parsed.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback || allow_insecure_http => Ok(()),
+        "http" => refuse(
+            "plain http to a host that is not loopback would send the developer token in \
+             cleartext; use https, or --allow-insecure-http if you must"
+                .into(),
+        ),
+        other => refuse(format!("the scheme `{other}` is not http or https")),
     }
 }
 
@@ -474,6 +540,7 @@ impl std::fmt::Debug for Q2Client {
 impl Q2Client {
     /// A client with its own connection pool.
     pub fn new(options: ClientOptions, credentials: Credentials) -> Result<Self, IngestError> {
+        check_endpoint(&options.api.base_url, options.allow_insecure_http)?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(options.api.timeout_secs.max(1)))
             .user_agent(concat!("payrun/", env!("CARGO_PKG_VERSION")))
@@ -743,6 +810,28 @@ fn concat(record_type: RecordType, parts: Vec<Fetched>) -> Result<Fetched, Inges
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoints_are_checked_before_anything_is_sent() {
+        for ok in [
+            "https://api1.opentimeclock.com/Jun-Inside-VPC",
+            "http://127.0.0.1:8080/Jun-Inside-VPC",
+            "http://[::1]:8080/x",
+            "http://localhost/x",
+        ] {
+            assert!(check_endpoint(ok, false).is_ok(), "{ok}");
+        }
+        let refused = |url: &str| check_endpoint(url, false).unwrap_err().to_string();
+        assert_eq!(
+            refused("http://payroll.example.com/x"),
+            "cannot use the API endpoint http://payroll.example.com/x: plain http to a host that is \
+             not loopback would send the developer token in cleartext; use https, or \
+             --allow-insecure-http if you must"
+        );
+        assert!(refused("not a url").contains("not a URL"));
+        assert!(refused("ftp://example.com/x").contains("the scheme `ftp` is not http or https"));
+        assert!(check_endpoint("http://payroll.example.com/x", true).is_ok());
+    }
     use chrono::NaiveDate;
 
     fn at(d: u32, h: u32, m: u32, s: u32) -> NaiveDateTime {
