@@ -132,7 +132,7 @@ pub fn write_outputs(
     }
     let manifest = manifest(computed, settings, provenance, files);
     staging.text("manifest.json", &manifest)?;
-    staging.commit()
+    staging.commit_owning(&crate::output::report_files())
 }
 
 fn manifest(

@@ -116,6 +116,37 @@ impl Staging {
         })
     }
 
+    /// Renames every staged file into place, then removes what earlier
+    /// runs left of the files this kind of run writes (`owned`: a format
+    /// not written this time, temporary files of an interrupted run), so
+    /// the folder holds exactly this run's files. Other files are left alone.
+    pub fn commit_owning(self, owned: &[String]) -> Result<Vec<PathBuf>, OutputError> {
+        let dir = self.dir.clone();
+        let done = self.commit()?;
+        let written: Vec<&std::ffi::OsStr> = done.iter().filter_map(|p| p.file_name()).collect();
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(done);
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(text) = name.to_str() else { continue };
+            let stale = owned.iter().any(|own| {
+                (text == own && !written.contains(&name.as_os_str()))
+                    || text
+                        .strip_prefix('.')
+                        .and_then(|t| t.strip_prefix(own.as_str()))
+                        .is_some_and(|rest| rest.starts_with(".partial-"))
+            });
+            if stale {
+                // Best effort: a file that cannot be removed is not a failed payroll.
+                if let Err(e) = std::fs::remove_file(entry.path()) {
+                    tracing::warn!("cannot remove {}: {e}", entry.path().display());
+                }
+            }
+        }
+        Ok(done)
+    }
+
     /// Renames every staged file into place, in the order staged.
     pub fn commit(mut self) -> Result<Vec<PathBuf>, OutputError> {
         let staged = std::mem::take(&mut self.staged);
@@ -234,20 +265,40 @@ impl std::str::FromStr for Formats {
     }
 }
 
-/// Stages the four tables of a payroll report in each format:
-/// `payroll_summary`, `daily_hours`, `department_summary`, `exceptions`.
+/// The tables of a payroll report, by file stem.
+pub const REPORT_TABLES: [&str; 5] = [
+    "payroll_summary",
+    "daily_hours",
+    "department_summary",
+    "exceptions",
+    "pay_lines",
+];
+
+/// Every file a payroll run may write into its folder.
+pub fn report_files() -> Vec<String> {
+    let mut files: Vec<String> = REPORT_TABLES
+        .iter()
+        .flat_map(|t| [format!("{t}.csv"), format!("{t}.parquet")])
+        .collect();
+    files.push("manifest.json".into());
+    files
+}
+
+/// Stages the tables of a payroll report in each format:
+/// `payroll_summary`, `daily_hours`, `department_summary`, `exceptions`, `pay_lines`.
 pub fn stage_report(
     staging: &mut Staging,
     report: &payrun_rules::Report,
     formats: &[Format],
 ) -> Result<Vec<PathBuf>, OutputError> {
-    let tables = [
-        ("payroll_summary", &report.payroll_summary),
-        ("daily_hours", &report.daily_hours),
-        ("department_summary", &report.department_summary),
-        ("exceptions", &report.exceptions),
-        ("pay_lines", &report.pay_lines),
+    let frames = [
+        &report.payroll_summary,
+        &report.daily_hours,
+        &report.department_summary,
+        &report.exceptions,
+        &report.pay_lines,
     ];
+    let tables = REPORT_TABLES.into_iter().zip(frames);
     let mut written = Vec::new();
     for (name, frame) in tables {
         for format in formats {

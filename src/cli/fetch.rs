@@ -57,7 +57,8 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
     staging.parquet("timecards.parquet", &cards.frame)?;
     staging.parquet("users.parquet", &users.frame)?;
     staging.csv("fetch_exceptions.csv", &exceptions_frame(&exceptions)?)?;
-    staging.commit()?;
+    let owned = ["timecards.parquet", "users.parquet", "fetch_exceptions.csv"].map(String::from);
+    staging.commit_owning(&owned)?;
 
     println!(
         "fetched {} time cards ({} pages) and {} users ({} pages) for pay period {period} \

@@ -427,3 +427,68 @@ fn dumped_companies_typed_or_raw_give_the_same_payroll() {
     assert!(summaries[0].lines().count() > 20);
     assert_eq!(summaries[0], summaries[1]);
 }
+
+/// After a run the folder holds exactly its files: a format not written
+/// this time and an interrupted run's temporary files are gone; other
+/// people's files stay.
+#[test]
+fn the_output_folder_holds_exactly_one_run() {
+    let users = r#"[{"userName": "ann", "role": "Employee", "rateType": "Hourly Rate", "payRate": "10.00", "timeZone": "UTC"}]"#;
+    let cards = r#"[{"userName": "ann", "entryType": 0, "inDateTime": "2024-05-13 09:00:00", "outDateTime": "2024-05-13 17:00:00"}]"#;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    crate::helpers::ok(compute_files(
+        dir.path(),
+        users,
+        cards,
+        "timecards.json",
+        &[],
+    ));
+    assert!(out.join("payroll_summary.parquet").is_file());
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    std::fs::write(
+        out.join(".payroll_summary.csv.partial-99999"),
+        "half a payroll",
+    )
+    .unwrap();
+    crate::helpers::ok(compute_files(
+        dir.path(),
+        users,
+        cards,
+        "timecards.json",
+        &["--format", "csv"],
+    ));
+    let mut present: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    present.sort();
+    let mut expected: Vec<String> = [
+        "daily_hours.csv",
+        "department_summary.csv",
+        "exceptions.csv",
+        "manifest.json",
+        "notes.txt",
+        "pay_lines.csv",
+        "payroll_summary.csv",
+    ]
+    .map(String::from)
+    .to_vec();
+    expected.sort();
+    assert_eq!(present, expected);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let mut listed: Vec<String> = manifest["files_sha256"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    listed.sort();
+    let mut csvs: Vec<String> = expected
+        .into_iter()
+        .filter(|f| f.ends_with(".csv"))
+        .collect();
+    csvs.sort();
+    assert_eq!(listed, csvs);
+}
