@@ -263,11 +263,18 @@ impl PayrollInput {
         &self.users[id.index()]
     }
 
-    /// Whether the user's `field` had a value that could not be read.
-    pub fn unreadable(&self, id: UserId, field: &str) -> bool {
-        self.exceptions
-            .iter()
-            .any(|e| e.user == Some(id) && e.user_field == Some(field))
+    /// For each user (by [`UserId`]), whether their `field` had a value
+    /// that could not be read.
+    pub fn unreadable_users(&self, field: &str) -> Vec<bool> {
+        let mut unreadable = vec![false; self.users.len()];
+        for e in &self.exceptions {
+            if let (Some(user), Some(f)) = (e.user, e.user_field)
+                && f == field
+            {
+                unreadable[user.index()] = true;
+            }
+        }
+        unreadable
     }
 }
 

@@ -26,8 +26,8 @@ use crate::config::RulesConfig;
 use crate::exceptions::{Raised, select};
 use crate::ledger::{Ledger, Part, Week};
 use crate::price::{Pricing, apportion_cents, price};
-use crate::punches::{UserEntries, prepare};
-use crate::run::{DayRow, PayLine, PayrollRun, PeriodHours, Status, SummaryRow};
+use crate::punches::{Reading, UserEntries, prepare};
+use crate::run::{DayRow, PayKind, PayLine, PayrollRun, PeriodHours, Status, SummaryRow};
 use crate::time::Workdays;
 use crate::users::{RateTables, RateType, Terms, terms_of, zone_of};
 
@@ -68,6 +68,7 @@ pub fn compute(
         calendar,
         tables: RateTables::new(config, &input.names),
         covered: covered.iter().map(|(p, days)| (*days, p.days())).collect(),
+        unreadable_pay_rate: input.unreadable_users("payRate"),
     };
     // Users are independent: each is computed on its own, in parallel, and
     // the results are merged in `userName` order.
@@ -165,6 +166,8 @@ struct Context<'c> {
     tables: RateTables<'c>,
     /// The calendar periods the period covers: (days covered, days).
     covered: Vec<(i64, i64)>,
+    /// Users whose `payRate` could not be read, by [`UserId`].
+    unreadable_pay_rate: Vec<bool>,
 }
 
 /// One user's priced period.
@@ -202,18 +205,14 @@ impl Context<'_> {
         let mut raised = Vec::new();
         // 1. Resolve the zone; 2. punches.
         let zone = zone_of(id, user, config, &mut raised);
-        let entries = prepare(
-            id,
-            user,
-            input.cards_of(id),
-            zone,
+        let reading = Reading {
             config,
-            &self.tables.is_bonus,
-            input.as_of.timestamp(),
-            &mut raised,
-        );
+            is_bonus: &self.tables.is_bonus,
+            now: input.as_of.timestamp(),
+        };
+        let entries = prepare(id, user, input.cards_of(id), zone, &reading, &mut raised);
         // 3-5. Allocate, ledger, price.
-        let pay_rate_unreadable = input.unreadable(id, "payRate");
+        let pay_rate_unreadable = self.unreadable_pay_rate[id.index()];
         let paid = self.pay(id, user, &entries, pay_rate_unreadable, &mut raised)?;
         let rows = paid.map(|paid| {
             let mut pay_lines = Vec::new();
@@ -469,15 +468,15 @@ fn push_pay_lines(out: &mut Vec<PayLine>, id: UserId, input: &PayrollInput, pric
         })
         .collect();
     // Salary first, then week by week, kind by kind, jobs and shifts by name.
-    let key = |l: &PayLine| {
+    fn key(l: &PayLine) -> (Option<NaiveDate>, PayKind, Option<&str>, Option<&str>) {
         (
             l.week_start,
             l.kind,
-            l.job_name.clone(),
-            l.shift_name.clone(),
+            l.job_name.as_deref(),
+            l.shift_name.as_deref(),
         )
-    };
-    lines.sort_by_key(key);
+    }
+    lines.sort_by(|a, b| key(a).cmp(&key(b)));
     // One row per week, kind, job and shift: a premium deferred from the
     // previous period joins the row of this period's hours with the same
     // key, and the row's rate is then its amount per hour.
@@ -494,11 +493,11 @@ fn push_pay_lines(out: &mut Vec<PayLine>, id: UserId, input: &PayrollInput, pric
     });
     let t = &pricing.totals;
     for (column, total) in [
-        (crate::run::PayKind::Regular, t.regular),
-        (crate::run::PayKind::Overtime, t.overtime),
-        (crate::run::PayKind::DoubleTime, t.double_time),
-        (crate::run::PayKind::Pto, t.pto),
-        (crate::run::PayKind::Adjustment, t.adjustment),
+        (PayKind::Regular, t.regular),
+        (PayKind::Overtime, t.overtime),
+        (PayKind::DoubleTime, t.double_time),
+        (PayKind::Pto, t.pto),
+        (PayKind::Adjustment, t.adjustment),
     ] {
         let members: Vec<usize> = (0..lines.len())
             .filter(|&i| lines[i].kind.summary_line() == column)

@@ -209,15 +209,6 @@ impl Money {
     }
 }
 
-/// The bonus share of each hour of the week, B / H (0 without hours).
-fn bonus_per_hour(week: &Week) -> Decimal {
-    let bonus = week.bonus_through(Part::After);
-    if week.worked() == 0 || bonus.is_zero() {
-        return Decimal::ZERO;
-    }
-    bonus * Decimal::from(SECONDS_PER_HOUR) / Decimal::from(week.worked())
-}
-
 impl Premium {
     /// Whether the premium of the week's hours depends on hours worked
     /// after the end of `part` (SPEC §5c): the fluctuating workweek always;
@@ -230,59 +221,94 @@ impl Premium {
             Premium::Fluctuating { .. } => true,
         }
     }
+}
 
-    /// The week's regular rate, once it is complete.
-    fn regular_rate(self, week: &Week) -> Decimal {
-        let hours = Decimal::from(week.worked());
+/// What is known of one week's premium, figured once per week: at the end
+/// of this period, and at the end of the previous one (for the hours
+/// worked before the period).
+struct WeekPremium {
+    premium: Premium,
+    /// The week ended within the period.
+    complete: bool,
+    /// The premium depended on the rest of the week at the previous period's end.
+    depends_before: bool,
+    /// It depends on the rest of the week at this period's end.
+    depends_during: bool,
+    /// Hours worked in the whole week, in seconds.
+    worked: i64,
+    /// Bonuses of the whole week.
+    bonus: Decimal,
+    /// B / H per hour (0 without hours or bonus).
+    bonus_share: Decimal,
+    /// The complete week's regular rate (meaningful when `complete`).
+    regular_rate: Decimal,
+    /// The regular rate shown for the week, where it is known at the period's end.
+    shown: Option<Decimal>,
+}
+
+impl WeekPremium {
+    fn new(premium: Premium, week: &Week) -> Self {
+        let worked = week.worked();
+        let hours = Decimal::from(worked);
         let bonus = week.bonus_through(Part::After);
-        match self {
+        let bonus_share = if worked == 0 || bonus.is_zero() {
+            Decimal::ZERO
+        } else {
+            bonus * Decimal::from(SECONDS_PER_HOUR) / hours
+        };
+        let regular_rate = match premium {
             Premium::WeightedAverage | Premium::RateInEffect => {
                 match week.single_rate(Part::After) {
                     // One rate and no bonus: that rate, exactly.
                     Some(rate) if bonus.is_zero() => rate,
-                    _ if hours.is_zero() => Decimal::ZERO,
+                    _ if worked == 0 => Decimal::ZERO,
                     _ => (week.rate_seconds() + bonus * Decimal::from(SECONDS_PER_HOUR)) / hours,
                 }
             }
-            Premium::FixedSalary { r } => r + bonus_per_hour(week),
-            Premium::Fluctuating { weekly } if !hours.is_zero() => {
+            Premium::FixedSalary { r } => r + bonus_share,
+            Premium::Fluctuating { .. } if worked == 0 => Decimal::ZERO,
+            Premium::Fluctuating { weekly } => {
                 (weekly + bonus) * Decimal::from(SECONDS_PER_HOUR) / hours
             }
-            Premium::Fluctuating { .. } => Decimal::ZERO,
-        }
-    }
-
-    /// The regular rate shown for the week, where it is known by the end of `through`.
-    fn known_rate(self, week: &Week, through: Part, complete: bool) -> Option<Decimal> {
-        if complete {
-            return Some(self.regular_rate(week));
-        }
-        if self.depends_on_the_whole_week(week, through) {
-            return None;
-        }
-        match self {
-            Premium::FixedSalary { r } => Some(r),
-            _ => week.single_rate(through),
+        };
+        let complete = week.ends_in_period;
+        let depends_during = premium.depends_on_the_whole_week(week, Part::During);
+        let shown = if complete {
+            Some(regular_rate)
+        } else if depends_during {
+            None
+        } else {
+            match premium {
+                Premium::FixedSalary { r } => Some(r),
+                _ => week.single_rate(Part::During),
+            }
+        };
+        WeekPremium {
+            premium,
+            complete,
+            depends_before: premium.depends_on_the_whole_week(week, Part::Before),
+            depends_during,
+            worked,
+            bonus,
+            bonus_share,
+            regular_rate,
+            shown,
         }
     }
 
     /// The premium, above straight time, of `seconds` worked at `straight`
     /// with `multiplier`, as far as it is known at the end of `through`
-    /// (`complete`: the week had ended by then). Unknown, it is zero: it
-    /// is deferred to the period in which the week ends.
-    fn of(
-        self,
-        week: &Week,
-        seconds: i64,
-        straight: Decimal,
-        multiplier: Decimal,
-        through: Part,
-        complete: bool,
-    ) -> Money {
+    /// (`Before`: the previous period's end, when the week was unfinished).
+    /// Unknown, it is zero: it is deferred to the period in which the week ends.
+    fn of(&self, seconds: i64, straight: Decimal, multiplier: Decimal, through: Part) -> Money {
         let extra = multiplier - Decimal::ONE;
         let s = Decimal::from(seconds);
+        let (complete, depends) = match through {
+            Part::Before => (false, self.depends_before),
+            _ => (self.complete, self.depends_during),
+        };
         if !complete {
-            return if self.depends_on_the_whole_week(week, through) {
+            return if depends {
                 Money::default()
             } else {
                 Money {
@@ -291,20 +317,19 @@ impl Premium {
                 }
             };
         }
-        match self {
+        match self.premium {
             Premium::WeightedAverage | Premium::FixedSalary { .. } => Money {
-                per_second: s * self.regular_rate(week) * extra,
+                per_second: s * self.regular_rate * extra,
                 dollars: Decimal::ZERO,
             },
             Premium::RateInEffect => Money {
-                per_second: s * (straight + bonus_per_hour(week)) * extra,
+                per_second: s * (straight + self.bonus_share) * extra,
                 dollars: Decimal::ZERO,
             },
             // Seconds cancel out: seconds × (salary + bonuses) / seconds worked.
-            Premium::Fluctuating { weekly } if week.worked() > 0 => Money {
+            Premium::Fluctuating { weekly } if self.worked > 0 => Money {
                 per_second: Decimal::ZERO,
-                dollars: s * (weekly + week.bonus_through(Part::After)) * extra
-                    / Decimal::from(week.worked()),
+                dollars: s * (weekly + self.bonus) * extra / Decimal::from(self.worked),
             },
             Premium::Fluctuating { .. } => Money::default(),
         }
@@ -316,19 +341,18 @@ impl Premium {
 fn premium_lines(
     week: &Week,
     terms: &Terms,
-    premium: Premium,
+    known: &WeekPremium,
     straight_of: impl Fn(Decimal) -> Decimal,
     lines: &mut Vec<Priced>,
 ) -> Option<i64> {
     let w = Some(week.start);
-    let complete = week.ends_in_period;
     let during = week.tiers(Part::During);
     let before = week.tiers(Part::Before);
     let premium_seconds = during.overtime + during.double_time;
     if premium_seconds + before.overtime + before.double_time == 0 {
         return None;
     }
-    let shown_rate = premium.known_rate(week, Part::During, complete);
+    let shown_rate = known.shown;
     for (kind, tier_of, multiplier) in premium_tiers(terms) {
         let mut catch_up = Money::default();
         let mut catch_up_seconds = 0;
@@ -336,11 +360,10 @@ fn premium_lines(
             let straight = straight_of(t.rate);
             let seconds = tier_of(t.in_part(Part::During));
             if seconds > 0 {
-                let money =
-                    Money {
-                        per_second: Decimal::from(seconds) * straight,
-                        dollars: Decimal::ZERO,
-                    } + premium.of(week, seconds, straight, multiplier, Part::During, complete);
+                let money = Money {
+                    per_second: Decimal::from(seconds) * straight,
+                    dollars: Decimal::ZERO,
+                } + known.of(seconds, straight, multiplier, Part::During);
                 lines.push(Priced {
                     week: w,
                     kind,
@@ -360,8 +383,8 @@ fn premium_lines(
             // the earlier period paid, when that period could not know the rate.
             let earlier = tier_of(t.in_part(Part::Before));
             if earlier > 0 {
-                let owed = premium.of(week, earlier, straight, multiplier, Part::During, complete)
-                    - premium.of(week, earlier, straight, multiplier, Part::Before, false);
+                let owed = known.of(earlier, straight, multiplier, Part::During)
+                    - known.of(earlier, straight, multiplier, Part::Before);
                 if !owed.is_zero() {
                     catch_up = catch_up + owed;
                     catch_up_seconds += earlier;
@@ -382,8 +405,7 @@ fn premium_lines(
             });
         }
     }
-    (!complete && premium_seconds > 0 && premium.depends_on_the_whole_week(week, Part::During))
-        .then_some(premium_seconds)
+    (!known.complete && premium_seconds > 0 && known.depends_during).then_some(premium_seconds)
 }
 
 /// A premium tier: its kind, its seconds in an allocation, its multiplier.
@@ -416,12 +438,11 @@ fn hourly_week(
         RateMethod::WeightedAverage => Premium::WeightedAverage,
         RateMethod::RateInEffect => Premium::RateInEffect,
     };
-    let has_premium = week.tiers(Part::During).overtime + week.tiers(Part::During).double_time > 0;
-    let shown_rate = if has_premium {
-        premium.known_rate(week, Part::During, week.ends_in_period)
-    } else {
-        None
-    };
+    let known = WeekPremium::new(premium, week);
+    let during = week.tiers(Part::During);
+    let shown_rate = known
+        .shown
+        .filter(|_| during.overtime + during.double_time > 0);
     for t in &week.by_rate {
         let regular = t.in_part(Part::During).regular;
         if regular > 0 {
@@ -437,7 +458,7 @@ fn hourly_week(
             });
         }
     }
-    let deferred = premium_lines(week, terms, premium, |rate| rate, lines);
+    let deferred = premium_lines(week, terms, &known, |rate| rate, lines);
     let pay_rate = terms.pay_rate;
     if !week.pto.is_zero() {
         lines.push(Priced {
@@ -500,17 +521,23 @@ fn salaried(
         hours_of(covered_hours),
         salary,
     ));
+    let premium = match terms.salary_mode {
+        SalaryMode::Exempt => None,
+        SalaryMode::NonexemptFixed => Some(Premium::FixedSalary { r: hourly }),
+        SalaryMode::FluctuatingWorkweek => Some(Premium::Fluctuating { weekly }),
+    };
+    // Straight time of an overtime hour: r under a fixed salary; the salary
+    // itself covers it in a fluctuating workweek.
+    let straight = match premium {
+        Some(Premium::FixedSalary { r }) => r,
+        _ => Decimal::ZERO,
+    };
     for week in &ledger.weeks {
         let w = Some(week.start);
-        let premium = match terms.salary_mode {
-            SalaryMode::Exempt => None,
-            SalaryMode::NonexemptFixed => Some(Premium::FixedSalary { r: hourly }),
-            SalaryMode::FluctuatingWorkweek => Some(Premium::Fluctuating { weekly }),
-        };
+        let known = premium.map(|p| WeekPremium::new(p, week));
         if terms.salary_mode == SalaryMode::NonexemptFixed && week.regular_beyond_salaried > 0 {
             let seconds = week.regular_beyond_salaried;
-            let has_premium =
-                week.tiers(Part::During).overtime + week.tiers(Part::During).double_time > 0;
+            let during = week.tiers(Part::During);
             lines.push(Priced {
                 week: w,
                 kind: PayKind::Regular,
@@ -519,21 +546,16 @@ fn salaried(
                 rate: Some(hourly),
                 per_second: Decimal::from(seconds) * hourly * one,
                 dollars: Decimal::ZERO,
-                regular_rate: premium
-                    .filter(|_| has_premium)
-                    .and_then(|p| p.known_rate(week, Part::During, week.ends_in_period)),
+                regular_rate: known
+                    .as_ref()
+                    .and_then(|k| k.shown)
+                    .filter(|_| during.overtime + during.double_time > 0),
             });
         }
-        if let Some(premium) = premium {
-            // Straight time of an overtime hour: r under a fixed salary; the
-            // salary itself covers it in a fluctuating workweek.
-            let straight = match premium {
-                Premium::FixedSalary { r } => r,
-                _ => Decimal::ZERO,
-            };
-            if let Some(seconds) = premium_lines(week, terms, premium, |_| straight, lines) {
-                deferred.push((week.start, seconds));
-            }
+        if let Some(known) = &known
+            && let Some(seconds) = premium_lines(week, terms, known, |_| straight, lines)
+        {
+            deferred.push((week.start, seconds));
         }
         adjustment_and_bonus(week, hourly, lines);
     }

@@ -150,19 +150,29 @@ fn same_record(a: &TimeCard, b: &TimeCard) -> bool {
     TimeCard { row: 0, ..*a } == TimeCard { row: 0, ..*b }
 }
 
+/// What reading every user's time cards shares.
+pub(crate) struct Reading<'a> {
+    pub config: &'a RulesConfig,
+    /// `is_bonus[name]`: an `adjustTypeName` listed as a bonus.
+    pub is_bonus: &'a [bool],
+    /// When the input was read (seconds since the epoch): later punches are held.
+    pub now: i64,
+}
+
 /// Builds one user's entries from their time cards (sorted by `inDateTime`).
-/// `is_bonus[name]` says whether an `adjustTypeName` is a listed bonus.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn prepare(
     id: UserId,
     user: &User,
     cards: &[TimeCard],
     zone: Workdays,
-    config: &RulesConfig,
-    is_bonus: &[bool],
-    now: i64,
+    reading: &Reading,
     raised: &mut Vec<Raised>,
 ) -> UserEntries {
+    let Reading {
+        config,
+        is_bonus,
+        now,
+    } = *reading;
     let mut entries = UserEntries::default();
     let mut shifts: Vec<Shift> = Vec::new();
     let max_shift = config.punches.max_shift_hours.seconds;
