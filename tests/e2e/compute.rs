@@ -492,3 +492,93 @@ fn the_output_folder_holds_exactly_one_run() {
     csvs.sort();
     assert_eq!(listed, csvs);
 }
+
+/// SPEC §5c through the command line: a fluctuating workweek straddling
+/// 05-15, computed from the cards a run would have fetched on 05-16,
+/// 05-17 or 05-20, pays the same $1,300.00 for 05-01..05-15, with the
+/// premium deferred; 05-16..05-31 pays it once ($1,457.14).
+#[test]
+fn a_straddling_week_pays_the_same_whatever_the_run_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let config = write(
+        "payrun.toml",
+        "[pay_period]\nfrequency = \"semimonthly\"\n[overtime_rules.default]\n\
+         [salary]\nperiod = \"weekly\"\nmode = \"fluctuating_workweek\"\n",
+    );
+    let users = write(
+        "users.json",
+        r#"[{"userName": "fww", "role": "Employee", "rateType": "Salary Rate", "payRate": "600.00", "timeZone": "UTC"}]"#,
+    );
+    // 12 h a day Sunday 05-12 to Saturday 05-18, and a short day in the
+    // week before the first period's first workweek.
+    let mut days: Vec<String> = vec!["2024-04-29".into()];
+    days.extend((12..=18).map(|d| format!("2024-05-{d}")));
+    let gross = |as_of: &str, period: &str| {
+        let cards: Vec<String> = days
+            .iter()
+            .filter(|d| d.as_str() < as_of)
+            .map(|d| {
+                format!(
+                    r#"{{"userName": "fww", "entryType": 0, "inDateTime": "{d} 07:00:00", "outDateTime": "{d} 19:00:00"}}"#
+                )
+            })
+            .collect();
+        let cards = write(
+            &format!("cards-{as_of}.json"),
+            &format!("[{}]", cards.join(",")),
+        );
+        let out = dir.path().join(format!("out-{as_of}-{period}"));
+        let said = crate::helpers::ok(
+            crate::helpers::payrun(
+                &[
+                    "compute",
+                    "--config",
+                    &config,
+                    "--timecards",
+                    &cards,
+                    "--users",
+                    &users,
+                    "--period",
+                    period,
+                    "--out",
+                    out.to_str().unwrap(),
+                ],
+                None,
+            )
+            .output()
+            .unwrap(),
+        );
+        let summary = csv(&out.join("payroll_summary.csv"));
+        let cell = |name: &str| {
+            summary
+                .column(name)
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(0)
+                .unwrap()
+                .to_owned()
+        };
+        (
+            cell("overtime_pay"),
+            cell("gross_pay"),
+            said.contains("deferred_premium"),
+        )
+    };
+    for as_of in ["2024-05-16", "2024-05-17", "2024-05-20"] {
+        assert_eq!(
+            gross(as_of, "2024-05-01..2024-05-15"),
+            ("0.00".to_owned(), "1300.00".to_owned(), true),
+            "as of {as_of}"
+        );
+    }
+    assert_eq!(
+        gross("2024-05-20", "2024-05-16..2024-05-31"),
+        ("157.14".to_owned(), "1457.14".to_owned(), false)
+    );
+}
