@@ -179,33 +179,58 @@ fn compute_period_of_files(
     period: &str,
     more: &[&str],
 ) -> std::process::Output {
-    let write = |name: &str, text: &str| {
-        let path = dir.join(name);
-        std::fs::write(&path, text).unwrap();
-        path.to_str().unwrap().to_owned()
-    };
-    let users = write("users.json", users);
-    let cards = write(cards_file, cards);
-    let config = write(
-        "payrun.toml",
-        "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]\n",
-    );
-    let out = dir.join("out");
-    let mut args = vec![
-        "compute",
-        "--config",
-        &config,
-        "--timecards",
-        &cards,
-        "--users",
-        &users,
-        "--period",
+    Compute {
+        config: "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]\n",
+        users,
+        cards,
+        cards_file,
         period,
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend(more);
-    crate::helpers::payrun(&args, None).output().unwrap()
+        out: "out",
+    }
+    .run(dir, more)
+}
+
+/// One `payrun compute` over texts written into a directory.
+struct Compute<'a> {
+    /// `payrun.toml`.
+    config: &'a str,
+    /// `users.json`.
+    users: &'a str,
+    /// The time cards, written as `cards_file`.
+    cards: &'a str,
+    cards_file: &'a str,
+    period: &'a str,
+    /// The output folder's name in the directory.
+    out: &'a str,
+}
+
+impl Compute<'_> {
+    fn run(&self, dir: &std::path::Path, more: &[&str]) -> std::process::Output {
+        let write = |name: &str, text: &str| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            path.to_str().unwrap().to_owned()
+        };
+        let users = write("users.json", self.users);
+        let cards = write(self.cards_file, self.cards);
+        let config = write("payrun.toml", self.config);
+        let out = dir.join(self.out);
+        let mut args = vec![
+            "compute",
+            "--config",
+            &config,
+            "--timecards",
+            &cards,
+            "--users",
+            &users,
+            "--period",
+            self.period,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(more);
+        crate::helpers::payrun(&args, None).output().unwrap()
+    }
 }
 
 /// `--strict` fails on an error or a held row; `--strict=warnings` on a
@@ -500,20 +525,6 @@ fn the_output_folder_holds_exactly_one_run() {
 #[test]
 fn a_straddling_week_pays_the_same_whatever_the_run_date() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |name: &str, text: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path.to_str().unwrap().to_owned()
-    };
-    let config = write(
-        "payrun.toml",
-        "[pay_period]\nfrequency = \"semimonthly\"\n[overtime_rules.default]\n\
-         [salary]\nperiod = \"weekly\"\nmode = \"fluctuating_workweek\"\n",
-    );
-    let users = write(
-        "users.json",
-        r#"[{"userName": "fww", "role": "Employee", "rateType": "Salary Rate", "payRate": "600.00", "timeZone": "UTC"}]"#,
-    );
     // 12 h a day Sunday 05-12 to Saturday 05-18, and a short day in the
     // week before the first period's first workweek.
     let mut days: Vec<String> = vec!["2024-04-29".into()];
@@ -528,32 +539,20 @@ fn a_straddling_week_pays_the_same_whatever_the_run_date() {
                 )
             })
             .collect();
-        let cards = write(
-            &format!("cards-{as_of}.json"),
-            &format!("[{}]", cards.join(",")),
-        );
-        let out = dir.path().join(format!("out-{as_of}-{period}"));
+        let out = format!("out-{as_of}-{period}");
         let said = crate::helpers::ok(
-            crate::helpers::payrun(
-                &[
-                    "compute",
-                    "--config",
-                    &config,
-                    "--timecards",
-                    &cards,
-                    "--users",
-                    &users,
-                    "--period",
-                    period,
-                    "--out",
-                    out.to_str().unwrap(),
-                ],
-                None,
-            )
-            .output()
-            .unwrap(),
+            Compute {
+                config: "[pay_period]\nfrequency = \"semimonthly\"\n[overtime_rules.default]\n\
+                         [salary]\nperiod = \"weekly\"\nmode = \"fluctuating_workweek\"\n",
+                users: r#"[{"userName": "fww", "role": "Employee", "rateType": "Salary Rate", "payRate": "600.00", "timeZone": "UTC"}]"#,
+                cards: &format!("[{}]", cards.join(",")),
+                cards_file: "timecards.json",
+                period,
+                out: &out,
+            }
+            .run(dir.path(), &[]),
         );
-        let summary = csv(&out.join("payroll_summary.csv"));
+        let summary = csv(&dir.path().join(&out).join("payroll_summary.csv"));
         let cell = |name: &str| {
             summary
                 .column(name)
