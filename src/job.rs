@@ -119,17 +119,10 @@ pub fn write_outputs(
     provenance: &Provenance,
 ) -> Result<Vec<PathBuf>, OutputError> {
     let clock = std::time::Instant::now();
-    let mut staging = Staging::new(dir)?;
-    stage_report(&mut staging, &computed.report, formats)?;
+    let staging = Staging::new(dir)?;
+    stage_report(&staging, &computed.report, formats)?;
     tracing::debug!(elapsed = ?clock.elapsed(), "tables written");
-    let mut files = BTreeMap::new();
-    for (name, temp) in staging.staged() {
-        let bytes = std::fs::read(temp).map_err(|e| OutputError {
-            path: dir.join(name),
-            message: e.to_string(),
-        })?;
-        files.insert(name.to_owned(), format!("{:x}", Sha256::digest(&bytes)));
-    }
+    let files = staging.digests();
     let manifest = manifest(computed, settings, provenance, files);
     staging.text("manifest.json", &manifest)?;
     staging.commit_owning(&crate::output::report_files())

@@ -8,15 +8,48 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use polars::prelude::*;
+use sha2::{Digest, Sha256};
 
-/// A set of files being written into one directory.
+/// A set of files being written into one directory. Files may be staged
+/// from several threads at once.
 #[derive(Debug)]
 pub struct Staging {
     dir: PathBuf,
-    staged: Vec<(PathBuf, PathBuf)>,
+    staged: Mutex<Vec<Staged>>,
 }
+
+/// One staged file.
+#[derive(Debug)]
+struct Staged {
+    temp: PathBuf,
+    target: PathBuf,
+    /// SHA-256 of what was written, once written.
+    sha256: Option<String>,
+}
+
+/// A writer that hashes what passes through it, so a file's digest needs
+/// no second read.
+pub struct Hashing<W> {
+    inner: W,
+    hash: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The writer [`Staging::stage`] hands out.
+pub type StageWriter = BufWriter<Hashing<File>>;
 
 /// Writing an output failed.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +70,7 @@ impl Staging {
         })?;
         Ok(Staging {
             dir: dir.to_owned(),
-            staged: Vec::new(),
+            staged: Mutex::new(Vec::new()),
         })
     }
 
@@ -49,9 +82,9 @@ impl Staging {
     /// Writes `name` to a temporary file through `write`; it becomes `name`
     /// at [`Staging::commit`].
     pub fn stage(
-        &mut self,
+        &self,
         name: &str,
-        write: impl FnOnce(&mut BufWriter<File>) -> Result<(), String>,
+        write: impl FnOnce(&mut StageWriter) -> Result<(), String>,
     ) -> Result<PathBuf, OutputError> {
         let target = self.dir.join(name);
         let temp = self
@@ -61,18 +94,35 @@ impl Staging {
             path: target.clone(),
             message,
         };
+        let clock = std::time::Instant::now();
         let file = File::create(&temp).map_err(|e| fail(e.to_string()))?;
         // Registered before writing, so a failure below still removes it.
-        self.staged.push((temp.clone(), target.clone()));
-        let mut writer = BufWriter::new(file);
+        self.list().push(Staged {
+            temp: temp.clone(),
+            target: target.clone(),
+            sha256: None,
+        });
+        let mut writer = BufWriter::with_capacity(
+            1 << 20,
+            Hashing {
+                inner: file,
+                hash: Sha256::new(),
+            },
+        );
         write(&mut writer).map_err(fail)?;
-        let file = writer.into_inner().map_err(|e| fail(e.to_string()))?;
-        file.sync_all().map_err(|e| fail(e.to_string()))?;
+        let hashing = writer.into_inner().map_err(|e| fail(e.to_string()))?;
+        let written = clock.elapsed();
+        hashing.inner.sync_all().map_err(|e| fail(e.to_string()))?;
+        tracing::debug!(?written, synced = ?clock.elapsed(), "{name} staged");
+        let digest = format!("{:x}", hashing.hash.finalize());
+        if let Some(staged) = self.list().iter_mut().find(|s| s.temp == temp) {
+            staged.sha256 = Some(digest);
+        }
         Ok(temp)
     }
 
     /// Stages a DataFrame as Parquet.
-    pub fn parquet(&mut self, name: &str, frame: &DataFrame) -> Result<PathBuf, OutputError> {
+    pub fn parquet(&self, name: &str, frame: &DataFrame) -> Result<PathBuf, OutputError> {
         let mut frame = frame.clone();
         self.stage(name, |w| {
             ParquetWriter::new(w)
@@ -85,7 +135,7 @@ impl Staging {
     /// Stages a DataFrame as CSV (header row; decimals as plain `1234.50`;
     /// text that a spreadsheet would run as a formula is neutralized, see
     /// [`spreadsheet_safe`]).
-    pub fn csv(&mut self, name: &str, frame: &DataFrame) -> Result<PathBuf, OutputError> {
+    pub fn csv(&self, name: &str, frame: &DataFrame) -> Result<PathBuf, OutputError> {
         let mut frame = spreadsheet_safe_frame(frame).map_err(|e| OutputError {
             path: self.dir.join(name),
             message: e.to_string(),
@@ -99,21 +149,27 @@ impl Staging {
     }
 
     /// Stages text.
-    pub fn text(&mut self, name: &str, text: &str) -> Result<PathBuf, OutputError> {
+    pub fn text(&self, name: &str, text: &str) -> Result<PathBuf, OutputError> {
         self.stage(name, |w| {
             w.write_all(text.as_bytes()).map_err(|e| e.to_string())
         })
     }
 
-    /// The files staged so far: final name and temporary path.
-    pub fn staged(&self) -> impl Iterator<Item = (&str, &Path)> {
-        self.staged.iter().map(|(temp, target)| {
-            let name = target
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
-            (name, temp.as_path())
-        })
+    fn list(&self) -> std::sync::MutexGuard<'_, Vec<Staged>> {
+        // A panic while holding the lock leaves the list whole.
+        self.staged.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The files staged so far, by final name, with the SHA-256 of each
+    /// one written completely.
+    pub fn digests(&self) -> std::collections::BTreeMap<String, String> {
+        self.list()
+            .iter()
+            .filter_map(|s| {
+                let name = s.target.file_name()?.to_str()?.to_owned();
+                Some((name, s.sha256.clone()?))
+            })
+            .collect()
     }
 
     /// Renames every staged file into place, then removes what earlier
@@ -148,10 +204,10 @@ impl Staging {
     }
 
     /// Renames every staged file into place, in the order staged.
-    pub fn commit(mut self) -> Result<Vec<PathBuf>, OutputError> {
-        let staged = std::mem::take(&mut self.staged);
+    pub fn commit(self) -> Result<Vec<PathBuf>, OutputError> {
+        let staged = std::mem::take(&mut *self.list());
         let mut done = Vec::with_capacity(staged.len());
-        for (temp, target) in staged {
+        for Staged { temp, target, .. } in staged {
             std::fs::rename(&temp, &target).map_err(|e| OutputError {
                 path: target.clone(),
                 message: e.to_string(),
@@ -192,6 +248,14 @@ fn spreadsheet_safe_frame(frame: &DataFrame) -> PolarsResult<DataFrame> {
         .iter()
         .map(|column| {
             if !column.dtype().is_string() {
+                return Ok(column.clone());
+            }
+            let texts = column.str()?;
+            if !texts
+                .iter()
+                .flatten()
+                .any(|t| matches!(spreadsheet_safe(t), std::borrow::Cow::Owned(_)))
+            {
                 return Ok(column.clone());
             }
             let values: Vec<Option<std::borrow::Cow<str>>> = column
@@ -287,7 +351,7 @@ pub fn report_files() -> Vec<String> {
 /// Stages the tables of a payroll report in each format:
 /// `payroll_summary`, `daily_hours`, `department_summary`, `exceptions`, `pay_lines`.
 pub fn stage_report(
-    staging: &mut Staging,
+    staging: &Staging,
     report: &payrun_rules::Report,
     formats: &[Format],
 ) -> Result<Vec<PathBuf>, OutputError> {
@@ -298,24 +362,30 @@ pub fn stage_report(
         &report.exceptions,
         &report.pay_lines,
     ];
-    let tables = REPORT_TABLES.into_iter().zip(frames);
-    let mut written = Vec::new();
-    for (name, frame) in tables {
-        for format in formats {
-            let file = format!("{name}.{}", format.extension());
-            written.push(match format {
-                Format::Csv => staging.csv(&file, frame)?,
-                Format::Parquet => staging.parquet(&file, frame)?,
-            });
-        }
-    }
-    Ok(written)
+    let files: Vec<(String, &DataFrame, Format)> = REPORT_TABLES
+        .into_iter()
+        .zip(frames)
+        .flat_map(|(name, frame)| {
+            formats
+                .iter()
+                .map(move |f| (format!("{name}.{}", f.extension()), frame, *f))
+        })
+        .collect();
+    // Files are independent: write them at the same time.
+    use rayon::prelude::*;
+    files
+        .par_iter()
+        .map(|(file, frame, format)| match format {
+            Format::Csv => staging.csv(file, frame),
+            Format::Parquet => staging.parquet(file, frame),
+        })
+        .collect()
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        for (temp, _) in &self.staged {
-            let _ = std::fs::remove_file(temp);
+        for staged in self.list().iter() {
+            let _ = std::fs::remove_file(&staged.temp);
         }
     }
 }
@@ -328,7 +398,7 @@ mod tests {
     fn nothing_replaces_earlier_outputs_unless_everything_was_written() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.txt"), "old a").unwrap();
-        let mut staging = Staging::new(dir.path()).unwrap();
+        let staging = Staging::new(dir.path()).unwrap();
         staging.text("a.txt", "new a").unwrap();
         let failed = staging.stage("b.txt", |_| Err("disk full".into()));
         assert_eq!(
@@ -353,7 +423,7 @@ mod tests {
             "old a"
         );
 
-        let mut staging = Staging::new(dir.path()).unwrap();
+        let staging = Staging::new(dir.path()).unwrap();
         staging.text("a.txt", "new a").unwrap();
         staging.text("b.txt", "new b").unwrap();
         staging.commit().unwrap();

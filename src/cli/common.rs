@@ -67,12 +67,12 @@ pub fn resolve_period(
     Ok(period)
 }
 
-/// Reads a records file with a message naming it.
+/// Reads the columns a payroll needs of a records file, with a message naming it.
 pub fn read(
     path: &Path,
     record_type: payrun::ingest::RecordType,
 ) -> anyhow::Result<payrun::ingest::FileRecords> {
-    payrun::ingest::read_records(path, record_type)
+    payrun::ingest::read_payroll_records(path, record_type)
         .with_context(|| format!("cannot read {}s", record_type.noun()))
 }
 

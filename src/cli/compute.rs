@@ -34,8 +34,10 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     let Some(period) = resolve_period(&args.target.period, &config, args.target.any_range)? else {
         return Ok(Outcome::NothingToDo);
     };
+    let clock = std::time::Instant::now();
     let cards = read(&args.timecards, RecordType::TimeCard)?;
     let users = read(&args.users, RecordType::User)?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "files read");
     let spinner = progress::working("computing");
     let mut exceptions: Vec<_> = cards
         .exceptions

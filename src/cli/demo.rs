@@ -40,6 +40,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         to: today,
         company_id: DEFAULT_COMPANY_ID.into(),
         token: DEFAULT_TOKEN.into(),
+        ..GeneratorConfig::default()
     });
     let sim = Simulator::start(company, Faults::none()).await?;
     config.api.base_url = sim.url();

@@ -53,7 +53,7 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
 
     let mut exceptions = cards.exceptions.clone();
     exceptions.extend(users.exceptions.iter().cloned());
-    let mut staging = Staging::new(&args.out)?;
+    let staging = Staging::new(&args.out)?;
     staging.parquet("timecards.parquet", &cards.frame)?;
     staging.parquet("users.parquet", &users.frame)?;
     staging.csv("fetch_exceptions.csv", &exceptions_frame(&exceptions)?)?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use payrun::ingest::{RecordType, decode_records};
-use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
+use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, Generator, GeneratorConfig, Mix};
 use payrun::q2sim::{Company, Faults, Simulator};
 use polars::prelude::*;
 
@@ -58,51 +58,120 @@ pub struct SimArgs {
     /// With --dump: every column a string, as the API sends it.
     #[arg(long, requires = "dump")]
     pub raw: bool,
+    /// Which users and time cards to generate: `full` (every case payroll
+    /// must handle) or `flsa` (hourly users on the weekly rule with
+    /// complete job entries only, as a plain weekly FLSA query models).
+    #[arg(long, default_value = "full")]
+    pub mix: Mix,
     /// Days of time cards up to --to (instead of --from).
     #[arg(long, conflicts_with = "from")]
     pub days: Option<i64>,
 }
 
-/// Records decoded and written per Parquet row group, so memory stays flat.
-const DUMP_CHUNK: usize = 100_000;
+/// Users generated per step of `--dump`, so memory stays flat at any size.
+const DUMP_USERS: usize = 20_000;
 
-/// Writes `records` (JSON object texts) as `record_type` rows into `path`.
-fn dump_records<'a>(
-    path: &std::path::Path,
-    records: impl ExactSizeIterator<Item = &'a str>,
+/// A Parquet file written a batch of JSON records at a time.
+struct Dump {
+    writer: polars::io::parquet::write::BatchedWriter<std::fs::File>,
     record_type: RecordType,
     raw: bool,
-) -> anyhow::Result<usize> {
-    let file = std::fs::File::create(path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    let schema = if raw {
-        record_type
-            .fields()
-            .iter()
-            .map(|f| Field::new(f.name.into(), DataType::String))
-            .collect()
-    } else {
-        record_type.schema()
-    };
-    let mut writer = ParquetWriter::new(file).batched(&schema)?;
-    let total = records.len();
-    let records: Vec<&str> = records.collect();
-    for chunk in records.chunks(DUMP_CHUNK) {
-        let frame = if raw {
-            raw_frame(chunk, record_type)?
+    written: usize,
+}
+
+impl Dump {
+    fn create(path: &std::path::Path, record_type: RecordType, raw: bool) -> anyhow::Result<Self> {
+        let file = std::fs::File::create(path)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        let schema = if raw {
+            record_type
+                .fields()
+                .iter()
+                .map(|f| Field::new(f.name.into(), DataType::String))
+                .collect()
         } else {
-            decode_records(format!("[{}]", chunk.join(",")).as_bytes(), record_type)
-                .map_err(|e| anyhow::anyhow!("{}", e.0))?
-                .frame
+            record_type.schema()
         };
-        writer.write_batch(&frame)?;
+        Ok(Dump {
+            writer: ParquetWriter::new(file).batched(&schema)?,
+            record_type,
+            raw,
+            written: 0,
+        })
     }
-    writer.finish()?;
-    Ok(total)
+
+    /// Writes `records` (JSON object texts), decoded as `payrun fetch`
+    /// decodes them (or as text with --raw).
+    fn write(&mut self, records: &[String]) -> anyhow::Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let frame = if self.raw {
+            raw_frame(records, self.record_type)?
+        } else {
+            decode_records(
+                format!("[{}]", records.join(",")).as_bytes(),
+                self.record_type,
+            )
+            .map_err(|e| anyhow::anyhow!("{}", e.0))?
+            .frame
+        };
+        self.writer.write_batch(&frame)?;
+        self.written += records.len();
+        Ok(())
+    }
+
+    fn finish(self) -> anyhow::Result<usize> {
+        self.writer.finish()?;
+        Ok(self.written)
+    }
+}
+
+/// Writes the company of `config` into `dir` a day and a slice of users at
+/// a time (time cards in API order within each slice), two slices at once.
+fn dump(dir: &std::path::Path, config: &GeneratorConfig, raw: bool) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    let generator = Generator::new(config);
+    let mut users = Dump::create(&dir.join("users.parquet"), RecordType::User, raw)?;
+    for chunk in generator.users().chunks(DUMP_USERS) {
+        users.write(&chunk.iter().map(|u| u.json.to_string()).collect::<Vec<_>>())?;
+    }
+    let users = users.finish()?;
+    let mut cards = Dump::create(&dir.join("timecards.parquet"), RecordType::TimeCard, raw)?;
+    let slices: Vec<_> = (0..config.users)
+        .step_by(DUMP_USERS)
+        .map(|start| start..(start + DUMP_USERS).min(config.users))
+        .collect();
+    for date in generator.dates() {
+        for pair in slices.chunks(2) {
+            let batches: Vec<Vec<String>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = pair
+                    .iter()
+                    .map(|range| scope.spawn(|| generator.cards_on(date, range.clone())))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+            for batch in &batches {
+                cards.write(batch)?;
+            }
+        }
+    }
+    cards.write(&generator.special_cards())?;
+    let cards = cards.finish()?;
+    println!(
+        "wrote {cards} time cards and {users} users{} into {}",
+        if raw { " (every column text)" } else { "" },
+        dir.display()
+    );
+    Ok(())
 }
 
 /// Records as the API sends them: each field's text, numbers as written.
-fn raw_frame(records: &[&str], record_type: RecordType) -> anyhow::Result<DataFrame> {
+fn raw_frame(records: &[String], record_type: RecordType) -> anyhow::Result<DataFrame> {
     let fields = record_type.fields();
     let mut columns: Vec<Vec<Option<String>>> =
         vec![Vec::with_capacity(records.len()); fields.len()];
@@ -132,23 +201,28 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
             args.addr
         );
     }
+    let generated = |to: Option<NaiveDate>| {
+        let to = to.unwrap_or_else(|| chrono::Local::now().date_naive());
+        let from = match args.days {
+            Some(days) => to - chrono::Duration::days(days.max(1) - 1),
+            None => args.from.unwrap_or(to - chrono::Duration::days(400)),
+        };
+        GeneratorConfig {
+            seed: args.seed,
+            users: args.users,
+            from,
+            to,
+            company_id: DEFAULT_COMPANY_ID.into(),
+            token: DEFAULT_TOKEN.into(),
+            mix: args.mix,
+        }
+    };
+    if let Some(dir) = &args.dump {
+        return dump(dir, &generated(args.to), args.raw);
+    }
     let company = match &args.data {
         Some(dir) => Company::load_dir(dir)?,
-        None => {
-            let to = args.to.unwrap_or_else(|| chrono::Local::now().date_naive());
-            let from = match args.days {
-                Some(days) => to - chrono::Duration::days(days.max(1) - 1),
-                None => args.from.unwrap_or(to - chrono::Duration::days(400)),
-            };
-            Company::generate(&GeneratorConfig {
-                seed: args.seed,
-                users: args.users,
-                from,
-                to,
-                company_id: DEFAULT_COMPANY_ID.into(),
-                token: DEFAULT_TOKEN.into(),
-            })
-        }
+        None => Company::generate(&generated(args.to)),
     };
     let faults = Faults {
         error_rate: args.error_rate,
@@ -159,28 +233,6 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         seed: args.seed,
         ..Faults::none()
     };
-    if let Some(dir) = &args.dump {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-        let cards = dump_records(
-            &dir.join("timecards.parquet"),
-            company.time_cards.iter().map(|c| &*c.json),
-            RecordType::TimeCard,
-            args.raw,
-        )?;
-        let users = dump_records(
-            &dir.join("users.parquet"),
-            company.users.iter().map(|u| &*u.json),
-            RecordType::User,
-            args.raw,
-        )?;
-        println!(
-            "wrote {cards} time cards and {users} users{} into {}",
-            if args.raw { " (every column text)" } else { "" },
-            dir.display()
-        );
-        return Ok(());
-    }
     let (users, cards) = (company.users.len(), company.time_cards.len());
     let (id, token) = (company.id.clone(), company.token.clone());
     let span = company

@@ -324,6 +324,16 @@ impl Problems {
 /// (from CSV, say) are decoded like API values with the same
 /// `invalid_value` exceptions, missing columns are null and extra ones dropped.
 pub fn conform(frame: &DataFrame, record_type: RecordType) -> Result<DecodedPage, MalformedPage> {
+    conform_columns(frame, record_type, None)
+}
+
+/// [`conform`] for only the fields named in `only` (every field when
+/// `None`): the frame has those columns alone.
+pub fn conform_columns(
+    frame: &DataFrame,
+    record_type: RecordType,
+    only: Option<&[&str]>,
+) -> Result<DecodedPage, MalformedPage> {
     let failed = |e: PolarsError| {
         MalformedPage(format!(
             "cannot type the {} columns: {e}",
@@ -339,6 +349,9 @@ pub fn conform(frame: &DataFrame, record_type: RecordType) -> Result<DecodedPage
         not_objects: Vec::new(),
     };
     for (i, field) in fields.iter().enumerate() {
+        if only.is_some_and(|c| !c.contains(&field.name)) {
+            continue;
+        }
         let target = field.kind.dtype();
         let Ok(column) = frame.column(field.name) else {
             columns.push(Column::full_null(field.name.into(), height, &target));

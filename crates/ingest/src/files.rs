@@ -16,7 +16,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::decode::{DecodedPage, MalformedPage, conform, decode_page, decode_records};
+use crate::decode::{DecodedPage, MalformedPage, conform_columns, decode_page, decode_records};
 use crate::exception::Exception;
 use crate::schema::RecordType;
 
@@ -43,7 +43,27 @@ pub struct FileRecords {
 /// records. Records without any of the columns their type needs (another
 /// kind of file, or other column names) are refused, naming the columns.
 pub fn read_records(path: &Path, record_type: RecordType) -> Result<FileRecords, FileError> {
-    let records = read_any(path, record_type)?;
+    read_columns(path, record_type, None)
+}
+
+/// Reads `path` as [`read_records`] does, but only the columns a payroll
+/// reads ([`RecordType::payroll_columns`]): from Parquet and CSV files the
+/// other columns are not read at all (they are absent from the frame), so
+/// neither their time nor their memory is spent, and a value that could not
+/// be read in them is no exception.
+pub fn read_payroll_records(
+    path: &Path,
+    record_type: RecordType,
+) -> Result<FileRecords, FileError> {
+    read_columns(path, record_type, Some(record_type.payroll_columns()))
+}
+
+fn read_columns(
+    path: &Path,
+    record_type: RecordType,
+    columns: Option<&[&str]>,
+) -> Result<FileRecords, FileError> {
+    let records = read_any(path, record_type, columns)?;
     let missing = missing_columns(&records.frame, record_type);
     if !missing.is_empty() {
         return Err(FileError {
@@ -60,7 +80,11 @@ pub fn read_records(path: &Path, record_type: RecordType) -> Result<FileRecords,
     Ok(records)
 }
 
-fn read_any(path: &Path, record_type: RecordType) -> Result<FileRecords, FileError> {
+fn read_any(
+    path: &Path,
+    record_type: RecordType,
+    columns: Option<&[&str]>,
+) -> Result<FileRecords, FileError> {
     let fail = |message: String| FileError {
         path: path.display().to_string(),
         message,
@@ -78,7 +102,7 @@ fn read_any(path: &Path, record_type: RecordType) -> Result<FileRecords, FileErr
         let mut frame = DataFrame::empty_with_schema(&record_type.schema());
         let mut exceptions = Vec::new();
         for page in pages {
-            let records = read_any(&page, record_type)?;
+            let records = read_any(&page, record_type, columns)?;
             frame
                 .vstack_mut(&records.frame)
                 .map_err(|e| fail(e.to_string()))?;
@@ -130,20 +154,41 @@ fn read_any(path: &Path, record_type: RecordType) -> Result<FileRecords, FileErr
             })?
         }
         "csv" => {
-            let frame = CsvReadOptions::default()
+            let header = CsvReadOptions::default()
                 .with_has_header(true)
                 .with_infer_schema_length(Some(0))
+                .with_n_rows(Some(0))
                 .try_into_reader_with_file_path(Some(path.to_owned()))
                 .and_then(|r| r.finish())
                 .map_err(|e| fail(e.to_string()))?;
-            conform(&frame, record_type).map_err(malformed)?
+            let frame = CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(0))
+                .with_columns(present(
+                    header
+                        .get_column_names()
+                        .into_iter()
+                        .map(|n| n.as_str())
+                        .collect(),
+                    columns,
+                ))
+                .try_into_reader_with_file_path(Some(path.to_owned()))
+                .and_then(|r| r.finish())
+                .map_err(|e| fail(e.to_string()))?;
+            conform_columns(&frame, record_type, columns).map_err(malformed)?
         }
         "parquet" => {
             let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
-            let frame = ParquetReader::new(file)
+            let mut reader = ParquetReader::new(file);
+            let schema = reader.schema().map_err(|e| fail(e.to_string()))?;
+            let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+            let frame = reader
+                .with_columns(
+                    present(names, columns).map(|c| c.iter().map(|n| n.to_string()).collect()),
+                )
                 .finish()
                 .map_err(|e| fail(e.to_string()))?;
-            conform(&frame, record_type).map_err(malformed)?
+            conform_columns(&frame, record_type, columns).map_err(malformed)?
         }
         other => {
             return Err(fail(format!(
@@ -155,6 +200,21 @@ fn read_any(path: &Path, record_type: RecordType) -> Result<FileRecords, FileErr
         frame: decoded.frame,
         exceptions: decoded.exceptions,
     })
+}
+
+/// Of `columns` (all when `None`), those the file has, in the file's
+/// order; `None` (every column) when `columns` is `None` or the file has
+/// none of them.
+fn present(file: Vec<&str>, columns: Option<&[&str]>) -> Option<std::sync::Arc<[PlSmallStr]>> {
+    let wanted = columns?;
+    let chosen: std::sync::Arc<[PlSmallStr]> = file
+        .into_iter()
+        .filter(|name| wanted.contains(name))
+        .map(PlSmallStr::from)
+        .collect();
+    // A file with none of them is read whole (an empty projection is not
+    // one the readers take), then refused for what it lacks.
+    (!chosen.is_empty()).then_some(chosen)
 }
 
 /// The identity columns, one of which a record set needs.

@@ -30,7 +30,7 @@ use crate::join::{UserIndex, match_users};
 use crate::schema::{HOURS_SCALE, col};
 
 /// A user: its row in the users frame the input was built from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UserId(pub u32);
 
 impl UserId {
@@ -112,7 +112,7 @@ pub struct User {
 /// One time card of a known user. Date times are wall-clock milliseconds
 /// since 1970-01-01 00:00 (no zone yet: that is the user's, or the
 /// configuration's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TimeCard {
     /// Whose card it is.
     pub user: UserId,
@@ -233,8 +233,7 @@ impl PayrollInput {
         );
         let users = read_users(users)?;
         let mut names = Names::default();
-        let cards = read_time_cards(time_cards, &matched.users, &mut names)?;
-        let (cards, ranges) = by_user(cards, users.len());
+        let (cards, ranges) = read_time_cards(time_cards, &matched.users, users.len(), &mut names)?;
         Ok(PayrollInput {
             as_of: Utc::now(),
             records_read: time_cards.height(),
@@ -278,35 +277,6 @@ impl PayrollInput {
     }
 }
 
-/// `cards` grouped by user (a counting sort: each user's cards are a
-/// contiguous run, users in id order), each run sorted by (`inDateTime`,
-/// row), and each user's run.
-fn by_user(cards: Vec<TimeCard>, users: usize) -> (Vec<TimeCard>, Vec<Range<usize>>) {
-    let mut ranges = vec![0..0; users];
-    for card in &cards {
-        ranges[card.user.index()].end += 1;
-    }
-    let mut start = 0;
-    for range in &mut ranges {
-        let len = range.end;
-        *range = start..start + len;
-        start += len;
-    }
-    // Indices into `cards`, placed in their user's run in row order.
-    let mut next: Vec<usize> = ranges.iter().map(|r| r.start).collect();
-    let mut order = vec![0u32; cards.len()];
-    for (i, card) in cards.iter().enumerate() {
-        let slot = &mut next[card.user.index()];
-        order[*slot] = i as u32;
-        *slot += 1;
-    }
-    for range in &ranges {
-        order[range.clone()].sort_by_key(|&i| (cards[i as usize].in_ms, i));
-    }
-    let sorted = order.iter().map(|&i| cards[i as usize]).collect();
-    (sorted, ranges)
-}
-
 /// The values of a primitive column, nulls as `None`, whatever its chunking.
 fn options<T: PolarsNumericType>(ca: &ChunkedArray<T>) -> Vec<Option<T::Native>> {
     ca.downcast_iter()
@@ -320,28 +290,86 @@ fn texts(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
     Ok(column.str()?.iter().map(|v| v.map(str::to_owned)).collect())
 }
 
-/// A text column interned into `names`; empty text is absent.
-fn interned(frame: &DataFrame, name: &str, names: &mut Names) -> PolarsResult<Vec<Option<NameId>>> {
-    let column = frame.column(name)?.cast(&DataType::String)?;
-    Ok(column
-        .str()?
-        .iter()
-        .map(|v| v.filter(|s| !s.is_empty()).map(|s| names.intern(s)))
-        .collect())
-}
-
-/// Wall-clock milliseconds of a date time column.
-fn datetime_millis(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
-    let column = frame
-        .column(name)?
-        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?;
-    Ok(options(column.datetime()?.physical()))
-}
-
 /// A decimal column as mantissas at `scale`.
 fn decimals(frame: &DataFrame, name: &str, scale: usize) -> PolarsResult<Vec<Option<i128>>> {
     let column = frame.column(name)?.cast(&DataType::Decimal(18, scale))?;
     Ok(options(column.decimal()?.physical()))
+}
+
+/// A primitive column in one chunk, read by row without copying it.
+struct Values<T: PolarsNumericType>(ChunkedArray<T>);
+
+impl<T: PolarsNumericType> Values<T> {
+    fn new(ca: &ChunkedArray<T>) -> Self {
+        Values(ca.rechunk().into_owned())
+    }
+
+    fn get(&self, row: usize) -> Option<T::Native> {
+        self.0.downcast_get(0).and_then(|arr| arr.get(row))
+    }
+}
+
+/// Wall-clock milliseconds of a date time column.
+fn millis(frame: &DataFrame, name: &str) -> PolarsResult<Values<Int64Type>> {
+    let column = frame
+        .column(name)?
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?;
+    Ok(Values::new(column.datetime()?.physical()))
+}
+
+fn small_ints(frame: &DataFrame, name: &str) -> PolarsResult<Values<Int32Type>> {
+    Ok(Values::new(
+        frame.column(name)?.cast(&DataType::Int32)?.i32()?,
+    ))
+}
+
+/// A text or categorical column read as [`NameId`]s by row; empty text is
+/// absent. A categorical's strings are interned once per category, not per row.
+enum NameColumn {
+    Text(StringChunked),
+    Categories {
+        codes: Values<UInt32Type>,
+        column: Column,
+        ids: Vec<Option<Option<NameId>>>,
+    },
+}
+
+impl NameColumn {
+    fn new(frame: &DataFrame, name: &str) -> PolarsResult<Self> {
+        let column = frame.column(name)?;
+        if column.dtype().is_categorical() {
+            let codes = column.to_physical_repr().cast(&DataType::UInt32)?;
+            return Ok(NameColumn::Categories {
+                codes: Values::new(codes.u32()?),
+                column: column.rechunk(),
+                ids: Vec::new(),
+            });
+        }
+        let text = column.cast(&DataType::String)?;
+        Ok(NameColumn::Text(text.str()?.rechunk().into_owned()))
+    }
+
+    fn get(&mut self, row: usize, names: &mut Names) -> Option<NameId> {
+        let intern = |text: &str, names: &mut Names| (!text.is_empty()).then(|| names.intern(text));
+        match self {
+            NameColumn::Text(ca) => ca
+                .downcast_get(0)
+                .and_then(|arr| arr.get(row))
+                .and_then(|t| intern(t, names)),
+            NameColumn::Categories { codes, column, ids } => {
+                let code = codes.get(row)? as usize;
+                if ids.len() <= code {
+                    ids.resize(code + 1, None);
+                }
+                *ids[code].get_or_insert_with(|| {
+                    column
+                        .get(row)
+                        .ok()
+                        .and_then(|v| v.get_str().and_then(|t| intern(t, names)))
+                })
+            }
+        }
+    }
 }
 
 fn read_users(users: &DataFrame) -> PolarsResult<Vec<User>> {
@@ -379,58 +407,72 @@ fn read_users(users: &DataFrame) -> PolarsResult<Vec<User>> {
     Ok(std::iter::from_fn(&mut next).collect())
 }
 
+/// The time cards of known users, placed straight into their user's run
+/// (a counting sort by user; no second copy), each run then sorted by
+/// (`inDateTime`, row); and each user's run.
 fn read_time_cards(
     frame: &DataFrame,
     users: &[Option<UserId>],
+    user_count: usize,
     names: &mut Names,
-) -> PolarsResult<Vec<TimeCard>> {
-    let ins = datetime_millis(frame, col::IN_DATE_TIME)?;
-    let outs = datetime_millis(frame, col::OUT_DATE_TIME)?;
-    let created = datetime_millis(frame, col::CREATED_DATE_TIME)?;
-    let updated = datetime_millis(frame, col::UPDATE_DATE_TIME)?;
-    let entry_types = options(
-        frame
-            .column(col::ENTRY_TYPE)?
-            .cast(&DataType::Int32)?
-            .i32()?,
-    );
-    let amount_flags = options(
-        frame
-            .column(col::ADJUST_HOURS_AMOUNT)?
-            .cast(&DataType::Int32)?
-            .i32()?,
-    );
-    let hours = decimals(frame, col::HOURS, HOURS_SCALE as usize)?;
-    let jobs = interned(frame, col::JOB_NAME, names)?;
-    let shifts = interned(frame, col::SHIFT_NAME, names)?;
-    let pto_names = interned(frame, col::PTO_NAME, names)?;
-    let adjust_types = interned(frame, col::ADJUST_TYPE_NAME, names)?;
-    let employee_notes = interned(frame, col::EMPLOYEE_NOTE, names)?;
-    let manager_comments = interned(frame, col::MANAGER_COMMENT, names)?;
-    let matched = users.iter().filter(|u| u.is_some()).count();
-    let mut cards = Vec::with_capacity(matched);
+) -> PolarsResult<(Vec<TimeCard>, Vec<Range<usize>>)> {
+    let mut ranges = vec![0..0; user_count];
+    for user in users.iter().flatten() {
+        ranges[user.index()].end += 1;
+    }
+    let mut start = 0;
+    for range in &mut ranges {
+        let len = range.end;
+        *range = start..start + len;
+        start += len;
+    }
+    let ins = millis(frame, col::IN_DATE_TIME)?;
+    let outs = millis(frame, col::OUT_DATE_TIME)?;
+    let created = millis(frame, col::CREATED_DATE_TIME)?;
+    let updated = millis(frame, col::UPDATE_DATE_TIME)?;
+    let entry_types = small_ints(frame, col::ENTRY_TYPE)?;
+    let amount_flags = small_ints(frame, col::ADJUST_HOURS_AMOUNT)?;
+    let hours = frame
+        .column(col::HOURS)?
+        .cast(&DataType::Decimal(18, HOURS_SCALE as usize))?;
+    let hours = Values::new(hours.decimal()?.physical());
+    let mut jobs = NameColumn::new(frame, col::JOB_NAME)?;
+    let mut shifts = NameColumn::new(frame, col::SHIFT_NAME)?;
+    let mut pto_names = NameColumn::new(frame, col::PTO_NAME)?;
+    let mut adjust_types = NameColumn::new(frame, col::ADJUST_TYPE_NAME)?;
+    let mut employee_notes = NameColumn::new(frame, col::EMPLOYEE_NOTE)?;
+    let mut manager_comments = NameColumn::new(frame, col::MANAGER_COMMENT)?;
+    let mut next: Vec<usize> = ranges.iter().map(|r| r.start).collect();
+    let mut cards = vec![TimeCard::default(); start];
     for (row, user) in users.iter().enumerate() {
         let Some(user) = *user else { continue };
-        cards.push(TimeCard {
+        let slot = &mut next[user.index()];
+        cards[*slot] = TimeCard {
             user,
             row: row as u32,
-            in_ms: ins[row],
-            out_ms: outs[row],
-            entry_type: entry_types[row],
+            in_ms: ins.get(row),
+            out_ms: outs.get(row),
+            entry_type: entry_types.get(row),
             // Decimal(18, 6) always fits; a wider value is not what ingest produces.
-            hours_micro: hours[row].and_then(|m| i64::try_from(m).ok()),
-            adjust_hours_amount: amount_flags[row],
-            job: jobs[row],
-            shift: shifts[row],
-            pto_name: pto_names[row],
-            adjust_type: adjust_types[row],
-            employee_note: employee_notes[row],
-            manager_comment: manager_comments[row],
-            created_ms: created[row],
-            updated_ms: updated[row],
-        });
+            hours_micro: hours.get(row).and_then(|m| i64::try_from(m).ok()),
+            adjust_hours_amount: amount_flags.get(row),
+            job: jobs.get(row, names),
+            shift: shifts.get(row, names),
+            pto_name: pto_names.get(row, names),
+            adjust_type: adjust_types.get(row, names),
+            employee_note: employee_notes.get(row, names),
+            manager_comment: manager_comments.get(row, names),
+            created_ms: created.get(row),
+            updated_ms: updated.get(row),
+        };
+        *slot += 1;
     }
-    Ok(cards)
+    for range in &ranges {
+        // Rows were placed in row order, so a stable sort by time keeps
+        // ties in row order.
+        cards[range.clone()].sort_by_key(|c| c.in_ms);
+    }
+    Ok((cards, ranges))
 }
 
 #[cfg(test)]

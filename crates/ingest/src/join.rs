@@ -96,8 +96,12 @@ pub fn match_users(time_cards: &DataFrame, index: &UserIndex) -> PolarsResult<Ma
         .zip(card_full_names.iter())
         .enumerate()
     {
-        let (user_name, number, full_name) =
-            (present(user_name), present(number), present(full_name));
+        let user_name = present(user_name);
+        if let Some(Ok(user)) = user_name.map(|name| index.by_user_name.find(name)) {
+            users.push(Some(user));
+            continue;
+        }
+        let (number, full_name) = (present(number), present(full_name));
         let number_match = number.and_then(|n| index.by_number.find(n).ok());
         let matched = match (user_name, number_match, full_name) {
             (Some(name), _, _) => index.by_user_name.find(name).map_err(|shared| {

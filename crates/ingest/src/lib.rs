@@ -28,9 +28,11 @@ pub mod files;
 pub mod loose;
 pub mod schema;
 
-pub use decode::{DecodedPage, MalformedPage, PageHeader, conform, decode_page, decode_records};
+pub use decode::{
+    DecodedPage, MalformedPage, PageHeader, conform, conform_columns, decode_page, decode_records,
+};
 pub use exception::{Exception, ExceptionKind, Severity, exceptions_frame, exceptions_from_frame};
-pub use files::{FileError, FileRecords, read_records};
+pub use files::{FileError, FileRecords, read_payroll_records, read_records};
 pub use schema::{FieldKind, FieldSpec, RecordType, TIME_CARD_FIELDS, USER_FIELDS};
 pub mod client;
 pub mod input;

@@ -150,6 +150,44 @@ impl RecordType {
         }
     }
 
+    /// The columns a payroll reads ([`PayrollInput`](crate::PayrollInput)
+    /// and the join); the others (coordinates, devices, contact details…)
+    /// never change pay.
+    pub fn payroll_columns(self) -> &'static [&'static str] {
+        match self {
+            RecordType::TimeCard => &[
+                col::USER_NAME,
+                col::EMPLOYEE_NUMBER,
+                col::USER_FULL_NAME,
+                col::IN_DATE_TIME,
+                col::OUT_DATE_TIME,
+                col::ENTRY_TYPE,
+                col::ADJUST_HOURS_AMOUNT,
+                col::HOURS,
+                col::JOB_NAME,
+                col::SHIFT_NAME,
+                col::PTO_NAME,
+                col::ADJUST_TYPE_NAME,
+                col::EMPLOYEE_NOTE,
+                col::MANAGER_COMMENT,
+                col::CREATED_DATE_TIME,
+                col::UPDATE_DATE_TIME,
+            ],
+            RecordType::User => &[
+                col::USER_NAME,
+                col::USER_FULL_NAME,
+                col::EMPLOYEE_NUMBER,
+                col::DEPARTMENT_NAME,
+                col::ROLE,
+                col::RATE_TYPE,
+                col::PAY_RATE,
+                col::TIME_ZONE,
+                col::OVERTIME_RULE,
+                col::HIRED_DATE,
+            ],
+        }
+    }
+
     /// The API command that returns this record type.
     pub fn command(self) -> &'static str {
         match self {

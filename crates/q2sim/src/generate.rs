@@ -46,6 +46,32 @@ pub struct GeneratorConfig {
     pub company_id: String,
     /// The developer token requests must carry.
     pub token: String,
+    /// Which kinds of user and time card to generate.
+    pub mix: Mix,
+}
+
+/// Which kinds of user and time card [`generate`] makes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Mix {
+    /// Everything payroll has to get right (the module's list).
+    #[default]
+    Full,
+    /// Only hourly users of the six zones with the default overtime rule,
+    /// and only complete job entries (no PTO, adjustments, bonuses, open
+    /// punches, unknown users or bad zones): the case a plain weekly FLSA
+    /// query models, for comparing payrun with such a query.
+    Flsa,
+}
+
+impl std::str::FromStr for Mix {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "full" => Ok(Mix::Full),
+            "flsa" => Ok(Mix::Flsa),
+            other => Err(format!("unknown mix {other:?}: use full or flsa")),
+        }
+    }
 }
 
 /// The company id of generated companies unless configured otherwise.
@@ -62,6 +88,7 @@ impl Default for GeneratorConfig {
             to: NaiveDate::from_ymd_opt(2024, 12, 31).expect("valid date"),
             company_id: DEFAULT_COMPANY_ID.to_owned(),
             token: DEFAULT_TOKEN.to_owned(),
+            mix: Mix::Full,
         }
     }
 }
@@ -156,32 +183,96 @@ pub fn generate(config: &GeneratorConfig) -> Company {
         people.push(user);
     }
     let mut cards: Vec<Map<String, Value>> = Vec::new();
-    let days = (config.to - config.from).num_days();
     for person in &people {
-        for offset in 0..=days {
-            let date = config.from + Duration::days(offset);
-            day_of_work(config.seed, person, date, config.from, days, &mut cards);
+        for date in config.from.iter_days().take_while(|d| *d <= config.to) {
+            day_of_work(config, person, date, &mut cards);
         }
     }
     special_cases(config, &people, &mut cards);
-    cards.sort_by(|a, b| {
-        let key = |m: &Map<String, Value>| {
-            (
-                m.get("inDateTime")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned(),
-                m.get("userName")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    in_api_order(&mut cards);
     company.time_cards = cards.iter().map(TimeCardRecord::from_object).collect();
     company.users.sort_by(|a, b| a.user_name.cmp(&b.user_name));
     company
+}
+
+/// The same company as [`generate`], a day at a time, for data larger than
+/// memory (`payrun sim --dump`). Each user-day has its own random stream,
+/// so the cards are those of [`generate`]; only their order differs.
+pub struct Generator<'a> {
+    config: &'a GeneratorConfig,
+    people: Vec<User>,
+    users: Vec<UserRecord>,
+}
+
+impl<'a> Generator<'a> {
+    /// Makes the users of `config`.
+    pub fn new(config: &'a GeneratorConfig) -> Self {
+        let (people, mut users): (Vec<User>, Vec<UserRecord>) = (0..config.users)
+            .map(|index| {
+                let (user, object) = make_user(config, index);
+                (user, UserRecord::from_object(&object))
+            })
+            .unzip();
+        users.sort_by(|a, b| a.user_name.cmp(&b.user_name));
+        Generator {
+            config,
+            people,
+            users,
+        }
+    }
+
+    /// The users, by userName.
+    pub fn users(&self) -> &[UserRecord] {
+        &self.users
+    }
+
+    /// The dates that have time cards, in order.
+    pub fn dates(&self) -> impl Iterator<Item = NaiveDate> + use<'a> {
+        let to = self.config.to;
+        self.config.from.iter_days().take_while(move |d| *d <= to)
+    }
+
+    /// The time cards that the users numbered `people` (in generation
+    /// order, `0..config.users`) punch in on `date`, as JSON object texts
+    /// ordered as the API orders them (by `inDateTime`, then `userName`).
+    pub fn cards_on(&self, date: NaiveDate, people: std::ops::Range<usize>) -> Vec<String> {
+        let mut cards = Vec::new();
+        for person in &self.people[people] {
+            day_of_work(self.config, person, date, &mut cards);
+        }
+        in_api_order(&mut cards);
+        cards
+            .into_iter()
+            .map(|c| Value::Object(c).to_string())
+            .collect()
+    }
+
+    /// The records that appear once (see [`generate`]), as JSON object texts.
+    pub fn special_cards(&self) -> Vec<String> {
+        let mut cards = Vec::new();
+        special_cases(self.config, &self.people, &mut cards);
+        cards
+            .into_iter()
+            .map(|c| Value::Object(c).to_string())
+            .collect()
+    }
+}
+
+/// Sorts generated cards by `inDateTime`, then `userName`, as the API sends them.
+fn in_api_order(cards: &mut [Map<String, Value>]) {
+    let key = |m: &Map<String, Value>| {
+        (
+            m.get("inDateTime")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+            m.get("userName")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+        )
+    };
+    cards.sort_by_cached_key(key);
 }
 
 fn make_user(config: &GeneratorConfig, index: usize) -> (User, Map<String, Value>) {
@@ -206,24 +297,26 @@ fn make_user(config: &GeneratorConfig, index: usize) -> (User, Map<String, Value
         3 => Pattern::PartTime,
         _ => Pattern::Day,
     };
+    let flsa = config.mix == Mix::Flsa;
     let time_zone = match index {
+        _ if flsa => TIME_ZONES[index % TIME_ZONES.len()],
         7 => "",
         13 => "Europe/Atlantis",
         _ => TIME_ZONES[index % TIME_ZONES.len()],
     };
     let role = match index {
         0 => "Admin",
-        _ if index % 17 == 16 => "Inactive",
+        _ if index % 17 == 16 && !flsa => "Inactive",
         _ if index % 10 == 1 => "Manager",
         _ => "Employee",
     };
     let span = (config.to - config.from).num_days().max(1);
-    let hired = if index % 9 == 4 {
+    let hired = if index % 9 == 4 && !flsa {
         config.from + Duration::days(rng.range(1, span))
     } else {
         config.from - Duration::days(rng.range(30, 2000))
     };
-    let salaried = index % 6 == 5;
+    let salaried = index % 6 == 5 && !flsa;
     let pay_rate: Value = if salaried {
         Value::String(format!("{}.00", rng.range(40, 90) * 1000))
     } else {
@@ -237,6 +330,7 @@ fn make_user(config: &GeneratorConfig, index: usize) -> (User, Map<String, Value
         }
     };
     let rule = match index {
+        _ if flsa => "",
         11 => "legacy",
         _ => ["", "", "", "ot1", "", "ot2", "", "ot1"][index % 8],
     };
@@ -306,21 +400,25 @@ fn works_on(pattern: Pattern, weekday: Weekday, rng: &mut Rng) -> bool {
 }
 
 fn day_of_work(
-    seed: u64,
+    config: &GeneratorConfig,
     user: &User,
     date: NaiveDate,
-    from: NaiveDate,
-    span_days: i64,
     cards: &mut Vec<Map<String, Value>>,
 ) {
-    if date < user.hired || (user.inactive && (date - from).num_days() > span_days / 3) {
+    let span_days = (config.to - config.from).num_days();
+    if date < user.hired || (user.inactive && (date - config.from).num_days() > span_days / 3) {
         return;
     }
-    let mut rng = Rng::new(seed, user.index as u64, date.num_days_from_ce() as u64);
+    let full = config.mix == Mix::Full;
+    let mut rng = Rng::new(
+        config.seed,
+        user.index as u64,
+        date.num_days_from_ce() as u64,
+    );
     if !works_on(user.pattern, date.weekday(), &mut rng) {
         return;
     }
-    if rng.one_in(40) {
+    if rng.one_in(40) && full {
         let pto = if rng.one_in(2) { "Vacation" } else { "Sick" };
         let mut card = base_card(user, &mut rng);
         card.insert("inDateTime".into(), json!(format!("{date} 00:00:00")));
@@ -350,7 +448,7 @@ fn day_of_work(
         "inDateTime".into(),
         json!(start.format(DATE_TIME).to_string()),
     );
-    let open = rng.one_in(400);
+    let open = rng.one_in(400) && full;
     let out = if open {
         OPEN.to_owned()
     } else {
@@ -384,7 +482,7 @@ fn day_of_work(
     );
     cards.push(card);
 
-    if rng.one_in(120) {
+    if rng.one_in(120) && full {
         let deduct = rng.one_in(3);
         let in_amount = rng.one_in(2);
         let mut card = base_card(user, &mut rng);
@@ -405,7 +503,7 @@ fn day_of_work(
         cards.push(card);
     }
     // A weekly production bonus for some long-week workers, paid on Fridays.
-    if user.pattern == Pattern::Long && date.weekday() == Weekday::Fri && rng.one_in(3) {
+    if full && user.pattern == Pattern::Long && date.weekday() == Weekday::Fri && rng.one_in(3) {
         let mut card = base_card(user, &mut rng);
         card.insert("inDateTime".into(), json!(format!("{date} 17:00:00")));
         card.insert("entryType".into(), json!(2));
@@ -470,6 +568,9 @@ fn base_card(user: &User, rng: &mut Rng) -> Map<String, Value> {
 /// Records that only appear once: an unknown user, and a time card that names
 /// its user only by employee number.
 fn special_cases(config: &GeneratorConfig, people: &[User], cards: &mut Vec<Map<String, Value>>) {
+    if config.mix == Mix::Flsa {
+        return;
+    }
     let mut rng = Rng::new(config.seed, 0xeda, 0);
     let day = config.from;
     let ghost = User {

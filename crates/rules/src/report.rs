@@ -11,8 +11,9 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use payrun_ingest::{UserId, exceptions_frame};
+use payrun_ingest::exceptions_frame;
 use polars::prelude::*;
+use rayon::prelude::*;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::run::{DayRow, PayLine, PayTotals, PayrollRun, SummaryRow};
@@ -115,9 +116,9 @@ struct Rounded {
     days: Vec<[i128; 4]>,
 }
 
-fn round_user(days: &[&DayRow]) -> Rounded {
+fn round_user(days: &[DayRow]) -> Rounded {
     let tier = |f: fn(&DayRow) -> i128, unit| {
-        let values: Vec<i128> = days.iter().map(|d| f(d)).collect();
+        let values: Vec<i128> = days.iter().map(f).collect();
         apportion(&values, unit)
     };
     let (regular, r) = tier(|d| d.regular.into(), SECONDS_PER_HUNDREDTH);
@@ -133,49 +134,71 @@ fn round_user(days: &[&DayRow]) -> Rounded {
     }
 }
 
-/// Each user's days, in order.
-type DaysOf<'a> = Vec<(UserId, Vec<&'a DayRow>)>;
-/// Each user's rounded hours.
-type RoundedOf = PlHashMap<UserId, Rounded>;
+/// Each summary row's days (a run of `run.days`, which arrive grouped by
+/// user in summary order) and their rounded hours, by summary row.
+struct RoundedOf<'a> {
+    days: Vec<&'a [DayRow]>,
+    hours: Vec<Rounded>,
+}
+
+impl<'a> RoundedOf<'a> {
+    fn new(run: &'a PayrollRun) -> Self {
+        let mut days = Vec::with_capacity(run.summary.len());
+        let mut rest = &run.days[..];
+        for row in &run.summary {
+            let n = rest.iter().take_while(|d| d.user == row.user).count();
+            let (mine, after) = rest.split_at(n);
+            days.push(mine);
+            rest = after;
+        }
+        let hours = days.par_iter().map(|d| round_user(d)).collect();
+        RoundedOf { days, hours }
+    }
+
+    /// Summary row `i`'s hours: regular, overtime, double time, PTO.
+    fn of(&self, i: usize) -> [i128; 4] {
+        let r = &self.hours[i];
+        [r.regular, r.overtime, r.double_time, r.pto]
+    }
+}
 
 impl Report {
     /// The output frames of `run`.
     pub fn build(run: &PayrollRun) -> PolarsResult<Report> {
-        // Days arrive grouped by user, in summary order.
-        let mut days_of: DaysOf = Vec::new();
-        for d in &run.days {
-            match days_of.last_mut() {
-                Some((last, days)) if *last == d.user => days.push(d),
-                _ => days_of.push((d.user, vec![d])),
-            }
-        }
-        let rounded: RoundedOf = days_of
-            .iter()
-            .map(|(user, days)| (*user, round_user(days)))
-            .collect();
-
-        let summary = summary_frame(run, &rounded)?;
-        let daily = daily_frame(&days_of, &rounded)?;
-        let departments = department_frame(run, &rounded)?;
+        let rounded = RoundedOf::new(run);
+        // The tables are independent: build them at the same time.
+        let ((summary, daily), ((departments, exceptions), pay_lines)) = rayon::join(
+            || {
+                rayon::join(
+                    || summary_frame(run, &rounded),
+                    || daily_frame(run, &rounded),
+                )
+            },
+            || {
+                rayon::join(
+                    || {
+                        (
+                            department_frame(run, &rounded),
+                            exceptions_frame(&run.exceptions),
+                        )
+                    },
+                    || pay_lines_frame(run),
+                )
+            },
+        );
         Ok(Report {
-            payroll_summary: summary,
-            daily_hours: daily,
-            department_summary: departments,
-            exceptions: exceptions_frame(&run.exceptions)?,
-            pay_lines: pay_lines_frame(run)?,
+            payroll_summary: summary?,
+            daily_hours: daily?,
+            department_summary: departments?,
+            exceptions: exceptions?,
+            pay_lines: pay_lines?,
         })
     }
 }
 
-fn user_hours(rounded: &RoundedOf, user: UserId) -> [i128; 4] {
-    rounded
-        .get(&user)
-        .map_or([0; 4], |r| [r.regular, r.overtime, r.double_time, r.pto])
-}
-
 fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFrame> {
     let rows = &run.summary;
-    let hours: Vec<[i128; 4]> = rows.iter().map(|r| user_hours(rounded, r.user)).collect();
+    let hours: Vec<[i128; 4]> = (0..rows.len()).map(|i| rounded.of(i)).collect();
     let text = |f: fn(&SummaryRow) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
     let money = |name: &str, f: fn(&PayTotals) -> Decimal| {
         decimal_column(name, rows.iter().map(|r| cents(f(&r.pay))).collect(), 2)
@@ -248,31 +271,33 @@ fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFram
     DataFrame::new(rows.len(), columns)
 }
 
-fn daily_frame(days_of: &DaysOf, rounded: &RoundedOf) -> PolarsResult<DataFrame> {
-    let mut users = Vec::new();
-    let mut dates = Vec::new();
-    let mut values: [Vec<i128>; 4] = Default::default();
-    for (user, days) in days_of {
-        let Some(r) = rounded.get(user) else {
-            continue;
-        };
+fn daily_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFrame> {
+    let height = run.days.len();
+    // Each day's summary row, to take the user's name from.
+    let mut rows = Vec::with_capacity(height);
+    let mut dates = Vec::with_capacity(height);
+    let mut values: [Vec<i128>; 4] = std::array::from_fn(|_| Vec::with_capacity(height));
+    for (i, (days, r)) in rounded.days.iter().zip(&rounded.hours).enumerate() {
         for (day, hours) in days.iter().zip(&r.days) {
-            users.push(day.user_name.clone());
+            rows.push(i as IdxSize);
             dates.push(day.work_date);
             for (column, value) in values.iter_mut().zip(hours) {
                 column.push(*value);
             }
         }
     }
-    let worked: Vec<i128> = (0..users.len())
+    let names: StringChunked = run.summary.iter().map(|r| r.user_name.as_deref()).collect();
+    let users = names
+        .take(&IdxCa::from_vec("".into(), rows))?
+        .with_name("user_name".into());
+    let worked: Vec<i128> = (0..dates.len())
         .map(|i| values[0][i] + values[1][i] + values[2][i])
         .collect();
     let [regular, overtime, double_time, pto] = values;
-    let height = users.len();
     DataFrame::new(
-        height,
+        dates.len(),
         vec![
-            text_column("user_name", users),
+            users.into_series().into_column(),
             date_column("work_date", dates),
             decimal_column("worked_hours", worked, 2)?,
             decimal_column("regular_hours", regular, 2)?,
@@ -294,8 +319,8 @@ fn department_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataF
         overtime_cost: i128,
     }
     let mut by_department: BTreeMap<Option<String>, Totals> = BTreeMap::new();
-    for row in &run.summary {
-        let h = user_hours(rounded, row.user);
+    for (i, row) in run.summary.iter().enumerate() {
+        let h = rounded.of(i);
         let t = by_department
             .entry(row.department_name.clone())
             .or_default();
@@ -332,14 +357,23 @@ fn department_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataF
 
 fn pay_lines_frame(run: &PayrollRun) -> PolarsResult<DataFrame> {
     let lines = &run.pay_lines;
-    let identity: PlHashMap<UserId, &SummaryRow> =
-        run.summary.iter().map(|r| (r.user, r)).collect();
+    // Each user's summary row, by user id.
+    let users = run
+        .summary
+        .iter()
+        .map(|r| r.user.index() + 1)
+        .max()
+        .unwrap_or(0);
+    let mut identity: Vec<Option<&SummaryRow>> = vec![None; users];
+    for row in &run.summary {
+        identity[row.user.index()] = Some(row);
+    }
     let of = |name: &str, f: fn(&SummaryRow) -> Option<&str>| -> Column {
-        let values: Vec<Option<&str>> = lines
+        let values: StringChunked = lines
             .iter()
-            .map(|l| identity.get(&l.user).and_then(|r| f(r)))
+            .map(|l| identity.get(l.user.index()).copied().flatten().and_then(f))
             .collect();
-        Column::new(name.into(), values)
+        values.with_name(name.into()).into_series().into_column()
     };
     let texts = |name: &str, f: fn(&PayLine) -> Option<&str>| -> Column {
         Column::new(name.into(), lines.iter().map(f).collect::<Vec<_>>())
