@@ -32,6 +32,15 @@ pub fn fetch_range(config: &RulesConfig, period: &PayPeriod) -> (NaiveDateTime, 
     )
 }
 
+/// The process's resident memory in MiB (Linux; 0 elsewhere), for the
+/// `RUST_LOG=payrun=debug` phase lines.
+pub fn resident_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096 / (1 << 20))
+}
+
 /// Time cards and users as fetched for one period.
 #[derive(Debug, Clone)]
 pub struct Inputs {
@@ -90,12 +99,12 @@ pub fn compute_period(
     let clock = std::time::Instant::now();
     let input = PayrollInput::from_frames(&time_cards, &users, input_exceptions)?;
     drop((time_cards, users));
-    tracing::debug!(elapsed = ?clock.elapsed(), cards = input.time_cards.len(), "input read");
+    tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), cards = input.time_cards.len(), "input read");
     let run = compute(&input, config, period)?;
     drop(input);
-    tracing::debug!(elapsed = ?clock.elapsed(), rows = run.summary.len(), "computed");
+    tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), rows = run.summary.len(), "computed");
     let report = run.report()?;
-    tracing::debug!(elapsed = ?clock.elapsed(), "tables built");
+    tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), "tables built");
     Ok(Computed { run, report })
 }
 
@@ -121,7 +130,7 @@ pub fn write_outputs(
     let clock = std::time::Instant::now();
     let staging = Staging::new(dir)?;
     stage_report(&staging, &computed.report, formats)?;
-    tracing::debug!(elapsed = ?clock.elapsed(), "tables written");
+    tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), "tables written");
     let files = staging.digests();
     let manifest = manifest(computed, settings, provenance, files);
     staging.text("manifest.json", &manifest)?;

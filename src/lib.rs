@@ -15,9 +15,11 @@
 //! * [`settings`]: `payrun.toml` as the application reads it (the rules'
 //!   settings and the API's).
 //! * [`job`]: one pay period end to end, as `payrun run` does it.
+//! * [`dump`]: generated companies as Parquet files at any size.
 //! * [`output`]: writing a set of files so that either all of them replace
 //!   the previous ones or none do.
 
+pub mod dump;
 pub mod job;
 pub mod output;
 pub mod settings;

@@ -8,6 +8,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// A payroll allocates many small values on several threads at once;
+/// mimalloc does that with less time and less fragmentation than the
+/// system allocator (a library embedding payrun keeps its own choice).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     tracing_subscriber::fmt()

@@ -37,7 +37,7 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     let clock = std::time::Instant::now();
     let cards = read(&args.timecards, RecordType::TimeCard)?;
     let users = read(&args.users, RecordType::User)?;
-    tracing::debug!(elapsed = ?clock.elapsed(), "files read");
+    tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = payrun::job::resident_mib(), "files read");
     let spinner = progress::working("computing");
     let mut exceptions: Vec<_> = cards
         .exceptions

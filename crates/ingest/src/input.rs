@@ -296,68 +296,80 @@ fn decimals(frame: &DataFrame, name: &str, scale: usize) -> PolarsResult<Vec<Opt
     Ok(options(column.decimal()?.physical()))
 }
 
-/// A primitive column in one chunk, read by row without copying it.
-struct Values<T: PolarsNumericType>(ChunkedArray<T>);
-
-impl<T: PolarsNumericType> Values<T> {
-    fn new(ca: &ChunkedArray<T>) -> Self {
-        Values(ca.rechunk().into_owned())
-    }
-
-    fn get(&self, row: usize) -> Option<T::Native> {
-        self.0.downcast_get(0).and_then(|arr| arr.get(row))
-    }
+/// A primitive column's values in row order, whatever its chunking (no copy).
+fn values<T: PolarsNumericType>(
+    ca: &ChunkedArray<T>,
+) -> impl Iterator<Item = Option<T::Native>> + '_ {
+    ca.downcast_iter()
+        .flat_map(|arr| arr.iter().map(|v| v.copied()))
 }
 
-/// Wall-clock milliseconds of a date time column.
-fn millis(frame: &DataFrame, name: &str) -> PolarsResult<Values<Int64Type>> {
-    let column = frame
-        .column(name)?
-        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?;
-    Ok(Values::new(column.datetime()?.physical()))
-}
-
-fn small_ints(frame: &DataFrame, name: &str) -> PolarsResult<Values<Int32Type>> {
-    Ok(Values::new(
-        frame.column(name)?.cast(&DataType::Int32)?.i32()?,
-    ))
-}
-
-/// A text or categorical column read as [`NameId`]s by row; empty text is
-/// absent. A categorical's strings are interned once per category, not per row.
-enum NameColumn {
-    Text(StringChunked),
+/// A text or categorical column read as [`NameId`]s in row order; empty
+/// text is absent. A categorical's strings are interned once per category,
+/// not per row.
+enum NameColumn<'a> {
+    Text(Box<dyn Iterator<Item = Option<&'a str>> + 'a>),
     Categories {
-        codes: Values<UInt32Type>,
-        column: Column,
+        codes: Box<dyn Iterator<Item = Option<u32>> + 'a>,
+        column: &'a Column,
         ids: Vec<Option<Option<NameId>>>,
     },
 }
 
-impl NameColumn {
+/// A column as text or category codes, kept alive while a [`NameColumn`] reads it.
+enum NameSource {
+    Text(StringChunked),
+    Categories {
+        codes: UInt32Chunked,
+        column: Column,
+    },
+}
+
+impl NameSource {
     fn new(frame: &DataFrame, name: &str) -> PolarsResult<Self> {
         let column = frame.column(name)?;
         if column.dtype().is_categorical() {
             let codes = column.to_physical_repr().cast(&DataType::UInt32)?;
-            return Ok(NameColumn::Categories {
-                codes: Values::new(codes.u32()?),
-                column: column.rechunk(),
-                ids: Vec::new(),
+            return Ok(NameSource::Categories {
+                codes: codes.u32()?.clone(),
+                column: column.clone(),
             });
         }
-        let text = column.cast(&DataType::String)?;
-        Ok(NameColumn::Text(text.str()?.rechunk().into_owned()))
+        Ok(NameSource::Text(
+            column.cast(&DataType::String)?.str()?.clone(),
+        ))
     }
 
-    fn get(&mut self, row: usize, names: &mut Names) -> Option<NameId> {
+    fn reader(&self) -> NameColumn<'_> {
+        match self {
+            NameSource::Text(ca) => NameColumn::Text(Box::new(ca.iter())),
+            NameSource::Categories { codes, column } => NameColumn::Categories {
+                codes: Box::new(values(codes)),
+                column,
+                ids: Vec::new(),
+            },
+        }
+    }
+}
+
+impl NameColumn<'_> {
+    /// The next row's name (`row` is its index), interned when `wanted`.
+    fn next(&mut self, row: usize, wanted: bool, names: &mut Names) -> Option<NameId> {
         let intern = |text: &str, names: &mut Names| (!text.is_empty()).then(|| names.intern(text));
         match self {
-            NameColumn::Text(ca) => ca
-                .downcast_get(0)
-                .and_then(|arr| arr.get(row))
-                .and_then(|t| intern(t, names)),
+            NameColumn::Text(texts) => {
+                let text = texts.next().flatten();
+                if wanted {
+                    text.and_then(|t| intern(t, names))
+                } else {
+                    None
+                }
+            }
             NameColumn::Categories { codes, column, ids } => {
-                let code = codes.get(row)? as usize;
+                let code = codes.next().flatten()? as usize;
+                if !wanted {
+                    return None;
+                }
                 if ids.len() <= code {
                     ids.resize(code + 1, None);
                 }
@@ -426,46 +438,81 @@ fn read_time_cards(
         *range = start..start + len;
         start += len;
     }
-    let ins = millis(frame, col::IN_DATE_TIME)?;
-    let outs = millis(frame, col::OUT_DATE_TIME)?;
-    let created = millis(frame, col::CREATED_DATE_TIME)?;
-    let updated = millis(frame, col::UPDATE_DATE_TIME)?;
-    let entry_types = small_ints(frame, col::ENTRY_TYPE)?;
-    let amount_flags = small_ints(frame, col::ADJUST_HOURS_AMOUNT)?;
+    let datetime = |name: &str| -> PolarsResult<Int64Chunked> {
+        let column = frame
+            .column(name)?
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?;
+        Ok(column.datetime()?.physical().clone())
+    };
+    let small_int = |name: &str| -> PolarsResult<Int32Chunked> {
+        Ok(frame.column(name)?.cast(&DataType::Int32)?.i32()?.clone())
+    };
+    let (ins, outs) = (datetime(col::IN_DATE_TIME)?, datetime(col::OUT_DATE_TIME)?);
+    let created = datetime(col::CREATED_DATE_TIME)?;
+    let updated = datetime(col::UPDATE_DATE_TIME)?;
+    let entry_types = small_int(col::ENTRY_TYPE)?;
+    let amount_flags = small_int(col::ADJUST_HOURS_AMOUNT)?;
     let hours = frame
         .column(col::HOURS)?
         .cast(&DataType::Decimal(18, HOURS_SCALE as usize))?;
-    let hours = Values::new(hours.decimal()?.physical());
-    let mut jobs = NameColumn::new(frame, col::JOB_NAME)?;
-    let mut shifts = NameColumn::new(frame, col::SHIFT_NAME)?;
-    let mut pto_names = NameColumn::new(frame, col::PTO_NAME)?;
-    let mut adjust_types = NameColumn::new(frame, col::ADJUST_TYPE_NAME)?;
-    let mut employee_notes = NameColumn::new(frame, col::EMPLOYEE_NOTE)?;
-    let mut manager_comments = NameColumn::new(frame, col::MANAGER_COMMENT)?;
+    let hours = hours.decimal()?.physical().clone();
+    let text_columns = [
+        col::JOB_NAME,
+        col::SHIFT_NAME,
+        col::PTO_NAME,
+        col::ADJUST_TYPE_NAME,
+        col::EMPLOYEE_NOTE,
+        col::MANAGER_COMMENT,
+    ]
+    .map(|name| NameSource::new(frame, name));
+    let [
+        jobs,
+        shifts,
+        pto_names,
+        adjust_types,
+        employee_notes,
+        manager_comments,
+    ] = text_columns;
+    let (jobs, shifts, pto_names) = (jobs?, shifts?, pto_names?);
+    let (adjust_types, employee_notes, manager_comments) =
+        (adjust_types?, employee_notes?, manager_comments?);
+    let (mut jobs, mut shifts, mut pto_names) =
+        (jobs.reader(), shifts.reader(), pto_names.reader());
+    let mut adjust_types = adjust_types.reader();
+    let mut employee_notes = employee_notes.reader();
+    let mut manager_comments = manager_comments.reader();
+    let (mut ins, mut outs) = (values(&ins), values(&outs));
+    let (mut created, mut updated) = (values(&created), values(&updated));
+    let (mut entry_types, mut amount_flags) = (values(&entry_types), values(&amount_flags));
+    let mut hours = values(&hours);
     let mut next: Vec<usize> = ranges.iter().map(|r| r.start).collect();
     let mut cards = vec![TimeCard::default(); start];
+    // Every column advances one row per row; only matched rows are kept.
     for (row, user) in users.iter().enumerate() {
-        let Some(user) = *user else { continue };
-        let slot = &mut next[user.index()];
-        cards[*slot] = TimeCard {
-            user,
+        let wanted = user.is_some();
+        let card = TimeCard {
+            user: user.unwrap_or_default(),
             row: row as u32,
-            in_ms: ins.get(row),
-            out_ms: outs.get(row),
-            entry_type: entry_types.get(row),
+            in_ms: ins.next().flatten(),
+            out_ms: outs.next().flatten(),
+            entry_type: entry_types.next().flatten(),
             // Decimal(18, 6) always fits; a wider value is not what ingest produces.
-            hours_micro: hours.get(row).and_then(|m| i64::try_from(m).ok()),
-            adjust_hours_amount: amount_flags.get(row),
-            job: jobs.get(row, names),
-            shift: shifts.get(row, names),
-            pto_name: pto_names.get(row, names),
-            adjust_type: adjust_types.get(row, names),
-            employee_note: employee_notes.get(row, names),
-            manager_comment: manager_comments.get(row, names),
-            created_ms: created.get(row),
-            updated_ms: updated.get(row),
+            hours_micro: hours.next().flatten().and_then(|m| i64::try_from(m).ok()),
+            adjust_hours_amount: amount_flags.next().flatten(),
+            job: jobs.next(row, wanted, names),
+            shift: shifts.next(row, wanted, names),
+            pto_name: pto_names.next(row, wanted, names),
+            adjust_type: adjust_types.next(row, wanted, names),
+            employee_note: employee_notes.next(row, wanted, names),
+            manager_comment: manager_comments.next(row, wanted, names),
+            created_ms: created.next().flatten(),
+            updated_ms: updated.next().flatten(),
         };
-        *slot += 1;
+        if let Some(user) = user {
+            let slot = &mut next[user.index()];
+            cards[*slot] = card;
+            *slot += 1;
+        }
     }
     for range in &ranges {
         // Rows were placed in row order, so a stable sort by time keeps

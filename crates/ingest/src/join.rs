@@ -83,61 +83,92 @@ fn present(s: Option<&str>) -> Option<&str> {
 }
 
 /// Matches every time card to a user; see the module docs for the order.
+/// Rows are matched in parallel, in blocks, and the results kept in row order.
 pub fn match_users(time_cards: &DataFrame, index: &UserIndex) -> PolarsResult<Matched> {
-    let card_user_names = text_column(time_cards, col::USER_NAME)?;
-    let card_numbers = text_column(time_cards, col::EMPLOYEE_NUMBER)?;
-    let card_full_names = text_column(time_cards, col::USER_FULL_NAME)?;
-
-    let mut users: Vec<Option<UserId>> = Vec::with_capacity(time_cards.height());
-    let mut exceptions = Vec::new();
-    for (row, ((user_name, number), full_name)) in card_user_names
-        .iter()
-        .zip(card_numbers.iter())
-        .zip(card_full_names.iter())
-        .enumerate()
-    {
-        let user_name = present(user_name);
-        if let Some(Ok(user)) = user_name.map(|name| index.by_user_name.find(name)) {
-            users.push(Some(user));
-            continue;
-        }
-        let (number, full_name) = (present(number), present(full_name));
-        let number_match = number.and_then(|n| index.by_number.find(n).ok());
-        let matched = match (user_name, number_match, full_name) {
-            (Some(name), _, _) => index.by_user_name.find(name).map_err(|shared| {
-                if shared {
-                    format!("userName \"{name}\" belongs to several users")
-                } else {
-                    format!("userName \"{name}\" is not in the users list")
-                }
-            }),
-            (None, Some(user), _) => Ok(user),
-            (None, None, Some(full)) => index.by_full_name.find(full).map_err(|shared| {
-                let via_number = number
-                    .map(|n| format!("employeeNumber \"{n}\" matches no single user and "))
-                    .unwrap_or_default();
-                if shared {
-                    format!("no userName; {via_number}userFullName \"{full}\" is shared by several users")
-                } else {
-                    format!("no userName; {via_number}userFullName \"{full}\" is not in the users list")
-                }
-            }),
-            (None, None, None) => Err(match number {
-                Some(n) => format!("no userName, and employeeNumber \"{n}\" matches no single user"),
-                None => "the time card names no user at all".into(),
-            }),
-        };
-        match matched {
-            Ok(user) => users.push(Some(user)),
-            Err(why) => {
-                users.push(None);
-                let mut e = identify(time_cards, row, Severity::Error, ExceptionKind::UnknownUser);
-                e.message = format!("time card excluded from pay: {why}");
-                exceptions.push(e);
-            }
-        }
+    use rayon::prelude::*;
+    let single = |name: &str| -> PolarsResult<StringChunked> {
+        Ok(text_column(time_cards, name)?.rechunk().into_owned())
+    };
+    let card_user_names = single(col::USER_NAME)?;
+    let card_numbers = single(col::EMPLOYEE_NUMBER)?;
+    let card_full_names = single(col::USER_FULL_NAME)?;
+    fn at(ca: &StringChunked, row: usize) -> Option<&str> {
+        present(ca.downcast_get(0).and_then(|arr| arr.get(row)))
     }
-    Ok(Matched { users, exceptions })
+    const BLOCK: usize = 1 << 16;
+    let height = time_cards.height();
+    let blocks: Vec<(Vec<Option<UserId>>, Vec<Exception>)> = (0..height.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|block| {
+            let rows = block * BLOCK..((block + 1) * BLOCK).min(height);
+            let mut users = Vec::with_capacity(rows.len());
+            let mut exceptions = Vec::new();
+            for row in rows {
+                let user_name = at(&card_user_names, row);
+                if let Some(Ok(user)) = user_name.map(|name| index.by_user_name.find(name)) {
+                    users.push(Some(user));
+                    continue;
+                }
+                let (number, full_name) = (at(&card_numbers, row), at(&card_full_names, row));
+                match match_one(index, user_name, number, full_name) {
+                    Ok(user) => users.push(Some(user)),
+                    Err(why) => {
+                        users.push(None);
+                        let mut e =
+                            identify(time_cards, row, Severity::Error, ExceptionKind::UnknownUser);
+                        e.message = format!("time card excluded from pay: {why}");
+                        exceptions.push(e);
+                    }
+                }
+            }
+            (users, exceptions)
+        })
+        .collect();
+    let mut matched = Matched {
+        users: Vec::with_capacity(height),
+        exceptions: Vec::new(),
+    };
+    for (users, exceptions) in blocks {
+        matched.users.extend(users);
+        matched.exceptions.extend(exceptions);
+    }
+    Ok(matched)
+}
+
+/// The user of one time card's present keys, or why there is none.
+fn match_one(
+    index: &UserIndex,
+    user_name: Option<&str>,
+    number: Option<&str>,
+    full_name: Option<&str>,
+) -> Result<UserId, String> {
+    let number_match = number.and_then(|n| index.by_number.find(n).ok());
+    match (user_name, number_match, full_name) {
+        (Some(name), _, _) => index.by_user_name.find(name).map_err(|shared| {
+            if shared {
+                format!("userName \"{name}\" belongs to several users")
+            } else {
+                format!("userName \"{name}\" is not in the users list")
+            }
+        }),
+        (None, Some(user), _) => Ok(user),
+        (None, None, Some(full)) => index.by_full_name.find(full).map_err(|shared| {
+            let via_number = number
+                .map(|n| format!("employeeNumber \"{n}\" matches no single user and "))
+                .unwrap_or_default();
+            if shared {
+                format!(
+                    "no userName; {via_number}userFullName \"{full}\" is shared by several users"
+                )
+            } else {
+                format!("no userName; {via_number}userFullName \"{full}\" is not in the users list")
+            }
+        }),
+        (None, None, None) => Err(match number {
+            Some(n) => format!("no userName, and employeeNumber \"{n}\" matches no single user"),
+            None => "the time card names no user at all".into(),
+        }),
+    }
 }
 
 #[cfg(test)]

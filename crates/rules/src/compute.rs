@@ -224,7 +224,6 @@ impl Context<'_> {
                     .iter()
                     .map(|d| DayRow {
                         user: id,
-                        user_name: user.user_name.clone(),
                         work_date: d.date,
                         regular: d.tiers.regular,
                         overtime: d.tiers.overtime,

@@ -119,10 +119,8 @@ impl Status {
 /// One user's workday, in exact units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DayRow {
-    /// The user.
+    /// The user (whose name and number are in their [`SummaryRow`]).
     pub user: UserId,
-    /// `userName`.
-    pub user_name: Option<String>,
     /// The workday.
     pub work_date: NaiveDate,
     /// Regular seconds.
