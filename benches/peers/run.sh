@@ -59,8 +59,8 @@ for run in $(seq "$runs"); do
   done
 done
 
-records=$(python3 -c "import polars as pl, sys; print(pl.scan_parquet(sys.argv[1]).select(pl.len()).collect().item())" "$cards")
-echo "$records time cards ($shape), $users users, $(nproc) cores, median of $runs runs"
+count() { python3 -c "import polars as pl, sys; print(pl.scan_parquet(sys.argv[1]).select(pl.len()).collect().item())" "$1"; }
+echo "$(count "$cards") time cards ($shape), $(count "$users_file") users, $(nproc) cores, median of $runs runs"
 printf '%-8s %10s %14s\n' tool seconds "peak RSS MiB"
 for tool in "${tools[@]}"; do
   sort -n "$work/$tool.times" | awk -v tool="$tool" '

@@ -1,6 +1,8 @@
 //! [`PayrollRun`]: a computed pay period as typed rows, which
 //! [`report`](crate::report) turns into the output tables.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use payrun_ingest::{Exception, UserId};
 use rust_decimal::Decimal;
@@ -186,10 +188,11 @@ pub struct PayLine {
     pub week_start: Option<NaiveDate>,
     /// What it pays for.
     pub kind: PayKind,
-    /// `jobName` of the time worked (worked-time kinds of hourly users).
-    pub job_name: Option<String>,
+    /// `jobName` of the time worked (worked-time kinds of hourly users);
+    /// each distinct name is stored once and shared by its lines.
+    pub job_name: Option<Arc<str>>,
     /// `shiftName` of the time worked.
-    pub shift_name: Option<String>,
+    pub shift_name: Option<Arc<str>>,
     /// Hours, exact where they are (worked seconds / 3600 to 28 digits).
     pub hours: Decimal,
     /// The rate per hour, where the line is hours at a rate.

@@ -35,9 +35,105 @@ pub enum Disambiguation {
     AmbiguousLater,
 }
 
+/// A cache of whole days on which a zone's UTC offset does not change, so
+/// that converting a punch is an addition instead of a search of the
+/// zone's transitions. Most days have one offset; the few with a change
+/// (and anything the cache does not hold) take the exact path through
+/// `chrono-tz`. Each thread keeps its own: the rules run in parallel.
+mod offsets {
+    use std::cell::RefCell;
+
+    use chrono::{LocalResult, NaiveDate, Offset, TimeZone};
+    use chrono_tz::Tz;
+
+    /// Which kind of day a cache entry describes.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Kind {
+        /// A local calendar day.
+        Local,
+        /// A UTC calendar day.
+        Utc,
+    }
+
+    #[derive(Clone, Copy)]
+    struct Entry {
+        tz: Tz,
+        kind: Kind,
+        day: i32,
+        /// The offset in force all day, or `None` when it changes that day.
+        offset: Option<i32>,
+    }
+
+    const SLOTS: usize = 512;
+
+    thread_local! {
+        static CACHE: RefCell<Vec<Option<Entry>>> = RefCell::new(vec![None; SLOTS]);
+    }
+
+    fn lookup(tz: Tz, kind: Kind, day: i32, compute: impl FnOnce() -> Option<i32>) -> Option<i32> {
+        let slot = (day as usize)
+            .wrapping_mul(31)
+            .wrapping_add(tz as usize * 7 + kind as usize)
+            % SLOTS;
+        CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            match cache[slot] {
+                Some(e) if e.tz == tz && e.kind == kind && e.day == day => e.offset,
+                _ => {
+                    let offset = compute();
+                    cache[slot] = Some(Entry {
+                        tz,
+                        kind,
+                        day,
+                        offset,
+                    });
+                    offset
+                }
+            }
+        })
+    }
+
+    fn days_from_ce(date: NaiveDate) -> i32 {
+        chrono::Datelike::num_days_from_ce(&date)
+    }
+
+    /// The offset (local minus UTC, seconds) of every wall time on local
+    /// `date`, if the zone's offset is the same all that day.
+    pub fn of_local_day(tz: Tz, date: NaiveDate) -> Option<i32> {
+        lookup(tz, Kind::Local, days_from_ce(date), || {
+            let at = |h, m, s| match tz.from_local_datetime(&date.and_hms_opt(h, m, s)?) {
+                LocalResult::Single(t) => Some(t.offset().fix().local_minus_utc()),
+                _ => None,
+            };
+            // Zones change offset at most once in a day, so equal offsets
+            // at both ends mean none in between.
+            let first = at(0, 0, 0)?;
+            (at(12, 0, 0)? == first && at(23, 59, 59)? == first).then_some(first)
+        })
+    }
+
+    /// The offset of every instant of UTC day `date`, if the same all day.
+    pub fn of_utc_day(tz: Tz, date: NaiveDate) -> Option<i32> {
+        lookup(tz, Kind::Utc, days_from_ce(date), || {
+            let at = |h, m, s| {
+                let utc = date.and_hms_opt(h, m, s)?;
+                Some(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc())
+            };
+            let first = at(0, 0, 0)?;
+            (at(12, 0, 0)? == first && at(23, 59, 59)? == first).then_some(first)
+        })
+    }
+}
+
 /// Seconds since the Unix epoch of `wall` in `tz`, choosing the earlier
 /// instant of an ambiguous time unless `later` is set.
 pub fn to_instant(tz: Tz, wall: NaiveDateTime, later: bool) -> (i64, Disambiguation) {
+    if let Some(offset) = offsets::of_local_day(tz, wall.date()) {
+        return (
+            wall.and_utc().timestamp() - i64::from(offset),
+            Disambiguation::Unique,
+        );
+    }
     match tz.from_local_datetime(&wall) {
         LocalResult::Single(t) => (t.timestamp(), Disambiguation::Unique),
         LocalResult::Ambiguous(early, late) => {
@@ -81,6 +177,11 @@ pub fn punch_instants(tz: Tz, in_wall: NaiveDateTime, out_wall: NaiveDateTime) -
 
 /// The wall-clock time of an instant in `tz`.
 pub fn to_wall(tz: Tz, instant: i64) -> NaiveDateTime {
+    if let Some(utc) = chrono::DateTime::from_timestamp(instant, 0)
+        && let Some(offset) = offsets::of_utc_day(tz, utc.date_naive())
+    {
+        return utc.naive_utc() + Duration::seconds(i64::from(offset));
+    }
     match tz.timestamp_opt(instant, 0) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.naive_local(),
         LocalResult::None => chrono::DateTime::from_timestamp(instant, 0)
@@ -207,6 +308,40 @@ mod tests {
             punch_instants(la, wall("2024-11-03 01:50:00"), wall("2024-11-03 01:10:00"));
         assert_eq!(e - s, 20 * 60);
         assert!(adjusted);
+    }
+
+    #[test]
+    fn the_day_cache_agrees_with_the_zone_database() {
+        // Every quarter hour of two years, in zones with and without DST,
+        // both hemispheres, and a half-hour zone: the cached path and the
+        // exact path give the same instants and wall times.
+        let zones = [
+            Tz::America__Los_Angeles,
+            Tz::America__New_York,
+            Tz::America__Phoenix,
+            Tz::Australia__Sydney,
+            Tz::Australia__Lord_Howe,
+            Tz::Europe__London,
+            Tz::UTC,
+        ];
+        let start = wall("2024-01-01 00:00:00");
+        for tz in zones {
+            for step in 0..(2 * 366 * 96) {
+                let w = start + Duration::minutes(15 * step) + Duration::seconds(step % 60);
+                let exact = match tz.from_local_datetime(&w) {
+                    LocalResult::Single(t) => Some(t.timestamp()),
+                    _ => None,
+                };
+                let (cached, how) = to_instant(tz, w, false);
+                if let Some(exact) = exact {
+                    assert_eq!((cached, how), (exact, Disambiguation::Unique), "{tz} {w}");
+                    let back = tz.timestamp_opt(exact, 0).unwrap().naive_local();
+                    assert_eq!(to_wall(tz, exact), back, "{tz} {exact}");
+                } else {
+                    assert_ne!(how, Disambiguation::Unique, "{tz} {w}");
+                }
+            }
+        }
     }
 
     #[test]

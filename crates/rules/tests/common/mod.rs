@@ -195,8 +195,8 @@ pub fn lines(run: &PayrollRun, user: &str) -> Vec<LineFigures> {
         .map(|l| {
             (
                 l.kind.as_str(),
-                l.job_name.clone(),
-                l.shift_name.clone(),
+                l.job_name.as_deref().map(str::to_owned),
+                l.shift_name.as_deref().map(str::to_owned),
                 l.hours.round_dp(2),
                 l.rate.map(|r| r.round_dp(4)),
                 l.amount,
