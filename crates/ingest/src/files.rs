@@ -339,6 +339,46 @@ mod tests {
     }
 
     #[test]
+    fn payroll_reads_take_only_the_columns_a_payroll_uses() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "cards.csv",
+            "userName,inDateTime,outDateTime,entryType,inIp,inLatitude\n\
+             ann,2024-05-13 09:00:00,2024-05-13 17:00:00,0,10.0.0.1,not a number\n",
+        );
+        let all = read_records(&path, RecordType::TimeCard).unwrap();
+        assert!(all.frame.column("inIp").is_ok());
+        assert_eq!(
+            all.exceptions.len(),
+            1,
+            "inLatitude is read, and unreadable"
+        );
+        let payroll = read_payroll_records(&path, RecordType::TimeCard).unwrap();
+        let mut names: Vec<&str> = payroll
+            .frame
+            .get_column_names()
+            .iter()
+            .map(|n| n.as_str())
+            .collect();
+        names.sort();
+        let mut wanted = RecordType::TimeCard.payroll_columns().to_vec();
+        wanted.sort();
+        assert_eq!(
+            names, wanted,
+            "the payroll's columns (absent ones empty), no others"
+        );
+        assert!(
+            payroll.exceptions.is_empty(),
+            "columns not read raise nothing"
+        );
+        assert_eq!(
+            payroll.frame.column("inDateTime").unwrap().dtype(),
+            all.frame.column("inDateTime").unwrap().dtype()
+        );
+    }
+
+    #[test]
     fn records_of_another_kind_are_refused_naming_what_is_missing() {
         let dir = tempfile::tempdir().unwrap();
         write(

@@ -638,6 +638,81 @@ mod tests {
     }
 
     #[test]
+    fn the_flsa_mix_has_only_what_a_weekly_query_models() {
+        let config = GeneratorConfig {
+            seed: 3,
+            users: 60,
+            from: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2024, 4, 15).unwrap(),
+            mix: Mix::Flsa,
+            ..GeneratorConfig::default()
+        };
+        let company = generate(&config);
+        assert!(company.time_cards.len() > 60 * 20);
+        assert!(company.users.iter().all(|u| {
+            u.json.contains("Hourly Rate")
+                && u.json.contains(r#""overTimeRule":"""#)
+                && TIME_ZONES.iter().any(|z| u.json.contains(z))
+                && !u.json.contains("Inactive")
+        }));
+        assert!(company.time_cards.iter().all(|t| {
+            (t.json.contains(r#""entryType":0"#) || t.json.contains(r#""entryType":"0""#))
+                && !t.json.contains(OPEN)
+        }));
+        // The streaming generator makes the same cards, a day at a time.
+        let generator = Generator::new(&config);
+        let mut streamed: Vec<String> = generator
+            .dates()
+            .flat_map(|d| generator.cards_on(d, 0..config.users))
+            .collect();
+        streamed.extend(generator.special_cards());
+        let mut whole: Vec<String> = company
+            .time_cards
+            .iter()
+            .map(|t| t.json.to_string())
+            .collect();
+        streamed.sort();
+        whole.sort();
+        assert_eq!(streamed, whole);
+    }
+
+    #[test]
+    fn the_streaming_generator_makes_the_same_company() {
+        let config = GeneratorConfig {
+            seed: 5,
+            users: 30,
+            from: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2024, 3, 20).unwrap(),
+            ..GeneratorConfig::default()
+        };
+        let company = generate(&config);
+        let generator = Generator::new(&config);
+        let users: Vec<&str> = generator.users().iter().map(|u| &*u.json).collect();
+        assert_eq!(
+            users,
+            company.users.iter().map(|u| &*u.json).collect::<Vec<_>>()
+        );
+        let mut streamed: Vec<String> = generator
+            .dates()
+            .flat_map(|d| {
+                generator
+                    .cards_on(d, 0..15)
+                    .into_iter()
+                    .chain(generator.cards_on(d, 15..30))
+            })
+            .collect();
+        streamed.extend(generator.special_cards());
+        let mut whole: Vec<String> = company
+            .time_cards
+            .iter()
+            .map(|t| t.json.to_string())
+            .collect();
+        streamed.sort();
+        whole.sort();
+        assert_eq!(streamed, whole);
+    }
+
+    #[test]
     fn same_seed_same_company() {
         let a = small();
         let b = small();
