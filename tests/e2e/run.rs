@@ -181,7 +181,9 @@ async fn an_api_that_dies_midway_leaves_the_output_directory_as_it_was() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let last = stderr.lines().last().unwrap_or_default();
     assert!(
-        last.starts_with("error: could not reach the Q2 API at http://127.0.0.1:"),
+        last.starts_with("error: gave up on api/q2Query")
+            && last.contains("at nextRecord")
+            && last.contains("could not connect to the Q2 API at http://127.0.0.1:"),
         "{stderr}"
     );
     let mut names: Vec<_> = std::fs::read_dir(&out)

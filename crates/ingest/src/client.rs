@@ -17,6 +17,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
@@ -45,8 +46,16 @@ pub struct ApiConfig {
     pub timeout_secs: u64,
     /// Retries per page after the first attempt.
     pub max_retries: u32,
+    /// Retries allowed across the whole run; `None`: 20 plus one for every
+    /// ten pages fetched so far.
+    pub retry_budget: Option<u32>,
     /// Date windows fetched at once.
     pub concurrency: usize,
+    /// The largest response body accepted, in bytes; a larger one is
+    /// refused while it streams in, before it is held in memory.
+    pub max_body_bytes: u64,
+    /// The most records one run fetches, all queries together.
+    pub max_records_per_run: u64,
 }
 
 impl Default for ApiConfig {
@@ -56,7 +65,10 @@ impl Default for ApiConfig {
             max_records: 5000,
             timeout_secs: 60,
             max_retries: 5,
+            retry_budget: None,
             concurrency: 4,
+            max_body_bytes: 256 << 20,
+            max_records_per_run: 100_000_000,
         }
     }
 }
@@ -213,10 +225,29 @@ pub enum IngestError {
         /// Why not.
         message: String,
     },
-    /// The request did not complete: connection refused or reset, timeout.
+    /// The request did not complete: connection reset, timeout, a body cut off.
     #[error("could not reach the Q2 API at {url}: {message}")]
     Transport {
         /// The endpoint (which never carries credentials).
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// No connection could be made (refused, no route, name not found).
+    /// Retried briefly: a server restarting comes back, a wrong address
+    /// does not.
+    #[error("could not connect to the Q2 API at {url}: {message}")]
+    Unreachable {
+        /// The endpoint.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The TLS handshake failed (certificate not trusted, expired, for
+    /// another name). Retrying cannot help.
+    #[error("the TLS connection to {url} failed: {message}")]
+    Tls {
+        /// The endpoint.
         url: String,
         /// What went wrong.
         message: String,
@@ -257,6 +288,38 @@ pub enum IngestError {
         /// The limit.
         limit: usize,
     },
+    /// A page kept failing: its retries, or the run's, ran out.
+    #[error(
+        "gave up on {command} {window}at nextRecord {cursor:?} after {attempts} attempts ({why}): {last}"
+    )]
+    GaveUp {
+        /// The command sent.
+        command: &'static str,
+        /// The time card window (`inDateTime from .. to `), or empty.
+        window: String,
+        /// The cursor of the page.
+        cursor: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Which limit stopped the retries.
+        why: String,
+        /// The last failure.
+        last: Box<IngestError>,
+    },
+    /// A response body larger than `api.max_body_bytes`.
+    #[error("the {command} response is larger than api.max_body_bytes ({limit} bytes); refused")]
+    BodyTooLarge {
+        /// The command sent.
+        command: &'static str,
+        /// The limit.
+        limit: u64,
+    },
+    /// More records than `api.max_records_per_run`.
+    #[error("more than {limit} records fetched in this run (api.max_records_per_run); stopping")]
+    RecordLimit {
+        /// The limit.
+        limit: u64,
+    },
     /// Company id or token missing or unreadable.
     #[error("{0}")]
     Credentials(String),
@@ -273,6 +336,7 @@ impl IngestError {
             IngestError::RateLimited { .. }
                 | IngestError::Server { .. }
                 | IngestError::Transport { .. }
+                | IngestError::Unreachable { .. }
                 | IngestError::Malformed { .. }
         )
     }
@@ -526,7 +590,20 @@ pub struct Q2Client {
     options: ClientOptions,
     credentials: Credentials,
     observer: Option<Observer>,
+    /// Shared by clones: what the run has spent.
+    spent: Arc<Spent>,
 }
+
+/// Retries and records spent by one client (and its clones) so far.
+#[derive(Debug, Default)]
+struct Spent {
+    pages: AtomicU64,
+    retries: AtomicU64,
+    records: AtomicU64,
+}
+
+/// How many times a page is retried when no connection can be made.
+const UNREACHABLE_RETRIES: u32 = 2;
 
 impl std::fmt::Debug for Q2Client {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -554,6 +631,7 @@ impl Q2Client {
             options,
             credentials,
             observer: None,
+            spent: Arc::default(),
         })
     }
 
@@ -584,8 +662,9 @@ impl Q2Client {
         let parts: Vec<Fetched> =
             futures_util::stream::iter(windows.into_iter().map(|(from, to)| {
                 let params = query.params(from, to);
+                let window = format!("inDateTime {from} to {to} ");
                 async move {
-                    let fetched = self.query(RecordType::TimeCard, params).await?;
+                    let fetched = self.query_in(RecordType::TimeCard, params, window).await?;
                     let finished = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                     self.notify(FetchEvent::WindowDone {
                         done: finished,
@@ -622,6 +701,16 @@ impl Q2Client {
         record_type: RecordType,
         params: Map<String, Value>,
     ) -> Result<Fetched, IngestError> {
+        self.query_in(record_type, params, String::new()).await
+    }
+
+    /// [`Q2Client::query`], naming `window` in errors.
+    async fn query_in(
+        &self,
+        record_type: RecordType,
+        params: Map<String, Value>,
+        window: String,
+    ) -> Result<Fetched, IngestError> {
         let command = record_type.command();
         let mut body = params;
         body.insert("cmd".into(), json!(command));
@@ -645,7 +734,20 @@ impl Q2Client {
             let mut request = body.clone();
             request["nextRecord"] = json!(cursor);
             tracing::debug!(command, cursor = %cursor, "requesting page");
-            let page = self.page_with_retries(record_type, &request).await?;
+            let page = self
+                .page_with_retries(record_type, &request, &window, &cursor)
+                .await?;
+            self.spent.pages.fetch_add(1, Ordering::Relaxed);
+            let records = self
+                .spent
+                .records
+                .fetch_add(page.frame.height() as u64, Ordering::Relaxed)
+                + page.frame.height() as u64;
+            if records > self.options.api.max_records_per_run {
+                return Err(IngestError::RecordLimit {
+                    limit: self.options.api.max_records_per_run,
+                });
+            }
             if !page.header.is_success() {
                 return Err(IngestError::Api {
                     command,
@@ -685,26 +787,88 @@ impl Q2Client {
         }
     }
 
+    /// The retry schedule of one page: exponential, with a random jitter
+    /// of each client's own (two workers never wait in step).
+    fn backoff(&self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
+            .with_min_delay(self.options.retry_min_delay)
+            .with_max_delay(self.options.retry_max_delay)
+            .with_max_times(self.options.api.max_retries as usize)
+            .with_jitter()
+    }
+
+    /// Retries the run may still spend: `api.retry_budget`, or 20 plus one
+    /// per ten pages fetched.
+    fn retries_left(&self) -> u64 {
+        let budget = match self.options.api.retry_budget {
+            Some(b) => u64::from(b),
+            None => 20 + self.spent.pages.load(Ordering::Relaxed) / 10,
+        };
+        budget.saturating_sub(self.spent.retries.load(Ordering::Relaxed))
+    }
+
     async fn page_with_retries(
         &self,
         record_type: RecordType,
         request: &Value,
+        window: &str,
+        cursor: &str,
     ) -> Result<DecodedPage, IngestError> {
-        let backoff = ExponentialBuilder::default()
-            .with_min_delay(self.options.retry_min_delay)
-            .with_max_delay(self.options.retry_max_delay)
-            .with_max_times(self.options.api.max_retries as usize)
-            .with_jitter();
         let cap = self.options.retry_max_delay;
-        (|| self.page_once(record_type, request))
-            .retry(backoff)
-            .sleep(tokio::time::sleep)
-            .when(IngestError::is_retryable)
-            .adjust(move |e, delay| {
-                delay.map(|d| e.retry_after().map_or(d, |after| after.min(cap)))
-            })
-            .notify(|e, delay| tracing::warn!("{e}; retrying in {delay:.1?}"))
-            .await
+        let attempts = std::sync::atomic::AtomicU32::new(0);
+        let unreachable = std::sync::atomic::AtomicU32::new(0);
+        let stopped_by = std::sync::Mutex::new(String::new());
+        let stop = |why: String| {
+            *stopped_by.lock().unwrap_or_else(|e| e.into_inner()) = why;
+            false
+        };
+        let result = (|| {
+            attempts.fetch_add(1, Ordering::Relaxed);
+            self.page_once(record_type, request)
+        })
+        .retry(self.backoff())
+        .sleep(tokio::time::sleep)
+        .when(|e: &IngestError| {
+            if !e.is_retryable() {
+                return false;
+            }
+            if matches!(e, IngestError::Unreachable { .. })
+                && unreachable.fetch_add(1, Ordering::Relaxed) >= UNREACHABLE_RETRIES
+            {
+                return stop(format!("no connection after {UNREACHABLE_RETRIES} retries"));
+            }
+            if self.retries_left() == 0 {
+                return stop("the run's retry budget is spent (api.retry_budget)".into());
+            }
+            if attempts.load(Ordering::Relaxed) > self.options.api.max_retries {
+                return stop(format!(
+                    "api.max_retries is {}",
+                    self.options.api.max_retries
+                ));
+            }
+            self.spent.retries.fetch_add(1, Ordering::Relaxed);
+            true
+        })
+        .adjust(move |e, delay| delay.map(|d| e.retry_after().map_or(d, |after| after.min(cap))))
+        .notify(|e, delay| tracing::warn!("{e}; retrying in {delay:.1?}"))
+        .await;
+        result.map_err(|last| {
+            if !last.is_retryable() {
+                return last;
+            }
+            let mut why = stopped_by.into_inner().unwrap_or_else(|e| e.into_inner());
+            if why.is_empty() {
+                why = format!("api.max_retries is {}", self.options.api.max_retries);
+            }
+            IngestError::GaveUp {
+                command: record_type.command(),
+                window: window.to_owned(),
+                cursor: cursor.to_owned(),
+                attempts: attempts.into_inner(),
+                why,
+                last: Box::new(last),
+            }
+        })
     }
 
     async fn page_once(
@@ -713,9 +877,17 @@ impl Q2Client {
         request: &Value,
     ) -> Result<DecodedPage, IngestError> {
         let url = &self.options.api.base_url;
-        let transport = |e: reqwest::Error| IngestError::Transport {
-            url: url.clone(),
-            message: error_chain(&e.without_url()),
+        let transport = |e: reqwest::Error| {
+            let connect = e.is_connect();
+            let message = error_chain(&e.without_url());
+            let url = url.clone();
+            if is_tls_failure(&message) {
+                IngestError::Tls { url, message }
+            } else if connect {
+                IngestError::Unreachable { url, message }
+            } else {
+                IngestError::Transport { url, message }
+            }
         };
         let response = self
             .http
@@ -744,7 +916,22 @@ impl Q2Client {
                 status: status.as_u16(),
             });
         }
-        let body = response.bytes().await.map_err(transport)?;
+        let limit = self.options.api.max_body_bytes;
+        let too_large = || IngestError::BodyTooLarge {
+            command: record_type.command(),
+            limit,
+        };
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
         let decoded = tokio::task::spawn_blocking(move || decode_page(&body, record_type))
             .await
             .map_err(|e| IngestError::Malformed {
@@ -759,16 +946,34 @@ impl Q2Client {
 }
 
 /// The error and its causes in one line (reqwest's top level alone says
-/// only "error sending request").
-fn error_chain(e: &dyn std::error::Error) -> String {
+/// only "error sending request"); a cause that repeats what is already
+/// said (an OS error wrapped in an I/O error) is said once.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
         source = cause.source();
     }
     text
+}
+
+/// Whether a connection failure is the TLS handshake's (retrying cannot help).
+fn is_tls_failure(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    [
+        "certificate",
+        "tls handshake",
+        "invalid peer",
+        "unknownissuer",
+        "handshake failure",
+    ]
+    .iter()
+    .any(|needle| lower.contains(needle))
 }
 
 /// Splits `from..=to` into consecutive windows of `length` that share no second.
@@ -864,6 +1069,41 @@ mod tests {
             windows(at(1, 0, 0, 0), at(1, 0, 0, 0), chrono::Duration::days(1)).len(),
             1
         );
+    }
+
+    #[test]
+    fn each_client_has_its_own_jitter() {
+        let client = |_| {
+            let mut options = ClientOptions::new(ApiConfig {
+                base_url: "http://127.0.0.1:9/".into(),
+                ..ApiConfig::default()
+            });
+            options.retry_min_delay = Duration::from_secs(1);
+            let credentials = Credentials {
+                company_id: "1".into(),
+                token: DeveloperToken::new("t"),
+            };
+            Q2Client::new(options, credentials).unwrap()
+        };
+        let delays = |c: Q2Client| -> Vec<Duration> {
+            backon::BackoffBuilder::build(c.backoff()).take(5).collect()
+        };
+        let (a, b) = (delays(client(0)), delays(client(1)));
+        assert_eq!(a.len(), 5);
+        assert_ne!(a, b, "two workers' retries do not fall in step");
+        // Jitter adds up to the step itself: each delay is in [step, 2 step).
+        for (i, d) in a.iter().enumerate() {
+            let step = Duration::from_secs(1 << i);
+            assert!(*d >= step && *d < 2 * step, "{i}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn an_os_error_is_said_once() {
+        let os = std::io::Error::from_raw_os_error(2);
+        let wrapped = std::io::Error::other(os);
+        let text = error_chain(&wrapped);
+        assert_eq!(text.matches("os error 2").count(), 1, "{text}");
     }
 
     #[test]

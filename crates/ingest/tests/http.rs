@@ -33,6 +33,7 @@ fn options(url: &str, max_records: u32) -> ClientOptions {
         timeout_secs: 10,
         max_retries: 8,
         concurrency: 4,
+        ..ApiConfig::default()
     });
     options.retry_min_delay = Duration::from_millis(1);
     options.retry_max_delay = Duration::from_millis(20);
@@ -323,9 +324,24 @@ async fn retries_give_up_after_max_retries() {
         .users(&UserQuery::all())
         .await
         .unwrap_err();
+    let IngestError::GaveUp {
+        command,
+        attempts,
+        ref last,
+        ..
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!((command, attempts), ("api/q2QueryUsers", 9));
     assert!(
-        matches!(err, IngestError::Server { status: 500 }),
-        "{err:?}"
+        matches!(**last, IngestError::Server { status: 500 }),
+        "{last:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "gave up on api/q2QueryUsers at nextRecord \"0\" after 9 attempts (api.max_retries is 8): \
+         the Q2 API failed with HTTP 500"
     );
     assert_eq!(sim.requests(), 9, "one attempt and max_retries = 8 retries");
     sim.stop().await;
@@ -392,20 +408,39 @@ async fn retry_after_is_honoured() {
     sim.stop().await;
 }
 
+/// A refused connection is retried twice, quickly, then named with the URL.
 #[tokio::test]
-async fn an_unreachable_api_is_a_transport_error_naming_the_url() {
+async fn an_unreachable_api_gets_a_short_bounded_retry_and_is_named() {
     let sim = Simulator::start(
         company(1, date(2024, 1, 1), date(2024, 1, 1)),
         Faults::none(),
     )
     .await
     .unwrap();
-    let c = client(&sim, 100);
+    let mut options = options(&sim.url(), 100);
+    options.retry_min_delay = Duration::from_millis(50);
+    let c = client_with(options);
     let url = sim.url();
     sim.stop().await;
+    let started = std::time::Instant::now();
     let err = c.users(&UserQuery::all()).await.unwrap_err();
-    assert!(matches!(err, IngestError::Transport { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
     assert!(err.to_string().contains(&url), "{err}");
+    let IngestError::GaveUp {
+        attempts,
+        ref last,
+        ref why,
+        ..
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(attempts, 3, "one attempt and two retries");
+    assert!(
+        matches!(**last, IngestError::Unreachable { .. }),
+        "{last:?}"
+    );
+    assert_eq!(why, "no connection after 2 retries");
 }
 
 /// A server that always sends the same cursor: the client must stop.
@@ -482,6 +517,105 @@ async fn the_simulator_also_answers_the_query_string_form() {
     assert_eq!(
         page.header.message,
         "Command not found: api/q2DeleteEverything."
+    );
+    sim.stop().await;
+}
+
+/// At 20% failures over more than 200 pages, the run-wide budget lets the
+/// fetch finish with exactly the records of a clean one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_wide_retry_budget_carries_a_long_flaky_fetch() {
+    let data = company(30, date(2024, 3, 1), date(2024, 4, 30));
+    let span = TimeCardQuery::between(
+        date(2024, 3, 1).and_hms_opt(0, 0, 0).unwrap(),
+        date(2024, 4, 30).and_hms_opt(23, 59, 59).unwrap(),
+    );
+    let clean = Simulator::start(data.clone(), Faults::none())
+        .await
+        .unwrap();
+    let want = client(&clean, 5).time_cards(&span).await.unwrap();
+    clean.stop().await;
+    assert!(want.pages > 200, "{} pages", want.pages);
+    let faults = Faults {
+        error_rate: 0.2,
+        seed: 9,
+        ..Faults::none()
+    };
+    let flaky = Simulator::start(data, faults).await.unwrap();
+    let mut options = options(&flaky.url(), 5);
+    options.api.retry_budget = Some(1000);
+    let got = client_with(options).time_cards(&span).await.unwrap();
+    assert!(got.frame.equals_missing(&want.frame));
+    assert!(
+        flaky.requests() as usize > want.pages + 20,
+        "failures were retried"
+    );
+    flaky.stop().await;
+}
+
+/// When the run's retries are spent, the error names the command, the
+/// window and the cursor, and never the token.
+#[tokio::test]
+async fn a_spent_retry_budget_stops_the_run_with_one_clear_line() {
+    let faults = Faults {
+        error_rate: 0.6,
+        seed: 4,
+        ..Faults::none()
+    };
+    let sim = Simulator::start(company(10, date(2024, 3, 1), date(2024, 3, 31)), faults)
+        .await
+        .unwrap();
+    let mut options = options(&sim.url(), 5);
+    options.api.retry_budget = Some(3);
+    options.api.concurrency = 1;
+    let span = TimeCardQuery::between(
+        date(2024, 3, 1).and_hms_opt(0, 0, 0).unwrap(),
+        date(2024, 3, 31).and_hms_opt(23, 59, 59).unwrap(),
+    );
+    let err = client_with(options).time_cards(&span).await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, IngestError::GaveUp { .. }), "{err:?}");
+    assert!(
+        text.starts_with("gave up on api/q2QueryTimeCards inDateTime 2024-03-")
+            && text.contains("at nextRecord")
+            && text.contains("the run's retry budget is spent (api.retry_budget)"),
+        "{text}"
+    );
+    assert!(!text.contains(DEFAULT_TOKEN));
+    sim.stop().await;
+}
+
+/// A body larger than `api.max_body_bytes` is refused while it streams,
+/// and not retried; so is a run past `api.max_records_per_run`.
+#[tokio::test]
+async fn bodies_and_runs_past_their_limits_are_refused() {
+    let sim = Simulator::start(
+        company(40, date(2024, 1, 1), date(2024, 1, 5)),
+        Faults::none(),
+    )
+    .await
+    .unwrap();
+    let mut small = options(&sim.url(), 100);
+    small.api.max_body_bytes = 2000;
+    let err = client_with(small)
+        .users(&UserQuery::all())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, IngestError::BodyTooLarge { limit: 2000, .. }),
+        "{err:?}"
+    );
+    assert_eq!(sim.requests(), 1, "not retried");
+    let mut few = options(&sim.url(), 10);
+    few.api.max_records_per_run = 25;
+    let err = client_with(few).users(&UserQuery::all()).await.unwrap_err();
+    assert!(
+        matches!(err, IngestError::RecordLimit { limit: 25 }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "more than 25 records fetched in this run (api.max_records_per_run); stopping"
     );
     sim.stop().await;
 }
