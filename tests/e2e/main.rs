@@ -4,6 +4,7 @@
 mod compute;
 mod fetch;
 mod fetch_windows;
+mod fuzz;
 mod golden;
 mod helpers;
 mod run;

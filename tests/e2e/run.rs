@@ -232,3 +232,101 @@ async fn strict_exits_3_when_errors_exist_but_still_writes() {
     );
     sim.stop().await;
 }
+
+/// Every file under `dir` (hidden and temporary ones too), with its bytes.
+fn every_file(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(every_file(&path));
+        } else {
+            files.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    files
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// With every log line on (`RUST_LOG=trace`), faults injected, a run that
+/// succeeds and one whose last requests fail: the developer token is in no
+/// output, log line, error, manifest or file, temporary or not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_appears_nowhere_even_at_trace_level_and_under_faults() {
+    let faults = Faults {
+        error_rate: 0.2,
+        rate_limit_rate: 0.1,
+        retry_after_secs: 0,
+        truncate_rate: 0.1,
+        seed: 13,
+        ..Faults::none()
+    };
+    let config = CONFIG.replace("max_retries = 1", "max_retries = 12");
+    let (sim, dir, config) = setup(faults, &config).await;
+    let out = dir.path().join("out");
+    let output = payrun(
+        &[
+            "run",
+            "--period",
+            "2024-03-05",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &sim.url(),
+    )
+    .arg(&config)
+    .env("RUST_LOG", "trace")
+    .output()
+    .unwrap();
+    let (stdout, stderr) = (output.stdout.clone(), output.stderr.clone());
+    ok(output);
+    assert!(contains(&stderr, "retrying"), "faults were met and logged");
+    assert!(contains(&stderr, "TRACE"), "trace logging was on");
+    let mut seen = vec![stdout, stderr];
+    let files = every_file(dir.path());
+    assert!(files.iter().any(|(p, _)| p.ends_with("manifest.json")));
+    seen.extend(files.into_iter().map(|(_, bytes)| bytes));
+
+    // A run whose API goes away part-way: its error, logs and leftovers.
+    let failing = dir.path().join("failing");
+    let child = payrun(
+        &[
+            "run",
+            "--period",
+            "2024-03-05",
+            "--out",
+            failing.to_str().unwrap(),
+        ],
+        &sim.url(),
+    )
+    .arg(&config)
+    .env("RUST_LOG", "trace")
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let before = sim.requests();
+    while sim.requests() < before + 4 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    sim.stop().await;
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(contains(&output.stderr, "error: gave up on api/q2Query"));
+    seen.push(output.stdout);
+    seen.push(output.stderr);
+    seen.extend(every_file(dir.path()).into_iter().map(|(_, bytes)| bytes));
+
+    for bytes in &seen {
+        assert!(
+            !contains(bytes, DEFAULT_TOKEN),
+            "{}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+}

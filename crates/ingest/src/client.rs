@@ -938,10 +938,17 @@ impl Q2Client {
                 command: record_type.command(),
                 message: format!("decoding stopped: {e}"),
             })?;
-        decoded.map_err(|e| IngestError::Malformed {
+        let page = decoded.map_err(|e| IngestError::Malformed {
             command: record_type.command(),
             message: e.0,
-        })
+        })?;
+        match page.header.problem() {
+            Some(message) => Err(IngestError::Malformed {
+                command: record_type.command(),
+                message,
+            }),
+            None => Ok(page),
+        }
     }
 }
 

@@ -26,12 +26,32 @@ pub struct PageHeader {
     pub message: String,
     /// `nextRecord`; `None` if the response had none.
     pub next_record: Option<String>,
+    /// Whether `data` was an array (possibly empty).
+    pub has_data: bool,
 }
 
 impl PageHeader {
     /// True for `statusCode: "SUCCESS"` (case-insensitive).
     pub fn is_success(&self) -> bool {
         self.status_code.eq_ignore_ascii_case("SUCCESS")
+    }
+
+    /// What makes this envelope not a Q2 answer: a `statusCode` that is
+    /// neither `SUCCESS` nor `ERROR` (or none), or a `SUCCESS` without a
+    /// `data` array (which would otherwise read as no records at all).
+    pub fn problem(&self) -> Option<String> {
+        if !self.is_success() && !self.status_code.eq_ignore_ascii_case("ERROR") {
+            return Some(if self.status_code.is_empty() {
+                "no statusCode".to_owned()
+            } else {
+                format!(
+                    "statusCode {:?} is neither SUCCESS nor ERROR",
+                    self.status_code
+                )
+            });
+        }
+        (self.is_success() && !self.has_data)
+            .then(|| "a SUCCESS response without a data array".to_owned())
     }
 }
 
@@ -79,7 +99,7 @@ pub fn decode_records(body: &[u8], record_type: RecordType) -> Result<DecodedPag
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     DataSeed { table: &mut table }
         .deserialize(&mut deserializer)
-        .and_then(|()| deserializer.end())
+        .and_then(|_| deserializer.end())
         .map_err(|e| MalformedPage(format!("not a JSON array of records: {e}")))?;
     let (frame, exceptions) = table.finish().map_err(|e| {
         MalformedPage(format!(
@@ -478,7 +498,9 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
                 "statusCode" => header.status_code = text(map.next_value()?).unwrap_or_default(),
                 "message" => header.message = text(map.next_value()?).unwrap_or_default(),
                 "nextRecord" => header.next_record = text(map.next_value()?),
-                "data" => map.next_value_seed(DataSeed { table: self.table })?,
+                "data" => {
+                    header.has_data = map.next_value_seed(DataSeed { table: self.table })?;
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -507,25 +529,26 @@ struct DataSeed<'t> {
     table: &'t mut Table,
 }
 
+/// Reads `data`; `true` when it is an array.
 impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for DataSeed<'_> {
-    type Value = ();
+    type Value = bool;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an array of records")
     }
 
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
         let mut position = 0;
         while seq
             .next_element_seed(RecordSeed {
@@ -536,7 +559,7 @@ impl<'de> Visitor<'de> for DataSeed<'_> {
         {
             position += 1;
         }
-        Ok(())
+        Ok(true)
     }
 }
 

@@ -1,0 +1,240 @@
+//! Hostile and broken answers, each with its asserted outcome: one clear
+//! error naming the request, or an exception row; never a panic, never a
+//! silent zero.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use payrun_ingest::client::{
+    ApiConfig, ClientOptions, Credentials, DeveloperToken, IngestError, Q2Client, UserQuery,
+};
+use payrun_ingest::{ExceptionKind, PayrollInput, RecordType, decode_page, decode_records};
+
+/// Serves `bodies` in turn (the last one again after the end), each with
+/// HTTP 200, on loopback; returns the endpoint and the request count.
+async fn serve(bodies: Vec<Vec<u8>>) -> (String, Arc<AtomicUsize>) {
+    use axum::routing::post;
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&count);
+    let bodies = Arc::new(bodies);
+    let app = axum::Router::new().route(
+        "/Jun-Inside-VPC",
+        post(move || {
+            let (seen, bodies) = (Arc::clone(&seen), Arc::clone(&bodies));
+            async move {
+                let n = seen.fetch_add(1, Ordering::SeqCst);
+                bodies[n.min(bodies.len() - 1)].clone()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/Jun-Inside-VPC", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, count)
+}
+
+fn client(url: &str) -> Q2Client {
+    let mut options = ClientOptions::new(ApiConfig {
+        base_url: url.to_owned(),
+        max_retries: 1,
+        ..ApiConfig::default()
+    });
+    options.retry_min_delay = Duration::from_millis(1);
+    options.retry_max_delay = Duration::from_millis(5);
+    let credentials = Credentials {
+        company_id: "1".into(),
+        token: DeveloperToken::new("hostile-test-token"),
+    };
+    Q2Client::new(options, credentials).unwrap()
+}
+
+/// Fetches users from a server answering `bodies`; the error's one line.
+async fn fails_with(bodies: Vec<&[u8]>) -> String {
+    let (url, _) = serve(bodies.into_iter().map(<[u8]>::to_vec).collect()).await;
+    let err = client(&url).users(&UserQuery::all()).await.unwrap_err();
+    let line = err.to_string();
+    assert!(!line.contains('\n'), "one line: {line}");
+    assert!(!line.contains("hostile-test-token"));
+    line
+}
+
+const OK_EMPTY: &[u8] = br#"{"statusCode":"SUCCESS","message":"","nextRecord":"-1","data":[]}"#;
+
+#[tokio::test]
+async fn bodies_that_are_not_q2_responses_are_named_errors() {
+    let cases: [(&str, &[u8], &str); 9] = [
+        (
+            "an HTML error page with status 200",
+            b"<html><body>502 Bad Gateway</body></html>",
+            "not a valid Q2 response",
+        ),
+        ("not JSON", b"hello", "not a valid Q2 response"),
+        ("an empty body", b"", "not a valid Q2 response"),
+        (
+            "data missing",
+            br#"{"statusCode":"SUCCESS","message":"","nextRecord":"-1"}"#,
+            "a SUCCESS response without a data array",
+        ),
+        (
+            "data null",
+            br#"{"statusCode":"SUCCESS","message":"","nextRecord":"-1","data":null}"#,
+            "a SUCCESS response without a data array",
+        ),
+        (
+            "data an object",
+            br#"{"statusCode":"SUCCESS","message":"","nextRecord":"-1","data":{"userName":"ann"}}"#,
+            "expected an array of records",
+        ),
+        (
+            "statusCode missing",
+            br#"{"message":"","nextRecord":"-1","data":[]}"#,
+            "no statusCode",
+        ),
+        (
+            "statusCode unknown",
+            br#"{"statusCode":"MAYBE","message":"","nextRecord":"-1","data":[]}"#,
+            "statusCode \"MAYBE\" is neither SUCCESS nor ERROR",
+        ),
+        (
+            "invalid UTF-8",
+            b"{\"statusCode\":\"SUCCESS\",\"nextRecord\":\"-1\",\"data\":[{\"userName\":\"\xff\xfe\"}]}",
+            "not a valid Q2 response",
+        ),
+    ];
+    for (what, body, expected) in cases {
+        let line = fails_with(vec![body]).await;
+        assert!(
+            line.starts_with("gave up on api/q2QueryUsers at nextRecord \"0\" after 2 attempts")
+                && line.contains(expected),
+            "{what}: {line}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn json_nested_ten_thousand_deep_is_an_exception_not_a_stack_overflow() {
+    let nested = |at: &str| {
+        let mut body = at.as_bytes().to_vec();
+        body.extend(std::iter::repeat_n(b'[', 10_000));
+        body.extend(std::iter::repeat_n(b']', 10_000));
+        body
+    };
+    // In a record's field: the value is unreadable, said in an exception row.
+    let mut body =
+        nested(r#"{"statusCode":"SUCCESS","nextRecord":"-1","data":[{"userName":"ann","memo":"#);
+    body.extend_from_slice(b"}]}");
+    let (url, _) = serve(vec![body]).await;
+    let users = client(&url).users(&UserQuery::all()).await.unwrap();
+    assert_eq!(users.frame.height(), 1);
+    assert_eq!(users.exceptions.len(), 1);
+    assert!(
+        users.exceptions[0].message.contains("`memo`"),
+        "{:?}",
+        users.exceptions
+    );
+    // As the records themselves: each is not a record, an error row.
+    let mut body = nested(r#"{"statusCode":"SUCCESS","nextRecord":"-1","data":"#);
+    body.extend_from_slice(b"}");
+    let (url, _) = serve(vec![body]).await;
+    let users = client(&url).users(&UserQuery::all()).await.unwrap();
+    assert_eq!(users.frame.height(), 0);
+    assert_eq!(users.exceptions.len(), 1);
+    assert_eq!(users.exceptions[0].severity, payrun_ingest::Severity::Error);
+    assert!(
+        users.exceptions[0]
+            .message
+            .contains("is an array, not an object; skipped"),
+        "{:?}",
+        users.exceptions
+    );
+}
+
+#[tokio::test]
+async fn cursors_missing_or_repeating_stop_the_run_and_odd_ones_are_sent_back() {
+    let line = fails_with(vec![br#"{"statusCode":"SUCCESS","message":"","data":[]}"#]).await;
+    assert!(line.contains("without nextRecord"), "{line}");
+    // A negative or non-numeric cursor is opaque: sent back as it came.
+    for cursor in ["-5", "abc"] {
+        let page = format!(
+            r#"{{"statusCode":"SUCCESS","message":"","nextRecord":"{cursor}","data":[{{"userName":"ann"}}]}}"#
+        );
+        let (url, count) = serve(vec![page.into_bytes(), OK_EMPTY.to_vec()]).await;
+        let users = client(&url).users(&UserQuery::all()).await.unwrap();
+        assert_eq!((users.frame.height(), count.load(Ordering::SeqCst)), (1, 2));
+    }
+    let repeating = br#"{"statusCode":"SUCCESS","message":"","nextRecord":"7","data":[]}"#;
+    let line = fails_with(vec![repeating]).await;
+    assert!(line.contains("returned nextRecord \"7\" again"), "{line}");
+}
+
+#[test]
+fn bad_values_are_exception_rows_never_silent_zeros() {
+    let cards = decode_records(
+        br#"[
+          {"userName":"ann","inDateTime":"2024-02-30 25:61:00","outDateTime":"2024-03-01 17:00:00","entryType":0},
+          {"userName":"ann","inDateTime":"2024-03-01 00:00:00","hours":"abc","entryType":1,"ptoName":"Sick"},
+          {"userName":"ann","inDateTime":"2024-03-02 00:00:00","hours":"1e400","entryType":1,"ptoName":"Sick"},
+          {"userName":"ann","inDateTime":"2024-03-03 00:00:00","hours":"-0","entryType":1,"ptoName":"Sick"},
+          {"userName":"ann","inDateTime":"2024-03-04 09:00:00","outDateTime":"2024-03-04 10:00:00","entryType":7}
+        ]"#,
+        RecordType::TimeCard,
+    )
+    .unwrap();
+    let long_name = "x".repeat(100_000);
+    let users = decode_records(
+        format!(
+            r#"[{{"userName":"ann","payRate":"-5"}},{{"userName":"bob","payRate":"NaN"}},
+                {{"userName":"{long_name}","payRate":"10"}}]"#
+        )
+        .as_bytes(),
+        RecordType::User,
+    )
+    .unwrap();
+    let messages: Vec<String> = cards
+        .exceptions
+        .iter()
+        .chain(&users.exceptions)
+        .map(|e| e.message.clone())
+        .collect();
+    let named = |field: &str, value: &str| {
+        messages
+            .iter()
+            .any(|m| m.contains(&format!("`{field}`")) && m.contains(value))
+    };
+    assert!(named("inDateTime", "2024-02-30 25:61:00"), "{messages:#?}");
+    assert!(named("hours", "abc"), "{messages:#?}");
+    assert!(named("hours", "1e400"), "{messages:#?}");
+    assert!(named("payRate", "NaN"), "{messages:#?}");
+    // "-0" hours is zero, a number; -5 is a number the rules hold (payroll safety).
+    assert!(!named("hours", "-0"), "{messages:#?}");
+    let input =
+        PayrollInput::from_frames(&cards.frame, &users.frame, cards.exceptions.clone()).unwrap();
+    assert_eq!(
+        input.users[2].user_name.as_deref().map(str::len),
+        Some(100_000)
+    );
+    assert!(
+        cards
+            .exceptions
+            .iter()
+            .all(|e| e.kind == ExceptionKind::InvalidValue),
+        "entryType 7 is the rules' exception, unknown_entry_type"
+    );
+}
+
+#[test]
+fn a_success_page_reads_its_records_and_a_bare_error_page_has_no_problem() {
+    let page = decode_page(OK_EMPTY, RecordType::User).unwrap();
+    assert_eq!(page.header.problem(), None);
+    let refused = decode_page(
+        br#"{"statusCode":"ERROR","message":"Developer token is not correct."}"#,
+        RecordType::User,
+    )
+    .unwrap();
+    assert_eq!(
+        refused.header.problem(),
+        None,
+        "the client quotes the API's message"
+    );
+}
