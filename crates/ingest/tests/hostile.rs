@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use payrun_ingest::client::{
-    ApiConfig, ClientOptions, Credentials, DeveloperToken, IngestError, Q2Client, UserQuery,
+    ApiConfig, ClientOptions, Credentials, DeveloperToken, Q2Client, UserQuery,
 };
 use payrun_ingest::{ExceptionKind, PayrollInput, RecordType, decode_page, decode_records};
 
