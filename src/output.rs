@@ -1,9 +1,25 @@
-//! All-or-nothing output: files are staged beside their final names and
-//! renamed into place only when every one of them has been written.
+//! All-or-nothing output: a run's files are written into a staging
+//! directory beside the output folder, made durable, and swapped in with the
+//! folder in one atomic step.
 //!
-//! A run that fails part-way leaves no partial file and does not touch the
-//! outputs of an earlier run. Renames within one directory are atomic on
-//! POSIX file systems, so a reader sees either the old file or the new one.
+//! The protocol, for `--out DIR`:
+//!
+//! 1. Every file is written into `.DIR.staging-PID` (a sibling, so on the
+//!    same file system), hashed as it is written, and `fsync`ed.
+//! 2. Files in `DIR` that are not this kind of run's (another program's
+//!    notes, say) are hard-linked into the staging directory, so they stay.
+//! 3. The staging directory is `fsync`ed and exchanged with `DIR` in one
+//!    `renameat2(RENAME_EXCHANGE)` (Linux); the parent is `fsync`ed.
+//! 4. The previous set, now at the staging path, is removed; a foreign file
+//!    that appeared in `DIR` meanwhile is moved back first.
+//!
+//! So whatever moment the process dies, `DIR` holds either the complete
+//! previous set or the complete new set, each matching its `manifest.json`;
+//! never a mix. A crashed run's staging directory is removed by the next
+//! run. Where the exchange is not available (another OS, a file system
+//! without it), `DIR` is renamed aside and the staging directory renamed in:
+//! a crash between the two leaves `DIR` missing (never mixed), and the next
+//! run puts the previous set back before it starts.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -13,19 +29,21 @@ use std::sync::{Mutex, PoisonError};
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
-/// A set of files being written into one directory. Files may be staged
+/// A set of files being written for one directory. Files may be staged
 /// from several threads at once.
 #[derive(Debug)]
 pub struct Staging {
+    /// The output directory.
     dir: PathBuf,
+    /// The staging directory beside it.
+    stage: PathBuf,
     staged: Mutex<Vec<Staged>>,
 }
 
 /// One staged file.
 #[derive(Debug)]
 struct Staged {
-    temp: PathBuf,
-    target: PathBuf,
+    name: String,
     /// SHA-256 of what was written, once written.
     sha256: Option<String>,
 }
@@ -61,15 +79,93 @@ pub struct OutputError {
     pub message: String,
 }
 
+fn failed(path: &Path) -> impl Fn(std::io::Error) -> OutputError + '_ {
+    move |e| OutputError {
+        path: path.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+/// For tests of crash safety: `PAYRUN_TEST_CRASH_AT=STEP` kills the process
+/// (SIGKILL, no clean-up) when the commit reaches `STEP`. Inert otherwise.
+fn crash_point(step: &str) {
+    if std::env::var("PAYRUN_TEST_CRASH_AT").is_ok_and(|at| at == step) {
+        #[cfg(unix)]
+        // SAFETY: kill(2) on our own pid; no memory is involved.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+        std::process::abort();
+    }
+}
+
+/// The names of the staging and set-aside directories of `dir`.
+fn sibling(dir: &Path, kind: &str, pid: u32) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.with_file_name(format!(".{name}.{kind}-{pid}"))
+}
+
+fn sync_dir(path: &Path) -> std::io::Result<()> {
+    File::open(path)?.sync_all()
+}
+
+/// Swaps two directories atomically.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: two NUL-terminated paths that outlive the call.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
 impl Staging {
-    /// Starts a set of files in `dir`, creating the directory if needed.
+    /// Starts a set of files for `dir`, creating its parent if needed. A
+    /// set that is never committed leaves nothing behind.
     pub fn new(dir: &Path) -> Result<Self, OutputError> {
-        std::fs::create_dir_all(dir).map_err(|e| OutputError {
-            path: dir.to_owned(),
-            message: e.to_string(),
-        })?;
+        // A folder reached through a symbolic link is replaced where it is.
+        let dir = match std::fs::canonicalize(dir) {
+            Ok(real) => real,
+            Err(_) => std::path::absolute(dir).map_err(failed(dir))?,
+        };
+        if dir.file_name().is_none() {
+            return Err(OutputError {
+                path: dir,
+                message: "an output folder needs a name of its own".into(),
+            });
+        }
+        if let Some(parent) = dir.parent() {
+            std::fs::create_dir_all(parent).map_err(failed(parent))?;
+        }
+        recover(&dir)?;
+        let stage = sibling(&dir, "staging", std::process::id());
+        // A leftover of a crashed run with the same pid: start clean.
+        let _ = std::fs::remove_dir_all(&stage);
+        std::fs::create_dir(&stage).map_err(failed(&stage))?;
         Ok(Staging {
-            dir: dir.to_owned(),
+            dir,
+            stage,
             staged: Mutex::new(Vec::new()),
         })
     }
@@ -79,27 +175,23 @@ impl Staging {
         &self.dir
     }
 
-    /// Writes `name` to a temporary file through `write`; it becomes `name`
-    /// at [`Staging::commit`].
+    /// Writes `name` into the staging directory through `write`, then
+    /// makes it durable; it appears in the output folder at commit.
     pub fn stage(
         &self,
         name: &str,
         write: impl FnOnce(&mut StageWriter) -> Result<(), String>,
     ) -> Result<PathBuf, OutputError> {
         let target = self.dir.join(name);
-        let temp = self
-            .dir
-            .join(format!(".{name}.partial-{}", std::process::id()));
+        let path = self.stage.join(name);
         let fail = |message: String| OutputError {
             path: target.clone(),
             message,
         };
         let clock = std::time::Instant::now();
-        let file = File::create(&temp).map_err(|e| fail(e.to_string()))?;
-        // Registered before writing, so a failure below still removes it.
+        let file = File::create(&path).map_err(|e| fail(e.to_string()))?;
         self.list().push(Staged {
-            temp: temp.clone(),
-            target: target.clone(),
+            name: name.to_owned(),
             sha256: None,
         });
         let mut writer = BufWriter::with_capacity(
@@ -115,10 +207,11 @@ impl Staging {
         hashing.inner.sync_all().map_err(|e| fail(e.to_string()))?;
         tracing::debug!(?written, synced = ?clock.elapsed(), "{name} staged");
         let digest = format!("{:x}", hashing.hash.finalize());
-        if let Some(staged) = self.list().iter_mut().find(|s| s.temp == temp) {
+        if let Some(staged) = self.list().iter_mut().find(|s| s.name == name) {
             staged.sha256 = Some(digest);
         }
-        Ok(temp)
+        crash_point(&format!("staged:{name}"));
+        Ok(target)
     }
 
     /// Stages a DataFrame as Parquet.
@@ -165,57 +258,156 @@ impl Staging {
     pub fn digests(&self) -> std::collections::BTreeMap<String, String> {
         self.list()
             .iter()
-            .filter_map(|s| {
-                let name = s.target.file_name()?.to_str()?.to_owned();
-                Some((name, s.sha256.clone()?))
-            })
+            .filter_map(|s| Some((s.name.clone(), s.sha256.clone()?)))
             .collect()
     }
 
-    /// Renames every staged file into place, then removes what earlier
-    /// runs left of the files this kind of run writes (`owned`: a format
-    /// not written this time, temporary files of an interrupted run), so
-    /// the folder holds exactly this run's files. Other files are left alone.
+    /// Replaces the output folder with the staged files in one atomic step
+    /// (see the module docs). Of the folder's previous files, those this
+    /// kind of run writes (`owned`: earlier outputs, a format not written
+    /// this time) and temporary files of older versions are not carried
+    /// over; every other file stays. Returns the paths of the staged files.
     pub fn commit_owning(self, owned: &[String]) -> Result<Vec<PathBuf>, OutputError> {
-        let dir = self.dir.clone();
-        let done = self.commit()?;
-        let written: Vec<&std::ffi::OsStr> = done.iter().filter_map(|p| p.file_name()).collect();
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            return Ok(done);
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(text) = name.to_str() else { continue };
-            let stale = owned.iter().any(|own| {
-                (text == own && !written.contains(&name.as_os_str()))
-                    || text
+        let staged: Vec<String> = self.list().iter().map(|s| s.name.clone()).collect();
+        let payrun_file = |name: &str| {
+            owned.iter().any(|own| {
+                name == own
+                    || name
                         .strip_prefix('.')
                         .and_then(|t| t.strip_prefix(own.as_str()))
                         .is_some_and(|rest| rest.starts_with(".partial-"))
-            });
-            if stale {
-                // Best effort: a file that cannot be removed is not a failed payroll.
-                if let Err(e) = std::fs::remove_file(entry.path()) {
-                    tracing::warn!("cannot remove {}: {e}", entry.path().display());
+            })
+        };
+        // 2. Other programs' files stay: hard links into the new set.
+        let mut linked = Vec::new();
+        let mut to_move = Vec::new();
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let text = name.to_string_lossy();
+                if payrun_file(&text) || staged.iter().any(|s| *s == text) {
+                    continue;
+                }
+                let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+                if is_file && std::fs::hard_link(entry.path(), self.stage.join(&name)).is_ok() {
+                    linked.push(name);
+                } else {
+                    to_move.push(name);
                 }
             }
         }
-        Ok(done)
+        sync_dir(&self.stage).map_err(failed(&self.stage))?;
+        crash_point("linked");
+        // 3. The swap.
+        let parent = self.dir.parent().map(Path::to_owned).unwrap_or_default();
+        if self.dir.exists() {
+            let exchanged = if std::env::var_os("PAYRUN_TEST_NO_EXCHANGE").is_some() {
+                // For tests of the fallback.
+                Err(std::io::ErrorKind::Unsupported.into())
+            } else {
+                exchange(&self.stage, &self.dir)
+            };
+            if let Err(e) = exchanged {
+                tracing::debug!("no atomic exchange ({e}); renaming aside");
+                let aside = sibling(&self.dir, "replaced", std::process::id());
+                std::fs::rename(&self.dir, &aside).map_err(failed(&self.dir))?;
+                crash_point("set-aside");
+                std::fs::rename(&self.stage, &self.dir).map_err(failed(&self.dir))?;
+                std::fs::rename(&aside, &self.stage).map_err(failed(&aside))?;
+            }
+        } else {
+            std::fs::rename(&self.stage, &self.dir).map_err(failed(&self.dir))?;
+        }
+        sync_dir(&parent).map_err(failed(&parent))?;
+        crash_point("exchanged");
+        // 4. Directories (and anything that could not be linked) move over;
+        // then the previous set goes.
+        let old = self.stage.clone();
+        for name in &to_move {
+            move_back(&old.join(name), &self.dir.join(name));
+        }
+        remove_previous(&old, &self.dir, owned);
+        crash_point("cleaned");
+        Ok(staged.iter().map(|name| self.dir.join(name)).collect())
     }
 
-    /// Renames every staged file into place, in the order staged.
+    /// [`Staging::commit_owning`] with no previous file this kind of run's.
     pub fn commit(self) -> Result<Vec<PathBuf>, OutputError> {
-        let staged = std::mem::take(&mut *self.list());
-        let mut done = Vec::with_capacity(staged.len());
-        for Staged { temp, target, .. } in staged {
-            std::fs::rename(&temp, &target).map_err(|e| OutputError {
-                path: target.clone(),
-                message: e.to_string(),
-            })?;
-            done.push(target);
-        }
-        Ok(done)
+        self.commit_owning(&[])
     }
+}
+
+/// Moves `from` to `to` unless `to` exists; best effort, said in a warning.
+fn move_back(from: &Path, to: &Path) {
+    if to.exists() || std::fs::symlink_metadata(from).is_err() {
+        return;
+    }
+    if let Err(e) = std::fs::rename(from, to) {
+        tracing::warn!(
+            "cannot move {} back to {}: {e}",
+            from.display(),
+            to.display()
+        );
+    }
+}
+
+/// Files payrun writes besides the report's (`payrun fetch`).
+const PAYRUN_FILES: [&str; 3] = ["timecards.parquet", "users.parquet", "fetch_exceptions.csv"];
+
+/// Removes a previous set at `old`, first moving back into `dir` anything
+/// that is not a payrun file (`owned`) and is not already there.
+fn remove_previous(old: &Path, dir: &Path, owned: &[String]) {
+    if let Ok(entries) = std::fs::read_dir(old) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let text = name.to_string_lossy();
+            let ours = owned.iter().any(|own| text == *own)
+                || PAYRUN_FILES.contains(&&*text)
+                || report_files().iter().any(|own| text == *own)
+                || text.starts_with('.') && text.contains(".partial-");
+            if !ours {
+                move_back(&entry.path(), &dir.join(&name));
+            }
+        }
+    }
+    if let Err(e) = std::fs::remove_dir_all(old) {
+        tracing::warn!("cannot remove {}: {e}", old.display());
+    }
+}
+
+/// Before a run writes `dir`: what crashed runs left beside it is cleaned
+/// up. A staging directory (a set never swapped in, or a previous set
+/// swapped out) is removed, moving back any file of another program's that
+/// is not in `dir`; if `dir` itself is missing (a crash between the two
+/// renames of the fallback), the set put aside becomes `dir` again.
+fn recover(dir: &Path) -> Result<(), OutputError> {
+    let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+        return Ok(());
+    };
+    let name = name.to_string_lossy();
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Ok(());
+    };
+    let mut leftovers: Vec<(PathBuf, bool)> = Vec::new();
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file.strip_prefix(&format!(".{name}.")) else {
+            continue;
+        };
+        if rest.starts_with("staging-") {
+            leftovers.push((entry.path(), false));
+        } else if rest.starts_with("replaced-") {
+            leftovers.push((entry.path(), true));
+        }
+    }
+    for (path, replaced) in leftovers {
+        if replaced && !dir.exists() {
+            std::fs::rename(&path, dir).map_err(failed(dir))?;
+            continue;
+        }
+        remove_previous(&path, dir, &[]);
+    }
+    Ok(())
 }
 
 /// The first characters that make a spreadsheet read a cell as a formula.
@@ -383,10 +575,9 @@ pub fn stage_report(
 }
 
 impl Drop for Staging {
+    /// A set never committed leaves nothing behind.
     fn drop(&mut self) {
-        for staged in self.list().iter() {
-            let _ = std::fs::remove_file(&staged.temp);
-        }
+        let _ = std::fs::remove_dir_all(&self.stage);
     }
 }
 

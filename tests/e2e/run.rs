@@ -330,3 +330,121 @@ async fn the_token_appears_nowhere_even_at_trace_level_and_under_faults() {
         );
     }
 }
+
+/// The period `out` holds, after checking that it is one complete set: every
+/// file its manifest lists, with that hash, and no other payrun file.
+fn one_complete_set(out: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let listed = manifest["files_sha256"].as_object().unwrap();
+    for (name, hash) in listed {
+        let bytes = std::fs::read(out.join(name)).unwrap();
+        assert_eq!(
+            format!("{:x}", Sha256::digest(&bytes)),
+            hash.as_str().unwrap(),
+            "{name} is the file its manifest lists"
+        );
+    }
+    for entry in std::fs::read_dir(out).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            listed.contains_key(&name) || name == "manifest.json" || name == "notes.txt",
+            "{name} is not of this set"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "an accountant's notes\n",
+        "another program's file stays"
+    );
+    manifest["period"]["start"].as_str().unwrap().to_owned()
+}
+
+/// Nothing of payrun's beside `out` but `out` itself.
+fn no_leftovers(out: &Path) {
+    let parent = out.parent().unwrap();
+    let strays: Vec<_> = std::fs::read_dir(parent)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".out."))
+        .collect();
+    assert!(strays.is_empty(), "{strays:?}");
+}
+
+/// `payrun run` killed (SIGKILL) at every step of the write phase: the
+/// folder always holds the whole previous set or the whole new one, each
+/// matching its manifest, and the next run cleans up what was left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_killed_at_any_step_of_writing_leaves_one_whole_set() {
+    let (sim, dir, config) = setup(Faults::none(), CONFIG).await;
+    let out = dir.path().join("out");
+    let run = |period: &str, crash_at: Option<&str>, no_exchange: bool| {
+        let mut command = payrun(
+            &["run", "--period", period, "--out", out.to_str().unwrap()],
+            &sim.url(),
+        );
+        command.arg(&config);
+        if let Some(step) = crash_at {
+            command.env("PAYRUN_TEST_CRASH_AT", step);
+        }
+        if no_exchange {
+            command.env("PAYRUN_TEST_NO_EXCHANGE", "1");
+        }
+        command.output().unwrap()
+    };
+    ok(run("2024-03-05", None, false));
+    std::fs::write(out.join("notes.txt"), "an accountant's notes\n").unwrap();
+    assert_eq!(one_complete_set(&out), "2024-03-01");
+    let mut steps: Vec<String> = payrun::output::report_files()
+        .into_iter()
+        .map(|f| format!("staged:{f}"))
+        .collect();
+    steps.extend(["linked", "exchanged", "cleaned"].map(String::from));
+    let mut killed = 0;
+    for (i, step) in steps.iter().enumerate() {
+        // Alternate the period, so "new" and "previous" differ each time.
+        let period = if i % 2 == 0 {
+            "2024-03-20"
+        } else {
+            "2024-03-05"
+        };
+        let before = one_complete_set(&out);
+        let output = run(period, Some(step), false);
+        use std::os::unix::process::ExitStatusExt;
+        if output.status.signal() == Some(9) {
+            killed += 1;
+        }
+        let after = one_complete_set(&out);
+        let new = if i % 2 == 0 {
+            "2024-03-16"
+        } else {
+            "2024-03-01"
+        };
+        assert!(
+            after == before || after == new,
+            "{step}: {before} then {after}"
+        );
+        if matches!(step.as_str(), "exchanged" | "cleaned") {
+            assert_eq!(after, new, "{step}: the new set is in");
+        }
+    }
+    assert!(
+        killed >= steps.len() - 2,
+        "{killed} of {} steps were reached",
+        steps.len()
+    );
+    // Without the atomic exchange: killed between the two renames, the
+    // folder is missing (never mixed), and the next run puts it back first.
+    let output = run("2024-03-20", Some("set-aside"), true);
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(output.status.signal(), Some(9));
+    assert!(!out.exists());
+    ok(run("2024-03-20", None, true));
+    assert_eq!(one_complete_set(&out), "2024-03-16");
+    no_leftovers(&out);
+    // A clean run after all that leaves nothing behind either.
+    ok(run("2024-03-05", None, false));
+    assert_eq!(one_complete_set(&out), "2024-03-01");
+    no_leftovers(&out);
+}
