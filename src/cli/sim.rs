@@ -45,6 +45,11 @@ pub struct SimArgs {
     /// Share of responses cut short.
     #[arg(long, default_value_t = 0.0)]
     pub truncate_rate: f64,
+    /// Share of requests for a later page during which records before the
+    /// cursor move (one deleted or inserted), as when time cards are edited
+    /// while a client pages through them.
+    #[arg(long, default_value_t = 0.0)]
+    pub drift_rate: f64,
     /// Delay added to every response, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
@@ -108,6 +113,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         rate_limit_rate: args.rate_limit_rate,
         retry_after_secs: args.retry_after,
         truncate_rate: args.truncate_rate,
+        drift_rate: args.drift_rate,
         latency: Duration::from_millis(args.latency_ms),
         seed: args.seed,
         ..Faults::none()

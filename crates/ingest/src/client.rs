@@ -27,8 +27,8 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::decode::{DecodedPage, decode_page};
-use crate::exception::Exception;
+use crate::decode::{DecodedPage, decode_page, identify};
+use crate::exception::{Exception, ExceptionKind, Severity};
 use crate::schema::RecordType;
 
 /// The production endpoint.
@@ -320,6 +320,29 @@ pub enum IngestError {
         /// The limit.
         limit: u64,
     },
+    /// Records moved while a query paged (read again; see [`IngestError::Unstable`]).
+    #[error("records of {command} {window}moved while it was read (at nextRecord {cursor:?})")]
+    Drifted {
+        /// The command sent.
+        command: &'static str,
+        /// The time card window, or empty.
+        window: String,
+        /// The cursor where it showed.
+        cursor: String,
+    },
+    /// Every read of a window was torn by records moving while it paged.
+    #[error(
+        "the records of {command} {window}kept moving while they were read ({reads} reads); \
+         no payroll is computed from a torn read: try again later"
+    )]
+    Unstable {
+        /// The command sent.
+        command: &'static str,
+        /// The time card window, or empty.
+        window: String,
+        /// Reads made.
+        reads: u32,
+    },
     /// Company id or token missing or unreadable.
     #[error("{0}")]
     Credentials(String),
@@ -605,6 +628,9 @@ struct Spent {
 /// How many times a page is retried when no connection can be made.
 const UNREACHABLE_RETRIES: u32 = 2;
 
+/// How many times a query torn by moving records is read before giving up.
+pub const STABLE_READS: u32 = 5;
+
 impl std::fmt::Debug for Q2Client {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.debug_struct("Q2Client")
@@ -704,12 +730,45 @@ impl Q2Client {
         self.query_in(record_type, params, String::new()).await
     }
 
-    /// [`Q2Client::query`], naming `window` in errors.
+    /// [`Q2Client::query`], naming `window` in errors. A read torn by
+    /// records that moved while it paged ([`IngestError::Drifted`]) is
+    /// read again from its first page, up to [`STABLE_READS`] times.
     async fn query_in(
         &self,
         record_type: RecordType,
         params: Map<String, Value>,
         window: String,
+    ) -> Result<Fetched, IngestError> {
+        for read in 1..=STABLE_READS {
+            match self.read_once(record_type, params.clone(), &window).await {
+                Err(IngestError::Drifted { cursor, .. }) => {
+                    tracing::warn!(
+                        "records of {} {window}moved while it was read (at nextRecord {cursor:?}); \
+                         reading it again ({read} of {STABLE_READS})",
+                        record_type.command()
+                    );
+                }
+                other => return other,
+            }
+        }
+        Err(IngestError::Unstable {
+            command: record_type.command(),
+            window,
+            reads: STABLE_READS,
+        })
+    }
+
+    /// One read of a query, page after page. Where the cursor is a record
+    /// number (as Q2's is) each page after the first starts one record
+    /// early, and that record must be the one the previous page ended
+    /// with: otherwise records were inserted or deleted before the cursor
+    /// while paging (one would be read twice, or never), and the read is
+    /// [`IngestError::Drifted`].
+    async fn read_once(
+        &self,
+        record_type: RecordType,
+        params: Map<String, Value>,
+        window: &str,
     ) -> Result<Fetched, IngestError> {
         let command = record_type.command();
         let mut body = params;
@@ -723,7 +782,10 @@ impl Q2Client {
         let body = Value::Object(body);
         let mut cursor = "0".to_owned();
         let mut seen = HashSet::from([cursor.clone()]);
-        let mut parts = Vec::new();
+        let mut parts: Vec<Fetched> = Vec::new();
+        let overlap = self.options.api.max_records >= 2;
+        // The record the previous page ended with, and that page's exceptions.
+        let mut last: Option<(DataFrame, Vec<Exception>)> = None;
         loop {
             if parts.len() >= self.options.page_limit {
                 return Err(IngestError::PageLimit {
@@ -732,11 +794,42 @@ impl Q2Client {
                 });
             }
             let mut request = body.clone();
-            request["nextRecord"] = json!(cursor);
-            tracing::debug!(command, cursor = %cursor, "requesting page");
-            let page = self
-                .page_with_retries(record_type, &request, &window, &cursor)
+            let early = match cursor.parse::<u64>() {
+                Ok(n) if n > 0 && overlap && last.is_some() => Some((n - 1).to_string()),
+                _ => None,
+            };
+            let sent = early.clone().unwrap_or_else(|| cursor.clone());
+            request["nextRecord"] = json!(sent);
+            tracing::debug!(command, cursor = %sent, "requesting page");
+            let mut page = self
+                .page_with_retries(record_type, &request, window, &sent)
                 .await?;
+            if early.is_some()
+                && let Some((previous, previous_exceptions)) = &last
+            {
+                let first = page.frame.slice(0, 1);
+                if first.height() != 1 || !first.equals_missing(previous) {
+                    return Err(IngestError::Drifted {
+                        command,
+                        window: window.to_owned(),
+                        cursor,
+                    });
+                }
+                // That record and its exceptions are the previous page's.
+                let mine = identify(&first, 0, Severity::Error, ExceptionKind::InvalidValue);
+                let same_record = |e: &Exception| {
+                    e.user_name == mine.user_name
+                        && e.user_full_name == mine.user_full_name
+                        && e.in_date_time == mine.in_date_time
+                        && e.out_date_time == mine.out_date_time
+                };
+                page.exceptions
+                    .retain(|e| !(same_record(e) && previous_exceptions.contains(e)));
+                page.frame = page.frame.slice(1, page.frame.height());
+            }
+            if page.frame.height() > 0 {
+                last = Some((page.frame.tail(Some(1)), page.exceptions.clone()));
+            }
             self.spent.pages.fetch_add(1, Ordering::Relaxed);
             let records = self
                 .spent

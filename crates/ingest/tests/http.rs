@@ -97,7 +97,9 @@ async fn a_hundred_cards_seven_per_page_come_back_all_exactly_once() {
         .await
         .unwrap();
     assert_eq!(fetched.frame.height(), 100);
-    assert_eq!(fetched.pages, 15, "ceil(100 / 7)");
+    // Each page after the first starts with the record the previous one
+    // ended with (the drift check): 7, then 6 new records a page.
+    assert_eq!(fetched.pages, 17, "1 + ceil(93 / 6)");
     assert!(fetched.frame.equals_missing(&want));
     sim.stop().await;
 }
@@ -616,6 +618,68 @@ async fn bodies_and_runs_past_their_limits_are_refused() {
     assert_eq!(
         err.to_string(),
         "more than 25 records fetched in this run (api.max_records_per_run); stopping"
+    );
+    sim.stop().await;
+}
+
+/// Records that move while a window is paged (one deleted or inserted
+/// before the cursor) are noticed; the window is read again, and the
+/// records are exactly those of a fetch without drift.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_while_paging_is_detected_and_the_window_read_again() {
+    let data = company(20, date(2024, 3, 1), date(2024, 3, 31));
+    let span = TimeCardQuery::between(
+        date(2024, 3, 1).and_hms_opt(0, 0, 0).unwrap(),
+        date(2024, 3, 31).and_hms_opt(23, 59, 59).unwrap(),
+    );
+    let clean = Simulator::start(data.clone(), Faults::none())
+        .await
+        .unwrap();
+    let want = client(&clean, 10).time_cards(&span).await.unwrap();
+    let clean_requests = clean.requests();
+    clean.stop().await;
+    let faults = Faults {
+        drift_rate: 0.05,
+        seed: 21,
+        ..Faults::none()
+    };
+    let drifting = Simulator::start(data, faults).await.unwrap();
+    let got = client(&drifting, 10).time_cards(&span).await.unwrap();
+    assert!(got.frame.equals_missing(&want.frame));
+    assert_eq!(got.exceptions, want.exceptions);
+    assert!(
+        drifting.requests() > clean_requests + 5,
+        "windows were read again ({} requests, {clean_requests} without drift)",
+        drifting.requests()
+    );
+    drifting.stop().await;
+}
+
+/// When every read of a window is torn, the run fails naming the window;
+/// it never pays from a torn read.
+#[tokio::test]
+async fn a_window_that_never_reads_stable_fails_naming_it() {
+    let faults = Faults {
+        drift_rate: 1.0,
+        seed: 2,
+        ..Faults::none()
+    };
+    let sim = Simulator::start(company(10, date(2024, 3, 1), date(2024, 3, 7)), faults)
+        .await
+        .unwrap();
+    let span = TimeCardQuery::between(
+        date(2024, 3, 1).and_hms_opt(0, 0, 0).unwrap(),
+        date(2024, 3, 7).and_hms_opt(23, 59, 59).unwrap(),
+    );
+    let err = client(&sim, 10).time_cards(&span).await.unwrap_err();
+    assert!(
+        matches!(err, IngestError::Unstable { reads: 5, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "the records of api/q2QueryTimeCards inDateTime 2024-03-01 00:00:00 to 2024-03-07 23:59:59 \
+         kept moving while they were read (5 reads); no payroll is computed from a torn read: try again later"
     );
     sim.stop().await;
 }

@@ -21,6 +21,12 @@ pub struct Faults {
     pub truncate_rate: f64,
     /// Delay added before every response.
     pub latency: Duration,
+    /// Share of requests for a later page (`nextRecord` > 0) during which
+    /// the data moves: a record before the cursor is deleted (the page
+    /// starts one record later, so one is never read) or inserted (one
+    /// record is read twice), as when a manager edits time cards while a
+    /// client pages through them. The data itself stays as it was.
+    pub drift_rate: f64,
     /// Seed for the per-request draws.
     pub seed: u64,
 }
@@ -56,6 +62,24 @@ impl Faults {
             Fault::Truncate
         } else {
             Fault::None
+        }
+    }
+}
+
+impl Faults {
+    /// How far records before the cursor moved during the `n`-th request:
+    /// -1 (one deleted), +1 (one inserted) or 0.
+    pub(crate) fn drift(&self, n: u64) -> i64 {
+        if self.drift_rate <= 0.0 {
+            return 0;
+        }
+        let draw = splitmix64(self.seed ^ 0xd21f7 ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        if unit_interval(draw) >= self.drift_rate {
+            0
+        } else if draw & 1 == 0 {
+            -1
+        } else {
+            1
         }
     }
 }

@@ -72,14 +72,16 @@ fn param<'a>(params: &'a Params, key: &str) -> &'a str {
 }
 
 /// Answers one request against `company`.
-pub(crate) fn answer(company: &Company, params: &Params) -> Answer {
-    match run(company, params) {
+/// The answer to `params`; `drift` moves the cursor of a later page by
+/// that many records (see [`Faults::drift_rate`](crate::Faults::drift_rate)).
+pub(crate) fn answer(company: &Company, params: &Params, drift: i64) -> Answer {
+    match run(company, params, drift) {
         Ok(answer) => answer,
         Err(message) => Answer::Error(message),
     }
 }
 
-fn run(company: &Company, params: &Params) -> Result<Answer, String> {
+fn run(company: &Company, params: &Params, drift: i64) -> Result<Answer, String> {
     let cmd = param(params, "cmd");
     if cmd != "api/q2QueryTimeCards" && cmd != "api/q2QueryUsers" {
         return Err(if cmd.is_empty() {
@@ -99,6 +101,13 @@ fn run(company: &Company, params: &Params) -> Result<Answer, String> {
         text => text
             .parse::<usize>()
             .map_err(|_| format!("nextRecord is not valid: {text}."))?,
+    };
+    // Records deleted (or inserted) before the cursor while a client pages
+    // shift what the cursor points at.
+    let offset = if offset > 0 {
+        offset.saturating_add_signed(-drift as isize)
+    } else {
+        offset
     };
     let max_records = match param(params, "maxRecords") {
         "" => 5000,

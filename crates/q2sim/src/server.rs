@@ -138,7 +138,7 @@ async fn handle(
         Err(message) => return json_response(Answer::Error(message).to_body()),
     };
     let company = &shared.company;
-    let answer = query::answer(company, &params);
+    let answer = query::answer(company, &params, faults.drift(n));
     let mut text = answer.to_body();
     if fault == Fault::Truncate {
         let mut cut = text.len() / 2;
