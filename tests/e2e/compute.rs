@@ -581,3 +581,38 @@ fn a_straddling_week_pays_the_same_whatever_the_run_date() {
         ("157.14".to_owned(), "1457.14".to_owned(), false)
     );
 }
+
+/// An error is one line, each cause said once (not `No such file or
+/// directory (os error 2): No such file or directory (os error 2)`).
+#[test]
+fn a_missing_file_is_one_line_naming_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere.toml");
+    let output = crate::helpers::payrun(
+        &[
+            "compute",
+            "--config",
+            missing.to_str().unwrap(),
+            "--period",
+            "2024-05-12",
+            "--timecards",
+            "cards.parquet",
+            "--users",
+            "users.parquet",
+            "--out",
+            dir.path().join("out").to_str().unwrap(),
+        ],
+        None,
+    )
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "error: cannot read the config file {}: No such file or directory (os error 2)",
+            missing.display()
+        )
+    );
+}

@@ -238,3 +238,65 @@ fn a_success_page_reads_its_records_and_a_bare_error_page_has_no_problem() {
         "the client quotes the API's message"
     );
 }
+
+/// Files with the wrong columns, cut short, or empty are one error naming
+/// the file (a CSV with only its header holds no records: the rules then
+/// report `empty_input`).
+#[test]
+fn broken_record_files_are_named_errors() {
+    use payrun_ingest::{read_payroll_records, read_records};
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let good = decode_records(
+        br#"[{"userName":"ann","inDateTime":"2024-05-13 09:00:00","outDateTime":"2024-05-13 17:00:00","entryType":0}]"#,
+        RecordType::TimeCard,
+    )
+    .unwrap()
+    .frame;
+    let parquet = dir.path().join("cards.parquet");
+    ParquetWriter::new(std::fs::File::create(&parquet).unwrap())
+        .finish(&mut good.clone())
+        .unwrap();
+    let bytes = std::fs::read(&parquet).unwrap();
+    let csv = "userName,inDateTime,outDateTime,entryType\nann,2024-05-13 09:00:00,2024-05-13 17:00:00,0\n";
+    let cases: [(&str, Vec<u8>); 5] = [
+        ("truncated.parquet", bytes[..bytes.len() / 2].to_vec()),
+        ("empty.parquet", Vec::new()),
+        ("wrong.parquet", {
+            let path = dir.path().join("other.parquet");
+            let mut other = df!("a" => [1, 2], "b" => ["x", "y"]).unwrap();
+            ParquetWriter::new(std::fs::File::create(&path).unwrap())
+                .finish(&mut other)
+                .unwrap();
+            std::fs::read(&path).unwrap()
+        }),
+        ("empty.csv", Vec::new()),
+        ("wrong.csv", b"a,b\n1,2\n".to_vec()),
+    ];
+    for (name, content) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        for read in [read_records, read_payroll_records] {
+            let err = read(&path, RecordType::TimeCard).unwrap_err().to_string();
+            assert!(err.contains(name) && !err.contains('\n'), "{name}: {err}");
+        }
+    }
+    // A CSV cut inside a record: the record is read, and its cut value is
+    // an exception row.
+    let cut = dir.path().join("cut.csv");
+    let two = format!("{csv}bob,2024-05-14 09:00:00,2024-05-14 17:00:00,0\n");
+    std::fs::write(&cut, &two.as_bytes()[..two.len() - 30]).unwrap();
+    let read = read_payroll_records(&cut, RecordType::TimeCard).unwrap();
+    assert_eq!(read.frame.height(), 2);
+    assert!(
+        read.exceptions
+            .iter()
+            .any(|e| e.message.contains("`inDateTime`")),
+        "{:?}",
+        read.exceptions
+    );
+    let header_only = dir.path().join("header.csv");
+    std::fs::write(&header_only, "userName,inDateTime,outDateTime,entryType\n").unwrap();
+    let read = read_payroll_records(&header_only, RecordType::TimeCard).unwrap();
+    assert_eq!(read.frame.height(), 0);
+}
