@@ -56,6 +56,8 @@ pub struct ApiConfig {
     pub max_body_bytes: u64,
     /// The most records one run fetches, all queries together.
     pub max_records_per_run: u64,
+    /// The most pages one query (a time card window, the users list) reads.
+    pub max_pages: usize,
 }
 
 impl Default for ApiConfig {
@@ -69,6 +71,7 @@ impl Default for ApiConfig {
             concurrency: 4,
             max_body_bytes: 256 << 20,
             max_records_per_run: 100_000_000,
+            max_pages: 100_000,
         }
     }
 }
@@ -280,7 +283,7 @@ pub enum IngestError {
     },
     /// More pages than the page limit.
     #[error(
-        "more than {limit} pages for {command}; stopping (raise the page limit if the data is really this large)"
+        "more than {limit} pages for {command}; stopping (raise api.max_pages if the data is really this large)"
     )]
     PageLimit {
         /// The command sent.
@@ -383,7 +386,7 @@ pub struct ClientOptions {
     /// Length of one time card date window (a range wider than
     /// [`MAX_WINDOWS`] windows uses longer ones).
     pub window: chrono::Duration,
-    /// Pages per query before giving up.
+    /// Pages per query before giving up (`api.max_pages`).
     pub page_limit: usize,
     /// First retry delay; later ones grow exponentially, with jitter.
     pub retry_min_delay: Duration,
@@ -398,9 +401,9 @@ impl ClientOptions {
     /// Options with the given `[api]` table and defaults for the rest.
     pub fn new(api: ApiConfig) -> Self {
         ClientOptions {
+            page_limit: api.max_pages,
             api,
             window: chrono::Duration::days(7),
-            page_limit: 100_000,
             retry_min_delay: Duration::from_millis(250),
             retry_max_delay: Duration::from_secs(60),
             allow_insecure_http: false,
