@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use payrun_ingest::client::{Fetched, IngestError, Q2Client, TimeCardQuery, UserQuery};
 use payrun_ingest::{Exception, PayrollInput};
 use payrun_rules::{Calendar, PayPeriod, PayrollRun, Report, RulesConfig, RulesError, compute};
@@ -67,6 +67,9 @@ pub async fn fetch_period(
 /// A computed period and its tables.
 #[derive(Debug, Clone)]
 pub struct Computed {
+    /// When the input was read (punches later than this are held); a
+    /// replay computes as of the same moment.
+    pub as_of: DateTime<Utc>,
     /// Typed rows.
     pub run: PayrollRun,
     /// The output tables.
@@ -95,9 +98,28 @@ pub fn compute_period(
     config: &RulesConfig,
     period: &PayPeriod,
 ) -> Result<Computed, ComputeError> {
+    compute_period_as_of(time_cards, users, input_exceptions, config, period, now())
+}
+
+/// This moment, to the second (as a manifest records it).
+pub fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now)
+}
+
+/// [`compute_period`] as of a given moment (a replay's).
+pub fn compute_period_as_of(
+    time_cards: DataFrame,
+    users: DataFrame,
+    input_exceptions: Vec<Exception>,
+    config: &RulesConfig,
+    period: &PayPeriod,
+    as_of: DateTime<Utc>,
+) -> Result<Computed, ComputeError> {
     // `RUST_LOG=payrun=debug` shows where the time goes.
     let clock = std::time::Instant::now();
-    let input = PayrollInput::from_frames(&time_cards, &users, input_exceptions)?;
+    let mut input = PayrollInput::from_frames(&time_cards, &users, input_exceptions)?;
+    input.as_of = as_of;
     drop((time_cards, users));
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), cards = input.time_cards.len(), "input read");
     let run = compute(&input, config, period)?;
@@ -105,7 +127,7 @@ pub fn compute_period(
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), rows = run.summary.len(), "computed");
     let report = run.report()?;
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), "tables built");
-    Ok(Computed { run, report })
+    Ok(Computed { as_of, run, report })
 }
 
 /// Where the inputs of a run came from, for the manifest.
@@ -127,8 +149,41 @@ pub fn write_outputs(
     settings: &Settings,
     provenance: &Provenance,
 ) -> Result<Vec<PathBuf>, OutputError> {
+    write_staged(Staging::new(dir)?, computed, formats, settings, provenance)
+}
+
+/// Keeps a run's inputs with it, in `inputs/`: the time card and user
+/// frames as read (typed), the exceptions found reading them, and the
+/// effective configuration (no credentials). With them and the manifest's
+/// `as_of`, `payrun compute --replay` recomputes the run exactly.
+pub fn stage_inputs(
+    staging: &Staging,
+    time_cards: &DataFrame,
+    users: &DataFrame,
+    exceptions: &[Exception],
+    settings: &Settings,
+) -> Result<(), OutputError> {
+    let at = |name: &str| format!("{}/{name}", crate::output::INPUTS);
+    staging.parquet(&at("timecards.parquet"), time_cards)?;
+    staging.parquet(&at("users.parquet"), users)?;
+    let exceptions = payrun_ingest::exceptions_frame(exceptions).map_err(|e| OutputError {
+        path: staging.dir().join(at("exceptions.parquet")),
+        message: e.to_string(),
+    })?;
+    staging.parquet(&at("exceptions.parquet"), &exceptions)?;
+    staging.text(&at("payrun.toml"), &settings.effective_text())?;
+    Ok(())
+}
+
+/// [`write_outputs`] into a staging already begun (holding the inputs, say).
+pub fn write_staged(
+    staging: Staging,
+    computed: &Computed,
+    formats: &[Format],
+    settings: &Settings,
+    provenance: &Provenance,
+) -> Result<Vec<PathBuf>, OutputError> {
     let clock = std::time::Instant::now();
-    let staging = Staging::new(dir)?;
     stage_report(&staging, &computed.report, formats)?;
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), "tables written");
     let files = staging.digests();
@@ -157,6 +212,7 @@ fn manifest(
         "version": env!("CARGO_PKG_VERSION"),
         "period": { "start": run.period.start.to_string(), "end": run.period.end.to_string() },
         "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "as_of": computed.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "config_sha256": format!("{:x}", Sha256::digest(config_text.as_bytes())),
         "records_in": {
             "time_cards": provenance.time_cards,

@@ -189,6 +189,9 @@ impl Staging {
             message,
         };
         let clock = std::time::Instant::now();
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| fail(e.to_string()))?;
+        }
         let file = File::create(&path).map_err(|e| fail(e.to_string()))?;
         self.list().push(Staged {
             name: name.to_owned(),
@@ -537,8 +540,12 @@ pub fn report_files() -> Vec<String> {
         .flat_map(|t| [format!("{t}.csv"), format!("{t}.parquet")])
         .collect();
     files.push("manifest.json".into());
+    files.push(INPUTS.into());
     files
 }
+
+/// The folder of a run's inputs (`inputs/timecards.parquet`, …).
+pub const INPUTS: &str = "inputs";
 
 /// Stages the tables of a payroll report in each format:
 /// `payroll_summary`, `daily_hours`, `department_summary`, `exceptions`, `pay_lines`.

@@ -57,6 +57,18 @@ impl Settings {
         })
     }
 
+    /// The effective configuration as one `payrun.toml` (every key, defaults
+    /// filled in), without `company.id` or `company.token_file`: what a run
+    /// keeps beside its outputs so that it can be replayed. It parses back
+    /// into the same settings (less those two keys).
+    pub fn effective_text(&self) -> String {
+        let mut table = toml::Table::try_from(&self.rules).unwrap_or_default();
+        if let Ok(api) = toml::Value::try_from(&self.api) {
+            table.insert("api".into(), api);
+        }
+        toml::to_string(&table).unwrap_or_default()
+    }
+
     /// The settings as TOML, for the manifest's digest: every key as
     /// understood, including where the token file is (never the token).
     pub fn canonical_text(&self) -> String {
@@ -78,6 +90,21 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_effective_configuration_parses_back_to_itself() {
+        for text in [
+            include_str!("../data/payrun.demo.toml"),
+            include_str!("../data/payrun.example.toml"),
+        ] {
+            let settings = Settings::parse(text).unwrap();
+            let effective = settings.effective_text();
+            assert!(!effective.contains("token"), "{effective}");
+            let again = Settings::parse(&effective).unwrap();
+            assert_eq!(again.effective_text(), effective);
+            assert_eq!(again.api, settings.api);
+        }
+    }
 
     #[test]
     fn one_file_configures_fetching_and_the_rules() {

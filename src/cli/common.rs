@@ -105,16 +105,56 @@ pub struct WriteArgs {
     /// `--strict=warnings` on warnings too. Files are written either way.
     #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "errors", value_name = "LEVEL")]
     pub strict: Option<super::Strictness>,
+    /// Do not keep the run's inputs (time cards, users, the exceptions
+    /// found reading them, the effective configuration) in `inputs/`.
+    #[arg(long)]
+    pub no_inputs: bool,
+}
+
+impl WriteArgs {
+    /// Begins the output set and computes the period; unless `--no-inputs`,
+    /// the inputs are written into the set at the same time (see
+    /// [`payrun::job::stage_inputs`]).
+    pub fn compute(
+        &self,
+        time_cards: polars::prelude::DataFrame,
+        users: polars::prelude::DataFrame,
+        exceptions: Vec<payrun::ingest::Exception>,
+        settings: &Settings,
+        period: &payrun::rules::PayPeriod,
+    ) -> anyhow::Result<(payrun::output::Staging, payrun::job::Computed)> {
+        let staging = payrun::output::Staging::new(&self.out)?;
+        let (kept, computed) = std::thread::scope(|scope| {
+            let kept = (!self.no_inputs).then(|| {
+                let (cards, people, found) =
+                    (time_cards.clone(), users.clone(), exceptions.clone());
+                let staging = &staging;
+                scope.spawn(move || {
+                    payrun::job::stage_inputs(staging, &cards, &people, &found, settings)
+                })
+            });
+            let computed =
+                payrun::job::compute_period(time_cards, users, exceptions, &settings.rules, period);
+            (kept.map(|k| k.join()), computed)
+        });
+        match kept {
+            Some(Ok(result)) => result?,
+            Some(Err(_)) => anyhow::bail!("writing the inputs stopped unexpectedly"),
+            None => {}
+        }
+        Ok((staging, computed?))
+    }
 }
 
 /// Writes a computed period, prints the summary screen, and says how it ended.
 pub fn finish(
+    staging: payrun::output::Staging,
     computed: &payrun::job::Computed,
     config: &Settings,
     provenance: &payrun::job::Provenance,
     write: &WriteArgs,
 ) -> anyhow::Result<super::Outcome> {
-    payrun::job::write_outputs(&write.out, computed, &write.format.0, config, provenance)?;
+    payrun::job::write_staged(staging, computed, &write.format.0, config, provenance)?;
     print!(
         "{}",
         super::screen::render(

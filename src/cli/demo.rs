@@ -57,6 +57,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         out: args.out,
         format: Formats(vec![Format::Csv, Format::Parquet]),
         strict: None,
+        no_inputs: false,
     };
     let outcome = super::run::execute(&config, &period, credentials, &write, false).await;
     sim.stop().await;

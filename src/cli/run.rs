@@ -1,7 +1,7 @@
 //! `payrun run`: fetch, compute and write one pay period.
 
 use payrun::ingest::client::{ClientOptions, Credentials, Q2Client};
-use payrun::job::{Provenance, compute_period, fetch_period};
+use payrun::job::{Provenance, fetch_period};
 use payrun::rules::PayPeriod;
 use payrun::settings::Settings;
 
@@ -59,7 +59,7 @@ pub async fn execute(
     bar.finish_and_clear();
     let inputs = fetched?;
     let spinner = progress::working("computing");
-    let exceptions = inputs
+    let exceptions: Vec<_> = inputs
         .time_cards
         .exceptions
         .iter()
@@ -71,13 +71,13 @@ pub async fn execute(
         users: inputs.users.frame.height(),
         pages: inputs.time_cards.pages + inputs.users.pages,
     };
-    let computed = compute_period(
+    let (staging, computed) = write.compute(
         inputs.time_cards.frame,
         inputs.users.frame,
         exceptions,
-        &config.rules,
+        config,
         period,
-    );
+    )?;
     spinner.finish_and_clear();
-    finish(&computed?, config, &provenance, write)
+    finish(staging, &computed, config, &provenance, write)
 }

@@ -492,6 +492,7 @@ fn the_output_folder_holds_exactly_one_run() {
         "daily_hours.csv",
         "department_summary.csv",
         "exceptions.csv",
+        "inputs",
         "manifest.json",
         "notes.txt",
         "pay_lines.csv",
@@ -513,6 +514,15 @@ fn the_output_folder_holds_exactly_one_run() {
     let mut csvs: Vec<String> = expected
         .into_iter()
         .filter(|f| f.ends_with(".csv"))
+        .chain(
+            [
+                "exceptions.parquet",
+                "payrun.toml",
+                "timecards.parquet",
+                "users.parquet",
+            ]
+            .map(|f| format!("inputs/{f}")),
+        )
         .collect();
     csvs.sort();
     assert_eq!(listed, csvs);
@@ -614,5 +624,92 @@ fn a_missing_file_is_one_line_naming_it_once() {
             "error: cannot read the config file {}: No such file or directory (os error 2)",
             missing.display()
         )
+    );
+}
+
+/// A computed run keeps its inputs; `--replay` recomputes it from them and
+/// checks every output byte for byte: an edited output is named, and a run
+/// without inputs says there is nothing to replay.
+#[test]
+fn a_run_replays_byte_for_byte_and_an_edited_output_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    crate::helpers::ok(
+        crate::helpers::payrun(
+            &[
+                "sim",
+                "--dump",
+                data.to_str().unwrap(),
+                "--users",
+                "40",
+                "--days",
+                "20",
+                "--to",
+                "2024-05-25",
+                "--seed",
+                "3",
+            ],
+            None,
+        )
+        .output()
+        .unwrap(),
+    );
+    let config = dir.path().join("payrun.toml");
+    std::fs::write(&config, include_str!("../../data/payrun.demo.toml")).unwrap();
+    let compute = |out: &str, more: &[&str]| {
+        let out = dir.path().join(out);
+        let mut command = crate::helpers::payrun(&["compute", "--period", "2024-05-12"], None);
+        command
+            .arg("--config")
+            .arg(&config)
+            .arg("--timecards")
+            .arg(data.join("timecards.parquet"))
+            .arg("--users")
+            .arg(data.join("users.parquet"))
+            .arg("--out")
+            .arg(&out)
+            .args(more);
+        crate::helpers::ok(command.output().unwrap());
+        out
+    };
+    let replay = |out: &std::path::Path| {
+        crate::helpers::payrun(&["compute", "--replay"], None)
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let out = compute("out", &[]);
+    let inputs = out.join("inputs");
+    assert!(inputs.join("timecards.parquet").is_file() && inputs.join("payrun.toml").is_file());
+    let kept = std::fs::read_to_string(inputs.join("payrun.toml")).unwrap();
+    assert!(!kept.contains("token") && !kept.contains("12345"), "{kept}");
+    let stdout = crate::helpers::ok(replay(&out));
+    assert!(
+        stdout.contains("all 10 output files are byte-identical"),
+        "{stdout}"
+    );
+
+    let mut summary = std::fs::read(out.join("pay_lines.csv")).unwrap();
+    summary.extend_from_slice(b"x,1,2024-05-12,regular,,,1.00,1.0000,1.00,\n");
+    std::fs::write(out.join("pay_lines.csv"), summary).unwrap();
+    let output = replay(&out);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "error: replaying {} gives different contents for: pay_lines.csv (changed since the run)",
+            out.display()
+        )
+    );
+
+    let bare = compute("bare", &["--no-inputs"]);
+    assert!(!bare.join("inputs").exists());
+    let output = replay(&bare);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("holds no inputs/"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
     );
 }

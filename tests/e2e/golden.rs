@@ -83,5 +83,17 @@ async fn golden_cases_match_their_expected_files() {
                 expected_path.display()
             );
         }
+        // The run kept its inputs: replaying it, without the API, gives
+        // the same bytes.
+        let replayed = crate::helpers::payrun(&["compute", "--replay"], None)
+            .arg(out.path())
+            .output()
+            .unwrap();
+        let stdout = crate::helpers::ok(replayed);
+        assert!(
+            stdout.contains("all 5 output files are byte-identical to its manifest"),
+            "{}: {stdout}",
+            case.display()
+        );
     }
 }

@@ -62,15 +62,19 @@ impl Serialize for Hours {
 }
 
 /// A TOML number (integer or float) as an exact decimal: `1.5` is 1.5, not
-/// the nearest binary fraction.
+/// the nearest binary fraction. Decimal text (`"1.25"`) is read too: it is
+/// how payrun writes a configuration back (a run's `inputs/payrun.toml`).
 pub(crate) fn decimal_number<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Number {
         Int(i64),
         Float(f64),
+        Text(String),
     }
     match Number::deserialize(d)? {
+        Number::Text(t) => Decimal::from_str(t.trim())
+            .map_err(|_| de::Error::custom(format!("\"{t}\" is not a number"))),
         Number::Int(i) => Ok(Decimal::from(i)),
         Number::Float(f) => Decimal::from_str(&f.to_string())
             .or_else(|_| Decimal::from_scientific(&format!("{f:e}")))
