@@ -164,8 +164,11 @@ pub fn stage_inputs(
     settings: &Settings,
 ) -> Result<(), OutputError> {
     let at = |name: &str| format!("{}/{name}", crate::output::INPUTS);
-    staging.parquet(&at("timecards.parquet"), time_cards)?;
-    staging.parquet(&at("users.parquet"), users)?;
+    // LZ4: a copy kept for audit is written at the speed of the payroll
+    // beside it; reading it back is as exact as any.
+    let fast = ParquetCompression::Lz4Raw;
+    staging.parquet_with(&at("timecards.parquet"), time_cards, fast)?;
+    staging.parquet_with(&at("users.parquet"), users, fast)?;
     let exceptions = payrun_ingest::exceptions_frame(exceptions).map_err(|e| OutputError {
         path: staging.dir().join(at("exceptions.parquet")),
         message: e.to_string(),

@@ -217,11 +217,22 @@ impl Staging {
         Ok(target)
     }
 
-    /// Stages a DataFrame as Parquet.
+    /// Stages a DataFrame as Parquet (zstd).
     pub fn parquet(&self, name: &str, frame: &DataFrame) -> Result<PathBuf, OutputError> {
+        self.parquet_with(name, frame, ParquetCompression::Zstd(None))
+    }
+
+    /// Stages a DataFrame as Parquet with `compression`.
+    pub fn parquet_with(
+        &self,
+        name: &str,
+        frame: &DataFrame,
+        compression: ParquetCompression,
+    ) -> Result<PathBuf, OutputError> {
         let mut frame = frame.clone();
         self.stage(name, |w| {
             ParquetWriter::new(w)
+                .with_compression(compression)
                 .finish(&mut frame)
                 .map(|_| ())
                 .map_err(|e| e.to_string())

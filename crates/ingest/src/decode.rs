@@ -362,39 +362,51 @@ pub fn conform_columns(
     };
     let height = frame.height();
     let fields = record_type.fields();
+    // Columns are independent: each is typed on its own, in parallel, and
+    // the results are kept in field order.
+    use rayon::prelude::*;
+    let typed: Vec<Result<(Vec<Column>, Option<Problems>), MalformedPage>> = fields
+        .par_iter()
+        .enumerate()
+        .filter(|(_, field)| only.is_none_or(|c| c.contains(&field.name)))
+        .map(|(i, field)| {
+            let target = field.kind.dtype();
+            let Ok(column) = frame.column(field.name) else {
+                return Ok((
+                    vec![Column::full_null(field.name.into(), height, &target)],
+                    None,
+                ));
+            };
+            // A cast that would lose values (an overflowing integer, say) fails,
+            // and the column is then read as text, value by value.
+            if let Some(Ok(typed)) = typed_as(column, field.kind) {
+                return Ok((vec![typed.with_name(field.name.into())], None));
+            }
+            let text = column.cast(&DataType::String).map_err(failed)?;
+            let mut table = Table::with_fields(record_type, &fields[i..=i]);
+            for value in text.str().map_err(failed)?.iter() {
+                match value {
+                    Some(s) => table.push(0, &Loose::Str(std::borrow::Cow::Borrowed(s))),
+                    None => table.push_null(0),
+                }
+                table.rows += 1;
+            }
+            let (built, found) = table.finish_columns().map_err(failed)?;
+            Ok((built, Some(found)))
+        })
+        .collect();
     let mut columns = Vec::with_capacity(fields.len());
     let mut problems = Problems {
         record_type,
         bad: Vec::new(),
         not_objects: Vec::new(),
     };
-    for (i, field) in fields.iter().enumerate() {
-        if only.is_some_and(|c| !c.contains(&field.name)) {
-            continue;
-        }
-        let target = field.kind.dtype();
-        let Ok(column) = frame.column(field.name) else {
-            columns.push(Column::full_null(field.name.into(), height, &target));
-            continue;
-        };
-        // A cast that would lose values (an overflowing integer, say) fails,
-        // and the column is then read as text, value by value.
-        if let Some(Ok(typed)) = typed_as(column, field.kind) {
-            columns.push(typed.with_name(field.name.into()));
-            continue;
-        }
-        let text = column.cast(&DataType::String).map_err(failed)?;
-        let mut table = Table::with_fields(record_type, &fields[i..=i]);
-        for value in text.str().map_err(failed)?.iter() {
-            match value {
-                Some(s) => table.push(0, &Loose::Str(std::borrow::Cow::Borrowed(s))),
-                None => table.push_null(0),
-            }
-            table.rows += 1;
-        }
-        let (built, found) = table.finish_columns().map_err(failed)?;
+    for result in typed {
+        let (built, found) = result?;
         columns.extend(built);
-        problems.extend(found);
+        if let Some(found) = found {
+            problems.extend(found);
+        }
     }
     let frame = DataFrame::new(height, columns).map_err(failed)?;
     let exceptions = problems.into_exceptions(&frame);
