@@ -365,7 +365,9 @@ pub fn conform_columns(
     // Columns are independent: each is typed on its own, in parallel, and
     // the results are kept in field order.
     use rayon::prelude::*;
-    let typed: Vec<Result<(Vec<Column>, Option<Problems>), MalformedPage>> = fields
+    /// One field's typed columns, and what could not be read in it.
+    type Typed = Result<(Vec<Column>, Option<Problems>), MalformedPage>;
+    let typed: Vec<Typed> = fields
         .par_iter()
         .enumerate()
         .filter(|(_, field)| only.is_none_or(|c| c.contains(&field.name)))
