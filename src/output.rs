@@ -329,18 +329,21 @@ impl Staging {
                 std::fs::rename(&self.stage, &self.dir).map_err(failed(&self.dir))?;
                 std::fs::rename(&aside, &self.stage).map_err(failed(&aside))?;
             }
+            sync_dir(&parent).map_err(failed(&parent))?;
+            crash_point("exchanged");
+            // 4. Directories (and anything that could not be linked) move
+            // over; then the previous set goes.
+            let old = self.stage.clone();
+            for name in &to_move {
+                move_back(&old.join(name), &self.dir.join(name));
+            }
+            remove_previous(&old, &self.dir, owned);
         } else {
+            // A first run: nothing to replace.
             std::fs::rename(&self.stage, &self.dir).map_err(failed(&self.dir))?;
+            sync_dir(&parent).map_err(failed(&parent))?;
+            crash_point("exchanged");
         }
-        sync_dir(&parent).map_err(failed(&parent))?;
-        crash_point("exchanged");
-        // 4. Directories (and anything that could not be linked) move over;
-        // then the previous set goes.
-        let old = self.stage.clone();
-        for name in &to_move {
-            move_back(&old.join(name), &self.dir.join(name));
-        }
-        remove_previous(&old, &self.dir, owned);
         crash_point("cleaned");
         Ok(staged.iter().map(|name| self.dir.join(name)).collect())
     }

@@ -398,7 +398,13 @@ async fn a_run_killed_at_any_step_of_writing_leaves_one_whole_set() {
         }
         command.output().unwrap()
     };
-    ok(run("2024-03-05", None, false));
+    let first = run("2024-03-05", None, false);
+    assert!(
+        first.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    ok(first);
     std::fs::write(out.join("notes.txt"), "an accountant's notes\n").unwrap();
     assert_eq!(one_complete_set(&out), "2024-03-01");
     let manifest: serde_json::Value =
