@@ -705,7 +705,9 @@ impl Q2Client {
             .buffered(self.options.api.concurrency.max(1))
             .try_collect()
             .await?;
-        concat(RecordType::TimeCard, parts)
+        // Each window's pages are already one compact chunk; the windows
+        // stay chunks (copying them into one would double the peak).
+        concat(RecordType::TimeCard, parts, false)
     }
 
     /// Every time card matching `query`, one page after another, no windows.
@@ -874,7 +876,7 @@ impl Q2Client {
                 }
             }
         }
-        concat(record_type, parts)
+        concat(record_type, parts, true)
     }
 
     fn notify(&self, event: FetchEvent) {
@@ -1098,7 +1100,13 @@ pub fn windows(
 }
 
 /// Stacks fetched parts in order into one frame.
-fn concat(record_type: RecordType, parts: Vec<Fetched>) -> Result<Fetched, IngestError> {
+/// The parts as one frame; with `compact`, copied into one chunk (a page's
+/// freshly decoded columns carry spare capacity that this drops).
+fn concat(
+    record_type: RecordType,
+    parts: Vec<Fetched>,
+    compact: bool,
+) -> Result<Fetched, IngestError> {
     let mut frame = DataFrame::empty_with_schema(&record_type.schema());
     let mut exceptions = Vec::new();
     let mut pages = 0;
@@ -1107,7 +1115,9 @@ fn concat(record_type: RecordType, parts: Vec<Fetched>) -> Result<Fetched, Inges
         exceptions.extend(part.exceptions);
         pages += part.pages;
     }
-    frame.rechunk_mut_par();
+    if compact {
+        frame.rechunk_mut_par();
+    }
     Ok(Fetched {
         frame,
         exceptions,
