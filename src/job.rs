@@ -1,6 +1,7 @@
 //! One pay period, end to end: fetch with the lookback the rules need,
 //! join, compute, and write every output so that all of them replace the
-//! previous ones or none do, `manifest.json` last.
+//! previous ones or none do (see [`crate::output`]), the run's inputs kept
+//! beside them for a replay.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
