@@ -300,3 +300,51 @@ fn broken_record_files_are_named_errors() {
     let read = read_payroll_records(&header_only, RecordType::TimeCard).unwrap();
     assert_eq!(read.frame.height(), 0);
 }
+
+/// A body sent without a length (chunked) is counted as it streams in and
+/// refused once past `api.max_body_bytes`, before the rest arrives.
+#[tokio::test]
+async fn a_chunked_body_past_the_limit_is_refused_while_it_streams() {
+    use axum::routing::post;
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&served);
+    let app = axum::Router::new().route(
+        "/Jun-Inside-VPC",
+        post(move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                // An endless stream of 1 KiB chunks: only the limit ends it.
+                let chunks = futures_util::stream::repeat_with(move || {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b' '; 1024]))
+                });
+                axum::body::Body::from_stream(chunks)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/Jun-Inside-VPC", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut options = ClientOptions::new(ApiConfig {
+        base_url: url,
+        max_body_bytes: 64 * 1024,
+        ..ApiConfig::default()
+    });
+    options.retry_min_delay = Duration::from_millis(1);
+    let credentials = Credentials {
+        company_id: "1".into(),
+        token: DeveloperToken::new("t"),
+    };
+    let err = Q2Client::new(options, credentials)
+        .unwrap()
+        .users(&UserQuery::all())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the api/q2QueryUsers response is larger than api.max_body_bytes (65536 bytes); refused"
+    );
+    // The stream has no end, so reaching here means the client stopped at
+    // the limit; what the server wrote ahead sits in socket buffers.
+    assert!(served.load(Ordering::SeqCst) >= 64);
+}
