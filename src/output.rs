@@ -283,15 +283,6 @@ impl Staging {
     /// over; every other file stays. Returns the paths of the staged files.
     pub fn commit_owning(self, owned: &[String]) -> Result<Vec<PathBuf>, OutputError> {
         let staged: Vec<String> = self.list().iter().map(|s| s.name.clone()).collect();
-        let payrun_file = |name: &str| {
-            owned.iter().any(|own| {
-                name == own
-                    || name
-                        .strip_prefix('.')
-                        .and_then(|t| t.strip_prefix(own.as_str()))
-                        .is_some_and(|rest| rest.starts_with(".partial-"))
-            })
-        };
         // 2. Other programs' files stay: hard links into the new set.
         let mut linked = Vec::new();
         let mut to_move = Vec::new();
@@ -299,7 +290,7 @@ impl Staging {
             for entry in entries.flatten() {
                 let name = entry.file_name();
                 let text = name.to_string_lossy();
-                if payrun_file(&text) || staged.iter().any(|s| *s == text) {
+                if owned_by(&text, owned) || staged.iter().any(|s| *s == text) {
                     continue;
                 }
                 let is_file = entry.file_type().is_ok_and(|t| t.is_file());
@@ -368,21 +359,28 @@ fn move_back(from: &Path, to: &Path) {
     }
 }
 
-/// Files payrun writes besides the report's (`payrun fetch`).
-const PAYRUN_FILES: [&str; 3] = ["timecards.parquet", "users.parquet", "fetch_exceptions.csv"];
+/// The files `payrun fetch` writes.
+pub const FETCH_FILES: [&str; 3] = ["timecards.parquet", "users.parquet", "fetch_exceptions.csv"];
+
+/// Whether `name`, in an output folder, is one of `owned` (the files a kind
+/// of run writes) or a temporary file an older payrun left of one.
+fn owned_by(name: &str, owned: &[String]) -> bool {
+    owned.iter().any(|own| {
+        name == own
+            || name
+                .strip_prefix('.')
+                .and_then(|t| t.strip_prefix(own.as_str()))
+                .is_some_and(|rest| rest.starts_with(".partial-"))
+    })
+}
 
 /// Removes a previous set at `old`, first moving back into `dir` anything
-/// that is not a payrun file (`owned`) and is not already there.
+/// that is not `owned` and is not already there.
 fn remove_previous(old: &Path, dir: &Path, owned: &[String]) {
     if let Ok(entries) = std::fs::read_dir(old) {
         for entry in entries.flatten() {
             let name = entry.file_name();
-            let text = name.to_string_lossy();
-            let ours = owned.iter().any(|own| text == *own)
-                || PAYRUN_FILES.contains(&&*text)
-                || report_files().iter().any(|own| text == *own)
-                || text.starts_with('.') && text.contains(".partial-");
-            if !ours {
+            if !owned_by(&name.to_string_lossy(), owned) {
                 move_back(&entry.path(), &dir.join(&name));
             }
         }
@@ -417,12 +415,15 @@ fn recover(dir: &Path) -> Result<(), OutputError> {
             leftovers.push((entry.path(), true));
         }
     }
+    // Whichever kind of run left it, none of payrun's files goes back.
+    let mut every_kind = report_files();
+    every_kind.extend(FETCH_FILES.map(String::from));
     for (path, replaced) in leftovers {
         if replaced && !dir.exists() {
             std::fs::rename(&path, dir).map_err(failed(dir))?;
             continue;
         }
-        remove_previous(&path, dir, &[]);
+        remove_previous(&path, dir, &every_kind);
     }
     Ok(())
 }

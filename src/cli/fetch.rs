@@ -57,7 +57,7 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
     staging.parquet("timecards.parquet", &cards.frame)?;
     staging.parquet("users.parquet", &users.frame)?;
     staging.csv("fetch_exceptions.csv", &exceptions_frame(&exceptions)?)?;
-    let owned = ["timecards.parquet", "users.parquet", "fetch_exceptions.csv"].map(String::from);
+    let owned = payrun::output::FETCH_FILES.map(String::from);
     staging.commit_owning(&owned)?;
 
     println!(

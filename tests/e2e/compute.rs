@@ -397,6 +397,35 @@ fn a_range_off_the_calendar_needs_any_range() {
 
 /// `payrun sim --dump` writes a generated company as Parquet, typed or
 /// every column text as the API sends it; both give the same payroll.
+/// `payrun sim --dump DATA <more>`; what it printed.
+fn dump(data: &std::path::Path, more: &[&str]) -> String {
+    let mut command = crate::helpers::payrun(&["sim", "--dump"], None);
+    command.arg(data).args(more);
+    crate::helpers::ok(command.output().unwrap())
+}
+
+/// `payrun compute` of the files `payrun sim --dump` wrote into `data`.
+fn compute_dumped(
+    config: &std::path::Path,
+    data: &std::path::Path,
+    period: &str,
+    out: &std::path::Path,
+    more: &[&str],
+) -> std::process::Output {
+    crate::helpers::payrun(&["compute", "--period", period], None)
+        .arg("--config")
+        .arg(config)
+        .arg("--timecards")
+        .arg(data.join("timecards.parquet"))
+        .arg("--users")
+        .arg(data.join("users.parquet"))
+        .arg("--out")
+        .arg(out)
+        .args(more)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn dumped_companies_typed_or_raw_give_the_same_payroll() {
     let dir = tempfile::tempdir().unwrap();
@@ -406,9 +435,6 @@ fn dumped_companies_typed_or_raw_give_the_same_payroll() {
     for raw in [false, true] {
         let data = dir.path().join(if raw { "raw" } else { "typed" });
         let mut args = vec![
-            "sim",
-            "--dump",
-            data.to_str().unwrap(),
             "--users",
             "30",
             "--days",
@@ -421,32 +447,13 @@ fn dumped_companies_typed_or_raw_give_the_same_payroll() {
         if raw {
             args.push("--raw");
         }
-        let said = crate::helpers::ok(crate::helpers::payrun(&args, None).output().unwrap());
+        let said = dump(&data, &args);
         assert!(
             said.starts_with("wrote ") && said.contains(" time cards and 30 users"),
             "{said}"
         );
         let out = dir.path().join(format!("out-{raw}"));
-        crate::helpers::ok(
-            crate::helpers::payrun(
-                &[
-                    "compute",
-                    "--config",
-                    config.to_str().unwrap(),
-                    "--timecards",
-                    data.join("timecards.parquet").to_str().unwrap(),
-                    "--users",
-                    data.join("users.parquet").to_str().unwrap(),
-                    "--period",
-                    "2024-05-12",
-                    "--out",
-                    out.to_str().unwrap(),
-                ],
-                None,
-            )
-            .output()
-            .unwrap(),
-        );
+        crate::helpers::ok(compute_dumped(&config, &data, "2024-05-12", &out, &[]));
         summaries.push(std::fs::read_to_string(out.join("payroll_summary.csv")).unwrap());
     }
     assert!(summaries[0].lines().count() > 20);
@@ -634,42 +641,24 @@ fn a_missing_file_is_one_line_naming_it_once() {
 fn a_run_replays_byte_for_byte_and_an_edited_output_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    crate::helpers::ok(
-        crate::helpers::payrun(
-            &[
-                "sim",
-                "--dump",
-                data.to_str().unwrap(),
-                "--users",
-                "40",
-                "--days",
-                "20",
-                "--to",
-                "2024-05-25",
-                "--seed",
-                "3",
-            ],
-            None,
-        )
-        .output()
-        .unwrap(),
+    dump(
+        &data,
+        &[
+            "--users",
+            "40",
+            "--days",
+            "20",
+            "--to",
+            "2024-05-25",
+            "--seed",
+            "3",
+        ],
     );
     let config = dir.path().join("payrun.toml");
     std::fs::write(&config, include_str!("../../data/payrun.demo.toml")).unwrap();
     let compute = |out: &str, more: &[&str]| {
         let out = dir.path().join(out);
-        let mut command = crate::helpers::payrun(&["compute", "--period", "2024-05-12"], None);
-        command
-            .arg("--config")
-            .arg(&config)
-            .arg("--timecards")
-            .arg(data.join("timecards.parquet"))
-            .arg("--users")
-            .arg(data.join("users.parquet"))
-            .arg("--out")
-            .arg(&out)
-            .args(more);
-        crate::helpers::ok(command.output().unwrap());
+        crate::helpers::ok(compute_dumped(&config, &data, "2024-05-12", &out, more));
         out
     };
     let replay = |out: &std::path::Path| {

@@ -144,6 +144,32 @@ async fn run_equals_fetch_then_compute_byte_for_byte() {
     sim.stop().await;
 }
 
+/// `payrun run` for March's first half into `out`, with the API stopped
+/// once it has answered `requests` more requests; its output.
+async fn run_until_the_api_goes(
+    sim: Simulator,
+    config: &Path,
+    out: &Path,
+    requests: u64,
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let child = payrun(&["run", "--period", "2024-03-05"], &sim.url())
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let before = sim.requests();
+    while sim.requests() < before + requests {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    sim.stop().await;
+    child.wait_with_output().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_api_that_dies_midway_leaves_the_output_directory_as_it_was() {
     let faults = Faults {
@@ -160,27 +186,8 @@ async fn an_api_that_dies_midway_leaves_the_output_directory_as_it_was() {
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("payroll_summary.csv"), "last period's summary\n").unwrap();
     std::fs::write(out.join("manifest.json"), "{}\n").unwrap();
-    let child = payrun(
-        &[
-            "run",
-            "--period",
-            "2024-03-05",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &sim.url(),
-    )
-    .arg(&config)
-    .stdout(std::process::Stdio::piped())
-    .stderr(std::process::Stdio::piped())
-    .spawn()
-    .unwrap();
     // Let the first pages through, then take the API away.
-    while sim.requests() < 6 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    sim.stop().await;
-    let output = child.wait_with_output().unwrap();
+    let output = run_until_the_api_goes(sim, &config, &out, 6, &[]).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let last = stderr.lines().last().unwrap_or_default();
@@ -298,28 +305,7 @@ async fn the_token_appears_nowhere_even_at_trace_level_and_under_faults() {
 
     // A run whose API goes away part-way: its error, logs and leftovers.
     let failing = dir.path().join("failing");
-    let child = payrun(
-        &[
-            "run",
-            "--period",
-            "2024-03-05",
-            "--out",
-            failing.to_str().unwrap(),
-        ],
-        &sim.url(),
-    )
-    .arg(&config)
-    .env("RUST_LOG", "trace")
-    .stdout(std::process::Stdio::piped())
-    .stderr(std::process::Stdio::piped())
-    .spawn()
-    .unwrap();
-    let before = sim.requests();
-    while sim.requests() < before + 4 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    sim.stop().await;
-    let output = child.wait_with_output().unwrap();
+    let output = run_until_the_api_goes(sim, &config, &failing, 4, &[("RUST_LOG", "trace")]).await;
     assert_eq!(output.status.code(), Some(1));
     assert!(contains(&output.stderr, "error: gave up on api/q2Query"));
     seen.push(output.stdout);

@@ -20,6 +20,7 @@
 //! is left out without an exception saying so.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use polars::prelude::*;
@@ -47,8 +48,8 @@ pub struct NameId(pub u32);
 /// The distinct names of an input, each stored once.
 #[derive(Debug, Clone, Default)]
 pub struct Names {
-    names: Vec<String>,
-    index: PlHashMap<String, u32>,
+    names: Vec<Arc<str>>,
+    index: PlHashMap<Arc<str>, u32>,
 }
 
 impl Names {
@@ -58,8 +59,9 @@ impl Names {
             return NameId(id);
         }
         let id = self.names.len() as u32;
-        self.names.push(name.to_owned());
-        self.index.insert(name.to_owned(), id);
+        let name: Arc<str> = Arc::from(name);
+        self.names.push(Arc::clone(&name));
+        self.index.insert(name, id);
         NameId(id)
     }
 
@@ -71,6 +73,11 @@ impl Names {
     /// The name of `id`.
     pub fn get(&self, id: NameId) -> &str {
         &self.names[id.0 as usize]
+    }
+
+    /// The name of `id`, shared (for output rows that each name it).
+    pub fn shared(&self, id: NameId) -> Arc<str> {
+        Arc::clone(&self.names[id.0 as usize])
     }
 
     /// How many distinct names there are (ids are `0..len`).
@@ -279,9 +286,7 @@ impl PayrollInput {
 
 /// The values of a primitive column, nulls as `None`, whatever its chunking.
 fn options<T: PolarsNumericType>(ca: &ChunkedArray<T>) -> Vec<Option<T::Native>> {
-    ca.downcast_iter()
-        .flat_map(|arr| arr.iter().map(|v| v.copied()))
-        .collect()
+    values(ca).collect()
 }
 
 /// A column's text values; categoricals and other types are cast to text.

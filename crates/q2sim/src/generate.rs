@@ -171,28 +171,21 @@ const OPEN: &str = "0000-00-00 00:00:00";
 
 /// Builds the company described by `config`.
 pub fn generate(config: &GeneratorConfig) -> Company {
-    let mut company = Company {
-        id: config.company_id.clone(),
-        token: config.token.clone(),
-        ..Company::default()
-    };
-    let mut people = Vec::with_capacity(config.users);
-    for index in 0..config.users {
-        let (user, object) = make_user(config, index);
-        company.users.push(UserRecord::from_object(&object));
-        people.push(user);
-    }
+    let generator = Generator::new(config);
     let mut cards: Vec<Map<String, Value>> = Vec::new();
-    for person in &people {
-        for date in config.from.iter_days().take_while(|d| *d <= config.to) {
+    for person in &generator.people {
+        for date in generator.dates() {
             day_of_work(config, person, date, &mut cards);
         }
     }
-    special_cases(config, &people, &mut cards);
+    special_cases(config, &generator.people, &mut cards);
     in_api_order(&mut cards);
-    company.time_cards = cards.iter().map(TimeCardRecord::from_object).collect();
-    company.users.sort_by(|a, b| a.user_name.cmp(&b.user_name));
-    company
+    Company {
+        id: config.company_id.clone(),
+        token: config.token.clone(),
+        time_cards: cards.iter().map(TimeCardRecord::from_object).collect(),
+        users: generator.users,
+    }
 }
 
 /// The same company as [`generate`], a day at a time, for data larger than
@@ -660,20 +653,7 @@ mod tests {
                 && !t.json.contains(OPEN)
         }));
         // The streaming generator makes the same cards, a day at a time.
-        let generator = Generator::new(&config);
-        let mut streamed: Vec<String> = generator
-            .dates()
-            .flat_map(|d| generator.cards_on(d, 0..config.users))
-            .collect();
-        streamed.extend(generator.special_cards());
-        let mut whole: Vec<String> = company
-            .time_cards
-            .iter()
-            .map(|t| t.json.to_string())
-            .collect();
-        streamed.sort();
-        whole.sort();
-        assert_eq!(streamed, whole);
+        streams_the_same_company(&config, config.users);
     }
 
     #[test]
@@ -685,20 +665,30 @@ mod tests {
             to: NaiveDate::from_ymd_opt(2024, 3, 20).unwrap(),
             ..GeneratorConfig::default()
         };
-        let company = generate(&config);
-        let generator = Generator::new(&config);
+        streams_the_same_company(&config, 15);
+    }
+
+    /// [`Generator`], over slices of `slice` users, makes [`generate`]'s
+    /// users and cards.
+    fn streams_the_same_company(config: &GeneratorConfig, slice: usize) {
+        let slices: Vec<_> = (0..config.users)
+            .step_by(slice)
+            .map(|start| start..(start + slice).min(config.users))
+            .collect();
+        let company = generate(config);
+        let generator = Generator::new(config);
         let users: Vec<&str> = generator.users().iter().map(|u| &*u.json).collect();
         assert_eq!(
             users,
             company.users.iter().map(|u| &*u.json).collect::<Vec<_>>()
         );
+        let generator = &generator;
         let mut streamed: Vec<String> = generator
             .dates()
             .flat_map(|d| {
-                generator
-                    .cards_on(d, 0..15)
-                    .into_iter()
-                    .chain(generator.cards_on(d, 15..30))
+                slices
+                    .iter()
+                    .flat_map(move |r| generator.cards_on(d, r.clone()))
             })
             .collect();
         streamed.extend(generator.special_cards());

@@ -15,10 +15,8 @@
 //!
 //! Then the exceptions of the period are selected and counted per user.
 
-use std::sync::Arc;
-
 use chrono::{Duration, NaiveDate};
-use payrun_ingest::{Exception, ExceptionKind, PayrollInput, Severity, User, UserId};
+use payrun_ingest::{Exception, ExceptionKind, Names, PayrollInput, Severity, User, UserId};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
@@ -71,9 +69,6 @@ pub fn compute(
         tables: RateTables::new(config, &input.names),
         covered: covered.iter().map(|(p, days)| (*days, p.days())).collect(),
         unreadable_pay_rate: input.unreadable_users("payRate"),
-        names: (0..input.names.len() as u32)
-            .map(|i| Arc::from(input.names.get(payrun_ingest::NameId(i))))
-            .collect(),
     };
     // Users are independent: each is computed on its own, in parallel, and
     // the results are merged in `userName` order.
@@ -173,8 +168,6 @@ struct Context<'c> {
     covered: Vec<(i64, i64)>,
     /// Users whose `payRate` could not be read, by [`UserId`].
     unreadable_pay_rate: Vec<bool>,
-    /// The input's names (by [`NameId`](payrun_ingest::NameId)), shared by the pay lines.
-    names: Vec<Arc<str>>,
 }
 
 /// One user's priced period.
@@ -223,7 +216,7 @@ impl Context<'_> {
         let paid = self.pay(id, user, &entries, pay_rate_unreadable, &mut raised)?;
         let rows = paid.map(|paid| {
             let mut pay_lines = Vec::new();
-            push_pay_lines(&mut pay_lines, id, &self.names, &paid.pricing);
+            push_pay_lines(&mut pay_lines, id, &input.names, &paid.pricing);
             UserRows {
                 days: paid
                     .ledger
@@ -455,8 +448,8 @@ fn period_level(
 
 /// The user's priced lines as output rows, their amounts apportioned to
 /// the summary's rounded columns.
-fn push_pay_lines(out: &mut Vec<PayLine>, id: UserId, names: &[Arc<str>], pricing: &Pricing) {
-    let name = |n: Option<payrun_ingest::NameId>| n.map(|n| Arc::clone(&names[n.0 as usize]));
+fn push_pay_lines(out: &mut Vec<PayLine>, id: UserId, names: &Names, pricing: &Pricing) {
+    let name = |n: Option<payrun_ingest::NameId>| n.map(|n| names.shared(n));
     let mut lines: Vec<PayLine> = pricing
         .lines
         .iter()
