@@ -163,6 +163,13 @@ pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats:
         "  payroll_summary, daily_hours, department_summary, exceptions, pay_lines ({formats})"
     );
     let _ = writeln!(text, "  manifest.json");
+    if out.join(payrun::output::INPUTS).is_dir() {
+        let _ = writeln!(
+            text,
+            "  inputs/ (what this payroll was computed from; `payrun compute --replay {}` checks it)",
+            out.display()
+        );
+    }
     text
 }
 
