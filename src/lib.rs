@@ -15,10 +15,13 @@
 //! * [`settings`]: `payrun.toml` as the application reads it (the rules'
 //!   settings and the API's).
 //! * [`job`]: one pay period end to end, as `payrun run` does it.
+//! * [`audit`]: a run read back from its folder, one person's pay
+//!   explained, two runs of a period compared.
 //! * [`dump`]: generated companies as Parquet files at any size.
 //! * [`output`]: writing a set of files so that either all of them replace
 //!   the previous ones or none do.
 
+pub mod audit;
 pub mod dump;
 pub mod job;
 pub mod output;

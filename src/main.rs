@@ -1,6 +1,7 @@
 //! The `payrun` binary: parse arguments, run one verb, turn errors into one
 //! clear line and an exit code (0 written, or nothing to do; 1 nothing
-//! written; 2 usage; 3 written but not clean under `--strict`).
+//! written; 2 usage; 3 written but not clean under `--strict`; 4 `payrun
+//! diff` found a change).
 
 mod cli;
 
@@ -42,10 +43,13 @@ fn main() -> ExitCode {
             cli::Command::Demo(a) => cli::demo::run(a).await,
             cli::Command::Sim(a) => cli::sim::run(a).await.map(|()| cli::Outcome::Written),
             cli::Command::Periods(a) => cli::periods::run(a).map(|()| cli::Outcome::Written),
+            cli::Command::Explain(a) => cli::explain::run(a).map(|()| cli::Outcome::Written),
+            cli::Command::Diff(a) => cli::diff::run(a),
         }
     });
     match outcome {
         Ok(cli::Outcome::Written | cli::Outcome::NothingToDo) => ExitCode::SUCCESS,
+        Ok(cli::Outcome::Changed) => ExitCode::from(4),
         Ok(cli::Outcome::WrittenWithErrors) => {
             eprintln!(
                 "the payroll is not clean (see exceptions.csv and the status column of \

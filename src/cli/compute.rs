@@ -8,7 +8,6 @@ use polars::prelude::{CsvReadOptions, SerReader};
 use payrun::ingest::RecordType;
 use payrun::job::{Provenance, compute_period_as_of};
 use payrun::output::{Staging, from_spreadsheet_safe, stage_report};
-use payrun::rules::PayPeriod;
 use sha2::Digest;
 
 use super::common::{WriteArgs, finish, load_config, read, resolve_period};
@@ -102,53 +101,16 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
 /// `--replay DIR`: the run in DIR computed again from its inputs, as of the
 /// moment it was computed, and its files compared with its manifest.
 fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
-    use anyhow::Context;
-    let inputs = dir.join(payrun::output::INPUTS);
-    let manifest_path = dir.join("manifest.json");
-    let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(&manifest_path)
-            .with_context(|| format!("cannot read {}", manifest_path.display()))?,
-    )
-    .with_context(|| format!("{} is not a manifest", manifest_path.display()))?;
-    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
-    let (Some(start), Some(end), Some(as_of)) = (
-        text(&manifest["period"]["start"]),
-        text(&manifest["period"]["end"]),
-        text(&manifest["as_of"]),
-    ) else {
-        anyhow::bail!(
-            "{} has no period or as_of: not a manifest of a run that kept its inputs",
-            manifest_path.display()
-        );
-    };
-    let files = manifest["files_sha256"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    if !inputs.join("payrun.toml").is_file() {
+    let run = payrun::audit::RunFolder::open(dir)?;
+    if !run.has_inputs() {
         anyhow::bail!(
             "{} holds no inputs/ (written with --no-inputs, or by an older payrun): nothing to replay",
             dir.display()
         );
     }
-    let period = PayPeriod {
-        start: start.parse()?,
-        end: end.parse()?,
-    };
-    let as_of = chrono::DateTime::parse_from_rfc3339(&as_of)?.with_timezone(&chrono::Utc);
-    let settings = payrun::settings::Settings::load(&inputs.join("payrun.toml"))?;
-    let cards = read(&inputs.join("timecards.parquet"), RecordType::TimeCard)?;
-    let users = read(&inputs.join("users.parquet"), RecordType::User)?;
-    let exceptions_path = inputs.join("exceptions.parquet");
-    let exceptions_frame = polars::prelude::ParquetReader::new(
-        std::fs::File::open(&exceptions_path)
-            .with_context(|| format!("cannot read {}", exceptions_path.display()))?,
-    )
-    .finish()?;
-    // The exceptions found when the inputs were first read; reading them
-    // again typed finds none of its own.
-    let exceptions = exceptions_from_frame(&exceptions_frame)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", exceptions_path.display()))?;
+    let files = &run.files;
+    let settings = run.settings()?;
+    let inputs = run.inputs()?;
     let formats: Vec<payrun::output::Format> = [
         (".csv", payrun::output::Format::Csv),
         (".parquet", payrun::output::Format::Parquet),
@@ -162,12 +124,12 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
     .map(|(_, f)| f)
     .collect();
     let computed = compute_period_as_of(
-        cards.frame,
-        users.frame,
-        exceptions,
+        inputs.time_cards,
+        inputs.users,
+        inputs.exceptions,
         &settings.rules,
-        &period,
-        as_of,
+        &run.period,
+        run.as_of,
     )?;
     // Into a scratch folder (removed unless committed), or --out.
     let scratch = std::env::temp_dir().join(format!("payrun-replay-{}", std::process::id()));
@@ -176,15 +138,15 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
     let digests = staging.digests();
     let mut differing = Vec::new();
     let mut identical = 0;
-    for (name, hash) in &files {
+    for (name, hash) in files {
         if name.starts_with("inputs/") {
             continue;
         }
         let on_disk = std::fs::read(dir.join(name))
             .map(|bytes| format!("{:x}", sha2::Sha256::digest(&bytes)))
             .ok();
-        let recomputed = digests.get(name).map(String::as_str) == hash.as_str();
-        match (recomputed, on_disk.as_deref() == hash.as_str()) {
+        let recomputed = digests.get(name) == Some(hash);
+        match (recomputed, on_disk.as_ref() == Some(hash)) {
             (true, true) => identical += 1,
             (true, false) => differing.push(format!("{name} (changed since the run)")),
             (false, _) => differing.push(format!("{name} (computes differently)")),
@@ -192,17 +154,16 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
     }
     if let Some(out) = out {
         drop(staging);
+        let records_in = &run.manifest["records_in"];
+        let count = |key: &str| records_in[key].as_u64().unwrap_or(0) as usize;
         let provenance = Provenance {
-            time_cards: manifest["records_in"]["time_cards"].as_u64().unwrap_or(0) as usize,
-            users: manifest["records_in"]["users"].as_u64().unwrap_or(0) as usize,
-            pages: manifest["records_in"]["pages_fetched"]
-                .as_u64()
-                .unwrap_or(0) as usize,
+            time_cards: count("time_cards"),
+            users: count("users"),
+            pages: count("pages_fetched"),
         };
         let staging = Staging::new(out)?;
         for name in files.keys().filter(|k| k.starts_with("inputs/")) {
-            let bytes = std::fs::read(dir.join(name))
-                .with_context(|| format!("cannot read {}", dir.join(name).display()))?;
+            let bytes = run.verified(name)?;
             staging.stage(name, |w| {
                 std::io::Write::write_all(w, &bytes).map_err(|e| e.to_string())
             })?;

@@ -3,6 +3,8 @@
 pub mod common;
 pub mod compute;
 pub mod demo;
+pub mod diff;
+pub mod explain;
 pub mod fetch;
 pub mod periods;
 pub mod progress;
@@ -36,6 +38,10 @@ pub enum Command {
     Sim(sim::SimArgs),
     /// List the pay periods around a date.
     Periods(periods::PeriodsArgs),
+    /// Why one person's pay in a run is what it is: shifts, overtime rules, regular rate, pay lines.
+    Explain(explain::ExplainArgs),
+    /// Compare two runs of one period: time cards edited since, and the retro pay (exit 4 if any change).
+    Diff(diff::DiffArgs),
 }
 
 /// What `--strict` calls unclean.
@@ -56,6 +62,8 @@ pub enum Outcome {
     WrittenWithErrors,
     /// `--period just-ended` and no period ended yesterday (exit 0).
     NothingToDo,
+    /// `payrun diff` found a change (exit 4).
+    Changed,
 }
 
 impl Outcome {

@@ -1,6 +1,7 @@
 //! End-to-end tests: the `payrun` binary and library against the simulated
 //! Q2 API on loopback. One test binary (each links Polars), one module per verb.
 
+mod audit;
 mod compute;
 mod fetch;
 mod fetch_windows;

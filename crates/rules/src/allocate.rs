@@ -134,11 +134,39 @@ fn split(done: i64, seconds: i64, ot_after: Option<i64>, dt_after: Option<i64>) 
     }
 }
 
-fn min_option(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
+/// Which rule set a threshold of the day (steps 1-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayRule {
+    /// `daily_ot_after` / `daily_dt_after`.
+    Daily,
+    /// `seventh_day`: the seventh workday of a workweek worked every day.
+    SeventhDay,
+    /// `special_dates`.
+    SpecialDate,
+    /// `special_weekdays`.
+    SpecialWeekday,
+}
+
+/// Why one piece was allocated as it was: the thresholds that applied and
+/// the running counts they were compared with. [`allocate_traced`] gives
+/// one per piece; `payrun explain` turns them into words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Why {
+    /// Seconds worked earlier the same workday (steps 1-3 count from here).
+    pub day_before: i64,
+    /// The day's overtime threshold (seconds into the workday) and its rule.
+    pub day_ot: Option<(i64, DayRule)>,
+    /// The day's double-time threshold and its rule.
+    pub day_dt: Option<(i64, DayRule)>,
+    /// The piece after steps 1-3.
+    pub daily: Allocation,
+    /// Step 4's count before the piece: still-regular seconds (and counted
+    /// PTO) earlier in the workweek or 14-day window.
+    pub window_before: i64,
+    /// Step 4's thresholds, when step 4 applies: (overtime, double time).
+    pub window: Option<(Option<i64>, Option<i64>)>,
+    /// The piece's final allocation.
+    pub result: Allocation,
 }
 
 /// Allocates one user's pieces (sorted by `start`) under `rule`.
@@ -151,12 +179,35 @@ pub fn allocate(
     pieces: &[Piece],
     counted: &[Counted],
 ) -> Vec<Allocation> {
+    allocate_traced(rule, calendar, pieces, counted, |_| {})
+}
+
+/// [`allocate`], telling `trace` why each piece got its tiers, in order.
+pub fn allocate_traced(
+    rule: &OvertimeRule,
+    calendar: &Calendar,
+    pieces: &[Piece],
+    counted: &[Counted],
+    mut trace: impl FnMut(&Why),
+) -> Vec<Allocation> {
     if rule.basis == Basis::Off {
         return pieces
             .iter()
-            .map(|p| Allocation {
-                regular: p.seconds,
-                ..Allocation::default()
+            .map(|p| {
+                let all_regular = Allocation {
+                    regular: p.seconds,
+                    ..Allocation::default()
+                };
+                trace(&Why {
+                    day_before: 0,
+                    day_ot: None,
+                    day_dt: None,
+                    daily: all_regular,
+                    window_before: 0,
+                    window: None,
+                    result: all_regular,
+                });
+                all_regular
             })
             .collect();
     }
@@ -191,46 +242,69 @@ pub fn allocate(
             day_done = 0;
         }
         // Steps 1–3: the lowest thresholds of the rules that apply today.
-        let mut ot_after = rule.daily_ot_after.map(|h| h.seconds);
-        let mut dt_after = rule.daily_dt_after.map(|h| h.seconds);
+        let mut ot_after = rule.daily_ot_after.map(|h| (h.seconds, DayRule::Daily));
+        let mut dt_after = rule.daily_dt_after.map(|h| (h.seconds, DayRule::Daily));
         let week = calendar.workweek_start(piece.workday);
         if rule.seventh_day
             && (piece.workday - week).num_days() == 6
             && full_weeks.binary_search(&week).is_ok()
         {
-            ot_after = Some(0);
-            dt_after = min_option(dt_after, Some(rule.seventh_day_dt_after.seconds));
+            ot_after = Some((0, DayRule::SeventhDay));
+            let seventh = rule.seventh_day_dt_after.seconds;
+            if dt_after.is_none_or(|(t, _)| seventh < t) {
+                dt_after = Some((seventh, DayRule::SeventhDay));
+            }
         }
         let special = rule
             .special_dates
             .get(&piece.workday)
+            .map(|t| (*t, DayRule::SpecialDate))
             .into_iter()
             .chain(
                 rule.special_weekdays
                     .iter()
                     .find(|(d, _)| d.0 == piece.workday.weekday())
-                    .map(|(_, t)| t),
+                    .map(|(_, t)| (*t, DayRule::SpecialWeekday)),
             )
-            .max();
+            .max_by_key(|(t, _)| *t);
         match special {
-            Some(Tier::DoubleTime) => dt_after = Some(0),
-            Some(Tier::Overtime) => ot_after = Some(0),
-            Some(Tier::Regular) | None => {}
+            Some((Tier::DoubleTime, by)) => dt_after = Some((0, by)),
+            Some((Tier::Overtime, by)) => ot_after = Some((0, by)),
+            Some((Tier::Regular, _)) | None => {}
         }
-        let mut allocation = split(day_done, piece.seconds, ot_after, dt_after);
+        let threshold = |t: Option<(i64, DayRule)>| t.map(|(seconds, _)| seconds);
+        let daily = split(
+            day_done,
+            piece.seconds,
+            threshold(ot_after),
+            threshold(dt_after),
+        );
+        let day_before = day_done;
         day_done += piece.seconds;
 
         // Step 4: the still-regular seconds (the piece's first ones) in time order.
+        let mut allocation = daily;
+        let mut window_before = 0;
         if let Some((weekly_ot, weekly_dt)) = thresholds {
             enter_window(window_of(piece.workday), &mut window, &mut window_done);
-            let weekly = split(window_done, allocation.regular, weekly_ot, weekly_dt);
-            window_done += allocation.regular;
+            window_before = window_done;
+            let weekly = split(window_done, daily.regular, weekly_ot, weekly_dt);
+            window_done += daily.regular;
             allocation = Allocation {
                 regular: weekly.regular,
-                overtime: allocation.overtime + weekly.overtime,
-                double_time: allocation.double_time + weekly.double_time,
+                overtime: daily.overtime + weekly.overtime,
+                double_time: daily.double_time + weekly.double_time,
             };
         }
+        trace(&Why {
+            day_before,
+            day_ot: ot_after,
+            day_dt: dt_after,
+            daily,
+            window_before,
+            window: thresholds,
+            result: allocation,
+        });
         out.push(allocation);
     }
     out

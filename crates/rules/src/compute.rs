@@ -20,9 +20,9 @@ use payrun_ingest::{Exception, ExceptionKind, Names, PayrollInput, Severity, Use
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::allocate::{Allocation, allocate};
+use crate::allocate::{Allocation, Why, allocate_traced};
 use crate::calendar::{Calendar, PayPeriod};
-use crate::config::RulesConfig;
+use crate::config::{Basis, OvertimeRule, RulesConfig};
 use crate::exceptions::{Raised, select};
 use crate::ledger::{Ledger, Part, Week};
 use crate::price::{Pricing, apportion_cents, price};
@@ -60,16 +60,8 @@ pub fn compute(
     config: &RulesConfig,
     period: &PayPeriod,
 ) -> Result<PayrollRun, RulesError> {
-    let calendar = Calendar::new(config);
-    let covered = calendar.periods_covered(*period);
-    let context = Context {
-        config,
-        period,
-        calendar,
-        tables: RateTables::new(config, &input.names),
-        covered: covered.iter().map(|(p, days)| (*days, p.days())).collect(),
-        unreadable_pay_rate: input.unreadable_users("payRate"),
-    };
+    let context = Context::new(input, config, period);
+    let covered = context.calendar.periods_covered(*period);
     // Users are independent: each is computed on its own, in parallel, and
     // the results are merged in `userName` order.
     let outcomes: Vec<Result<UserOutcome, RulesError>> = by_user_name(input)
@@ -159,10 +151,10 @@ fn by_user_name(input: &PayrollInput) -> Vec<UserId> {
 }
 
 /// What every user's computation shares.
-struct Context<'c> {
+pub(crate) struct Context<'c> {
     config: &'c RulesConfig,
     period: &'c PayPeriod,
-    calendar: Calendar,
+    pub calendar: Calendar,
     tables: RateTables<'c>,
     /// The calendar periods the period covers: (days covered, days).
     covered: Vec<(i64, i64)>,
@@ -171,13 +163,24 @@ struct Context<'c> {
 }
 
 /// One user's priced period.
-struct Paid {
+pub(crate) struct Paid<'c> {
     /// Some of the user's pay is held (see their exceptions).
-    held: bool,
-    rule_name: String,
-    hours: PeriodHours,
-    ledger: Ledger,
-    pricing: Pricing,
+    pub held: bool,
+    pub terms: Terms<'c>,
+    pub hours: PeriodHours,
+    /// Why each piece was allocated so (only when traced).
+    pub why: Vec<Why>,
+    pub ledger: Ledger,
+    pub pricing: Pricing,
+}
+
+/// Steps 1-5 for one user, everything kept.
+pub(crate) struct Worked<'c> {
+    pub zone: Workdays,
+    pub entries: UserEntries,
+    /// `None` when the user is not in the summary.
+    pub paid: Option<Paid<'c>>,
+    pub raised: Vec<Raised>,
 }
 
 /// One user's part of the run.
@@ -191,71 +194,106 @@ struct UserOutcome {
 }
 
 /// A user's summary row, workday rows and pay lines.
-struct UserRows {
-    summary: SummaryRow,
-    days: Vec<DayRow>,
-    pay_lines: Vec<PayLine>,
+pub(crate) struct UserRows {
+    pub summary: SummaryRow,
+    pub days: Vec<DayRow>,
+    pub pay_lines: Vec<PayLine>,
 }
 
-impl Context<'_> {
-    /// Steps 1-5 for one user.
+impl<'c> Context<'c> {
+    pub fn new(input: &PayrollInput, config: &'c RulesConfig, period: &'c PayPeriod) -> Self {
+        let calendar = Calendar::new(config);
+        let covered = calendar.periods_covered(*period);
+        Context {
+            config,
+            period,
+            calendar,
+            tables: RateTables::new(config, &input.names),
+            covered: covered.iter().map(|(p, days)| (*days, p.days())).collect(),
+            unreadable_pay_rate: input.unreadable_users("payRate"),
+        }
+    }
+
+    /// Steps 1-5 for one user, with their rows.
     fn user(&self, input: &PayrollInput, id: UserId) -> Result<UserOutcome, RulesError> {
-        let (config, period) = (self.config, self.period);
+        let worked = self.work(input, id, false)?;
+        let first_workday = worked.entries.first_workday();
+        Ok(UserOutcome {
+            rows: worked
+                .paid
+                .map(|paid| self.rows(input, id, worked.zone, paid)),
+            raised: worked.raised,
+            first_workday,
+        })
+    }
+
+    /// Steps 1-5 for one user; `trace` keeps why each piece was allocated.
+    pub fn work(
+        &self,
+        input: &PayrollInput,
+        id: UserId,
+        trace: bool,
+    ) -> Result<Worked<'c>, RulesError> {
         let user = input.user(id);
         let mut raised = Vec::new();
         // 1. Resolve the zone; 2. punches.
-        let zone = zone_of(id, user, config, &mut raised);
+        let zone = zone_of(id, user, self.config, &mut raised);
         let reading = Reading {
-            config,
+            config: self.config,
             is_bonus: &self.tables.is_bonus,
             now: input.as_of.timestamp(),
         };
         let entries = prepare(id, user, input.cards_of(id), zone, &reading, &mut raised);
         // 3-5. Allocate, ledger, price.
         let pay_rate_unreadable = self.unreadable_pay_rate[id.index()];
-        let paid = self.pay(id, user, &entries, pay_rate_unreadable, &mut raised)?;
-        let rows = paid.map(|paid| {
-            let mut pay_lines = Vec::new();
-            push_pay_lines(&mut pay_lines, id, &input.names, &paid.pricing);
-            UserRows {
-                days: paid
-                    .ledger
-                    .days
-                    .iter()
-                    .map(|d| DayRow {
-                        user: id,
-                        work_date: d.date,
-                        regular: d.tiers.regular,
-                        overtime: d.tiers.overtime,
-                        double_time: d.tiers.double_time,
-                        pto: d.pto,
-                    })
-                    .collect(),
-                summary: SummaryRow {
-                    user: id,
-                    period_start: period.start,
-                    period_end: period.end,
-                    user_name: user.user_name.clone(),
-                    employee_number: user.employee_number.clone(),
-                    user_full_name: user.full_name.clone(),
-                    department_name: user.department.clone(),
-                    rate_type: user.rate_type.clone(),
-                    pay_rate: user.pay_rate,
-                    overtime_rule: paid.rule_name,
-                    time_zone: zone.tz.name().to_owned(),
-                    hours: paid.hours,
-                    pay: paid.pricing.totals,
-                    exceptions: 0,
-                    status: if paid.held { Status::Held } else { Status::Ok },
-                },
-                pay_lines,
-            }
-        });
-        Ok(UserOutcome {
-            rows,
+        let paid = self.pay(id, user, &entries, pay_rate_unreadable, trace, &mut raised)?;
+        Ok(Worked {
+            zone,
+            entries,
+            paid,
             raised,
-            first_workday: entries.first_workday(),
         })
+    }
+
+    /// A priced user's summary row, workday rows and pay lines.
+    pub fn rows(&self, input: &PayrollInput, id: UserId, zone: Workdays, paid: Paid) -> UserRows {
+        let period = self.period;
+        let user = input.user(id);
+        let mut pay_lines = Vec::new();
+        push_pay_lines(&mut pay_lines, id, &input.names, &paid.pricing);
+        UserRows {
+            days: paid
+                .ledger
+                .days
+                .iter()
+                .map(|d| DayRow {
+                    user: id,
+                    work_date: d.date,
+                    regular: d.tiers.regular,
+                    overtime: d.tiers.overtime,
+                    double_time: d.tiers.double_time,
+                    pto: d.pto,
+                })
+                .collect(),
+            summary: SummaryRow {
+                user: id,
+                period_start: period.start,
+                period_end: period.end,
+                user_name: user.user_name.clone(),
+                employee_number: user.employee_number.clone(),
+                user_full_name: user.full_name.clone(),
+                department_name: user.department.clone(),
+                rate_type: user.rate_type.clone(),
+                pay_rate: user.pay_rate,
+                overtime_rule: paid.terms.rule_name,
+                time_zone: zone.tz.name().to_owned(),
+                hours: paid.hours,
+                pay: paid.pricing.totals,
+                exceptions: 0,
+                status: if paid.held { Status::Held } else { Status::Ok },
+            },
+            pay_lines,
+        }
     }
 
     /// Steps 3-5 for one user, or `None` when the user is not in the
@@ -266,8 +304,9 @@ impl Context<'_> {
         user: &User,
         entries: &UserEntries,
         pay_rate_unreadable: bool,
+        trace: bool,
         raised: &mut Vec<Raised>,
-    ) -> Result<Option<Paid>, RulesError> {
+    ) -> Result<Option<Paid<'c>>, RulesError> {
         let (period, calendar) = (self.period, &self.calendar);
         let active =
             user.role.as_deref() != Some("Inactive") && user.hired.is_none_or(|h| h <= period.end);
@@ -287,7 +326,12 @@ impl Context<'_> {
             Err(_) if only_owed => return Ok(None),
             Err(e) => return Err(e),
         };
-        let allocations = self.allocate(&terms, entries);
+        let mut why = Vec::new();
+        let allocations = self.allocate(&terms, entries, |w| {
+            if trace {
+                why.push(*w);
+            }
+        });
         let ledger = Ledger::build(
             entries,
             &allocations,
@@ -330,8 +374,9 @@ impl Context<'_> {
         }
         Ok(Some(Paid {
             held: terms.held || entries.held.iter().any(|d| period.contains(*d)),
-            rule_name: terms.rule_name,
+            terms,
             hours,
+            why,
             ledger,
             pricing,
         }))
@@ -340,23 +385,25 @@ impl Context<'_> {
     /// Step 3 over everything the input has for the user, so a workweek
     /// that straddles the period's start counts its earlier days. Exempt
     /// salaried time is all regular.
-    fn allocate(&self, terms: &Terms, entries: &UserEntries) -> Vec<Allocation> {
+    fn allocate(
+        &self,
+        terms: &Terms,
+        entries: &UserEntries,
+        trace: impl FnMut(&Why),
+    ) -> Vec<Allocation> {
         if terms.exempt() {
-            return entries
-                .pieces
-                .iter()
-                .map(|p| Allocation {
-                    regular: p.seconds,
-                    ..Allocation::default()
-                })
-                .collect();
+            let all_regular = OvertimeRule {
+                basis: Basis::Off,
+                ..OvertimeRule::default()
+            };
+            return allocate_traced(&all_regular, &self.calendar, &entries.pieces, &[], trace);
         }
         let counted = if self.config.pto.counts_toward_overtime {
             entries.counted_pto()
         } else {
             Vec::new()
         };
-        allocate(terms.rule, &self.calendar, &entries.pieces, &counted)
+        allocate_traced(terms.rule, &self.calendar, &entries.pieces, &counted, trace)
     }
 }
 

@@ -64,25 +64,16 @@ pub(crate) fn select(
     company_zone: Workdays,
     listed: &[bool],
 ) -> (Vec<Exception>, Vec<Concerns>) {
-    let in_period = |e: &Exception| {
-        e.in_date_time
-            .as_deref()
-            .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
-            .is_none_or(|t| period.contains(company_zone.of_wall(t)))
-    };
     let mut kept: Vec<(Option<UserId>, Exception)> = input
         .exceptions
         .iter()
-        .filter(|e| in_period(&e.exception))
+        .filter(|e| input_in_period(&e.exception, period, company_zone))
         .map(|e| (e.user, e.exception.clone()))
         .collect();
     kept.extend(
         raised
             .into_iter()
-            .filter(|r| match r.workday {
-                Some(day) => period.contains(day),
-                None => r.user.is_none_or(|u| listed[u.index()]),
-            })
+            .filter(|r| r.in_period(period, |u| listed[u.index()]))
             .map(|r| (r.user, r.exception)),
     );
     let mut per_user = vec![Concerns::default(); input.users.len()];
@@ -94,6 +85,58 @@ pub(crate) fn select(
         }
     }
     let mut exceptions: Vec<Exception> = kept.into_iter().map(|(_, e)| e).collect();
+    sort(&mut exceptions);
+    (exceptions, per_user)
+}
+
+/// The period's exceptions that concern one user (`listed`: in the
+/// summary), as [`select`] keeps them, sorted.
+pub(crate) fn concerning(
+    input: &PayrollInput,
+    user: UserId,
+    raised: Vec<Raised>,
+    period: &PayPeriod,
+    company_zone: Workdays,
+    listed: bool,
+) -> Vec<Exception> {
+    let mut kept: Vec<Exception> = input
+        .exceptions
+        .iter()
+        .filter(|e| e.user == Some(user) && input_in_period(&e.exception, period, company_zone))
+        .map(|e| e.exception.clone())
+        .chain(
+            raised
+                .into_iter()
+                .filter(|r| r.user == Some(user) && r.in_period(period, |_| listed))
+                .map(|r| r.exception),
+        )
+        .collect();
+    sort(&mut kept);
+    kept
+}
+
+/// Whether an input exception's record falls in the period: its
+/// `inDateTime` read in the company zone (records without one always do).
+fn input_in_period(e: &Exception, period: &PayPeriod, company_zone: Workdays) -> bool {
+    e.in_date_time
+        .as_deref()
+        .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
+        .is_none_or(|t| period.contains(company_zone.of_wall(t)))
+}
+
+impl Raised {
+    /// Whether it belongs to the period: its workday is in it, or, for a
+    /// user-level exception, the user is in the summary (`listed`).
+    fn in_period(&self, period: &PayPeriod, listed: impl Fn(UserId) -> bool) -> bool {
+        match self.workday {
+            Some(day) => period.contains(day),
+            None => self.user.is_none_or(listed),
+        }
+    }
+}
+
+/// The report's order: severity, kind, user, time, message.
+fn sort(exceptions: &mut [Exception]) {
     exceptions.sort_by(|a, b| {
         (
             a.severity,
@@ -110,5 +153,4 @@ pub(crate) fn select(
                 &b.message,
             ))
     });
-    (exceptions, per_user)
 }

@@ -124,6 +124,109 @@ pub(crate) fn price(
     }
 }
 
+/// How one workweek's regular rate was figured, in words (`payrun explain`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RateStory {
+    /// The workweek's first workday.
+    pub week: NaiveDate,
+    /// The regular rate, where it is known at the period's end.
+    pub regular_rate: Option<Decimal>,
+    /// The computation, in one sentence.
+    pub sentence: String,
+}
+
+/// The regular rate of each workweek of `ledger` as [`price`] figures it.
+pub(crate) fn rate_stories(ledger: &Ledger, terms: &Terms, config: &RulesConfig) -> Vec<RateStory> {
+    let premium = match (terms.rate_type, terms.salary_mode) {
+        (RateType::Hourly, _) => Some(match config.regular_rate.method {
+            RateMethod::WeightedAverage => Premium::WeightedAverage,
+            RateMethod::RateInEffect => Premium::RateInEffect,
+        }),
+        (RateType::Salary, SalaryMode::Exempt) => None,
+        (RateType::Salary, mode) => {
+            let weekly = terms.pay_rate * config.salary.period.per_year() / Decimal::from(52);
+            Some(match mode {
+                SalaryMode::FluctuatingWorkweek => Premium::Fluctuating { weekly },
+                _ => Premium::FixedSalary {
+                    r: weekly / config.salary.hours_per_week.as_decimal(),
+                },
+            })
+        }
+    };
+    let money = |d: Decimal| {
+        let mut cents = to_cents(d);
+        cents.rescale(2);
+        format!("${cents}")
+    };
+    let rate = |d: Decimal| format!("${}", crate::explain::rate_text(d));
+    ledger
+        .weeks
+        .iter()
+        .map(|week| {
+            let Some(premium) = premium else {
+                return RateStory {
+                    week: week.start,
+                    regular_rate: None,
+                    sentence: "exempt salary: every hour is straight time, no overtime premium".into(),
+                };
+            };
+            let known = WeekPremium::new(premium, week);
+            let h = hours_of(known.worked).round_dp(4).normalize();
+            let b = known.bonus;
+            let bonus_share = |what: &str| {
+                if b.is_zero() {
+                    String::new()
+                } else {
+                    format!(", plus bonuses {} / {h} h = {} per hour{what}", money(b), rate(known.bonus_share))
+                }
+            };
+            let mut sentence = match premium {
+                Premium::WeightedAverage => match week.single_rate(Part::After) {
+                    Some(one) if b.is_zero() => format!(
+                        "one rate all week: the regular rate is {} (29 CFR 778.115)",
+                        rate(one)
+                    ),
+                    _ => format!(
+                        "weighted average (29 CFR 778.115): (straight-time pay {} + bonuses {}) / {h} h worked = {}",
+                        money(week.rate_seconds() / Decimal::from(SECONDS_PER_HOUR)),
+                        money(b),
+                        rate(known.regular_rate)
+                    ),
+                },
+                Premium::RateInEffect => format!(
+                    "rate in effect (29 CFR 778.419): each overtime hour's premium is on the rate of the work done{}",
+                    bonus_share("")
+                ),
+                Premium::FixedSalary { r } => format!(
+                    "fixed salary for {} h (29 CFR 778.113): weekly salary / {} h = {}{}",
+                    config.salary.hours_per_week,
+                    config.salary.hours_per_week,
+                    rate(r),
+                    bonus_share("")
+                ),
+                Premium::Fluctuating { weekly } => format!(
+                    "fluctuating workweek (29 CFR 778.114): (weekly salary {} + bonuses {}) / {h} h worked = {}; \
+                     overtime hours get half of it on top of the salary",
+                    money(weekly),
+                    money(b),
+                    rate(known.regular_rate)
+                ),
+            };
+            if !known.complete && known.depends_during {
+                sentence.push_str(
+                    "; the week ends after the period, so the premium that depends on the whole \
+                     week is paid in the period it ends in (SPEC §5c)",
+                );
+            }
+            RateStory {
+                week: week.start,
+                regular_rate: known.shown,
+                sentence,
+            }
+        })
+        .collect()
+}
+
 /// Each summary column rounded once, and gross.
 fn totals(lines: &[Priced]) -> PayTotals {
     let column = |kind: PayKind| {

@@ -86,6 +86,8 @@ pub(crate) struct UserEntries {
     /// Workdays of records held from pay (long shifts, punches later than
     /// the input was read, values beyond sane limits), each with an error.
     pub held: Vec<NaiveDate>,
+    /// The job entries that were paid, in time order, and the pieces of each.
+    pub shifts: Vec<Shift>,
 }
 
 impl UserEntries {
@@ -134,11 +136,25 @@ impl UserEntries {
     }
 }
 
-/// A shift with its instants, before overlaps are resolved.
-struct Shift {
-    start: i64,
-    end: i64,
-    card: usize,
+/// One job entry as it was counted: what `payrun explain` shows of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Shift {
+    /// Its card (an index into the user's cards).
+    pub card: usize,
+    /// The wall times after `[rounding]`.
+    pub rounded: (NaiveDateTime, NaiveDateTime),
+    /// Whether a wall time fell in a daylight-saving change.
+    pub dst_adjusted: bool,
+    /// Seconds `[auto_lunch]` deducted.
+    pub lunch: i64,
+    /// Its first instant.
+    pub start: i64,
+    /// Its last instant, after the lunch deduction.
+    pub end: i64,
+    /// Where counting starts: later than `start` when an earlier shift overlaps it.
+    pub counted_from: i64,
+    /// Its pieces in [`UserEntries::pieces`].
+    pub pieces: std::ops::Range<usize>,
 }
 
 fn millis_to_wall(ms: i64) -> Option<NaiveDateTime> {
@@ -249,6 +265,7 @@ pub(crate) fn prepare(
                     );
                     continue;
                 }
+                let clocked_end = end;
                 if let Some(lunch) = &config.auto_lunch
                     && end - start >= lunch.after_hours.seconds
                 {
@@ -292,9 +309,14 @@ pub(crate) fn prepare(
                     }
                 }
                 shifts.push(Shift {
+                    card: i,
+                    rounded: (in_wall, out_wall),
+                    dst_adjusted: adjusted,
+                    lunch: clocked_end - end,
                     start,
                     end,
-                    card: i,
+                    counted_from: start,
+                    pieces: 0..0,
                 });
             }
             Some(kind @ (1..=3)) => {
@@ -385,9 +407,11 @@ pub(crate) fn prepare(
     shifts.sort_by_key(|s| (s.start, s.end, s.card));
     let mut covered_until = i64::MIN;
     let mut covered_from = i64::MIN;
-    for shift in shifts {
+    for shift in &mut shifts {
         let card = &cards[shift.card];
         let start = shift.start.max(covered_until);
+        shift.counted_from = start;
+        let first_piece = entries.pieces.len();
         if shift.start < covered_until {
             let overlap = covered_until.min(shift.end) - shift.start;
             let record = Record {
@@ -408,6 +432,7 @@ pub(crate) fn prepare(
             ));
         }
         if shift.end <= start {
+            shift.pieces = first_piece..first_piece;
             continue;
         }
         let worked_as = WorkedAs {
@@ -432,10 +457,12 @@ pub(crate) fn prepare(
             });
             entries.worked_as.push(worked_as);
         }
+        shift.pieces = first_piece..entries.pieces.len();
         if shift.end > covered_until {
             covered_from = start;
             covered_until = shift.end;
         }
     }
+    entries.shifts = shifts;
     entries
 }

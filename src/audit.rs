@@ -1,0 +1,743 @@
+//! Auditing payrolls after the fact: a run's folder read back (and checked
+//! against its manifest), one person's payroll explained from the run's own
+//! inputs, and two runs of the same period compared.
+//!
+//! Every file read here is first checked against the SHA-256 its run's
+//! `manifest.json` lists, so what is explained or compared is exactly what
+//! the run wrote; a file changed since is an error naming it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use payrun_ingest::{PayrollInput, RecordType, UserId};
+use payrun_rules::{Explanation, PayPeriod};
+use polars::prelude::*;
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+
+use crate::output::INPUTS;
+use crate::settings::Settings;
+
+/// Why a run's folder could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {message}", path.display())]
+pub struct AuditError {
+    /// The folder or file.
+    pub path: PathBuf,
+    /// What is wrong, in one sentence.
+    pub message: String,
+}
+
+fn fail(path: &Path, message: impl std::fmt::Display) -> AuditError {
+    AuditError {
+        path: path.to_owned(),
+        message: message.to_string(),
+    }
+}
+
+/// A run's output folder, as its manifest describes it.
+#[derive(Debug, Clone)]
+pub struct RunFolder {
+    /// The folder.
+    pub dir: PathBuf,
+    /// The period it computed.
+    pub period: PayPeriod,
+    /// The moment its input was read (a replay computes as of it).
+    pub as_of: DateTime<Utc>,
+    /// Every file of the run, by name relative to the folder, with its SHA-256.
+    pub files: BTreeMap<String, String>,
+    /// The manifest.
+    pub manifest: serde_json::Value,
+}
+
+impl RunFolder {
+    /// Reads `dir/manifest.json`.
+    pub fn open(dir: &Path) -> Result<RunFolder, AuditError> {
+        let path = dir.join("manifest.json");
+        let bytes = std::fs::read(&path).map_err(|e| {
+            fail(
+                &path,
+                format!("cannot read it ({e}); is this a payrun output folder?"),
+            )
+        })?;
+        let manifest: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| fail(&path, format!("not a manifest: {e}")))?;
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+        let (Some(start), Some(end), Some(as_of)) = (
+            text(&manifest["period"]["start"]),
+            text(&manifest["period"]["end"]),
+            text(&manifest["as_of"]),
+        ) else {
+            return Err(fail(
+                &path,
+                "has no period or as_of: not the manifest of a run that kept its inputs",
+            ));
+        };
+        let date = |t: &str| {
+            NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .map_err(|e| fail(&path, format!("period date {t:?}: {e}")))
+        };
+        let period = PayPeriod {
+            start: date(&start)?,
+            end: date(&end)?,
+        };
+        let as_of = DateTime::parse_from_rfc3339(&as_of)
+            .map_err(|e| fail(&path, format!("as_of {as_of:?}: {e}")))?
+            .with_timezone(&Utc);
+        let files = manifest["files_sha256"]
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(RunFolder {
+            dir: dir.to_owned(),
+            period,
+            as_of,
+            files,
+            manifest,
+        })
+    }
+
+    /// Whether the run kept its inputs (`inputs/`).
+    pub fn has_inputs(&self) -> bool {
+        self.files.contains_key(&format!("{INPUTS}/payrun.toml"))
+    }
+
+    fn need_inputs(&self) -> Result<(), AuditError> {
+        if self.has_inputs() {
+            Ok(())
+        } else {
+            Err(fail(
+                &self.dir,
+                "holds no inputs/ (written with --no-inputs, or by an older payrun): \
+                 its time cards are not known",
+            ))
+        }
+    }
+
+    /// The bytes of `name`, checked against the manifest.
+    pub fn verified(&self, name: &str) -> Result<Vec<u8>, AuditError> {
+        let path = self.dir.join(name);
+        let Some(listed) = self.files.get(name) else {
+            return Err(fail(&path, "is not listed in the run's manifest"));
+        };
+        let bytes =
+            std::fs::read(&path).map_err(|e| fail(&path, format!("cannot read it: {e}")))?;
+        if format!("{:x}", Sha256::digest(&bytes)) != *listed {
+            return Err(fail(
+                &path,
+                "has changed since the run wrote it (its SHA-256 differs from the manifest's)",
+            ));
+        }
+        Ok(bytes)
+    }
+
+    /// The run's effective configuration.
+    pub fn settings(&self) -> Result<Settings, AuditError> {
+        self.need_inputs()?;
+        let name = format!("{INPUTS}/payrun.toml");
+        self.verified(&name)?;
+        Settings::load(&self.dir.join(&name)).map_err(|e| fail(&self.dir.join(&name), e))
+    }
+
+    /// The run's inputs as read when it was computed: time cards, users
+    /// and the exceptions found reading them.
+    pub fn inputs(&self) -> Result<RunInputs, AuditError> {
+        self.need_inputs()?;
+        let records = |file: &str, record_type: RecordType| {
+            let name = format!("{INPUTS}/{file}");
+            self.verified(&name)?;
+            let path = self.dir.join(&name);
+            payrun_ingest::read_payroll_records(&path, record_type)
+                .map(|r| r.frame)
+                .map_err(|e| fail(&path, e))
+        };
+        let time_cards = records("timecards.parquet", RecordType::TimeCard)?;
+        let users = records("users.parquet", RecordType::User)?;
+        let name = format!("{INPUTS}/exceptions.parquet");
+        let path = self.dir.join(&name);
+        let frame = ParquetReader::new(std::io::Cursor::new(self.verified(&name)?))
+            .finish()
+            .map_err(|e| fail(&path, e))?;
+        // Found when the inputs were first read; reading them again typed finds none.
+        let exceptions =
+            payrun_ingest::exceptions_from_frame(&frame).map_err(|e| fail(&path, e))?;
+        Ok(RunInputs {
+            time_cards,
+            users,
+            exceptions,
+        })
+    }
+
+    /// The [`PayrollInput`] the run was computed from.
+    pub fn payroll_input(&self) -> Result<PayrollInput, AuditError> {
+        let inputs = self.inputs()?;
+        let mut input =
+            PayrollInput::from_frames(&inputs.time_cards, &inputs.users, inputs.exceptions)
+                .map_err(|e| fail(&self.dir.join(INPUTS), e))?;
+        input.as_of = self.as_of;
+        Ok(input)
+    }
+
+    /// An output table (`payroll_summary`, `pay_lines`, ...) with every
+    /// column as text: from its Parquet file when the run wrote one, else
+    /// its CSV file.
+    pub fn table(&self, table: &str) -> Result<Table, AuditError> {
+        let parquet = format!("{table}.parquet");
+        let csv = format!("{table}.csv");
+        let frame = if self.files.contains_key(&parquet) {
+            let path = self.dir.join(&parquet);
+            ParquetReader::new(std::io::Cursor::new(self.verified(&parquet)?))
+                .finish()
+                .map_err(|e| fail(&path, e))?
+        } else if self.files.contains_key(&csv) {
+            let path = self.dir.join(&csv);
+            let bytes = self.verified(&csv)?;
+            CsvReadOptions::default()
+                .with_infer_schema_length(Some(0))
+                .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+                .finish()
+                .map_err(|e| fail(&path, e))?
+        } else {
+            return Err(fail(&self.dir, format!("the run wrote no {table} table")));
+        };
+        let from_csv = !self.files.contains_key(&parquet);
+        Table::of(&frame, from_csv).map_err(|e| fail(&self.dir.join(table), e))
+    }
+}
+
+/// What a run was computed from.
+#[derive(Debug, Clone)]
+pub struct RunInputs {
+    /// Time cards, typed.
+    pub time_cards: DataFrame,
+    /// Users, typed.
+    pub users: DataFrame,
+    /// The exceptions found reading them.
+    pub exceptions: Vec<payrun_ingest::Exception>,
+}
+
+/// A table as text, column by column.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    /// Column names.
+    pub names: Vec<String>,
+    /// Rows, each with one value per column.
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+impl Table {
+    /// Every column cast to text; text read back from a CSV file loses the
+    /// mark that kept a spreadsheet from running it as a formula.
+    pub fn of(frame: &DataFrame, from_csv: bool) -> PolarsResult<Table> {
+        let mut columns = Vec::with_capacity(frame.width());
+        for column in frame.columns() {
+            let text = column.cast(&DataType::String)?;
+            // Q2's times are whole seconds: `2024-05-17 15:00:00`, as the API writes them.
+            let datetime = matches!(column.dtype(), DataType::Datetime(..));
+            let values: Vec<Option<String>> = text
+                .str()?
+                .iter()
+                .map(|v| {
+                    v.map(|t| match (from_csv, datetime) {
+                        (true, _) => crate::output::from_spreadsheet_safe(t).to_owned(),
+                        (false, true) => t.strip_suffix(".000").unwrap_or(t).to_owned(),
+                        (false, false) => t.to_owned(),
+                    })
+                })
+                .collect();
+            columns.push(values);
+        }
+        let rows = (0..frame.height())
+            .map(|i| columns.iter().map(|c| c[i].clone()).collect())
+            .collect();
+        Ok(Table {
+            names: frame
+                .get_column_names()
+                .iter()
+                .map(|n| n.to_string())
+                .collect(),
+            rows,
+        })
+    }
+
+    /// The index of a column.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+}
+
+/// Explains one person's payroll in the run in `dir`, from its own inputs
+/// and configuration. `user` is a `userName`, or an `employeeNumber` when
+/// no `userName` matches; a name two people share is an error listing them.
+pub fn explain_run(
+    run: &RunFolder,
+    user: &str,
+    week: Option<NaiveDate>,
+) -> Result<Explanation, AuditError> {
+    let settings = run.settings()?;
+    let input = run.payroll_input()?;
+    let id = find_user(&input, user).map_err(|m| fail(&run.dir, m))?;
+    let explanation = payrun_rules::explain(&input, &settings.rules, &run.period, id, week)
+        .map_err(|e| fail(&run.dir, e))?
+        .ok_or_else(|| {
+            fail(
+                &run.dir,
+                format!(
+                    "{user} is not in this payroll: neither active nor worked in {}",
+                    run.period
+                ),
+            )
+        })?;
+    if let Some(day) = week
+        && explanation.weeks.is_empty()
+    {
+        return Err(fail(
+            &run.dir,
+            format!(
+                "--week {day}: no workweek of the period {} contains it",
+                run.period
+            ),
+        ));
+    }
+    Ok(explanation)
+}
+
+/// The user `key` names: by `userName`, else by `employeeNumber`.
+fn find_user(input: &PayrollInput, key: &str) -> Result<UserId, String> {
+    let by = |field: fn(&payrun_ingest::User) -> Option<&String>| -> Vec<UserId> {
+        input
+            .user_ids()
+            .filter(|&id| field(input.user(id)).is_some_and(|v| v == key))
+            .collect()
+    };
+    let mut found = by(|u| u.user_name.as_ref());
+    if found.is_empty() {
+        found = by(|u| u.employee_number.as_ref());
+    }
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(format!(
+            "no user has userName or employeeNumber {key:?} in the run's users"
+        )),
+        many => {
+            let numbers: Vec<String> = many
+                .iter()
+                .map(|&id| {
+                    format!(
+                        "employeeNumber {:?}",
+                        input.user(id).employee_number.as_deref().unwrap_or("")
+                    )
+                })
+                .collect();
+            Err(format!(
+                "{} users are named {key:?} ({}); name one by its employee number",
+                many.len(),
+                numbers.join(", ")
+            ))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Comparing two runs.
+
+/// How a time card differs between two runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardChange {
+    /// `added`, `removed` or `edited`.
+    pub change: &'static str,
+    /// `userName`.
+    pub user_name: Option<String>,
+    /// `createdDateTime`: what identifies a card across runs.
+    pub created: Option<String>,
+    /// `inDateTime` (the new one, for an edit).
+    pub in_date_time: Option<String>,
+    /// The fields that changed, each as `field: old → new`.
+    pub changes: Vec<String>,
+}
+
+/// One pay line of one user whose hours or amount changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineChange {
+    /// `user_name`.
+    pub user_name: Option<String>,
+    /// `employee_number`.
+    pub employee_number: Option<String>,
+    /// `week_start` (none for the period's salary).
+    pub week_start: Option<String>,
+    /// The pay line kind.
+    pub kind: String,
+    /// `job_name`.
+    pub job_name: Option<String>,
+    /// `shift_name`.
+    pub shift_name: Option<String>,
+    /// Hours in the old and the new run (0 when the line is absent).
+    pub hours: (Decimal, Decimal),
+    /// Amount in the old and the new run.
+    pub amount: (Decimal, Decimal),
+}
+
+/// One user's summary figures that changed: hours by tier and gross pay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserChange {
+    /// `user_name`.
+    pub user_name: Option<String>,
+    /// `employee_number`.
+    pub employee_number: Option<String>,
+    /// (column, old, new) for each of the summary's hours columns and
+    /// `gross_pay` that changed.
+    pub figures: Vec<(&'static str, Decimal, Decimal)>,
+}
+
+/// Two runs of one period compared.
+#[derive(Debug, Clone, Default)]
+pub struct RunDiff {
+    /// Time cards added, removed and edited (empty when either run kept no inputs).
+    pub cards: Vec<CardChange>,
+    /// Whether both runs kept their time cards, so they could be compared.
+    pub cards_compared: bool,
+    /// Whether the effective configuration differs.
+    pub config_changed: bool,
+    /// Pay lines that changed.
+    pub lines: Vec<LineChange>,
+    /// Users whose summary figures changed.
+    pub users: Vec<UserChange>,
+}
+
+/// The summary columns compared per user.
+const SUMMARY_FIGURES: [&str; 6] = [
+    "regular_hours",
+    "overtime_hours",
+    "double_time_hours",
+    "pto_hours",
+    "adjustment_hours",
+    "gross_pay",
+];
+
+impl RunDiff {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.cards.is_empty()
+            && !self.config_changed
+            && self.lines.is_empty()
+            && self.users.is_empty()
+    }
+
+    /// What the new run pays beyond the old (negative: to recover).
+    pub fn retro(&self) -> Decimal {
+        self.lines.iter().map(|l| l.amount.1 - l.amount.0).sum()
+    }
+
+    /// `diff.{csv,parquet}`: one row per user and pay line that changed.
+    pub fn lines_frame(&self) -> PolarsResult<DataFrame> {
+        let text = |f: fn(&LineChange) -> Option<String>| {
+            self.lines.iter().map(f).collect::<Vec<Option<String>>>()
+        };
+        let money = |name: &str, f: fn(&LineChange) -> Decimal, scale: usize| {
+            decimal_column(name, self.lines.iter().map(f), scale)
+        };
+        DataFrame::new(
+            self.lines.len(),
+            vec![
+                Column::new("user_name".into(), text(|l| l.user_name.clone())),
+                Column::new(
+                    "employee_number".into(),
+                    text(|l| l.employee_number.clone()),
+                ),
+                Column::new("week_start".into(), text(|l| l.week_start.clone())),
+                Column::new("kind".into(), text(|l| Some(l.kind.clone()))),
+                Column::new("job_name".into(), text(|l| l.job_name.clone())),
+                Column::new("shift_name".into(), text(|l| l.shift_name.clone())),
+                money("old_hours", |l| l.hours.0, 4)?,
+                money("new_hours", |l| l.hours.1, 4)?,
+                money("hours_change", |l| l.hours.1 - l.hours.0, 4)?,
+                money("old_amount", |l| l.amount.0, 2)?,
+                money("new_amount", |l| l.amount.1, 2)?,
+                money("amount_change", |l| l.amount.1 - l.amount.0, 2)?,
+            ],
+        )
+    }
+
+    /// `diff_timecards.{csv,parquet}`: one row per time card added, removed or edited.
+    pub fn cards_frame(&self) -> PolarsResult<DataFrame> {
+        let text = |f: fn(&CardChange) -> Option<String>| {
+            self.cards.iter().map(f).collect::<Vec<Option<String>>>()
+        };
+        DataFrame::new(
+            self.cards.len(),
+            vec![
+                Column::new("change".into(), text(|c| Some(c.change.to_owned()))),
+                Column::new("user_name".into(), text(|c| c.user_name.clone())),
+                Column::new("created_date_time".into(), text(|c| c.created.clone())),
+                Column::new("in_date_time".into(), text(|c| c.in_date_time.clone())),
+                Column::new("changes".into(), text(|c| Some(c.changes.join("; ")))),
+            ],
+        )
+    }
+}
+
+/// A Decimal column of `scale` digits.
+fn decimal_column(
+    name: &str,
+    values: impl Iterator<Item = Decimal>,
+    scale: usize,
+) -> PolarsResult<Column> {
+    let mantissas: Vec<i128> = values
+        .map(|mut v| {
+            v.rescale(scale as u32);
+            v.mantissa()
+        })
+        .collect();
+    Ok(Int128Chunked::from_vec(name.into(), mantissas)
+        .into_decimal(18, scale)?
+        .into_series()
+        .into_column())
+}
+
+/// Compares two runs of the same period.
+pub fn diff(old: &RunFolder, new: &RunFolder) -> Result<RunDiff, AuditError> {
+    if old.period != new.period {
+        return Err(fail(
+            &new.dir,
+            format!(
+                "computes {}, {} computes {}: only runs of the same period compare",
+                new.period,
+                old.dir.display(),
+                old.period
+            ),
+        ));
+    }
+    let mut diff = RunDiff::default();
+    let config = format!("{INPUTS}/payrun.toml");
+    if old.has_inputs() && new.has_inputs() {
+        diff.config_changed = old.verified(&config)? != new.verified(&config)?;
+        let cards = format!("{INPUTS}/timecards.parquet");
+        let read = |run: &RunFolder| -> Result<Table, AuditError> {
+            let frame = ParquetReader::new(std::io::Cursor::new(run.verified(&cards)?))
+                .finish()
+                .map_err(|e| fail(&run.dir.join(&cards), e))?;
+            Table::of(&frame, false).map_err(|e| fail(&run.dir.join(&cards), e))
+        };
+        diff.cards = compare_cards(&read(old)?, &read(new)?);
+        diff.cards_compared = true;
+    }
+    let (old_lines, new_lines) = (old.table("pay_lines")?, new.table("pay_lines")?);
+    diff.lines = compare_lines(&old_lines, &new_lines).map_err(|e| fail(&new.dir, e))?;
+    let (old_summary, new_summary) = (old.table("payroll_summary")?, new.table("payroll_summary")?);
+    diff.users = compare_users(&old_summary, &new_summary).map_err(|e| fail(&new.dir, e))?;
+    Ok(diff)
+}
+
+/// Fields of a time card that are not its content.
+const NOT_CONTENT: [&str; 1] = ["updateDateTime"];
+
+/// Time cards matched by (`userName`, `createdDateTime`); among cards that
+/// share both, identical ones pair first, the rest in `inDateTime` order.
+fn compare_cards(old: &Table, new: &Table) -> Vec<CardChange> {
+    // The fields both runs have, in the new run's order.
+    let fields: Vec<(usize, usize, &str)> = new
+        .names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !NOT_CONTENT.contains(&n.as_str()))
+        .filter_map(|(j, n)| Some((old.column(n)?, j, n.as_str())))
+        .collect();
+    let key_of = |table: &Table, row: &[Option<String>]| {
+        let at = |name: &str| table.column(name).and_then(|i| row[i].clone());
+        (at("userName"), at("createdDateTime"))
+    };
+    type Key = (Option<String>, Option<String>);
+    let mut groups: BTreeMap<Key, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for (i, row) in old.rows.iter().enumerate() {
+        groups.entry(key_of(old, row)).or_default().0.push(i);
+    }
+    for (i, row) in new.rows.iter().enumerate() {
+        groups.entry(key_of(new, row)).or_default().1.push(i);
+    }
+    let content_old = |i: usize| -> Vec<&Option<String>> {
+        fields.iter().map(|(o, _, _)| &old.rows[i][*o]).collect()
+    };
+    let content_new = |j: usize| -> Vec<&Option<String>> {
+        fields.iter().map(|(_, n, _)| &new.rows[j][*n]).collect()
+    };
+    let in_old = old.column("inDateTime");
+    let in_new = new.column("inDateTime");
+    let mut changes = Vec::new();
+    for ((user, created), (mut olds, mut news)) in groups {
+        // Identical cards pair first.
+        olds.retain(
+            |&i| match news.iter().position(|&j| content_old(i) == content_new(j)) {
+                Some(k) => {
+                    news.remove(k);
+                    false
+                }
+                None => true,
+            },
+        );
+        let when = |table_in: Option<usize>, table: &Table, i: usize| {
+            table_in.and_then(|c| table.rows[i][c].clone())
+        };
+        olds.sort_by_key(|&i| when(in_old, old, i));
+        news.sort_by_key(|&j| when(in_new, new, j));
+        let paired = olds.len().min(news.len());
+        for (&i, &j) in olds.iter().zip(&news) {
+            let edits = fields
+                .iter()
+                .filter(|(o, n, _)| old.rows[i][*o] != new.rows[j][*n])
+                .map(|(o, n, name)| {
+                    format!(
+                        "{name}: {} → {}",
+                        shown(&old.rows[i][*o]),
+                        shown(&new.rows[j][*n])
+                    )
+                })
+                .collect();
+            changes.push(CardChange {
+                change: "edited",
+                user_name: user.clone(),
+                created: created.clone(),
+                in_date_time: when(in_new, new, j),
+                changes: edits,
+            });
+        }
+        for &i in &olds[paired..] {
+            changes.push(CardChange {
+                change: "removed",
+                user_name: user.clone(),
+                created: created.clone(),
+                in_date_time: when(in_old, old, i),
+                changes: Vec::new(),
+            });
+        }
+        for &j in &news[paired..] {
+            changes.push(CardChange {
+                change: "added",
+                user_name: user.clone(),
+                created: created.clone(),
+                in_date_time: when(in_new, new, j),
+                changes: Vec::new(),
+            });
+        }
+    }
+    changes.sort_by(|a, b| {
+        (&a.user_name, &a.in_date_time, a.change).cmp(&(&b.user_name, &b.in_date_time, b.change))
+    });
+    changes
+}
+
+fn shown(value: &Option<String>) -> String {
+    match value {
+        Some(v) if !v.is_empty() => v.clone(),
+        _ => "(empty)".to_owned(),
+    }
+}
+
+fn decimal(text: &Option<String>, table: &str, column: &str) -> Result<Decimal, String> {
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(Decimal::ZERO),
+        Some(t) => {
+            Decimal::from_str(t).map_err(|_| format!("{table}: {column} {t:?} is not a number"))
+        }
+    }
+}
+
+/// The text columns of `table` named `names`, for one row.
+fn key(table: &Table, row: &[Option<String>], names: &[&str]) -> Vec<Option<String>> {
+    names
+        .iter()
+        .map(|n| table.column(n).and_then(|i| row[i].clone()))
+        .collect()
+}
+
+const LINE_KEY: [&str; 6] = [
+    "user_name",
+    "employee_number",
+    "week_start",
+    "kind",
+    "job_name",
+    "shift_name",
+];
+
+/// Pay lines matched by user, week, kind, job and shift.
+fn compare_lines(old: &Table, new: &Table) -> Result<Vec<LineChange>, String> {
+    type Sums = HashMap<Vec<Option<String>>, [Decimal; 2]>;
+    let sums = |table: &Table| -> Result<Sums, String> {
+        let mut sums = Sums::new();
+        for row in &table.rows {
+            let get = |name: &str| {
+                let at = table
+                    .column(name)
+                    .ok_or(format!("pay_lines has no {name} column"))?;
+                decimal(&row[at], "pay_lines", name)
+            };
+            let entry = sums.entry(key(table, row, &LINE_KEY)).or_default();
+            entry[0] += get("hours")?;
+            entry[1] += get("amount")?;
+        }
+        Ok(sums)
+    };
+    let (old_sums, new_sums) = (sums(old)?, sums(new)?);
+    let keys: BTreeSet<&Vec<Option<String>>> = old_sums.keys().chain(new_sums.keys()).collect();
+    Ok(keys
+        .into_iter()
+        .filter_map(|k| {
+            let was = old_sums.get(k).copied().unwrap_or_default();
+            let is = new_sums.get(k).copied().unwrap_or_default();
+            (was != is).then(|| LineChange {
+                user_name: k[0].clone(),
+                employee_number: k[1].clone(),
+                week_start: k[2].clone(),
+                kind: k[3].clone().unwrap_or_default(),
+                job_name: k[4].clone(),
+                shift_name: k[5].clone(),
+                hours: (was[0], is[0]),
+                amount: (was[1], is[1]),
+            })
+        })
+        .collect())
+}
+
+/// Summary rows matched by user name and employee number.
+fn compare_users(old: &Table, new: &Table) -> Result<Vec<UserChange>, String> {
+    const USER: [&str; 2] = ["user_name", "employee_number"];
+    type Sums = HashMap<Vec<Option<String>>, [Decimal; SUMMARY_FIGURES.len()]>;
+    let sums = |table: &Table| -> Result<Sums, String> {
+        let mut sums = Sums::new();
+        for row in &table.rows {
+            let entry = sums.entry(key(table, row, &USER)).or_default();
+            for (slot, name) in entry.iter_mut().zip(SUMMARY_FIGURES) {
+                let at = table
+                    .column(name)
+                    .ok_or(format!("payroll_summary has no {name} column"))?;
+                *slot += decimal(&row[at], "payroll_summary", name)?;
+            }
+        }
+        Ok(sums)
+    };
+    let (old_sums, new_sums) = (sums(old)?, sums(new)?);
+    let keys: BTreeSet<&Vec<Option<String>>> = old_sums.keys().chain(new_sums.keys()).collect();
+    Ok(keys
+        .into_iter()
+        .filter_map(|k| {
+            let was = old_sums.get(k).copied().unwrap_or_default();
+            let is = new_sums.get(k).copied().unwrap_or_default();
+            let figures: Vec<_> = SUMMARY_FIGURES
+                .iter()
+                .zip(was.iter().zip(&is))
+                .filter(|(_, (a, b))| a != b)
+                .map(|(name, (a, b))| (*name, *a, *b))
+                .collect();
+            (!figures.is_empty()).then(|| UserChange {
+                user_name: k[0].clone(),
+                employee_number: k[1].clone(),
+                figures,
+            })
+        })
+        .collect())
+}

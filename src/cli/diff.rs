@@ -1,0 +1,161 @@
+//! `payrun diff`: two runs of one period compared (late edits in Q2, and
+//! the retro pay they call for).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use payrun::audit::{RunDiff, RunFolder, diff};
+use payrun::output::{Format, Staging};
+use rust_decimal::Decimal;
+
+use super::Outcome;
+
+/// Arguments of `payrun diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The earlier run's output folder.
+    pub old: PathBuf,
+    /// The later run's output folder (the same period).
+    pub new: PathBuf,
+    /// Where `diff.{csv,parquet}` and `diff_timecards.{csv,parquet}` go.
+    #[arg(long, default_value = "payrun-diff")]
+    pub out: PathBuf,
+    /// Output formats.
+    #[arg(long, default_value = "csv,parquet")]
+    pub format: payrun::output::Formats,
+}
+
+/// The files `payrun diff` writes, in every format.
+fn diff_files() -> Vec<String> {
+    ["diff", "diff_timecards"]
+        .iter()
+        .flat_map(|t| [format!("{t}.csv"), format!("{t}.parquet")])
+        .collect()
+}
+
+pub fn run(args: DiffArgs) -> anyhow::Result<Outcome> {
+    let old = RunFolder::open(&args.old)?;
+    let new = RunFolder::open(&args.new)?;
+    let changes = diff(&old, &new)?;
+    let staging = Staging::new(&args.out)?;
+    for (table, frame) in [
+        ("diff", changes.lines_frame()?),
+        ("diff_timecards", changes.cards_frame()?),
+    ] {
+        for format in &args.format.0 {
+            match format {
+                Format::Csv => staging.csv(&format!("{table}.csv"), &frame)?,
+                Format::Parquet => staging.parquet(&format!("{table}.parquet"), &frame)?,
+            };
+        }
+    }
+    staging.commit_owning(&diff_files())?;
+    print!("{}", render(&old, &new, &changes, &args.out));
+    Ok(if changes.is_empty() {
+        Outcome::Written
+    } else {
+        Outcome::Changed
+    })
+}
+
+fn signed(d: Decimal) -> String {
+    if d.is_sign_negative() {
+        format!("-${}", -d)
+    } else {
+        format!("+${d}")
+    }
+}
+
+/// The terminal summary.
+pub fn render(old: &RunFolder, new: &RunFolder, d: &RunDiff, out: &std::path::Path) -> String {
+    let mut text = String::new();
+    let w = &mut text;
+    let _ = writeln!(
+        w,
+        "{} compared: {} (as of {}) → {} (as of {})",
+        new.period,
+        old.dir.display(),
+        old.as_of.format("%Y-%m-%d %H:%M UTC"),
+        new.dir.display(),
+        new.as_of.format("%Y-%m-%d %H:%M UTC")
+    );
+    if d.is_empty() {
+        let _ = writeln!(
+            w,
+            "nothing changed: the same time cards, configuration and pay"
+        );
+    }
+    if !d.cards_compared {
+        let _ = writeln!(
+            w,
+            "time cards: not compared (a run kept no inputs/); pay is compared"
+        );
+    } else if !d.cards.is_empty() {
+        let count = |c: &str| d.cards.iter().filter(|x| x.change == c).count();
+        let _ = writeln!(
+            w,
+            "time cards: {} added, {} removed, {} edited",
+            count("added"),
+            count("removed"),
+            count("edited")
+        );
+        for c in &d.cards {
+            let _ = write!(
+                w,
+                "  {:<8} {:<12} in {} (created {})",
+                c.change,
+                c.user_name.as_deref().unwrap_or("-"),
+                c.in_date_time.as_deref().unwrap_or("-"),
+                c.created.as_deref().unwrap_or("-"),
+            );
+            if !c.changes.is_empty() {
+                let _ = write!(w, ": {}", c.changes.join("; "));
+            }
+            let _ = writeln!(w);
+        }
+    }
+    if d.config_changed {
+        let _ = writeln!(
+            w,
+            "configuration: changed (compare the runs' inputs/payrun.toml)"
+        );
+    }
+    if !d.users.is_empty() {
+        let _ = writeln!(w, "pay: {} people changed", d.users.len());
+        for u in &d.users {
+            let figures: Vec<String> = u
+                .figures
+                .iter()
+                .map(|(name, a, b)| format!("{name} {a} → {b}"))
+                .collect();
+            let _ = writeln!(
+                w,
+                "  {} ({}): {}",
+                u.user_name.as_deref().unwrap_or("-"),
+                u.employee_number.as_deref().unwrap_or("-"),
+                figures.join("; ")
+            );
+        }
+    }
+    if !d.lines.is_empty() {
+        // Net per person: what to pay, and what to recover.
+        let mut net: BTreeMap<(Option<&str>, Option<&str>), Decimal> = BTreeMap::new();
+        for l in &d.lines {
+            *net.entry((l.user_name.as_deref(), l.employee_number.as_deref()))
+                .or_default() += l.amount.1 - l.amount.0;
+        }
+        let pay: Decimal = net.values().filter(|v| v.is_sign_positive()).sum();
+        let recover: Decimal = net.values().filter(|v| v.is_sign_negative()).sum();
+        let _ = writeln!(
+            w,
+            "retro: {} net ({} to pay, {} to recover); {} pay lines changed",
+            signed(d.retro()),
+            signed(pay),
+            signed(recover),
+            d.lines.len()
+        );
+    }
+    let _ = writeln!(w, "written to {}", out.display());
+    text
+}

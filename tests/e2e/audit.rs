@@ -1,0 +1,283 @@
+//! `payrun explain` and `payrun diff` on runs of the golden company (the
+//! worked examples of SPEC §5), fetched from payrun-q2sim over loopback.
+
+use std::path::{Path, PathBuf};
+
+use payrun::q2sim::{Company, Faults, Simulator};
+use serde_json::Value;
+
+use crate::helpers::{csv, ok, payrun};
+
+fn golden() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/golden/spec_examples")
+}
+
+/// `payrun run` of the golden period against `company`, into `out`.
+async fn run_into(company: Company, out: &Path) {
+    let (id, token) = (company.id.clone(), company.token.clone());
+    let sim = Simulator::start(company, Faults::none()).await.unwrap();
+    let output = payrun(
+        &["run", "--period", "2024-05-12..2024-05-18", "--config"],
+        None,
+    )
+    .arg(golden().join("payrun.toml"))
+    .arg("--out")
+    .arg(out)
+    .args(["--base-url", &sim.url()])
+    .env("OTC_COMPANY_ID", &id)
+    .env("OTC_DEVELOPER_TOKEN", &token)
+    .output()
+    .unwrap();
+    sim.stop().await;
+    ok(output);
+}
+
+fn explain_json(run: &Path, user: &str) -> Value {
+    let stdout = ok(payrun(
+        &["explain", "--format", "json", "--user", user, "--run"],
+        None,
+    )
+    .arg(run)
+    .output()
+    .unwrap());
+    serde_json::from_str(&stdout).unwrap()
+}
+
+/// Every overtime and double-time part of an explanation: (tier, hours, reason).
+fn premium_parts(e: &Value) -> Vec<(String, f64, String)> {
+    let mut parts = Vec::new();
+    for shift in e["shifts"].as_array().unwrap() {
+        for piece in shift["pieces"].as_array().unwrap() {
+            for part in piece["parts"].as_array().unwrap() {
+                if part["tier"] != "regular" {
+                    parts.push((
+                        part["tier"].as_str().unwrap().to_owned(),
+                        part["seconds"].as_i64().unwrap() as f64 / 3600.0,
+                        part["reason"].as_str().unwrap_or("").to_owned(),
+                    ));
+                }
+            }
+        }
+    }
+    parts
+}
+
+fn money(v: &Value) -> rust_decimal::Decimal {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_names_the_rule_of_every_premium_hour_and_its_lines_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    run_into(Company::load_dir(&golden()).unwrap(), &run).await;
+
+    // The California example: 40 R + 6 OT + 1 DT = $1,275.00, every premium
+    // hour from the daily rule (the 40 regular hours never pass 40).
+    let cal = explain_json(&run, "cal");
+    assert_eq!(
+        premium_parts(&cal),
+        [
+            ("overtime".into(), 2.0, "daily: past 8 h on Mon".into()),
+            ("overtime".into(), 4.0, "daily: past 8 h on Wed".into()),
+            ("double_time".into(), 1.0, "daily: past 12 h on Wed".into()),
+        ]
+    );
+    let lines: rust_decimal::Decimal = cal["pay_lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| money(&l["amount"]))
+        .sum();
+    assert_eq!(lines.to_string(), "1275.00");
+    assert_eq!(money(&cal["gross_pay"]).to_string(), "1275.00");
+
+    // The weekly example: 46 h at $12 (Mon-Wed 10 h, Thu-Fri 8 h from
+    // 07:00); the week reaches 40 h at Friday 09:00, so Friday's last 6 h
+    // are overtime.
+    let ann = explain_json(&run, "ann");
+    let parts = premium_parts(&ann);
+    let overtime: f64 = parts.iter().map(|p| p.1).sum();
+    assert_eq!(overtime, 6.0);
+    assert!(
+        parts
+            .iter()
+            .all(|p| p.2 == "weekly: past 40 h at Fri 05-17 09:00"),
+        "{parts:?}"
+    );
+    assert_eq!(money(&ann["gross_pay"]).to_string(), "588.00");
+    // Her open punch concerns her.
+    assert!(
+        ann["exceptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "open_punch")
+    );
+
+    // In words: each reason, the regular rate and the lines adding up.
+    let text = ok(payrun(&["explain", "--user", "cal", "--run"], None)
+        .arg(&run)
+        .output()
+        .unwrap());
+    for expected in [
+        "daily: past 8 h on Mon",
+        "daily: past 12 h on Wed",
+        "one rate all week: the regular rate is $25.00",
+        "6 h × $37.50 = $225.00",
+        "gross pay $1275.00 (the lines add up to it)",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    // One week only; a user who is not there.
+    let week = ok(payrun(
+        &["explain", "--user", "fww", "--week", "2024-05-15", "--run"],
+        None,
+    )
+    .arg(&run)
+    .output()
+    .unwrap());
+    assert!(
+        week.contains("fluctuating workweek (29 CFR 778.114)"),
+        "{week}"
+    );
+    let missing = payrun(&["explain", "--user", "nobody", "--run"], None)
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("\"nobody\""));
+}
+
+/// The golden company with ann's Friday punch out an hour later, cal's
+/// Tuesday deleted and a new card for eve, as managers edit Q2 after payroll.
+fn edited_company() -> Company {
+    let mut company = Company::load_dir(&golden()).unwrap();
+    let object =
+        |record: &payrun::q2sim::company::TimeCardRecord| -> serde_json::Map<String, Value> {
+            serde_json::from_str(&record.json).unwrap()
+        };
+    let position = |company: &Company, user: &str, at: &str| {
+        company
+            .time_cards
+            .iter()
+            .position(|c| c.user_name == user && c.in_date_time == at)
+            .unwrap()
+    };
+    let ann = position(&company, "ann", "2024-05-17 07:00:00");
+    let mut edited = object(&company.time_cards[ann]);
+    edited.insert("outDateTime".into(), "2024-05-17 16:00:00".into());
+    edited.insert("updateDateTime".into(), "2024-05-20 10:00:00".into());
+    company.time_cards[ann] = payrun::q2sim::company::TimeCardRecord::from_object(&edited);
+    let cal = position(&company, "cal", "2024-05-14 07:00:00");
+    let mut added = object(&company.time_cards[cal]);
+    company.time_cards.remove(cal);
+    for (key, value) in [
+        ("userName", "eve"),
+        ("userFullName", "Eve Idle"),
+        ("employeeNumber", "1006"),
+        ("inDateTime", "2024-05-15 09:00:00"),
+        ("outDateTime", "2024-05-15 13:00:00"),
+        ("createdDateTime", "2024-05-20 08:00:00"),
+        ("updateDateTime", "2024-05-20 08:00:00"),
+    ] {
+        added.insert(key.into(), value.into());
+    }
+    company
+        .time_cards
+        .push(payrun::q2sim::company::TimeCardRecord::from_object(&added));
+    company
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diff_reports_late_edits_and_the_retro_pay() {
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after) = (dir.path().join("before"), dir.path().join("after"));
+    run_into(Company::load_dir(&golden()).unwrap(), &before).await;
+    run_into(edited_company(), &after).await;
+
+    // A run compared with itself: nothing, exit 0.
+    let same = payrun(&["diff", "--out"], None)
+        .arg(dir.path().join("same"))
+        .arg(&before)
+        .arg(&before)
+        .output()
+        .unwrap();
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&same.stderr)
+    );
+    assert!(String::from_utf8_lossy(&same.stdout).contains("nothing changed"));
+    assert_eq!(csv(&dir.path().join("same/diff.csv")).height(), 0);
+    assert_eq!(csv(&dir.path().join("same/diff_timecards.csv")).height(), 0);
+
+    // The edited company: exactly the three cards, and the pay they move.
+    let out = dir.path().join("changes");
+    let changed = payrun(&["diff", "--out"], None)
+        .arg(&out)
+        .arg(&before)
+        .arg(&after)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&changed.stdout);
+    assert_eq!(
+        changed.status.code(),
+        Some(4),
+        "{stdout}{}",
+        String::from_utf8_lossy(&changed.stderr)
+    );
+    assert!(
+        stdout.contains("time cards: 1 added, 1 removed, 1 edited"),
+        "{stdout}"
+    );
+    // 1 h more overtime for ann (+$18.00), cal's 8 regular hours gone
+    // (-$200.00), 4 h for eve at $16.50 (+$66.00).
+    assert!(
+        stdout.contains("retro: -$116.00 net (+$84.00 to pay, -$200.00 to recover)"),
+        "{stdout}"
+    );
+    let cards = csv(&out.join("diff_timecards.csv"));
+    let column = |frame: &polars::prelude::DataFrame, name: &str| -> Vec<String> {
+        frame
+            .column(name)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(column(&cards, "change"), ["edited", "removed", "added"]);
+    assert_eq!(column(&cards, "user_name"), ["ann", "cal", "eve"]);
+    let edits = column(&cards, "changes");
+    assert!(
+        edits[0].starts_with("outDateTime: 2024-05-17 15:00:00"),
+        "{edits:?}"
+    );
+    assert!(edits[0].contains("→ 2024-05-17 16:00:00"), "{edits:?}");
+    assert!(!edits[0].contains("updateDateTime"), "{edits:?}");
+
+    let lines = csv(&out.join("diff.csv"));
+    let rows: Vec<String> = (0..lines.height())
+        .map(|i| {
+            ["user_name", "kind", "hours_change", "amount_change"]
+                .iter()
+                .map(|c| column(&lines, c)[i].clone())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "ann overtime 1.0000 18.00",
+            "cal regular -8.0000 -200.00",
+            "eve regular 4.0000 66.00",
+        ]
+    );
+}
