@@ -294,6 +294,35 @@ pub fn explain_run(
                 ),
             )
         })?;
+    // The run's own figure for the person, if its summary has exactly one
+    // row for them: an explanation that disagrees explains another payroll.
+    let summary = run.table("payroll_summary")?;
+    let rows: Vec<&Vec<Option<String>>> = summary
+        .rows
+        .iter()
+        .filter(|row| {
+            key(&summary, row, &["user_name", "employee_number"])
+                == [
+                    explanation.user_name.clone(),
+                    explanation.employee_number.clone(),
+                ]
+        })
+        .collect();
+    if let ([row], Some(at)) = (rows.as_slice(), summary.column("gross_pay")) {
+        let paid =
+            decimal(&row[at], "payroll_summary", "gross_pay").map_err(|m| fail(&run.dir, m))?;
+        if paid != explanation.gross_pay {
+            return Err(fail(
+                &run.dir,
+                format!(
+                    "this payrun computes gross pay {} for {user}, but the run paid {paid}: \
+                     the rules have changed since it was computed (`payrun compute --replay` \
+                     names the files that compute differently)",
+                    explanation.gross_pay
+                ),
+            ));
+        }
+    }
     if let Some(day) = week
         && explanation.weeks.is_empty()
     {

@@ -280,4 +280,61 @@ async fn diff_reports_late_edits_and_the_retro_pay() {
             "eve regular 4.0000 66.00",
         ]
     );
+
+    // A run that kept no inputs: pay is compared, time cards are not.
+    let bare = dir.path().join("bare");
+    let inputs = before.join("inputs");
+    ok(payrun(
+        &[
+            "compute",
+            "--no-inputs",
+            "--period",
+            "2024-05-12..2024-05-18",
+            "--config",
+        ],
+        None,
+    )
+    .arg(golden().join("payrun.toml"))
+    .arg("--timecards")
+    .arg(inputs.join("timecards.parquet"))
+    .arg("--users")
+    .arg(inputs.join("users.parquet"))
+    .arg("--out")
+    .arg(&bare)
+    .output()
+    .unwrap());
+    let output = payrun(&["diff", "--out"], None)
+        .arg(dir.path().join("bare-diff"))
+        .arg(&bare)
+        .arg(&after)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(4), "{stdout}");
+    assert!(stdout.contains("time cards: not compared"), "{stdout}");
+    assert!(stdout.contains("retro: -$116.00 net"), "{stdout}");
+
+    // A file changed since its run is named, and nothing is compared.
+    let summary = before.join("payroll_summary.parquet");
+    let mut bytes = std::fs::read(&summary).unwrap();
+    bytes.push(0);
+    std::fs::write(&summary, bytes).unwrap();
+    let output = payrun(&["diff", "--out"], None)
+        .arg(dir.path().join("tampered"))
+        .arg(&before)
+        .arg(&after)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("payroll_summary.parquet: has changed since the run wrote it"),
+        "{stderr}"
+    );
+    let output = payrun(&["explain", "--user", "ann", "--run"], None)
+        .arg(&before)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("has changed since the run wrote it"));
 }
