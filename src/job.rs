@@ -75,6 +75,32 @@ pub struct Computed {
     pub run: PayrollRun,
     /// The output tables.
     pub report: Report,
+    /// The payroll-provider exports asked for (see [`Computed::export`]), by name.
+    pub exports: Vec<(String, crate::export::Exported)>,
+}
+
+impl Computed {
+    /// Adds the payroll-provider exports `names` (profiles from `settings`
+    /// or built in). Their exceptions join the run's, and the tables are
+    /// built again when there are any.
+    pub fn export(&mut self, names: &[String], settings: &Settings) -> Result<(), ComputeError> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        let exported = crate::export::export_all(
+            names,
+            &settings.exports,
+            &mut self.run,
+            &settings.rules,
+            &settings.payroll_provider,
+        )
+        .map_err(ComputeError::Export)?;
+        if exported.iter().any(|e| !e.exceptions.is_empty()) {
+            self.report = self.run.report()?;
+        }
+        self.exports = names.iter().cloned().zip(exported).collect();
+        Ok(())
+    }
 }
 
 /// Why a period could not be computed.
@@ -86,6 +112,9 @@ pub enum ComputeError {
     /// The frames are not the typed frames ingest produces.
     #[error("the input data is not what payrun-ingest produces: {0}")]
     Frame(#[from] PolarsError),
+    /// An export asked for has no profile, or its profile is wrong.
+    #[error("{0}")]
+    Export(String),
 }
 
 /// Reads the typed frames into a [`PayrollInput`] and computes; decode
@@ -128,7 +157,12 @@ pub fn compute_period_as_of(
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), rows = run.summary.len(), "computed");
     let report = run.report()?;
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), "tables built");
-    Ok(Computed { as_of, run, report })
+    Ok(Computed {
+        as_of,
+        run,
+        report,
+        exports: Vec::new(),
+    })
 }
 
 /// Where the inputs of a run came from, for the manifest.
@@ -189,6 +223,9 @@ pub fn write_staged(
 ) -> Result<Vec<PathBuf>, OutputError> {
     let clock = std::time::Instant::now();
     stage_report(&staging, &computed.report, formats)?;
+    for (_, exported) in &computed.exports {
+        staging.text(&exported.file_name, &exported.csv)?;
+    }
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), "tables written");
     let files = staging.digests();
     let manifest = manifest(computed, settings, provenance, files);
@@ -232,6 +269,7 @@ fn manifest(
         },
         "exceptions_by_kind": by_kind,
         "exceptions_by_severity": by_severity,
+        "exports": computed.exports.iter().map(|(name, _)| name).collect::<Vec<_>>(),
         "files_sha256": files,
     });
     serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"

@@ -17,12 +17,14 @@
 //! * [`job`]: one pay period end to end, as `payrun run` does it.
 //! * [`audit`]: a run read back from its folder, one person's pay
 //!   explained, two runs of a period compared.
+//! * [`export`]: the period's pay in a payroll provider's import layout.
 //! * [`dump`]: generated companies as Parquet files at any size.
 //! * [`output`]: writing a set of files so that either all of them replace
 //!   the previous ones or none do.
 
 pub mod audit;
 pub mod dump;
+pub mod export;
 pub mod job;
 pub mod output;
 pub mod settings;

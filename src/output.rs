@@ -366,7 +366,11 @@ pub const FETCH_FILES: [&str; 3] = ["timecards.parquet", "users.parquet", "fetch
 /// of run writes) or a temporary file an older payrun left of one.
 fn owned_by(name: &str, owned: &[String]) -> bool {
     owned.iter().any(|own| {
-        name == own
+        let pattern = own
+            .split_once('*')
+            .is_some_and(|(head, tail)| name.starts_with(head) && name.ends_with(tail));
+        pattern
+            || name == own
             || name
                 .strip_prefix('.')
                 .and_then(|t| t.strip_prefix(own.as_str()))
@@ -556,6 +560,7 @@ pub fn report_files() -> Vec<String> {
         .collect();
     files.push("manifest.json".into());
     files.push(INPUTS.into());
+    files.push("export_*.csv".into());
     files
 }
 

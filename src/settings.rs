@@ -2,7 +2,10 @@
 //! ([`RulesConfig`]) plus what fetching needs (`[api]`, `company.id`,
 //! `company.token_file`), which the rules crate does not keep.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+
+use crate::export::{Profile, ProviderConfig};
 
 use payrun_ingest::client::ApiConfig;
 use payrun_rules::{ConfigError, RulesConfig};
@@ -19,6 +22,10 @@ pub struct Settings {
     pub company_id: Option<String>,
     /// `company.token_file` (`OTC_DEVELOPER_TOKEN` overrides it).
     pub token_file: Option<String>,
+    /// `[exports.<name>]`: payroll-provider export profiles (see [`crate::export`]).
+    pub exports: BTreeMap<String, Profile>,
+    /// `[payroll_provider]`.
+    pub payroll_provider: ProviderConfig,
 }
 
 /// The application's keys; the rules check every other key.
@@ -28,6 +35,10 @@ struct FetchKeys {
     api: ApiConfig,
     #[serde(default)]
     company: CompanyKeys,
+    #[serde(default)]
+    exports: BTreeMap<String, Profile>,
+    #[serde(default)]
+    payroll_provider: ProviderConfig,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -49,11 +60,19 @@ impl Settings {
             path: "payrun.toml".into(),
             message: e.to_string().trim_end().to_owned(),
         })?;
+        for (name, profile) in &keys.exports {
+            profile.check(name).map_err(|message| ConfigError::Parse {
+                path: "payrun.toml".into(),
+                message,
+            })?;
+        }
         Ok(Settings {
             rules,
             api: keys.api,
             company_id: keys.company.id,
             token_file: keys.company.token_file,
+            exports: keys.exports,
+            payroll_provider: keys.payroll_provider,
         })
     }
 
@@ -65,6 +84,12 @@ impl Settings {
         let mut table = toml::Table::try_from(&self.rules).unwrap_or_default();
         if let Ok(api) = toml::Value::try_from(&self.api) {
             table.insert("api".into(), api);
+        }
+        if let Ok(exports) = toml::Value::try_from(&self.exports) {
+            table.insert("exports".into(), exports);
+        }
+        if let Ok(provider) = toml::Value::try_from(&self.payroll_provider) {
+            table.insert("payroll_provider".into(), provider);
         }
         toml::to_string(&table).unwrap_or_default()
     }
@@ -78,6 +103,8 @@ impl Settings {
                 id: self.company_id.clone(),
                 token_file: self.token_file.clone(),
             },
+            exports: self.exports.clone(),
+            payroll_provider: self.payroll_provider.clone(),
         };
         format!(
             "{}\n{}",

@@ -109,6 +109,11 @@ pub struct WriteArgs {
     /// found reading them, the effective configuration) in `inputs/`.
     #[arg(long)]
     pub no_inputs: bool,
+    /// Payroll-provider exports to write beside the tables, as
+    /// `export_NAME.csv`: built in `adp_wfn`, `gusto`, `quickbooks`, `long`,
+    /// or an `[exports.NAME]` of the configuration.
+    #[arg(long, value_delimiter = ',', value_name = "NAME[,NAME]")]
+    pub export: Vec<String>,
 }
 
 impl WriteArgs {
@@ -142,7 +147,9 @@ impl WriteArgs {
             Some(Err(_)) => anyhow::bail!("writing the inputs stopped unexpectedly"),
             None => {}
         }
-        Ok((staging, computed?))
+        let mut computed = computed?;
+        computed.export(&self.export, settings)?;
+        Ok((staging, computed))
     }
 }
 

@@ -49,6 +49,16 @@ pub struct ComputeArgs {
     /// Do not keep the run's inputs in `inputs/`.
     #[arg(long)]
     pub no_inputs: bool,
+    /// Payroll-provider exports to write beside the tables, as
+    /// `export_NAME.csv`: built in `adp_wfn`, `gusto`, `quickbooks`, `long`,
+    /// or an `[exports.NAME]` of the configuration.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "NAME[,NAME]",
+        conflicts_with = "replay"
+    )]
+    pub export: Vec<String>,
     /// Recompute the run in DIR from its own `inputs/` and check that every
     /// output file is byte-identical to what its manifest lists (exit 1,
     /// naming the files, otherwise).
@@ -70,6 +80,7 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         format: args.format.clone(),
         strict: args.strict,
         no_inputs: args.no_inputs,
+        export: args.export.clone(),
     };
     let config = load_config(&config_path, None)?;
     let Some(period) = resolve_period(&period_text, &config, args.any_range)? else {
@@ -123,7 +134,7 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
     })
     .map(|(_, f)| f)
     .collect();
-    let computed = compute_period_as_of(
+    let mut computed = compute_period_as_of(
         inputs.time_cards,
         inputs.users,
         inputs.exceptions,
@@ -131,10 +142,23 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
         &run.period,
         run.as_of,
     )?;
+    let exports: Vec<String> = run.manifest["exports"]
+        .as_array()
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    computed.export(&exports, &settings)?;
     // Into a scratch folder (removed unless committed), or --out.
     let scratch = std::env::temp_dir().join(format!("payrun-replay-{}", std::process::id()));
     let staging = Staging::new(out.unwrap_or(&scratch))?;
     stage_report(&staging, &computed.report, &formats)?;
+    for (_, exported) in &computed.exports {
+        staging.text(&exported.file_name, &exported.csv)?;
+    }
     let digests = staging.digests();
     let mut differing = Vec::new();
     let mut identical = 0;

@@ -58,6 +58,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         format: Formats(vec![Format::Csv, Format::Parquet]),
         strict: None,
         no_inputs: false,
+        // What a payroll provider imports: one provider-neutral, one ADP.
+        export: vec!["long".into(), "adp_wfn".into()],
     };
     let outcome = super::run::execute(&config, &period, credentials, &write, false).await;
     sim.stop().await;

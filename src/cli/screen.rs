@@ -115,6 +115,10 @@ pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats:
         grouped(total(s, "double_time_hours")),
     );
     line(&mut text, "PTO hours", grouped(total(s, "pto_hours")));
+    let unapproved = total(s, "unapproved_hours");
+    if unapproved != 0 {
+        line(&mut text, "Unapproved hours", grouped(unapproved));
+    }
     line(
         &mut text,
         "Gross pay",
@@ -162,6 +166,9 @@ pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats:
         text,
         "  payroll_summary, daily_hours, department_summary, exceptions, pay_lines ({formats})"
     );
+    for (name, exported) in &computed.exports {
+        let _ = writeln!(text, "  {} (the {name} export)", exported.file_name);
+    }
     let _ = writeln!(text, "  manifest.json");
     if out.join(payrun::output::INPUTS).is_dir() {
         let _ = writeln!(

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use payrun::q2sim::{Company, Faults, Simulator};
+use payrun::q2sim::Company;
 use serde_json::Value;
 
 use crate::helpers::{csv, ok, payrun};
@@ -14,22 +14,7 @@ fn golden() -> PathBuf {
 
 /// `payrun run` of the golden period against `company`, into `out`.
 async fn run_into(company: Company, out: &Path) {
-    let (id, token) = (company.id.clone(), company.token.clone());
-    let sim = Simulator::start(company, Faults::none()).await.unwrap();
-    let output = payrun(
-        &["run", "--period", "2024-05-12..2024-05-18", "--config"],
-        None,
-    )
-    .arg(golden().join("payrun.toml"))
-    .arg("--out")
-    .arg(out)
-    .args(["--base-url", &sim.url()])
-    .env("OTC_COMPANY_ID", &id)
-    .env("OTC_DEVELOPER_TOKEN", &token)
-    .output()
-    .unwrap();
-    sim.stop().await;
-    ok(output);
+    crate::helpers::run_golden(company, &golden().join("payrun.toml"), out, &[]).await;
 }
 
 fn explain_json(run: &Path, user: &str) -> Value {

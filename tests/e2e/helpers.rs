@@ -60,3 +60,27 @@ pub fn company(seed: u64, users: usize, from: (i32, u32, u32), to: (i32, u32, u3
         ..GeneratorConfig::default()
     })
 }
+
+/// `payrun run --config config` of the golden period (data/golden/spec_examples)
+/// against `company` served on loopback, into `out`, with `extra` arguments.
+pub async fn run_golden(company: Company, config: &Path, out: &Path, extra: &[&str]) -> String {
+    let (id, token) = (company.id.clone(), company.token.clone());
+    let sim = payrun::q2sim::Simulator::start(company, payrun::q2sim::Faults::none())
+        .await
+        .unwrap();
+    let output = payrun(
+        &["run", "--period", "2024-05-12..2024-05-18", "--config"],
+        None,
+    )
+    .arg(config)
+    .arg("--out")
+    .arg(out)
+    .args(extra)
+    .args(["--base-url", &sim.url()])
+    .env("OTC_COMPANY_ID", &id)
+    .env("OTC_DEVELOPER_TOKEN", &token)
+    .output()
+    .unwrap();
+    sim.stop().await;
+    ok(output)
+}

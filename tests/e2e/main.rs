@@ -3,6 +3,7 @@
 
 mod audit;
 mod compute;
+mod export;
 mod fetch;
 mod fetch_windows;
 mod fuzz;

@@ -72,6 +72,12 @@ pub enum ExceptionKind {
     InvalidValue,
     /// An `entryType` other than 0–3.
     UnknownEntryType,
+    /// A job entry without the approval `[approvals] require`s; paid, or held.
+    UnapprovedTimeCard,
+    /// An employee a payroll-provider export cannot identify; left out of it.
+    ExportUnidentified,
+    /// Pay of a kind a payroll-provider export has no place for.
+    ExportUnmapped,
     /// A punch time moved by a DST change (informational).
     DstAdjusted,
     /// The input lacks the days before the period that its first workweek needs.
@@ -86,7 +92,7 @@ pub enum ExceptionKind {
 
 impl ExceptionKind {
     /// Every kind, in output order.
-    pub const ALL: [ExceptionKind; 16] = [
+    pub const ALL: [ExceptionKind; 19] = [
         ExceptionKind::OpenPunch,
         ExceptionKind::NonPositiveDuration,
         ExceptionKind::LongShift,
@@ -98,6 +104,9 @@ impl ExceptionKind {
         ExceptionKind::MissingPayRate,
         ExceptionKind::InvalidValue,
         ExceptionKind::UnknownEntryType,
+        ExceptionKind::UnapprovedTimeCard,
+        ExceptionKind::ExportUnidentified,
+        ExceptionKind::ExportUnmapped,
         ExceptionKind::DstAdjusted,
         ExceptionKind::IncompleteInput,
         ExceptionKind::DeferredPremium,
@@ -119,6 +128,9 @@ impl ExceptionKind {
             ExceptionKind::MissingPayRate => "missing_pay_rate",
             ExceptionKind::InvalidValue => "invalid_value",
             ExceptionKind::UnknownEntryType => "unknown_entry_type",
+            ExceptionKind::UnapprovedTimeCard => "unapproved_time_card",
+            ExceptionKind::ExportUnidentified => "export_unidentified",
+            ExceptionKind::ExportUnmapped => "export_unmapped",
             ExceptionKind::DstAdjusted => "dst_adjusted",
             ExceptionKind::IncompleteInput => "incomplete_input",
             ExceptionKind::DeferredPremium => "deferred_premium",

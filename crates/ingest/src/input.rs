@@ -151,6 +151,10 @@ pub struct TimeCard {
     pub created_ms: Option<i64>,
     /// `updateDateTime`.
     pub updated_ms: Option<i64>,
+    /// `approvedByEmployee` (none when absent or unreadable).
+    pub approved_by_employee: Option<bool>,
+    /// Whether `approvedManagerFullName` names someone.
+    pub approved_by_manager: bool,
 }
 
 impl TimeCard {
@@ -461,6 +465,20 @@ fn read_time_cards(
         .column(col::HOURS)?
         .cast(&DataType::Decimal(18, HOURS_SCALE as usize))?;
     let hours = hours.decimal()?.physical().clone();
+    // Approvals are optional columns: files from elsewhere may lack them.
+    let by_employee = match frame.column(col::APPROVED_BY_EMPLOYEE) {
+        Ok(c) => c.cast(&DataType::Boolean)?.bool()?.clone(),
+        Err(_) => BooleanChunked::full_null("".into(), frame.height()),
+    };
+    let by_manager = match frame.column(col::APPROVED_MANAGER_FULL_NAME) {
+        Ok(c) => c
+            .cast(&DataType::String)?
+            .str()?
+            .iter()
+            .map(|name| Some(name.is_some_and(|n| !n.trim().is_empty())))
+            .collect(),
+        Err(_) => BooleanChunked::full("".into(), false, frame.height()),
+    };
     let text_columns = [
         col::JOB_NAME,
         col::SHIFT_NAME,
@@ -490,6 +508,7 @@ fn read_time_cards(
     let (mut created, mut updated) = (values(&created), values(&updated));
     let (mut entry_types, mut amount_flags) = (values(&entry_types), values(&amount_flags));
     let mut hours = values(&hours);
+    let (mut by_employee, mut by_manager) = (by_employee.iter(), by_manager.iter());
     let mut next: Vec<usize> = ranges.iter().map(|r| r.start).collect();
     let mut cards = vec![TimeCard::default(); start];
     // Every column advances one row per row; only matched rows are kept.
@@ -512,6 +531,8 @@ fn read_time_cards(
             manager_comment: manager_comments.next(row, wanted, names),
             created_ms: created.next().flatten(),
             updated_ms: updated.next().flatten(),
+            approved_by_employee: by_employee.next().flatten(),
+            approved_by_manager: by_manager.next().flatten().unwrap_or(false),
         };
         if let Some(user) = user {
             let slot = &mut next[user.index()];

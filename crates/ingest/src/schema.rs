@@ -172,6 +172,8 @@ impl RecordType {
                 col::MANAGER_COMMENT,
                 col::CREATED_DATE_TIME,
                 col::UPDATE_DATE_TIME,
+                col::APPROVED_BY_EMPLOYEE,
+                col::APPROVED_MANAGER_FULL_NAME,
             ],
             RecordType::User => &[
                 col::USER_NAME,
@@ -254,5 +256,7 @@ pub mod col {
     pub const EMPLOYEE_NOTE: &str = "employeeNote";
     pub const MANAGER_COMMENT: &str = "managerComment";
     pub const CREATED_DATE_TIME: &str = "createdDateTime";
+    pub const APPROVED_BY_EMPLOYEE: &str = "approvedByEmployee";
+    pub const APPROVED_MANAGER_FULL_NAME: &str = "approvedManagerFullName";
     pub const UPDATE_DATE_TIME: &str = "updateDateTime";
 }

@@ -242,6 +242,7 @@ impl<'c> Context<'c> {
             config: self.config,
             is_bonus: &self.tables.is_bonus,
             now: input.as_of.timestamp(),
+            period: self.period,
         };
         let entries = prepare(id, user, input.cards_of(id), zone, &reading, &mut raised);
         // 3-5. Allocate, ledger, price.
@@ -344,7 +345,15 @@ impl<'c> Context<'c> {
                 RateType::Salary => terms.pay_rate,
             },
         );
-        let hours = period_hours(&ledger);
+        let hours = PeriodHours {
+            unapproved: entries
+                .unapproved
+                .iter()
+                .filter(|(day, _)| period.contains(*day))
+                .map(|(_, seconds)| seconds)
+                .sum(),
+            ..period_hours(&ledger)
+        };
         let mut pricing = price(&ledger, &terms, self.config, &self.covered);
         if terms.held {
             // A rate no administrator would sign pays nothing; the exception says why.
@@ -418,6 +427,7 @@ fn period_hours(ledger: &Ledger) -> PeriodHours {
         pto_hours: sum(|w| w.pto),
         adjustment_hours: sum(|w| w.adjustment_hours),
         adjustment_amount: sum(|w| w.adjustment_amount + w.bonus[Part::During as usize]),
+        unapproved: 0,
     }
 }
 

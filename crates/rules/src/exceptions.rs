@@ -136,7 +136,7 @@ impl Raised {
 }
 
 /// The report's order: severity, kind, user, time, message.
-fn sort(exceptions: &mut [Exception]) {
+pub fn sort(exceptions: &mut [Exception]) {
     exceptions.sort_by(|a, b| {
         (
             a.severity,

@@ -78,6 +78,7 @@ mod users;
 pub use calendar::{Calendar, PayPeriod, PeriodSpec};
 pub use compute::{RulesError, compute};
 pub use config::{ConfigError, RulesConfig};
+pub use exceptions::sort as sort_exceptions;
 pub use explain::{Explanation, explain};
 pub use report::Report;
 pub use run::{DayRow, PayKind, PayLine, PayTotals, PayrollRun, PeriodHours, Status, SummaryRow};

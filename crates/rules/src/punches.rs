@@ -16,7 +16,8 @@ use payrun_ingest::{Exception, ExceptionKind, NameId, Severity, TimeCard, User, 
 use rust_decimal::Decimal;
 
 use crate::allocate::{Counted, Piece};
-use crate::config::{LongShift, RulesConfig};
+use crate::calendar::PayPeriod;
+use crate::config::{LongShift, RulesConfig, Unapproved};
 use crate::exceptions::Raised;
 use crate::time::{Workdays, punch_instants, round_wall, to_instant};
 
@@ -88,6 +89,9 @@ pub(crate) struct UserEntries {
     pub held: Vec<NaiveDate>,
     /// The job entries that were paid, in time order, and the pieces of each.
     pub shifts: Vec<Shift>,
+    /// Job entries without the approval `[approvals] require`s: the workday
+    /// of each and its seconds (paid or held as `approvals.unapproved` says).
+    pub unapproved: Vec<(NaiveDate, i64)>,
 }
 
 impl UserEntries {
@@ -173,6 +177,8 @@ pub(crate) struct Reading<'a> {
     pub is_bonus: &'a [bool],
     /// When the input was read (seconds since the epoch): later punches are held.
     pub now: i64,
+    /// The period computed (only its job entries need approval).
+    pub period: &'a PayPeriod,
 }
 
 /// Builds one user's entries from their time cards (sorted by `inDateTime`).
@@ -188,6 +194,7 @@ pub(crate) fn prepare(
         config,
         is_bonus,
         now,
+        period,
     } = *reading;
     let mut entries = UserEntries::default();
     let mut shifts: Vec<Shift> = Vec::new();
@@ -307,6 +314,36 @@ pub(crate) fn prepare(
                         entries.held.extend(record.workday);
                         continue;
                     }
+                }
+                // Days outside the period were, or will be, paid in their own.
+                if let Some(missing) = config
+                    .approvals
+                    .require
+                    .missing(card.approved_by_employee, card.approved_by_manager)
+                    .filter(|_| record.workday.is_some_and(|d| period.contains(d)))
+                {
+                    let require = config.approvals.require.as_str();
+                    entries
+                        .unapproved
+                        .extend(record.workday.map(|d| (d, end - start)));
+                    if config.approvals.unapproved == Unapproved::Hold {
+                        raise(
+                            Severity::Error,
+                            ExceptionKind::UnapprovedTimeCard,
+                            format!(
+                                "job entry lacks {missing} (approvals.require = \"{require}\"); held from pay until it is approved"
+                            ),
+                        );
+                        entries.held.extend(record.workday);
+                        continue;
+                    }
+                    raise(
+                        Severity::Warning,
+                        ExceptionKind::UnapprovedTimeCard,
+                        format!(
+                            "job entry lacks {missing} (approvals.require = \"{require}\"); paid (approvals.unapproved = \"pay\")"
+                        ),
+                    );
                 }
                 shifts.push(Shift {
                     card: i,

@@ -267,6 +267,14 @@ fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFram
             "status".into(),
             rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
         ),
+        // Last, so that importers reading columns by position are undisturbed.
+        decimal_column(
+            "unapproved_hours",
+            rows.iter()
+                .map(|r| cents(Decimal::from(r.hours.unapproved) / Decimal::from(3600)))
+                .collect(),
+            2,
+        )?,
     ];
     DataFrame::new(rows.len(), columns)
 }

@@ -39,6 +39,9 @@ pub struct PeriodHours {
     pub adjustment_hours: Decimal,
     /// Adjustment money, signed, bonuses included.
     pub adjustment_amount: Decimal,
+    /// Seconds of job entries in the period without the approval
+    /// `[approvals] require`s (paid or held, as `approvals.unapproved` says).
+    pub unapproved: i64,
 }
 
 /// A user's pay in one period, each line rounded once to cents (SPEC §5).

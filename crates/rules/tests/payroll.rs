@@ -833,6 +833,8 @@ fn report_frames_have_the_spec_columns_and_agree_with_each_other() {
             "gross_pay",
             "exceptions",
             "status",
+            // Beyond SPEC §9, appended so that columns read by position stay put.
+            "unapproved_hours",
         ]
     );
     assert_eq!(
@@ -1288,4 +1290,115 @@ fn a_range_that_is_not_a_calendar_period_pays_salaries_by_the_day() {
     );
     assert_eq!(row(&calendar, "sal").pay.gross, dec("1500.00"));
     assert!(calendar.exceptions.is_empty());
+}
+
+/// A job punch with its approvals.
+fn approved_punch(user: &str, from: &str, to: &str, employee: u8, manager: &str) -> String {
+    format!(
+        r#"{{"userName": "{user}", "entryType": 0, "inDateTime": "{from}", "outDateTime": "{to}", "hours": "0.000",
+            "approvedByEmployee": {employee}, "approvedManagerFullName": "{manager}"}}"#
+    )
+}
+
+#[test]
+fn unapproved_time_cards_are_paid_with_a_warning_or_held_as_configured() {
+    let users = [user("ann", "Hourly Rate", "12.00", "America/Chicago", "")];
+    // Mon-Fri 10 h at $12: 50 h, of which Tuesday lacks the manager's
+    // approval and Wednesday the employee's. The Friday before the
+    // period lacks both, but is not this period's to approve.
+    let mut cards = vec![approved_punch(
+        "ann",
+        "2024-05-10 07:00:00",
+        "2024-05-10 15:00:00",
+        0,
+        "",
+    )];
+    for (day, employee, manager) in [
+        (13, 1, "Mo Manager"),
+        (14, 1, ""),
+        (15, 0, "Mo Manager"),
+        (16, 1, "Mo Manager"),
+        (17, 1, "Mo Manager"),
+    ] {
+        cards.push(approved_punch(
+            "ann",
+            &format!("2024-05-{day} 07:00:00"),
+            &format!("2024-05-{day} 17:00:00"),
+            employee,
+            manager,
+        ));
+    }
+    let week = period("2024-05-12", "2024-05-18");
+    let with = |approvals: &str| run(&users, &cards, &format!("{WEEKLY}\n{approvals}"), week);
+    let unapproved = |run: &payrun_rules::PayrollRun| {
+        run.exceptions
+            .iter()
+            .filter(|e| e.kind == ExceptionKind::UnapprovedTimeCard)
+            .map(|e| (e.severity, e.in_date_time.clone().unwrap_or_default()))
+            .collect::<Vec<_>>()
+    };
+
+    // Not required: nothing checked, 40 R + 10 OT = 480 + 180.
+    let none = with("");
+    let ann = row(&none, "ann");
+    assert_eq!(pay(ann)[5], dec("660.00"));
+    assert_eq!(ann.hours.unapproved, 0);
+    assert!(unapproved(&none).is_empty());
+
+    // The manager's, paid: the same pay, a warning for Tuesday, 10 h listed.
+    let manager = with("[approvals]\nrequire = \"manager\"");
+    let ann = row(&manager, "ann");
+    assert_eq!(pay(ann)[5], dec("660.00"));
+    assert_eq!(ann.hours.unapproved, 10 * 3600);
+    assert_eq!(ann.status, payrun_rules::Status::Warning);
+    assert_eq!(
+        unapproved(&manager),
+        [(
+            payrun_ingest::Severity::Warning,
+            "2024-05-14 07:00:00".to_owned()
+        )]
+    );
+
+    // Both, held: Tuesday and Wednesday are not paid (30 h: 360.00), each an
+    // error, the row held, 20 h listed.
+    let both = with("[approvals]\nrequire = \"both\"\nunapproved = \"hold\"");
+    let ann = row(&both, "ann");
+    assert_eq!(tiers(ann), (dec("30"), zero(), zero()));
+    assert_eq!(pay(ann)[5], dec("360.00"));
+    assert_eq!(ann.hours.unapproved, 20 * 3600);
+    assert_eq!(ann.status, payrun_rules::Status::Held);
+    assert_eq!(
+        unapproved(&both),
+        [
+            (
+                payrun_ingest::Severity::Error,
+                "2024-05-14 07:00:00".to_owned()
+            ),
+            (
+                payrun_ingest::Severity::Error,
+                "2024-05-15 07:00:00".to_owned()
+            ),
+        ]
+    );
+    let message = &both
+        .exceptions
+        .iter()
+        .find(|e| e.kind == ExceptionKind::UnapprovedTimeCard)
+        .unwrap()
+        .message;
+    assert!(
+        message.contains("approvedManagerFullName is empty"),
+        "{message}"
+    );
+    assert!(message.contains("held from pay"), "{message}");
+
+    // The employee's: Wednesday only.
+    let employee = with("[approvals]\nrequire = \"employee\"");
+    assert_eq!(
+        unapproved(&employee),
+        [(
+            payrun_ingest::Severity::Warning,
+            "2024-05-15 07:00:00".to_owned()
+        )]
+    );
 }

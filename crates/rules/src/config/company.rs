@@ -157,6 +157,79 @@ impl Default for PunchConfig {
     }
 }
 
+/// `[approvals]`: which approvals a job entry needs before it is paid
+/// without question.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApprovalConfig {
+    /// Whose approval a job entry needs.
+    pub require: Approval,
+    /// What an unapproved job entry in the period does to pay.
+    pub unapproved: Unapproved,
+}
+
+/// `approvals.require`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Approval {
+    /// Nobody's: approvals are not checked.
+    #[default]
+    None,
+    /// The employee's (`approvedByEmployee` = 1).
+    Employee,
+    /// A manager's (`approvedManagerFullName` names one).
+    Manager,
+    /// Both.
+    Both,
+}
+
+impl Approval {
+    /// What a card approved so lacks, in words, or `None` when nothing.
+    pub fn missing(self, by_employee: Option<bool>, by_manager: bool) -> Option<&'static str> {
+        let employee = by_employee == Some(true);
+        match self {
+            Approval::None => None,
+            Approval::Employee if !employee => {
+                Some("the employee's approval (approvedByEmployee is not 1)")
+            }
+            Approval::Manager if !by_manager => {
+                Some("a manager's approval (approvedManagerFullName is empty)")
+            }
+            Approval::Both if !employee && !by_manager => {
+                Some("the employee's and a manager's approval")
+            }
+            Approval::Both if !employee => {
+                Some("the employee's approval (approvedByEmployee is not 1)")
+            }
+            Approval::Both if !by_manager => {
+                Some("a manager's approval (approvedManagerFullName is empty)")
+            }
+            _ => None,
+        }
+    }
+
+    /// The value as written in `payrun.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Approval::None => "none",
+            Approval::Employee => "employee",
+            Approval::Manager => "manager",
+            Approval::Both => "both",
+        }
+    }
+}
+
+/// `approvals.unapproved`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unapproved {
+    /// Paid as clocked, with a warning.
+    #[default]
+    Pay,
+    /// Left out of pay, with an error, until it is approved and the period run again.
+    Hold,
+}
+
 /// Which way a punch is rounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -23,8 +23,9 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 pub use company::{
-    AutoLunchConfig, CompanyConfig, Frequency, LongShift, PayPeriodConfig, PunchConfig, PunchZone,
-    RoundingConfig, RoundingMode, RoundingRule,
+    Approval, ApprovalConfig, AutoLunchConfig, CompanyConfig, Frequency, LongShift,
+    PayPeriodConfig, PunchConfig, PunchZone, RoundingConfig, RoundingMode, RoundingRule,
+    Unapproved,
 };
 pub use overtime::{Basis, OvertimeRule, Tier};
 pub use pay::{
@@ -76,6 +77,8 @@ pub struct RulesConfig {
     pub rounding: Option<RoundingConfig>,
     /// `[auto_lunch]`; absent means no deduction.
     pub auto_lunch: Option<AutoLunchConfig>,
+    /// `[approvals]`.
+    pub approvals: ApprovalConfig,
     /// `[salary]`.
     pub salary: SalaryConfig,
     /// `[pto]`.
@@ -92,6 +95,10 @@ pub struct RulesConfig {
     pub users: BTreeMap<String, UserOverride>,
     #[serde(rename = "api", skip_serializing)]
     _api: Option<IgnoredAny>,
+    #[serde(rename = "exports", skip_serializing)]
+    _exports: Option<IgnoredAny>,
+    #[serde(rename = "payroll_provider", skip_serializing)]
+    _payroll_provider: Option<IgnoredAny>,
 }
 
 /// Reads the file at `path` and `parse`s it; errors name the file.

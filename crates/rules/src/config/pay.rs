@@ -148,4 +148,7 @@ pub struct RegularRateConfig {
 pub struct UserOverride {
     /// This user's salary mode.
     pub salary_mode: Option<SalaryMode>,
+    /// How the payroll provider identifies this user (payroll-provider
+    /// exports with `identify = "provider_id"`); the rules do not read it.
+    pub provider_id: Option<String>,
 }

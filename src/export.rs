@@ -1,0 +1,798 @@
+//! Payroll-provider exports: a period's pay in the layout a provider's
+//! import expects (`--export NAME` writes `export_NAME.csv`).
+//!
+//! An export is a [`Profile`]: one row per employee (`layout = "wide"`) or
+//! per employee and earning code (`"long"`); which columns, in which order,
+//! each column's value; the provider's earning code of each pay line kind;
+//! how employees are identified; the date format. The built-in profiles
+//! ([`BUILT_IN`]) are written in the same model as the `[exports.<name>]`
+//! tables of `payrun.toml`, so a bureau adds a provider without code.
+//!
+//! Figures come from the pay lines, summed per employee and kind: hours
+//! exact until rounded once to the profile's decimals, amounts in cents as
+//! the lines carry them (so they add up to gross pay). Nothing is dropped
+//! silently: an employee with no identifier, or pay of a kind the profile
+//! has no place for, is an error exception (`export_unidentified`,
+//! `export_unmapped`) and never a blank or partial row.
+
+use std::collections::BTreeMap;
+
+use payrun_ingest::{Exception, ExceptionKind, Severity};
+use payrun_rules::{PayKind, PayrollRun, RulesConfig, Status};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+/// `[payroll_provider]`: values the provider assigns to the company.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// The provider's code for the company (ADP's `Co Code`).
+    pub company_code: Option<String>,
+    /// The batch the rows belong to (ADP's `Batch ID`).
+    pub batch_id: Option<String>,
+}
+
+/// One row per employee, or per employee and earning code.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// One row per employee.
+    #[default]
+    Wide,
+    /// One row per employee and pay line kind with hours or money.
+    Long,
+}
+
+/// How the provider knows an employee.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Identify {
+    /// Q2's `employeeNumber`.
+    #[default]
+    EmployeeNumber,
+    /// `[users."<userName>"] provider_id`.
+    ProviderId,
+    /// Q2's `userName`.
+    UserName,
+    /// The full name (providers that match by name).
+    FullName,
+}
+
+/// One column: its header and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileColumn {
+    /// The header, exactly as the provider's import expects it.
+    pub header: String,
+    /// What the column holds; see [`Value`].
+    pub value: String,
+}
+
+/// `[exports.<name>]`: one export layout.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Wide or long.
+    #[serde(default)]
+    pub layout: Layout,
+    /// How employees are identified (the `employee_id` value).
+    #[serde(default)]
+    pub identify: Identify,
+    /// How dates are written (`chrono` format), default `%Y-%m-%d`.
+    #[serde(default = "default_date_format")]
+    pub date_format: String,
+    /// Decimals of hours and money, default 2.
+    #[serde(default = "default_decimals")]
+    pub decimals: u32,
+    /// The columns, in order.
+    pub columns: Vec<ProfileColumn>,
+    /// The provider's earning code of each pay line kind
+    /// (`salary`, `regular`, `overtime`, `double_time`, `pto`, `adjustment`, `bonus`).
+    #[serde(default)]
+    pub codes: BTreeMap<String, String>,
+    /// Kinds the provider computes itself and that are deliberately not
+    /// exported (a salary the provider pays from its own records).
+    #[serde(default)]
+    pub omit: Vec<String>,
+    /// Write employees with nothing to pay (every figure zero), default false.
+    #[serde(default)]
+    pub include_zero: bool,
+    /// Write a zero figure as `0.00` rather than leave the cell empty
+    /// (default false: several providers read a zero as "replace what was
+    /// entered by hand", an empty cell as "nothing to import").
+    #[serde(default)]
+    pub write_zeros: bool,
+}
+
+fn default_date_format() -> String {
+    "%Y-%m-%d".to_owned()
+}
+
+fn default_decimals() -> u32 {
+    2
+}
+
+/// The built-in profiles: name, the provider document each follows, and
+/// the profile in `payrun.toml` form.
+pub const BUILT_IN: [(&str, &str, &str); 4] = [
+    (
+        "adp_wfn",
+        "ADP Workforce Now, \"Importing Paydata\" (version 7.1, ADP, LLC), chapter 3 \
+         \"Understanding Paydata Import Files\"; field list of ADP's Automated Paydata \
+         Integration (apps.adp.com, app 372723)",
+        r#"
+layout = "wide"
+identify = "employee_number"
+omit = ["salary"]
+columns = [
+  { header = "Co Code", value = "company_code" },
+  { header = "Batch ID", value = "batch_id" },
+  { header = "File #", value = "employee_id" },
+  { header = "Reg Hours", value = "hours:regular" },
+  { header = "O/T Hours", value = "hours:overtime" },
+  { header = "Hours 3 Code", value = "code:double_time" },
+  { header = "Hours 3 Amount", value = "hours:double_time" },
+  { header = "Hours 4 Code", value = "code:pto" },
+  { header = "Hours 4 Amount", value = "hours:pto" },
+  { header = "Earnings 3 Code", value = "code:bonus" },
+  { header = "Earnings 3 Amount", value = "amount:bonus" },
+  { header = "Earnings 4 Code", value = "code:adjustment" },
+  { header = "Earnings 4 Amount", value = "amount:adjustment" },
+]
+[codes]
+double_time = "D"
+pto = "V"
+bonus = "B"
+adjustment = "A"
+"#,
+    ),
+    (
+        "gusto",
+        "Gusto Help Center, \"Run payroll with CSV upload\" (support.gusto.com, article \
+         999914471000000): column titles and formatting guidelines for regular payrolls",
+        r#"
+layout = "wide"
+identify = "provider_id"
+omit = ["salary"]
+columns = [
+  { header = "first_name", value = "first_name" },
+  { header = "last_name", value = "last_name" },
+  { header = "gusto_employee_id", value = "employee_id" },
+  { header = "regular_hours", value = "hours:regular" },
+  { header = "overtime_hours", value = "hours:overtime" },
+  { header = "double_overtime_hours", value = "hours:double_time" },
+  { header = "bonus", value = "amount:bonus" },
+  { header = "correction_payment", value = "amount:adjustment" },
+]
+"#,
+    ),
+    (
+        "quickbooks",
+        "QuickBooks Online time activities as imported by the QuickBooks Online import \
+         tools (field list in Zed Systems, \"How to import timesheets into QuickBooks Online \
+         using Axis Online\", support.zed-systems.com kb a375): Txn Date, Name Of, Employee \
+         Vendor Ref Name (First Last), Payroll Item Ref, Duration (hh:mm), Description",
+        r#"
+layout = "long"
+identify = "full_name"
+date_format = "%m/%d/%Y"
+omit = ["salary"]
+columns = [
+  { header = "Txn Date", value = "period_end" },
+  { header = "Name Of", value = "text:Employee" },
+  { header = "Employee Vendor Ref Name", value = "employee_id" },
+  { header = "Payroll Item Ref", value = "code" },
+  { header = "Duration", value = "hours_hhmm" },
+  { header = "Description", value = "text:payrun pay period" },
+]
+[codes]
+regular = "Regular Pay"
+overtime = "Overtime Pay"
+double_time = "Double Overtime Pay"
+pto = "Paid Time Off"
+"#,
+    ),
+    (
+        "long",
+        "provider-neutral: one row per employee and earning code, every figure payrun \
+         computed, for any provider's mapping tool",
+        r#"
+layout = "long"
+identify = "employee_number"
+columns = [
+  { header = "employee_id", value = "employee_id" },
+  { header = "user_name", value = "user_name" },
+  { header = "full_name", value = "full_name" },
+  { header = "department", value = "department" },
+  { header = "period_start", value = "period_start" },
+  { header = "period_end", value = "period_end" },
+  { header = "earning_code", value = "code" },
+  { header = "kind", value = "kind" },
+  { header = "hours", value = "hours" },
+  { header = "amount", value = "amount" },
+]
+[codes]
+salary = "SALARY"
+regular = "REG"
+overtime = "OT"
+double_time = "DT"
+pto = "PTO"
+adjustment = "ADJ"
+bonus = "BONUS"
+"#,
+    ),
+];
+
+/// The kinds a pay line can have, by name.
+const KINDS: [PayKind; 7] = [
+    PayKind::Salary,
+    PayKind::Regular,
+    PayKind::Overtime,
+    PayKind::DoubleTime,
+    PayKind::Pto,
+    PayKind::Adjustment,
+    PayKind::Bonus,
+];
+
+fn kind_named(name: &str) -> Option<PayKind> {
+    KINDS.into_iter().find(|k| k.as_str() == name)
+}
+
+/// What a column holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// `company_code`, `batch_id` (`[payroll_provider]`).
+    CompanyCode,
+    /// `batch_id`.
+    BatchId,
+    /// `employee_id`: as the profile's `identify` says.
+    EmployeeId,
+    /// `user_name`, `employee_number`, `full_name`, `first_name` (all but
+    /// the last word of the full name), `last_name` (its last word),
+    /// `department`.
+    Field(&'static str),
+    /// `period_start`, `period_end`.
+    PeriodStart,
+    /// The period's last day.
+    PeriodEnd,
+    /// `text:<literal>`.
+    Text(String),
+    /// `hours:<kind>[+<kind>...]`.
+    Hours(Vec<PayKind>),
+    /// `amount:<kind>[+<kind>...]`, or `amount:gross`.
+    Amount(Vec<PayKind>),
+    /// `code:<kind>`: the kind's earning code when the employee has any of it.
+    CodeOf(PayKind),
+    /// Long layout: `code`, `kind`, `hours`, `hours_hhmm`, `amount`.
+    Line(&'static str),
+}
+
+impl Value {
+    /// Parses a column's `value`.
+    pub fn parse(text: &str, layout: Layout) -> Result<Value, String> {
+        let kinds = |list: &str| -> Result<Vec<PayKind>, String> {
+            list.split('+')
+                .map(|k| {
+                    kind_named(k.trim()).ok_or_else(|| {
+                        format!(
+                            "`{k}` is not a pay line kind (salary, regular, overtime, double_time, pto, adjustment, bonus)"
+                        )
+                    })
+                })
+                .collect()
+        };
+        let value = match text.split_once(':') {
+            Some(("text", literal)) => Value::Text(literal.to_owned()),
+            Some(("hours", list)) => Value::Hours(kinds(list)?),
+            Some(("amount", "gross")) => Value::Amount(KINDS.to_vec()),
+            Some(("amount", list)) => Value::Amount(kinds(list)?),
+            Some(("code", kind)) => Value::CodeOf(kinds(kind)?[0]),
+            _ => match text {
+                "company_code" => Value::CompanyCode,
+                "batch_id" => Value::BatchId,
+                "employee_id" => Value::EmployeeId,
+                "period_start" => Value::PeriodStart,
+                "period_end" => Value::PeriodEnd,
+                "user_name" => Value::Field("user_name"),
+                "employee_number" => Value::Field("employee_number"),
+                "full_name" => Value::Field("full_name"),
+                "first_name" => Value::Field("first_name"),
+                "last_name" => Value::Field("last_name"),
+                "department" => Value::Field("department"),
+                "code" | "kind" | "hours" | "hours_hhmm" | "amount" if layout == Layout::Long => {
+                    Value::Line(match text {
+                        "code" => "code",
+                        "kind" => "kind",
+                        "hours" => "hours",
+                        "hours_hhmm" => "hours_hhmm",
+                        _ => "amount",
+                    })
+                }
+                "code" | "kind" | "hours" | "hours_hhmm" | "amount" => {
+                    return Err(format!(
+                        "`{text}` is a value of long layouts (layout = \"long\")"
+                    ));
+                }
+                _ => {
+                    return Err(format!(
+                        "`{text}` is not a column value: company_code, batch_id, employee_id, \
+                         user_name, employee_number, full_name, first_name, last_name, department, \
+                         period_start, period_end, text:<literal>, hours:<kind>, amount:<kind>, \
+                         amount:gross, code:<kind>; in long layouts also code, kind, hours, \
+                         hours_hhmm, amount"
+                    ));
+                }
+            },
+        };
+        Ok(value)
+    }
+}
+
+impl Profile {
+    /// Checks every column value and kind name, and that every kind the
+    /// profile places has a code where a column needs one.
+    pub fn check(&self, name: &str) -> Result<(), String> {
+        let fail = |m: String| format!("[exports.{name}]: {m}");
+        for column in &self.columns {
+            Value::parse(&column.value, self.layout)
+                .map_err(|m| fail(format!("column \"{}\": {m}", column.header)))?;
+        }
+        for kind in self.codes.keys().chain(&self.omit) {
+            kind_named(kind).ok_or_else(|| fail(format!("`{kind}` is not a pay line kind")))?;
+        }
+        if self.columns.is_empty() {
+            return Err(fail("has no columns".into()));
+        }
+        Ok(())
+    }
+
+    /// The kinds this profile has a place for.
+    fn placed(&self) -> Vec<PayKind> {
+        let mut placed = Vec::new();
+        for column in &self.columns {
+            match Value::parse(&column.value, self.layout) {
+                Ok(Value::Hours(kinds) | Value::Amount(kinds)) => placed.extend(kinds),
+                Ok(Value::Line(_)) => placed.extend(
+                    KINDS
+                        .into_iter()
+                        .filter(|k| self.codes.contains_key(k.as_str())),
+                ),
+                _ => {}
+            }
+        }
+        placed
+    }
+}
+
+/// The profile called `name`: from `[exports.<name>]`, else built in.
+pub fn profile(name: &str, configured: &BTreeMap<String, Profile>) -> Result<Profile, String> {
+    if let Some(p) = configured.get(name) {
+        p.check(name)?;
+        return Ok(p.clone());
+    }
+    let Some((_, _, text)) = BUILT_IN.iter().find(|(n, _, _)| *n == name) else {
+        let mut names: Vec<&str> = BUILT_IN.iter().map(|(n, _, _)| *n).collect();
+        names.extend(configured.keys().map(String::as_str));
+        return Err(format!(
+            "no export profile is called `{name}`; there are: {}",
+            names.join(", ")
+        ));
+    };
+    let p: Profile = toml::from_str(text).map_err(|e| format!("built-in {name}: {e}"))?;
+    p.check(name)?;
+    Ok(p)
+}
+
+/// One export's file and the exceptions it raised.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    /// `export_<name>.csv`.
+    pub file_name: String,
+    /// The file's text.
+    pub csv: String,
+    /// Employees left out, and pay the layout has no place for.
+    pub exceptions: Vec<(usize, Exception)>,
+}
+
+/// Per employee: hours and cents by kind.
+#[derive(Debug, Clone, Copy, Default)]
+struct Figures {
+    hours: [Decimal; KINDS.len()],
+    amount: [Decimal; KINDS.len()],
+}
+
+fn slot(kind: PayKind) -> usize {
+    KINDS.iter().position(|k| *k == kind).unwrap_or(0)
+}
+
+fn rounded(d: Decimal, decimals: u32) -> String {
+    let mut r = d.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(decimals);
+    r.to_string()
+}
+
+/// Hours as `h:mm`, rounded to the minute.
+fn hhmm(hours: Decimal) -> String {
+    let minutes = (hours * Decimal::from(60))
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .to_string()
+        .parse::<i64>()
+        .unwrap_or(0);
+    format!("{}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// A CSV field, quoted when it must be.
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Writes the `name` export of `run` (rows in summary order); `provider_ids`
+/// are the `[users."<userName>"] provider_id`s of the configuration.
+pub fn export(
+    name: &str,
+    profile: &Profile,
+    run: &PayrollRun,
+    rules: &RulesConfig,
+    provider: &ProviderConfig,
+) -> Exported {
+    let mut figures = vec![Figures::default(); run.summary.len()];
+    let index: BTreeMap<_, usize> = run
+        .summary
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.user, i))
+        .collect();
+    for line in &run.pay_lines {
+        if let Some(&i) = index.get(&line.user) {
+            let k = slot(line.kind);
+            figures[i].hours[k] += line.hours;
+            figures[i].amount[k] += line.amount;
+        }
+    }
+    let values: Vec<Value> = profile
+        .columns
+        .iter()
+        .map(|c| Value::parse(&c.value, profile.layout).unwrap_or(Value::Text(String::new())))
+        .collect();
+    let placed = profile.placed();
+    let omitted: Vec<PayKind> = profile.omit.iter().filter_map(|k| kind_named(k)).collect();
+    let decimals = profile.decimals;
+    let date = |d: chrono::NaiveDate| d.format(&profile.date_format).to_string();
+    let mut out = String::new();
+    let headers: Vec<String> = profile.columns.iter().map(|c| field(&c.header)).collect();
+    out.push_str(&headers.join(","));
+    out.push_str("\r\n");
+    let mut exceptions = Vec::new();
+    for (i, row) in run.summary.iter().enumerate() {
+        let f = &figures[i];
+        let has = |k: PayKind| !f.hours[slot(k)].is_zero() || !f.amount[slot(k)].is_zero();
+        let raise = |kind: ExceptionKind, message: String| Exception {
+            severity: Severity::Error,
+            kind,
+            user_name: row.user_name.clone(),
+            user_full_name: row.user_full_name.clone(),
+            in_date_time: None,
+            out_date_time: None,
+            message,
+        };
+        if !profile.include_zero && !KINDS.into_iter().any(has) {
+            continue;
+        }
+        let full = row.user_full_name.clone().unwrap_or_default();
+        let (first, last) = match full.trim().rsplit_once(' ') {
+            Some((first, last)) => (first.trim().to_owned(), last.to_owned()),
+            None => (String::new(), full.trim().to_owned()),
+        };
+        let employee_id = match profile.identify {
+            Identify::EmployeeNumber => row.employee_number.clone(),
+            Identify::UserName => row.user_name.clone(),
+            Identify::FullName => Some(full.trim().to_owned()),
+            Identify::ProviderId => row
+                .user_name
+                .as_ref()
+                .and_then(|n| rules.users.get(n))
+                .and_then(|u| u.provider_id.clone()),
+        }
+        .filter(|id| !id.trim().is_empty());
+        let Some(employee_id) = employee_id else {
+            let how = match profile.identify {
+                Identify::EmployeeNumber => "employeeNumber is empty".to_owned(),
+                Identify::UserName => "userName is empty".to_owned(),
+                Identify::FullName => "userFullName is empty".to_owned(),
+                Identify::ProviderId => format!(
+                    "no [users.\"{}\"] provider_id is configured",
+                    row.user_name.as_deref().unwrap_or("")
+                ),
+            };
+            exceptions.push((
+                i,
+                raise(
+                    ExceptionKind::ExportUnidentified,
+                    format!(
+                        "export {name}: {how}, so this employee's pay ({}) is not in export_{name}.csv; enter it by hand or fix the identifier and run again",
+                        row.pay.gross
+                    ),
+                ),
+            ));
+            continue;
+        };
+        // Pay of a kind this layout has no place for is never dropped silently.
+        let unplaced: Vec<String> = KINDS
+            .into_iter()
+            .filter(|k| has(*k) && !placed.contains(k) && !omitted.contains(k))
+            .map(|k| {
+                format!(
+                    "{} ({} h, {})",
+                    k.as_str(),
+                    rounded(f.hours[slot(k)], 2),
+                    rounded(f.amount[slot(k)], 2)
+                )
+            })
+            .collect();
+        if !unplaced.is_empty() {
+            exceptions.push((
+                i,
+                raise(
+                    ExceptionKind::ExportUnmapped,
+                    format!(
+                        "export {name} has no place for {}: enter it by hand, or add a column or code to the profile",
+                        unplaced.join(", ")
+                    ),
+                ),
+            ));
+        }
+        let figure = |d: Decimal| {
+            let text = rounded(d, decimals);
+            if profile.write_zeros || !text.trim_start_matches(['-', '0', '.']).is_empty() {
+                text
+            } else {
+                String::new()
+            }
+        };
+        let cell = |value: &Value, line: Option<PayKind>| -> String {
+            let sum = |kinds: &[PayKind], of: &[Decimal; KINDS.len()]| -> Decimal {
+                kinds.iter().map(|k| of[slot(*k)]).sum()
+            };
+            match value {
+                Value::CompanyCode => provider.company_code.clone().unwrap_or_default(),
+                Value::BatchId => provider.batch_id.clone().unwrap_or_default(),
+                Value::EmployeeId => employee_id.clone(),
+                Value::Field("user_name") => row.user_name.clone().unwrap_or_default(),
+                Value::Field("employee_number") => row.employee_number.clone().unwrap_or_default(),
+                Value::Field("full_name") => full.clone(),
+                Value::Field("first_name") => first.clone(),
+                Value::Field("last_name") => last.clone(),
+                Value::Field(_) => row.department_name.clone().unwrap_or_default(),
+                Value::PeriodStart => date(run.period.start),
+                Value::PeriodEnd => date(run.period.end),
+                Value::Text(t) => t.clone(),
+                Value::Hours(kinds) => figure(sum(kinds, &f.hours)),
+                Value::Amount(kinds) => figure(sum(kinds, &f.amount)),
+                Value::CodeOf(kind) if has(*kind) => profile
+                    .codes
+                    .get(kind.as_str())
+                    .cloned()
+                    .unwrap_or_default(),
+                Value::CodeOf(_) => String::new(),
+                Value::Line(what) => {
+                    let Some(kind) = line else {
+                        return String::new();
+                    };
+                    match *what {
+                        "code" => profile
+                            .codes
+                            .get(kind.as_str())
+                            .cloned()
+                            .unwrap_or_default(),
+                        "kind" => kind.as_str().to_owned(),
+                        "hours" => rounded(f.hours[slot(kind)], decimals),
+                        "hours_hhmm" => hhmm(f.hours[slot(kind)]),
+                        _ => rounded(f.amount[slot(kind)], decimals),
+                    }
+                }
+            }
+        };
+        let mut write_row = |line: Option<PayKind>| {
+            let cells: Vec<String> = values.iter().map(|v| field(&cell(v, line))).collect();
+            out.push_str(&cells.join(","));
+            out.push_str("\r\n");
+        };
+        match profile.layout {
+            Layout::Wide => write_row(None),
+            Layout::Long => {
+                for kind in KINDS {
+                    if has(kind) && profile.codes.contains_key(kind.as_str()) {
+                        write_row(Some(kind));
+                    }
+                }
+            }
+        }
+    }
+    Exported {
+        file_name: format!("export_{name}.csv"),
+        csv: out,
+        exceptions,
+    }
+}
+
+/// Runs every export of `names` on `run`, adding their exceptions to the
+/// run (counted on each employee's summary row, whose status becomes
+/// `warning` if it was `ok`).
+pub fn export_all(
+    names: &[String],
+    profiles: &BTreeMap<String, Profile>,
+    run: &mut PayrollRun,
+    rules: &RulesConfig,
+    provider: &ProviderConfig,
+) -> Result<Vec<Exported>, String> {
+    let mut files = Vec::new();
+    for name in names {
+        let profile = profile(name, profiles)?;
+        for column in &profile.columns {
+            let (value, key) = match Value::parse(&column.value, profile.layout) {
+                Ok(Value::CompanyCode) => (&provider.company_code, "company_code"),
+                Ok(Value::BatchId) => (&provider.batch_id, "batch_id"),
+                _ => continue,
+            };
+            if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                return Err(format!(
+                    "export {name} fills its \"{}\" column from [payroll_provider] {key}, which is not configured",
+                    column.header
+                ));
+            }
+        }
+        let exported = export(name, &profile, run, rules, provider);
+        for (i, exception) in &exported.exceptions {
+            let row = &mut run.summary[*i];
+            row.exceptions += 1;
+            if row.status == Status::Ok {
+                row.status = Status::Warning;
+            }
+            run.exceptions.push(exception.clone());
+        }
+        files.push(exported);
+    }
+    payrun_rules::sort_exceptions(&mut run.exceptions);
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+    use payrun_ingest::{PayrollInput, RecordType, decode_records};
+    use payrun_rules::PayPeriod;
+
+    /// Ann, $20/h: 44 h worked, 8 h of PTO and a $50 money adjustment.
+    fn ann() -> (PayrollRun, RulesConfig) {
+        let users = decode_records(
+            br#"[{"userName": "ann", "userFullName": "Ann Marie Adams", "employeeNumber": "7",
+                "role": "Employee", "rateType": "Hourly Rate", "payRate": "20.00",
+                "timeZone": "America/Chicago", "departmentName": "Kitchen, North"}]"#,
+            RecordType::User,
+        )
+        .unwrap();
+        let mut cards: Vec<String> = (13..=16)
+            .map(|d| {
+                format!(
+                    r#"{{"userName": "ann", "entryType": 0, "inDateTime": "2024-05-{d} 07:00:00", "outDateTime": "2024-05-{d} 18:00:00"}}"#
+                )
+            })
+            .collect();
+        cards.push(r#"{"userName": "ann", "entryType": 1, "inDateTime": "2024-05-17 00:00:00", "hours": "8"}"#.into());
+        cards.push(r#"{"userName": "ann", "entryType": 2, "adjustHoursAmount": "1", "inDateTime": "2024-05-17 12:00:00", "hours": "50"}"#.into());
+        let cards = decode_records(
+            format!("[{}]", cards.join(",")).as_bytes(),
+            RecordType::TimeCard,
+        )
+        .unwrap();
+        let config = RulesConfig::parse(
+            "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]\n",
+        )
+        .unwrap();
+        let period = PayPeriod {
+            start: NaiveDate::from_ymd_opt(2024, 5, 12).unwrap(),
+            end: NaiveDate::from_ymd_opt(2024, 5, 18).unwrap(),
+        };
+        let input = PayrollInput::from_frames(&cards.frame, &users.frame, Vec::new()).unwrap();
+        (
+            payrun_rules::compute(&input, &config, &period).unwrap(),
+            config,
+        )
+    }
+
+    fn built_in(name: &str) -> Profile {
+        profile(name, &BTreeMap::new()).unwrap()
+    }
+
+    #[test]
+    fn pay_a_layout_has_no_place_for_is_an_error_not_a_silent_drop() {
+        let (run, config) = ann();
+        // 40 R + 4 OT at $20 = 800 + 120, PTO 160, adjustment 50: 1130.
+        assert_eq!(run.summary[0].pay.gross.to_string(), "1130.00");
+        let gusto = Profile {
+            identify: Identify::EmployeeNumber,
+            ..built_in("gusto")
+        };
+        let out = export("gusto", &gusto, &run, &config, &ProviderConfig::default());
+        assert_eq!(
+            out.csv,
+            "first_name,last_name,gusto_employee_id,regular_hours,overtime_hours,\
+             double_overtime_hours,bonus,correction_payment\r\n\
+             Ann Marie,Adams,7,40.00,4.00,,,50.00\r\n"
+        );
+        let messages: Vec<&str> = out
+            .exceptions
+            .iter()
+            .map(|(_, e)| e.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "export gusto has no place for pto (8.00 h, 160.00): enter it by hand, or add a column or code to the profile"
+            ]
+        );
+        // QuickBooks takes the PTO hours, not the money adjustment.
+        let out = export(
+            "quickbooks",
+            &built_in("quickbooks"),
+            &run,
+            &config,
+            &ProviderConfig::default(),
+        );
+        assert!(
+            out.csv.contains("Ann Marie Adams,Paid Time Off,8:00,"),
+            "{}",
+            out.csv
+        );
+        assert!(
+            out.exceptions[0]
+                .1
+                .message
+                .contains("adjustment (0.00 h, 50.00)")
+        );
+        // The long layout has a code for everything; a comma is quoted.
+        let out = export(
+            "long",
+            &built_in("long"),
+            &run,
+            &config,
+            &ProviderConfig::default(),
+        );
+        assert!(out.exceptions.is_empty());
+        assert!(out.csv.contains("7,ann,Ann Marie Adams,\"Kitchen, North\",2024-05-12,2024-05-18,ADJ,adjustment,0.00,50.00\r\n"), "{}", out.csv);
+        let total: Decimal = out
+            .csv
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().unwrap().parse::<Decimal>().unwrap())
+            .sum();
+        assert_eq!(
+            total.to_string(),
+            "1130.00",
+            "the long rows add up to gross"
+        );
+    }
+
+    #[test]
+    fn a_profile_with_a_wrong_value_or_kind_is_refused_naming_it() {
+        let bad: Profile =
+            toml::from_str("columns = [{ header = \"H\", value = \"hours:overtme\" }]").unwrap();
+        let e = bad.check("mine").unwrap_err();
+        assert!(
+            e.starts_with("[exports.mine]: column \"H\": `overtme` is not a pay line kind"),
+            "{e}"
+        );
+        let wide_code: Profile =
+            toml::from_str("columns = [{ header = \"C\", value = \"code\" }]").unwrap();
+        assert!(wide_code.check("w").unwrap_err().contains("long layouts"));
+        assert_eq!(hhmm(Decimal::new(7_9900, 4)), "7:59");
+        assert_eq!(hhmm(Decimal::new(7_9917, 4)), "8:00");
+        assert_eq!(hhmm(Decimal::new(8_0000, 4)), "8:00");
+        assert_eq!(field("a\"b"), "\"a\"\"b\"");
+    }
+}

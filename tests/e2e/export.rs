@@ -1,0 +1,174 @@
+//! Payroll-provider exports of the golden company (the worked examples of
+//! SPEC §5): each built-in profile and a profile of the configuration,
+//! compared with hand-checked files in `data/golden/spec_examples/exports/`.
+//!
+//! After a deliberate change, regenerate them with
+//! `PAYRUN_BLESS=1 cargo test --test e2e export`, then check every figure.
+
+use std::path::{Path, PathBuf};
+
+use payrun::q2sim::Company;
+
+use crate::helpers::{csv, run_golden};
+
+fn golden() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/golden/spec_examples")
+}
+
+/// The golden configuration plus the provider's company code, Gusto ids
+/// for two of the people, and a bureau's own layout.
+const EXPORT_CONFIG: &str = r#"
+[payroll_provider]
+company_code = "GLD"
+batch_id = "WK20"
+
+[users."ann"]
+provider_id = "5G9934"
+
+[users."cal"]
+provider_id = "7H2210"
+
+[exports.bureau]
+layout = "wide"
+identify = "user_name"
+date_format = "%m/%d/%Y"
+write_zeros = true
+columns = [
+  { header = "Employee", value = "user_name" },
+  { header = "Name", value = "last_name" },
+  { header = "Check Date", value = "period_end" },
+  { header = "Straight Hours", value = "hours:regular+salary" },
+  { header = "Premium Hours", value = "hours:overtime+double_time" },
+  { header = "Gross", value = "amount:gross" },
+]
+"#;
+
+const EXPORTS: [&str; 5] = ["adp_wfn", "gusto", "quickbooks", "long", "bureau"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_profile_matches_its_hand_checked_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("payrun.toml");
+    let golden_config = std::fs::read_to_string(golden().join("payrun.toml")).unwrap();
+    std::fs::write(&config, format!("{golden_config}\n{EXPORT_CONFIG}")).unwrap();
+    let out = dir.path().join("run");
+    let stdout = run_golden(
+        Company::load_dir(&golden()).unwrap(),
+        &config,
+        &out,
+        &["--export", &EXPORTS.join(",")],
+    )
+    .await;
+    assert!(
+        stdout.contains("export_adp_wfn.csv (the adp_wfn export)"),
+        "{stdout}"
+    );
+    let bless = std::env::var_os("PAYRUN_BLESS").is_some();
+    for name in EXPORTS {
+        let file = format!("export_{name}.csv");
+        let got = std::fs::read_to_string(out.join(&file)).unwrap();
+        let expected = golden().join("exports").join(&file);
+        if bless {
+            std::fs::create_dir_all(expected.parent().unwrap()).unwrap();
+            std::fs::write(&expected, &got).unwrap();
+            continue;
+        }
+        assert_eq!(
+            got,
+            std::fs::read_to_string(&expected).unwrap_or_default(),
+            "{file} differs from {}",
+            expected.display()
+        );
+    }
+    // Gusto knows fww and sal by no id: each is an error, never a blank row,
+    // and counts on their summary rows.
+    let exceptions = csv(&out.join("exceptions.csv"));
+    let kinds: Vec<String> = (0..exceptions.height())
+        .map(|i| {
+            let cell = |c: &str| {
+                exceptions
+                    .column(c)
+                    .unwrap()
+                    .str()
+                    .unwrap()
+                    .get(i)
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            format!(
+                "{} {} {}",
+                cell("severity"),
+                cell("kind"),
+                cell("user_name")
+            )
+        })
+        .filter(|k| k.contains("export_"))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "error export_unidentified fww",
+            "error export_unidentified sal",
+        ]
+    );
+    let gusto = std::fs::read_to_string(out.join("export_gusto.csv")).unwrap();
+    assert!(
+        !gusto.contains("Walker") && !gusto.contains("Salter"),
+        "{gusto}"
+    );
+    // The manifest lists every export, and a replay recomputes them too.
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"export_bureau.csv\""), "{manifest}");
+    let replayed = crate::helpers::payrun(&["compute", "--replay"], None)
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = crate::helpers::ok(replayed);
+    assert!(
+        stdout.contains("all 15 output files are byte-identical"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_profile_or_a_missing_company_code_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let company = || Company::load_dir(&golden()).unwrap();
+    for (export, expected) in [
+        ("paychex", "no export profile is called `paychex`"),
+        (
+            "adp_wfn",
+            "fills its \"Co Code\" column from [payroll_provider] company_code",
+        ),
+    ] {
+        let (id, token) = (company().id.clone(), company().token.clone());
+        let sim = payrun::q2sim::Simulator::start(company(), payrun::q2sim::Faults::none())
+            .await
+            .unwrap();
+        let out = dir.path().join(export);
+        let output = crate::helpers::payrun(
+            &[
+                "run",
+                "--period",
+                "2024-05-12..2024-05-18",
+                "--export",
+                export,
+                "--config",
+            ],
+            None,
+        )
+        .arg(golden().join("payrun.toml"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--base-url", &sim.url()])
+        .env("OTC_COMPANY_ID", &id)
+        .env("OTC_DEVELOPER_TOKEN", &token)
+        .output()
+        .unwrap();
+        sim.stop().await;
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!out.exists(), "nothing is written");
+    }
+}
