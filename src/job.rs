@@ -213,6 +213,19 @@ pub fn stage_inputs(
     Ok(())
 }
 
+/// Stages what every run writes beside its tables: the review page
+/// (`report.html`) and the payroll-provider exports asked for.
+pub fn stage_extras(staging: &Staging, computed: &Computed) -> Result<(), OutputError> {
+    staging.text(
+        crate::output::REVIEW_PAGE,
+        &crate::review::review_page(&computed.run, &computed.report, computed.as_of),
+    )?;
+    for (_, exported) in &computed.exports {
+        staging.text(&exported.file_name, &exported.csv)?;
+    }
+    Ok(())
+}
+
 /// [`write_outputs`] into a staging already begun (holding the inputs, say).
 pub fn write_staged(
     staging: Staging,
@@ -223,9 +236,7 @@ pub fn write_staged(
 ) -> Result<Vec<PathBuf>, OutputError> {
     let clock = std::time::Instant::now();
     stage_report(&staging, &computed.report, formats)?;
-    for (_, exported) in &computed.exports {
-        staging.text(&exported.file_name, &exported.csv)?;
-    }
+    stage_extras(&staging, computed)?;
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), "tables written");
     let files = staging.digests();
     let manifest = manifest(computed, settings, provenance, files);

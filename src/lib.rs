@@ -19,6 +19,7 @@
 //!   explained, two runs of a period compared.
 //! * [`export`]: the period's pay in a payroll provider's import layout.
 //! * [`dump`]: generated companies as Parquet files at any size.
+//! * [`review`]: `report.html`, the page an administrator reads before submitting.
 //! * [`output`]: writing a set of files so that either all of them replace
 //!   the previous ones or none do.
 
@@ -27,6 +28,7 @@ pub mod dump;
 pub mod export;
 pub mod job;
 pub mod output;
+pub mod review;
 pub mod settings;
 
 pub use payrun_ingest as ingest;

@@ -561,8 +561,12 @@ pub fn report_files() -> Vec<String> {
     files.push("manifest.json".into());
     files.push(INPUTS.into());
     files.push("export_*.csv".into());
+    files.push(REVIEW_PAGE.into());
     files
 }
+
+/// The review page every run writes (see [`crate::review`]).
+pub const REVIEW_PAGE: &str = "report.html";
 
 /// The folder of a run's inputs (`inputs/timecards.parquet`, …).
 pub const INPUTS: &str = "inputs";

@@ -156,9 +156,7 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
     let scratch = std::env::temp_dir().join(format!("payrun-replay-{}", std::process::id()));
     let staging = Staging::new(out.unwrap_or(&scratch))?;
     stage_report(&staging, &computed.report, &formats)?;
-    for (_, exported) in &computed.exports {
-        staging.text(&exported.file_name, &exported.csv)?;
-    }
+    payrun::job::stage_extras(&staging, &computed)?;
     let digests = staging.digests();
     let mut differing = Vec::new();
     let mut identical = 0;

@@ -5,34 +5,10 @@ use std::fmt::Write;
 use std::path::Path;
 
 use payrun::job::Computed;
+use payrun::review::{column_total as total, grouped};
 use payrun::rules::PayKind;
 use payrun::rules::config::Frequency;
-use polars::prelude::*;
 use rust_decimal::Decimal;
-
-/// Sums a `Decimal(18, 2)` column of the payroll summary, in hundredths.
-fn total(frame: &DataFrame, column: &str) -> i128 {
-    frame
-        .column(column)
-        .ok()
-        .and_then(|c| c.decimal().ok().map(|d| d.physical().sum().unwrap_or(0)))
-        .unwrap_or(0)
-}
-
-/// `123456789` hundredths as `1,234,567.89`.
-pub fn grouped(hundredths: i128) -> String {
-    let sign = if hundredths < 0 { "-" } else { "" };
-    let abs = hundredths.unsigned_abs();
-    let whole = (abs / 100).to_string();
-    let mut out = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{sign}{out}.{:02}", abs % 100)
-}
 
 fn frequency(f: Frequency) -> &'static str {
     match f {
@@ -170,11 +146,25 @@ pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats:
         let _ = writeln!(text, "  {} (the {name} export)", exported.file_name);
     }
     let _ = writeln!(text, "  manifest.json");
+    let page = out.join(payrun::output::REVIEW_PAGE);
+    if page.is_file() {
+        let _ = writeln!(
+            text,
+            "  report.html (the review page: totals, overtime charts, exceptions)"
+        );
+    }
     if out.join(payrun::output::INPUTS).is_dir() {
         let _ = writeln!(
             text,
             "  inputs/ (what this payroll was computed from; `payrun compute --replay {}` checks it)",
             out.display()
+        );
+    }
+    if page.is_file() {
+        let _ = writeln!(
+            text,
+            "\nReview the period before paying it: {}",
+            page.display()
         );
     }
     text

@@ -504,6 +504,7 @@ fn the_output_folder_holds_exactly_one_run() {
         "notes.txt",
         "pay_lines.csv",
         "payroll_summary.csv",
+        "report.html",
     ]
     .map(String::from)
     .to_vec();
@@ -520,7 +521,7 @@ fn the_output_folder_holds_exactly_one_run() {
     listed.sort();
     let mut csvs: Vec<String> = expected
         .into_iter()
-        .filter(|f| f.ends_with(".csv"))
+        .filter(|f| f.ends_with(".csv") || f == "report.html")
         .chain(
             [
                 "exceptions.parquet",
@@ -674,7 +675,7 @@ fn a_run_replays_byte_for_byte_and_an_edited_output_is_named() {
     assert!(!kept.contains("token") && !kept.contains("12345"), "{kept}");
     let stdout = crate::helpers::ok(replay(&out));
     assert!(
-        stdout.contains("all 10 output files are byte-identical"),
+        stdout.contains("all 11 output files are byte-identical"),
         "{stdout}"
     );
 

@@ -125,7 +125,7 @@ async fn every_profile_matches_its_hand_checked_file() {
         .unwrap();
     let stdout = crate::helpers::ok(replayed);
     assert!(
-        stdout.contains("all 15 output files are byte-identical"),
+        stdout.contains("all 16 output files are byte-identical"),
         "{stdout}"
     );
 }

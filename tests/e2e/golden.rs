@@ -91,7 +91,7 @@ async fn golden_cases_match_their_expected_files() {
             .unwrap();
         let stdout = crate::helpers::ok(replayed);
         assert!(
-            stdout.contains("all 5 output files are byte-identical to its manifest"),
+            stdout.contains("all 6 output files are byte-identical to its manifest"),
             "{}: {stdout}",
             case.display()
         );

@@ -9,4 +9,5 @@ mod fetch_windows;
 mod fuzz;
 mod golden;
 mod helpers;
+mod review;
 mod run;

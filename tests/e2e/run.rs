@@ -134,8 +134,8 @@ async fn run_equals_fetch_then_compute_byte_for_byte() {
     assert!(manifest["records_in"]["pages_fetched"].as_u64().unwrap() > 1);
     assert_eq!(
         manifest["files_sha256"].as_object().unwrap().len(),
-        14,
-        "10 tables and 4 inputs"
+        15,
+        "10 tables, the review page and 4 inputs"
     );
     assert!(
         !String::from_utf8_lossy(&std::fs::read(ran.join("manifest.json")).unwrap())

@@ -1,0 +1,192 @@
+//! The review page (`report.html`) rendered in a real browser: the demo's
+//! page, headless Chromium, a screenshot that is not blank, and totals in
+//! the page's text equal to the summary's.
+//!
+//! Without Chromium the test says so and passes, unless
+//! `PAYRUN_REQUIRE_BROWSER` is set (CI installs Chromium and sets it).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rust_decimal::Decimal;
+
+use crate::helpers::{csv, ok, payrun};
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("PAYRUN_CHROMIUM") {
+        return Some(path.into());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| ["chromium", "chromium-browser", "google-chrome"].map(|n| dir.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// Runs headless Chromium on `page` with `args`; its standard output.
+fn headless(browser: &Path, profile: &Path, page: &Path, args: &[String]) -> String {
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("Chromium did not finish in 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let output = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The text of the element with `id` in `dom`.
+fn by_id<'a>(dom: &'a str, id: &str) -> &'a str {
+    let start = dom
+        .find(&format!("id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no #{id} in the page"))
+        + id.len()
+        + 6;
+    &dom[start..start + dom[start..].find('<').unwrap()]
+}
+
+/// The sum of a decimal column of a CSV file.
+fn sum(path: &Path, column: &str) -> Decimal {
+    let frame = csv(path);
+    frame
+        .column(column)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().parse::<Decimal>().unwrap())
+        .sum()
+}
+
+fn grouped(d: Decimal) -> String {
+    payrun::review::grouped((d * Decimal::ONE_HUNDRED).trunc().mantissa())
+}
+
+#[test]
+fn the_demo_review_page_renders_in_chromium_with_the_summary_totals() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("PAYRUN_REQUIRE_BROWSER").is_none(),
+            "PAYRUN_REQUIRE_BROWSER is set but no Chromium was found"
+        );
+        eprintln!(
+            "SKIPPED: no Chromium on PATH (install the chromium package) to render report.html"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let stdout = ok(payrun(&["demo", "--out"], None).arg(&out).output().unwrap());
+    let page = out.join("report.html");
+    assert!(
+        stdout.trim_end().ends_with(&format!(
+            "Review the period before paying it: {}",
+            page.display()
+        )),
+        "{stdout}"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    // Self-contained: nothing to fetch.
+    for remote in [
+        "http:", "https:", "<script", "<link", "src=", "@import", "url(",
+    ] {
+        assert!(!html.contains(remote), "report.html contains {remote:?}");
+    }
+
+    let png = dir.path().join("page.png");
+    headless(
+        &browser,
+        &dir.path().join("profile-shot"),
+        &page,
+        &[
+            format!("--screenshot={}", png.display()),
+            "--window-size=1000,1600".into(),
+        ],
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!((info.width, info.height), (1000, 1600));
+    let channels = info.line_size / info.width as usize;
+    let colored = pixels[..info.buffer_size()]
+        .chunks(channels)
+        .filter(|p| p[..3].iter().any(|c| *c < 200))
+        .count();
+    // Text, tables and the bars of the charts: far from blank.
+    let share = colored as f64 / f64::from(info.width * info.height);
+    assert!(
+        share > 0.02,
+        "only {:.2}% of the page is drawn",
+        share * 100.0
+    );
+    let blue = pixels[..info.buffer_size()]
+        .chunks(channels)
+        .filter(|p| p[2] > 150 && p[0] < 90)
+        .count();
+    assert!(
+        blue > 1000,
+        "the charts' bars are drawn ({blue} blue pixels)"
+    );
+
+    // The totals the browser shows are the summary's.
+    let dom = headless(
+        &browser,
+        &dir.path().join("profile-dom"),
+        &page,
+        &["--dump-dom".into()],
+    );
+    let summary = out.join("payroll_summary.csv");
+    assert_eq!(
+        by_id(&dom, "gross-pay"),
+        format!("${}", grouped(sum(&summary, "gross_pay")))
+    );
+    assert_eq!(
+        by_id(&dom, "regular-hours"),
+        grouped(sum(&summary, "regular_hours"))
+    );
+    assert_eq!(
+        by_id(&dom, "overtime-hours"),
+        grouped(sum(&summary, "overtime_hours"))
+    );
+    assert_eq!(
+        by_id(&dom, "overtime-cost"),
+        format!(
+            "${}",
+            grouped(sum(&summary, "overtime_pay") + sum(&summary, "double_time_pay"))
+        )
+    );
+    assert_eq!(
+        by_id(&dom, "unapproved-hours"),
+        grouped(sum(&summary, "unapproved_hours"))
+    );
+    assert_eq!(by_id(&dom, "people"), csv(&summary).height().to_string());
+    assert!(
+        dom.contains("unapproved_time_card"),
+        "exceptions are grouped by kind"
+    );
+}
