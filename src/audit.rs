@@ -431,7 +431,8 @@ pub struct RunDiff {
     pub cards: Vec<CardChange>,
     /// Whether both runs kept their time cards, so they could be compared.
     pub cards_compared: bool,
-    /// Whether the effective configuration differs.
+    /// Whether the configuration differs in anything that decides pay or
+    /// the files written (`[api]`, where the time cards came from, is not).
     pub config_changed: bool,
     /// Pay lines that changed.
     pub lines: Vec<LineChange>,
@@ -543,9 +544,9 @@ pub fn diff(old: &RunFolder, new: &RunFolder) -> Result<RunDiff, AuditError> {
         ));
     }
     let mut diff = RunDiff::default();
-    let config = format!("{INPUTS}/payrun.toml");
     if old.has_inputs() && new.has_inputs() {
-        diff.config_changed = old.verified(&config)? != new.verified(&config)?;
+        // The API's address is not a term of pay.
+        diff.config_changed = old.settings()?.pay_text() != new.settings()?.pay_text();
         let cards = format!("{INPUTS}/timecards.parquet");
         let read = |run: &RunFolder| -> Result<Table, AuditError> {
             let frame = ParquetReader::new(std::io::Cursor::new(run.verified(&cards)?))

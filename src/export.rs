@@ -114,6 +114,26 @@ fn default_decimals() -> u32 {
 
 /// The built-in profiles: name, the provider document each follows, and
 /// the profile in `payrun.toml` form.
+///
+/// * `adp_wfn` follows ADP Workforce Now, *Importing Paydata* (version 7.1,
+///   ADP, LLC), chapter 3 "Understanding Paydata Import Files", and the field
+///   list of ADP's Automated Paydata Integration: `Co Code`, `Batch ID` and
+///   `File #` first, then `Reg Hours`, `O/T Hours`, `Hours 3/4 Code` and
+///   `Amount`, `Earnings 3/4 Code` and `Amount`. ADP names upload files
+///   `EPI<co code><batch>.csv`; rename `export_adp_wfn.csv` when uploading.
+/// * `gusto` follows the Gusto Help Center's "Run payroll with CSV upload"
+///   (column titles `first_name`, `last_name`, `gusto_employee_id`,
+///   `regular_hours`, `overtime_hours`, `bonus`, `correction_payment`);
+///   `double_overtime_hours` is Gusto's double-overtime earning, which that
+///   article's list of optional fields does not name.
+/// * `quickbooks` follows the QuickBooks Online time activity fields as the
+///   QuickBooks Online import tools list them (Zed Systems, "How to import
+///   timesheets into QuickBooks Online using Axis Online"; iClassPro, "How
+///   do I use Time Clock with QuickBooks Payroll Services"): `Txn Date`,
+///   `Name Of`, `Employee Vendor Ref Name` (First Last), `Payroll Item Ref`
+///   (which must name the company's QuickBooks payroll items), `Duration`
+///   as hh:mm.
+/// * `long` is provider-neutral.
 pub const BUILT_IN: [(&str, &str, &str); 4] = [
     (
         "adp_wfn",

@@ -81,10 +81,19 @@ impl Settings {
     /// keeps beside its outputs so that it can be replayed. It parses back
     /// into the same settings (less those two keys).
     pub fn effective_text(&self) -> String {
-        let mut table = toml::Table::try_from(&self.rules).unwrap_or_default();
+        let mut table: toml::Table = toml::from_str(&self.pay_text()).unwrap_or_default();
         if let Ok(api) = toml::Value::try_from(&self.api) {
             table.insert("api".into(), api);
         }
+        toml::to_string(&table).unwrap_or_default()
+    }
+
+    /// The settings that decide pay and the files a run writes (the rules,
+    /// the export profiles, `[payroll_provider]`), as TOML: two runs whose
+    /// texts are equal computed under the same terms, wherever they fetched
+    /// from (`[api]` is left out).
+    pub fn pay_text(&self) -> String {
+        let mut table = toml::Table::try_from(&self.rules).unwrap_or_default();
         if let Ok(exports) = toml::Value::try_from(&self.exports) {
             table.insert("exports".into(), exports);
         }

@@ -220,6 +220,8 @@ async fn diff_reports_late_edits_and_the_retro_pay() {
         stdout.contains("time cards: 1 added, 1 removed, 1 edited"),
         "{stdout}"
     );
+    // Each run fetched from its own simulator address: not a change of terms.
+    assert!(!stdout.contains("configuration"), "{stdout}");
     // 1 h more overtime for ann (+$18.00), cal's 8 regular hours gone
     // (-$200.00), 4 h for eve at $16.50 (+$66.00).
     assert!(
