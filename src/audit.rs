@@ -694,32 +694,68 @@ const LINE_KEY: [&str; 6] = [
     "shift_name",
 ];
 
-/// Pay lines matched by user, week, kind, job and shift.
-fn compare_lines(old: &Table, new: &Table) -> Result<Vec<LineChange>, String> {
-    type Sums = HashMap<Vec<Option<String>>, [Decimal; 2]>;
-    let sums = |table: &Table| -> Result<Sums, String> {
-        let mut sums = Sums::new();
-        for row in &table.rows {
-            let get = |name: &str| {
-                let at = table
-                    .column(name)
-                    .ok_or(format!("pay_lines has no {name} column"))?;
-                decimal(&row[at], "pay_lines", name)
-            };
-            let entry = sums.entry(key(table, row, &LINE_KEY)).or_default();
-            entry[0] += get("hours")?;
-            entry[1] += get("amount")?;
+/// Sums of decimal columns per key (the text of the key columns).
+type Sums<const N: usize> = HashMap<Vec<Option<String>>, [Decimal; N]>;
+
+/// `table`'s rows summed by the text of `key_columns`: each key's sums of
+/// the decimal `figures` columns (`name` names the table in errors).
+fn sums<const N: usize>(
+    table: &Table,
+    name: &str,
+    key_columns: &[&str],
+    figures: [&str; N],
+) -> Result<Sums<N>, String> {
+    let at: Vec<usize> = figures
+        .iter()
+        .map(|f| table.column(f).ok_or(format!("{name} has no {f} column")))
+        .collect::<Result<_, _>>()?;
+    let mut sums = Sums::new();
+    for row in &table.rows {
+        let entry: &mut [Decimal; N] = sums
+            .entry(key(table, row, key_columns))
+            .or_insert([Decimal::ZERO; N]);
+        for ((slot, &i), figure) in entry.iter_mut().zip(&at).zip(figures) {
+            *slot += decimal(&row[i], name, figure)?;
         }
-        Ok(sums)
-    };
-    let (old_sums, new_sums) = (sums(old)?, sums(new)?);
-    let keys: BTreeSet<&Vec<Option<String>>> = old_sums.keys().chain(new_sums.keys()).collect();
+    }
+    Ok(sums)
+}
+
+/// A key whose sums changed: the key, the old sums, the new sums.
+type Changed<const N: usize> = (Vec<Option<String>>, [Decimal; N], [Decimal; N]);
+
+/// The keys of `table` (old and new) whose sums of `figures` differ, in
+/// key order, with the old and the new sums (zero where a key is absent).
+fn changed<const N: usize>(
+    (old, new): (&Table, &Table),
+    name: &str,
+    key_columns: &[&str],
+    figures: [&str; N],
+) -> Result<Vec<Changed<N>>, String> {
+    let (was, is) = (
+        sums(old, name, key_columns, figures)?,
+        sums(new, name, key_columns, figures)?,
+    );
+    let keys: BTreeSet<&Vec<Option<String>>> = was.keys().chain(is.keys()).collect();
+    let zero = [Decimal::ZERO; N];
     Ok(keys
         .into_iter()
         .filter_map(|k| {
-            let was = old_sums.get(k).copied().unwrap_or_default();
-            let is = new_sums.get(k).copied().unwrap_or_default();
-            (was != is).then(|| LineChange {
+            let (a, b) = (
+                was.get(k).copied().unwrap_or(zero),
+                is.get(k).copied().unwrap_or(zero),
+            );
+            (a != b).then(|| (k.clone(), a, b))
+        })
+        .collect())
+}
+
+/// Pay lines matched by user, week, kind, job and shift.
+fn compare_lines(old: &Table, new: &Table) -> Result<Vec<LineChange>, String> {
+    Ok(
+        changed((old, new), "pay_lines", &LINE_KEY, ["hours", "amount"])?
+            .into_iter()
+            .map(|(k, was, is)| LineChange {
                 user_name: k[0].clone(),
                 employee_number: k[1].clone(),
                 week_start: k[2].clone(),
@@ -729,45 +765,26 @@ fn compare_lines(old: &Table, new: &Table) -> Result<Vec<LineChange>, String> {
                 hours: (was[0], is[0]),
                 amount: (was[1], is[1]),
             })
-        })
-        .collect())
+            .collect(),
+    )
 }
 
 /// Summary rows matched by user name and employee number.
 fn compare_users(old: &Table, new: &Table) -> Result<Vec<UserChange>, String> {
-    const USER: [&str; 2] = ["user_name", "employee_number"];
-    type Sums = HashMap<Vec<Option<String>>, [Decimal; SUMMARY_FIGURES.len()]>;
-    let sums = |table: &Table| -> Result<Sums, String> {
-        let mut sums = Sums::new();
-        for row in &table.rows {
-            let entry = sums.entry(key(table, row, &USER)).or_default();
-            for (slot, name) in entry.iter_mut().zip(SUMMARY_FIGURES) {
-                let at = table
-                    .column(name)
-                    .ok_or(format!("payroll_summary has no {name} column"))?;
-                *slot += decimal(&row[at], "payroll_summary", name)?;
-            }
-        }
-        Ok(sums)
-    };
-    let (old_sums, new_sums) = (sums(old)?, sums(new)?);
-    let keys: BTreeSet<&Vec<Option<String>>> = old_sums.keys().chain(new_sums.keys()).collect();
-    Ok(keys
-        .into_iter()
-        .filter_map(|k| {
-            let was = old_sums.get(k).copied().unwrap_or_default();
-            let is = new_sums.get(k).copied().unwrap_or_default();
-            let figures: Vec<_> = SUMMARY_FIGURES
-                .iter()
-                .zip(was.iter().zip(&is))
-                .filter(|(_, (a, b))| a != b)
-                .map(|(name, (a, b))| (*name, *a, *b))
-                .collect();
-            (!figures.is_empty()).then(|| UserChange {
+    let user = ["user_name", "employee_number"];
+    Ok(
+        changed((old, new), "payroll_summary", &user, SUMMARY_FIGURES)?
+            .into_iter()
+            .map(|(k, was, is)| UserChange {
                 user_name: k[0].clone(),
                 employee_number: k[1].clone(),
-                figures,
+                figures: SUMMARY_FIGURES
+                    .iter()
+                    .zip(was.iter().zip(&is))
+                    .filter(|(_, (a, b))| a != b)
+                    .map(|(name, (a, b))| (*name, *a, *b))
+                    .collect(),
             })
-        })
-        .collect())
+            .collect(),
+    )
 }

@@ -353,10 +353,7 @@ impl Profile {
     /// profile places has a code where a column needs one.
     pub fn check(&self, name: &str) -> Result<(), String> {
         let fail = |m: String| format!("[exports.{name}]: {m}");
-        for column in &self.columns {
-            Value::parse(&column.value, self.layout)
-                .map_err(|m| fail(format!("column \"{}\": {m}", column.header)))?;
-        }
+        self.values(name)?;
         for kind in self.codes.keys().chain(&self.omit) {
             kind_named(kind).ok_or_else(|| fail(format!("`{kind}` is not a pay line kind")))?;
         }
@@ -366,13 +363,24 @@ impl Profile {
         Ok(())
     }
 
-    /// The kinds this profile has a place for.
-    fn placed(&self) -> Vec<PayKind> {
+    /// What each column holds, in order.
+    pub fn values(&self, name: &str) -> Result<Vec<Value>, String> {
+        self.columns
+            .iter()
+            .map(|column| {
+                Value::parse(&column.value, self.layout)
+                    .map_err(|m| format!("[exports.{name}]: column \"{}\": {m}", column.header))
+            })
+            .collect()
+    }
+
+    /// The kinds this profile has a place for, given its column `values`.
+    fn placed(&self, values: &[Value]) -> Vec<PayKind> {
         let mut placed = Vec::new();
-        for column in &self.columns {
-            match Value::parse(&column.value, self.layout) {
-                Ok(Value::Hours(kinds) | Value::Amount(kinds)) => placed.extend(kinds),
-                Ok(Value::Line(_)) => placed.extend(
+        for value in values {
+            match value {
+                Value::Hours(kinds) | Value::Amount(kinds) => placed.extend(kinds),
+                Value::Line(_) => placed.extend(
                     KINDS
                         .into_iter()
                         .filter(|k| self.codes.contains_key(k.as_str())),
@@ -450,15 +458,30 @@ fn field(text: &str) -> String {
     }
 }
 
-/// Writes the `name` export of `run` (rows in summary order); `provider_ids`
-/// are the `[users."<userName>"] provider_id`s of the configuration.
+/// Writes the `name` export of `run` (rows in summary order). `rules`
+/// holds the `[users."<userName>"] provider_id`s. A profile whose columns
+/// need a `[payroll_provider]` value that is not configured is an error.
 pub fn export(
     name: &str,
     profile: &Profile,
     run: &PayrollRun,
     rules: &RulesConfig,
     provider: &ProviderConfig,
-) -> Exported {
+) -> Result<Exported, String> {
+    let values = profile.values(name)?;
+    for (value, column) in values.iter().zip(&profile.columns) {
+        let (setting, key) = match value {
+            Value::CompanyCode => (&provider.company_code, "company_code"),
+            Value::BatchId => (&provider.batch_id, "batch_id"),
+            _ => continue,
+        };
+        if setting.as_deref().is_none_or(|v| v.trim().is_empty()) {
+            return Err(format!(
+                "export {name} fills its \"{}\" column from [payroll_provider] {key}, which is not configured",
+                column.header
+            ));
+        }
+    }
     let mut figures = vec![Figures::default(); run.summary.len()];
     let index: BTreeMap<_, usize> = run
         .summary
@@ -473,12 +496,7 @@ pub fn export(
             figures[i].amount[k] += line.amount;
         }
     }
-    let values: Vec<Value> = profile
-        .columns
-        .iter()
-        .map(|c| Value::parse(&c.value, profile.layout).unwrap_or(Value::Text(String::new())))
-        .collect();
-    let placed = profile.placed();
+    let placed = profile.placed(&values);
     let omitted: Vec<PayKind> = profile.omit.iter().filter_map(|k| kind_named(k)).collect();
     let decimals = profile.decimals;
     let date = |d: chrono::NaiveDate| d.format(&profile.date_format).to_string();
@@ -632,11 +650,11 @@ pub fn export(
             }
         }
     }
-    Exported {
+    Ok(Exported {
         file_name: format!("export_{name}.csv"),
         csv: out,
         exceptions,
-    }
+    })
 }
 
 /// Runs every export of `names` on `run`, adding their exceptions to the
@@ -652,20 +670,7 @@ pub fn export_all(
     let mut files = Vec::new();
     for name in names {
         let profile = profile(name, profiles)?;
-        for column in &profile.columns {
-            let (value, key) = match Value::parse(&column.value, profile.layout) {
-                Ok(Value::CompanyCode) => (&provider.company_code, "company_code"),
-                Ok(Value::BatchId) => (&provider.batch_id, "batch_id"),
-                _ => continue,
-            };
-            if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
-                return Err(format!(
-                    "export {name} fills its \"{}\" column from [payroll_provider] {key}, which is not configured",
-                    column.header
-                ));
-            }
-        }
-        let exported = export(name, &profile, run, rules, provider);
+        let exported = export(name, &profile, run, rules, provider)?;
         for (i, exception) in &exported.exceptions {
             let row = &mut run.summary[*i];
             row.exceptions += 1;
@@ -683,19 +688,12 @@ pub fn export_all(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
-    use payrun_ingest::{PayrollInput, RecordType, decode_records};
-    use payrun_rules::PayPeriod;
 
     /// Ann, $20/h: 44 h worked, 8 h of PTO and a $50 money adjustment.
     fn ann() -> (PayrollRun, RulesConfig) {
-        let users = decode_records(
-            br#"[{"userName": "ann", "userFullName": "Ann Marie Adams", "employeeNumber": "7",
+        let users = r#"[{"userName": "ann", "userFullName": "Ann Marie Adams", "employeeNumber": "7",
                 "role": "Employee", "rateType": "Hourly Rate", "payRate": "20.00",
-                "timeZone": "America/Chicago", "departmentName": "Kitchen, North"}]"#,
-            RecordType::User,
-        )
-        .unwrap();
+                "timeZone": "America/Chicago", "departmentName": "Kitchen, North"}]"#;
         let mut cards: Vec<String> = (13..=16)
             .map(|d| {
                 format!(
@@ -705,24 +703,7 @@ mod tests {
             .collect();
         cards.push(r#"{"userName": "ann", "entryType": 1, "inDateTime": "2024-05-17 00:00:00", "hours": "8"}"#.into());
         cards.push(r#"{"userName": "ann", "entryType": 2, "adjustHoursAmount": "1", "inDateTime": "2024-05-17 12:00:00", "hours": "50"}"#.into());
-        let cards = decode_records(
-            format!("[{}]", cards.join(",")).as_bytes(),
-            RecordType::TimeCard,
-        )
-        .unwrap();
-        let config = RulesConfig::parse(
-            "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]\n",
-        )
-        .unwrap();
-        let period = PayPeriod {
-            start: NaiveDate::from_ymd_opt(2024, 5, 12).unwrap(),
-            end: NaiveDate::from_ymd_opt(2024, 5, 18).unwrap(),
-        };
-        let input = PayrollInput::from_frames(&cards.frame, &users.frame, Vec::new()).unwrap();
-        (
-            payrun_rules::compute(&input, &config, &period).unwrap(),
-            config,
-        )
+        crate::test_support::weekly_run(users, &cards)
     }
 
     fn built_in(name: &str) -> Profile {
@@ -738,7 +719,7 @@ mod tests {
             identify: Identify::EmployeeNumber,
             ..built_in("gusto")
         };
-        let out = export("gusto", &gusto, &run, &config, &ProviderConfig::default());
+        let out = export("gusto", &gusto, &run, &config, &ProviderConfig::default()).unwrap();
         assert_eq!(
             out.csv,
             "first_name,last_name,gusto_employee_id,regular_hours,overtime_hours,\
@@ -763,7 +744,8 @@ mod tests {
             &run,
             &config,
             &ProviderConfig::default(),
-        );
+        )
+        .unwrap();
         assert!(
             out.csv.contains("Ann Marie Adams,Paid Time Off,8:00,"),
             "{}",
@@ -782,7 +764,8 @@ mod tests {
             &run,
             &config,
             &ProviderConfig::default(),
-        );
+        )
+        .unwrap();
         assert!(out.exceptions.is_empty());
         assert!(out.csv.contains("7,ann,Ann Marie Adams,\"Kitchen, North\",2024-05-12,2024-05-18,ADJ,adjustment,0.00,50.00\r\n"), "{}", out.csv);
         let total: Decimal = out

@@ -30,6 +30,8 @@ pub mod job;
 pub mod output;
 pub mod review;
 pub mod settings;
+#[cfg(test)]
+mod test_support;
 
 pub use payrun_ingest as ingest;
 pub use payrun_q2sim as q2sim;

@@ -383,21 +383,15 @@ pub fn review_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use payrun_ingest::{PayrollInput, RecordType, decode_records};
-    use payrun_rules::{PayPeriod, RulesConfig};
 
     /// Two people, one with a name that is markup, 46 h and 38 h at $12.
     fn page() -> String {
-        let users = decode_records(
-            br#"[{"userName": "ann", "userFullName": "<b>Ann & \"Co\"</b>", "employeeNumber": "1",
+        let users = r#"[{"userName": "ann", "userFullName": "<b>Ann & \"Co\"</b>", "employeeNumber": "1",
                   "role": "Employee", "rateType": "Hourly Rate", "payRate": "12.00",
                   "timeZone": "America/Chicago", "departmentName": "Kitchen"},
                  {"userName": "bob", "userFullName": "Bob", "employeeNumber": "2",
                   "role": "Employee", "rateType": "Hourly Rate", "payRate": "12.00",
-                  "timeZone": "America/Chicago", "departmentName": "Yard"}]"#,
-            RecordType::User,
-        )
-        .unwrap();
+                  "timeZone": "America/Chicago", "departmentName": "Yard"}]"#;
         let mut cards = Vec::new();
         for (user, hours) in [("ann", [10, 10, 10, 8, 8]), ("bob", [8, 8, 8, 8, 6])] {
             for (i, h) in hours.iter().enumerate() {
@@ -411,21 +405,7 @@ mod tests {
         cards.push(
             r#"{"userName": "bob", "entryType": 0, "inDateTime": "2024-05-17 09:00:00"}"#.into(),
         );
-        let cards = decode_records(
-            format!("[{}]", cards.join(",")).as_bytes(),
-            RecordType::TimeCard,
-        )
-        .unwrap();
-        let config = RulesConfig::parse(
-            "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]\n",
-        )
-        .unwrap();
-        let period = PayPeriod {
-            start: NaiveDate::from_ymd_opt(2024, 5, 12).unwrap(),
-            end: NaiveDate::from_ymd_opt(2024, 5, 18).unwrap(),
-        };
-        let input = PayrollInput::from_frames(&cards.frame, &users.frame, Vec::new()).unwrap();
-        let run = payrun_rules::compute(&input, &config, &period).unwrap();
+        let (run, _) = crate::test_support::weekly_run(users, &cards);
         let report = run.report().unwrap();
         review_page(&run, &report, chrono::DateTime::UNIX_EPOCH)
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use payrun::q2sim::Company;
 use serde_json::Value;
 
-use crate::helpers::{csv, ok, payrun};
+use crate::helpers::{csv, ok, payrun, rows, texts};
 
 fn golden() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/golden/spec_examples")
@@ -229,19 +229,9 @@ async fn diff_reports_late_edits_and_the_retro_pay() {
         "{stdout}"
     );
     let cards = csv(&out.join("diff_timecards.csv"));
-    let column = |frame: &polars::prelude::DataFrame, name: &str| -> Vec<String> {
-        frame
-            .column(name)
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .map(|v| v.unwrap_or("").to_owned())
-            .collect()
-    };
-    assert_eq!(column(&cards, "change"), ["edited", "removed", "added"]);
-    assert_eq!(column(&cards, "user_name"), ["ann", "cal", "eve"]);
-    let edits = column(&cards, "changes");
+    assert_eq!(texts(&cards, "change"), ["edited", "removed", "added"]);
+    assert_eq!(texts(&cards, "user_name"), ["ann", "cal", "eve"]);
+    let edits = texts(&cards, "changes");
     assert!(
         edits[0].starts_with("outDateTime: 2024-05-17 15:00:00"),
         "{edits:?}"
@@ -250,15 +240,10 @@ async fn diff_reports_late_edits_and_the_retro_pay() {
     assert!(!edits[0].contains("updateDateTime"), "{edits:?}");
 
     let lines = csv(&out.join("diff.csv"));
-    let rows: Vec<String> = (0..lines.height())
-        .map(|i| {
-            ["user_name", "kind", "hours_change", "amount_change"]
-                .iter()
-                .map(|c| column(&lines, c)[i].clone())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect();
+    let rows = rows(
+        &lines,
+        &["user_name", "kind", "hours_change", "amount_change"],
+    );
     assert_eq!(
         rows,
         [

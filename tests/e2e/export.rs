@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use payrun::q2sim::Company;
 
-use crate::helpers::{csv, run_golden};
+use crate::helpers::{csv, rows, run_golden};
 
 fn golden() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/golden/spec_examples")
@@ -83,25 +83,8 @@ async fn every_profile_matches_its_hand_checked_file() {
     // Gusto knows fww and sal by no id: each is an error, never a blank row,
     // and counts on their summary rows.
     let exceptions = csv(&out.join("exceptions.csv"));
-    let kinds: Vec<String> = (0..exceptions.height())
-        .map(|i| {
-            let cell = |c: &str| {
-                exceptions
-                    .column(c)
-                    .unwrap()
-                    .str()
-                    .unwrap()
-                    .get(i)
-                    .unwrap_or("")
-                    .to_owned()
-            };
-            format!(
-                "{} {} {}",
-                cell("severity"),
-                cell("kind"),
-                cell("user_name")
-            )
-        })
+    let kinds: Vec<String> = rows(&exceptions, &["severity", "kind", "user_name"])
+        .into_iter()
         .filter(|k| k.contains("export_"))
         .collect();
     assert_eq!(

@@ -49,6 +49,32 @@ pub fn csv(path: &Path) -> DataFrame {
         .unwrap()
 }
 
+/// A text column of a frame read by [`csv`], empty cells as "".
+pub fn texts(frame: &DataFrame, name: &str) -> Vec<String> {
+    frame
+        .column(name)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or("").to_owned())
+        .collect()
+}
+
+/// Rows of a frame read by [`csv`] as the text of `columns` joined by spaces.
+pub fn rows(frame: &DataFrame, columns: &[&str]) -> Vec<String> {
+    let columns: Vec<Vec<String>> = columns.iter().map(|c| texts(frame, c)).collect();
+    (0..frame.height())
+        .map(|i| {
+            columns
+                .iter()
+                .map(|c| c[i].as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
 /// A generated company of `users` with time cards from `from` to `to`.
 pub fn company(seed: u64, users: usize, from: (i32, u32, u32), to: (i32, u32, u32)) -> Company {
     let date = |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap();

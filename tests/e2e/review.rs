@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use rust_decimal::Decimal;
 
-use crate::helpers::{csv, ok, payrun};
+use crate::helpers::{csv, ok, payrun, texts};
 
 fn chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("PAYRUN_CHROMIUM") {
@@ -71,14 +71,9 @@ fn by_id<'a>(dom: &'a str, id: &str) -> &'a str {
 
 /// The sum of a decimal column of a CSV file.
 fn sum(path: &Path, column: &str) -> Decimal {
-    let frame = csv(path);
-    frame
-        .column(column)
-        .unwrap()
-        .str()
-        .unwrap()
+    texts(&csv(path), column)
         .iter()
-        .map(|v| v.unwrap().parse::<Decimal>().unwrap())
+        .map(|v| v.parse::<Decimal>().unwrap())
         .sum()
 }
 

@@ -165,6 +165,8 @@ pub struct Why {
     pub window_before: i64,
     /// Step 4's thresholds, when step 4 applies: (overtime, double time).
     pub window: Option<(Option<i64>, Option<i64>)>,
+    /// The first day of the workweek (or 14-day window) step 4 counts in.
+    pub window_start: Option<NaiveDate>,
     /// The piece's final allocation.
     pub result: Allocation,
 }
@@ -205,6 +207,7 @@ pub fn allocate_traced(
                     daily: all_regular,
                     window_before: 0,
                     window: None,
+                    window_start: None,
                     result: all_regular,
                 });
                 all_regular
@@ -303,6 +306,7 @@ pub fn allocate_traced(
             daily,
             window_before,
             window: thresholds,
+            window_start: thresholds.and(window),
             result: allocation,
         });
         out.push(allocation);

@@ -226,7 +226,7 @@ pub fn explain(
     let shown = |day: NaiveDate| weeks.contains(&calendar.workweek_start(day));
 
     // Tiers by piece, with their reasons.
-    let mut reasons = Reasons::new(rule, &context, zone.tz);
+    let mut reasons = Reasons::new(rule, zone.tz);
     let pieces: Vec<PieceStory> = entries
         .pieces
         .iter()
@@ -527,7 +527,6 @@ fn short(wall: NaiveDateTime) -> String {
 /// each workweek (or 14-day window) passed its thresholds.
 struct Reasons<'a> {
     rule: &'a OvertimeRule,
-    context: &'a Context<'a>,
     tz: Tz,
     /// The window, and when it passed its overtime and double-time thresholds.
     window: Option<NaiveDate>,
@@ -535,10 +534,9 @@ struct Reasons<'a> {
 }
 
 impl<'a> Reasons<'a> {
-    fn new(rule: &'a OvertimeRule, context: &'a Context<'a>, tz: Tz) -> Self {
+    fn new(rule: &'a OvertimeRule, tz: Tz) -> Self {
         Reasons {
             rule,
-            context,
             tz,
             window: None,
             passed: [None; 2],
@@ -546,13 +544,8 @@ impl<'a> Reasons<'a> {
     }
 
     fn piece(&mut self, piece: &Piece, why: &Why, period: &PayPeriod) -> PieceStory {
-        let calendar = &self.context.calendar;
-        let window = match self.rule.basis {
-            Basis::Biweekly => calendar.biweekly_window_start(piece.workday),
-            _ => calendar.workweek_start(piece.workday),
-        };
-        if self.window != Some(window) {
-            self.window = Some(window);
+        if self.window != why.window_start {
+            self.window = why.window_start;
             self.passed = [None; 2];
         }
         let r = why.result;

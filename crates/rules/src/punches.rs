@@ -295,22 +295,26 @@ pub(crate) fn prepare(
                 if end - start > max_shift {
                     let hours = (Decimal::from(end - start) / Decimal::from(3600)).round_dp(2);
                     let limit = config.punches.max_shift_hours;
-                    if config.punches.long_shift == LongShift::Pay {
-                        raise(
-                            Severity::Warning,
-                            ExceptionKind::LongShift,
-                            format!(
-                                "shift of {hours} h is longer than punches.max_shift_hours ({limit}); paid as clocked (punches.long_shift = \"pay\")"
-                            ),
-                        );
-                    } else {
-                        raise(
+                    let hold = config.punches.long_shift == LongShift::Hold;
+                    let (severity, outcome) = if hold {
+                        (
                             Severity::Error,
-                            ExceptionKind::LongShift,
-                            format!(
-                                "shift of {hours} h is longer than punches.max_shift_hours ({limit}); held from pay (punches.long_shift = \"pay\" pays it)"
-                            ),
-                        );
+                            "held from pay (punches.long_shift = \"pay\" pays it)",
+                        )
+                    } else {
+                        (
+                            Severity::Warning,
+                            "paid as clocked (punches.long_shift = \"pay\")",
+                        )
+                    };
+                    raise(
+                        severity,
+                        ExceptionKind::LongShift,
+                        format!(
+                            "shift of {hours} h is longer than punches.max_shift_hours ({limit}); {outcome}"
+                        ),
+                    );
+                    if hold {
                         entries.held.extend(record.workday);
                         continue;
                     }
@@ -326,24 +330,23 @@ pub(crate) fn prepare(
                     entries
                         .unapproved
                         .extend(record.workday.map(|d| (d, end - start)));
-                    if config.approvals.unapproved == Unapproved::Hold {
-                        raise(
-                            Severity::Error,
-                            ExceptionKind::UnapprovedTimeCard,
-                            format!(
-                                "job entry lacks {missing} (approvals.require = \"{require}\"); held from pay until it is approved"
-                            ),
-                        );
+                    let hold = config.approvals.unapproved == Unapproved::Hold;
+                    let (severity, outcome) = if hold {
+                        (Severity::Error, "held from pay until it is approved")
+                    } else {
+                        (Severity::Warning, "paid (approvals.unapproved = \"pay\")")
+                    };
+                    raise(
+                        severity,
+                        ExceptionKind::UnapprovedTimeCard,
+                        format!(
+                            "job entry lacks {missing} (approvals.require = \"{require}\"); {outcome}"
+                        ),
+                    );
+                    if hold {
                         entries.held.extend(record.workday);
                         continue;
                     }
-                    raise(
-                        Severity::Warning,
-                        ExceptionKind::UnapprovedTimeCard,
-                        format!(
-                            "job entry lacks {missing} (approvals.require = \"{require}\"); paid (approvals.unapproved = \"pay\")"
-                        ),
-                    );
                 }
                 shifts.push(Shift {
                     card: i,

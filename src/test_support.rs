@@ -1,0 +1,30 @@
+//! What the library's unit tests share.
+
+use chrono::NaiveDate;
+use payrun_ingest::{PayrollInput, RecordType, decode_records};
+use payrun_rules::{PayPeriod, PayrollRun, RulesConfig};
+
+/// The payroll of the week 2024-05-12..2024-05-18 (weekly periods, the
+/// default 40 h rule) of `users` (a JSON array of Q2 user records) and
+/// `cards` (Q2 time card records, one JSON object each).
+pub fn weekly_run(users: &str, cards: &[String]) -> (PayrollRun, RulesConfig) {
+    let users = decode_records(users.as_bytes(), RecordType::User).unwrap();
+    let cards = decode_records(
+        format!("[{}]", cards.join(",")).as_bytes(),
+        RecordType::TimeCard,
+    )
+    .unwrap();
+    let config = RulesConfig::parse(
+        "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]\n",
+    )
+    .unwrap();
+    let period = PayPeriod {
+        start: NaiveDate::from_ymd_opt(2024, 5, 12).unwrap(),
+        end: NaiveDate::from_ymd_opt(2024, 5, 18).unwrap(),
+    };
+    let input = PayrollInput::from_frames(&cards.frame, &users.frame, Vec::new()).unwrap();
+    (
+        payrun_rules::compute(&input, &config, &period).unwrap(),
+        config,
+    )
+}
