@@ -187,13 +187,25 @@ pub fn write_outputs(
     write_staged(Staging::new(dir)?, computed, formats, settings, provenance)
 }
 
-/// Keeps a run's inputs with it, in `inputs/`: the time card and user
-/// frames as read (typed), the exceptions found reading them, and the
-/// effective configuration (no credentials). With them and the manifest's
-/// `as_of`, `payrun compute --replay` recomputes the run exactly.
+/// The time cards a run keeps in `inputs/timecards.parquet`.
+#[derive(Debug, Clone)]
+pub enum KeptTimeCards {
+    /// The frame as read (typed), written as Parquet.
+    Frame(DataFrame),
+    /// The Parquet file they were read from, copied byte for byte: reading
+    /// the copy gives the frame the run read, and copying is much cheaper
+    /// than encoding millions of rows again.
+    File(crate::output::SourceFile),
+}
+
+/// Keeps a run's inputs with it, in `inputs/`: the time cards (see
+/// [`KeptTimeCards`]) and the users frame as read (typed), the exceptions
+/// found reading them, and the effective configuration (no credentials).
+/// With them and the manifest's `as_of`, `payrun compute --replay`
+/// recomputes the run exactly.
 pub fn stage_inputs(
     staging: &Staging,
-    time_cards: &DataFrame,
+    time_cards: &KeptTimeCards,
     users: &DataFrame,
     exceptions: &[Exception],
     settings: &Settings,
@@ -202,7 +214,14 @@ pub fn stage_inputs(
     // LZ4: a copy kept for audit is written at the speed of the payroll
     // beside it; reading it back is as exact as any.
     let fast = ParquetCompression::Lz4Raw;
-    staging.parquet_with(&at("timecards.parquet"), time_cards, fast)?;
+    match time_cards {
+        KeptTimeCards::Frame(frame) => {
+            staging.parquet_with(&at("timecards.parquet"), frame, fast)?;
+        }
+        KeptTimeCards::File(source) => {
+            staging.copy(&at("timecards.parquet"), source)?;
+        }
+    }
     staging.parquet_with(&at("users.parquet"), users, fast)?;
     let exceptions = payrun_ingest::exceptions_frame(exceptions).map_err(|e| OutputError {
         path: staging.dir().join(at("exceptions.parquet")),

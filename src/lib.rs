@@ -24,6 +24,7 @@
 //!   the previous ones or none do.
 
 pub mod audit;
+pub mod csv_table;
 pub mod dump;
 pub mod export;
 pub mod job;

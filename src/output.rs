@@ -243,6 +243,9 @@ impl Staging {
     /// text that a spreadsheet would run as a formula is neutralized, see
     /// [`spreadsheet_safe`]).
     pub fn csv(&self, name: &str, frame: &DataFrame) -> Result<PathBuf, OutputError> {
+        if let Some(table) = crate::csv_table::CsvTable::new(frame) {
+            return self.stage(name, |w| table.write(w).map_err(|e| e.to_string()));
+        }
         let mut frame = spreadsheet_safe_frame(frame).map_err(|e| OutputError {
             path: self.dir.join(name),
             message: e.to_string(),
@@ -252,6 +255,29 @@ impl Staging {
                 .include_header(true)
                 .finish(&mut frame)
                 .map_err(|e| e.to_string())
+        })
+    }
+
+    /// Stages a copy of the file `source` was read from, checking that it
+    /// is still the file that was read (same length and modification time);
+    /// otherwise the copy is refused, naming the file.
+    pub fn copy(&self, name: &str, source: &SourceFile) -> Result<PathBuf, OutputError> {
+        self.stage(name, |w| {
+            let changed = || {
+                format!(
+                    "{} changed while payrun read it; run again once nothing writes it",
+                    source.path.display()
+                )
+            };
+            let mut file = File::open(&source.path).map_err(|e| e.to_string())?;
+            if SourceFile::stamp_of(&file)? != source.stamp {
+                return Err(changed());
+            }
+            let copied = std::io::copy(&mut file, w).map_err(|e| e.to_string())?;
+            if copied != source.stamp.0 || SourceFile::stamp_of(&file)? != source.stamp {
+                return Err(changed());
+            }
+            Ok(())
         })
     }
 
@@ -481,6 +507,35 @@ fn spreadsheet_safe_frame(frame: &DataFrame) -> PolarsResult<DataFrame> {
         })
         .collect::<PolarsResult<Vec<_>>>()?;
     DataFrame::new(frame.height(), columns)
+}
+
+/// A file as it was when payrun read it, so that a copy kept with the run
+/// ([`Staging::copy`]) is known to be what was read.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    path: PathBuf,
+    /// Length and modification time.
+    stamp: (u64, Option<std::time::SystemTime>),
+}
+
+impl SourceFile {
+    /// Notes `path`'s length and modification time; call it before reading.
+    pub fn stamp(path: &Path) -> Result<SourceFile, OutputError> {
+        let file = File::open(path).map_err(failed(path))?;
+        let stamp = SourceFile::stamp_of(&file).map_err(|message| OutputError {
+            path: path.to_owned(),
+            message,
+        })?;
+        Ok(SourceFile {
+            path: path.to_owned(),
+            stamp,
+        })
+    }
+
+    fn stamp_of(file: &File) -> Result<(u64, Option<std::time::SystemTime>), String> {
+        let meta = file.metadata().map_err(|e| e.to_string())?;
+        Ok((meta.len(), meta.modified().ok()))
+    }
 }
 
 /// An output file format.

@@ -119,20 +119,25 @@ pub struct WriteArgs {
 impl WriteArgs {
     /// Begins the output set and computes the period; unless `--no-inputs`,
     /// the inputs are written into the set at the same time (see
-    /// [`payrun::job::stage_inputs`]).
+    /// [`payrun::job::stage_inputs`]), the time cards as a copy of
+    /// `time_card_file` when they were read from one Parquet file.
     pub fn compute(
         &self,
         time_cards: polars::prelude::DataFrame,
         users: polars::prelude::DataFrame,
         exceptions: Vec<payrun::ingest::Exception>,
+        time_card_file: Option<payrun::output::SourceFile>,
         settings: &Settings,
         period: &payrun::rules::PayPeriod,
     ) -> anyhow::Result<(payrun::output::Staging, payrun::job::Computed)> {
         let staging = payrun::output::Staging::new(&self.out)?;
         let (kept, computed) = std::thread::scope(|scope| {
             let kept = (!self.no_inputs).then(|| {
-                let (cards, people, found) =
-                    (time_cards.clone(), users.clone(), exceptions.clone());
+                let cards = match time_card_file {
+                    Some(file) => payrun::job::KeptTimeCards::File(file),
+                    None => payrun::job::KeptTimeCards::Frame(time_cards.clone()),
+                };
+                let (people, found) = (users.clone(), exceptions.clone());
                 let staging = &staging;
                 scope.spawn(move || {
                     payrun::job::stage_inputs(staging, &cards, &people, &found, settings)

@@ -87,6 +87,15 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::NothingToDo);
     };
     let clock = std::time::Instant::now();
+    // One Parquet file of time cards is kept as it is (see KeptTimeCards);
+    // noted before it is read, so the copy is known to be what was read.
+    let time_card_file = (!write.no_inputs
+        && timecards.is_file()
+        && timecards
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet")))
+    .then(|| payrun::output::SourceFile::stamp(&timecards))
+    .transpose()?;
     let cards = read(&timecards, RecordType::TimeCard)?;
     let users = read(&users_path, RecordType::User)?;
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = payrun::job::resident_mib(), "files read");
@@ -103,8 +112,14 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         users: users.frame.height(),
         pages: 0,
     };
-    let (staging, computed) =
-        write.compute(cards.frame, users.frame, exceptions, &config, &period)?;
+    let (staging, computed) = write.compute(
+        cards.frame,
+        users.frame,
+        exceptions,
+        time_card_file,
+        &config,
+        &period,
+    )?;
     spinner.finish_and_clear();
     finish(staging, &computed, &config, &provenance, &write)
 }

@@ -75,6 +75,7 @@ pub async fn execute(
         inputs.time_cards.frame,
         inputs.users.frame,
         exceptions,
+        None,
         config,
         period,
     )?;
