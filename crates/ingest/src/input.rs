@@ -219,7 +219,9 @@ impl PayrollInput {
         users: &DataFrame,
         exceptions: Vec<Exception>,
     ) -> PolarsResult<PayrollInput> {
+        let clock = std::time::Instant::now();
         let user_index = UserIndex::build(users)?;
+        tracing::debug!(elapsed = ?clock.elapsed(), "users indexed");
         let mut all: Vec<InputException> = exceptions
             .into_iter()
             .map(|exception| InputException {
@@ -232,6 +234,7 @@ impl PayrollInput {
             })
             .collect();
         let matched = match_users(time_cards, &user_index)?;
+        tracing::debug!(elapsed = ?clock.elapsed(), "time cards matched");
         all.extend(
             matched
                 .exceptions
@@ -243,8 +246,10 @@ impl PayrollInput {
                 }),
         );
         let users = read_users(users)?;
+        tracing::debug!(elapsed = ?clock.elapsed(), "users read");
         let mut names = Names::default();
         let (cards, ranges) = read_time_cards(time_cards, &matched.users, users.len(), &mut names)?;
+        tracing::debug!(elapsed = ?clock.elapsed(), "time cards read");
         Ok(PayrollInput {
             as_of: Utc::now(),
             records_read: time_cards.height(),
@@ -313,24 +318,15 @@ fn values<T: PolarsNumericType>(
         .flat_map(|arr| arr.iter().map(|v| v.copied()))
 }
 
-/// A text or categorical column read as [`NameId`]s in row order; empty
-/// text is absent. A categorical's strings are interned once per category,
-/// not per row.
-enum NameColumn<'a> {
-    Text(Box<dyn Iterator<Item = Option<&'a str>> + 'a>),
-    Categories {
-        codes: Box<dyn Iterator<Item = Option<u32>> + 'a>,
-        column: &'a Column,
-        ids: Vec<Option<Option<NameId>>>,
-    },
-}
-
-/// A column as text or category codes, kept alive while a [`NameColumn`] reads it.
+/// A text or categorical column read as [`NameId`]s; empty text is absent.
+/// A categorical's strings are interned once per category, not per row.
 enum NameSource {
     Text(StringChunked),
     Categories {
         codes: UInt32Chunked,
         column: Column,
+        /// Each category's id, once seen.
+        ids: Vec<Option<Option<NameId>>>,
     },
 }
 
@@ -342,6 +338,7 @@ impl NameSource {
             return Ok(NameSource::Categories {
                 codes: codes.u32()?.clone(),
                 column: column.clone(),
+                ids: Vec::new(),
             });
         }
         Ok(NameSource::Text(
@@ -349,48 +346,71 @@ impl NameSource {
         ))
     }
 
-    fn reader(&self) -> NameColumn<'_> {
+    /// The names of rows `start..start + wanted.len()` into `out`, interned
+    /// for the rows `wanted` (the others are `None`).
+    fn fill(
+        &mut self,
+        start: usize,
+        wanted: &[bool],
+        names: &mut Names,
+        out: &mut Vec<Option<NameId>>,
+    ) {
+        let intern = |text: &str, names: &mut Names| (!text.is_empty()).then(|| names.intern(text));
+        out.clear();
         match self {
-            NameSource::Text(ca) => NameColumn::Text(Box::new(ca.iter())),
-            NameSource::Categories { codes, column } => NameColumn::Categories {
-                codes: Box::new(values(codes)),
-                column,
-                ids: Vec::new(),
-            },
+            NameSource::Text(ca) => {
+                let block = ca.slice(start as i64, wanted.len());
+                out.extend(block.iter().zip(wanted).map(|(text, &wanted)| {
+                    if wanted {
+                        text.and_then(|t| intern(t, names))
+                    } else {
+                        None
+                    }
+                }));
+            }
+            NameSource::Categories { codes, column, ids } => {
+                let block = codes.slice(start as i64, wanted.len());
+                for ((code, &wanted), row) in values(&block).zip(wanted).zip(start..) {
+                    let Some(code) = code.filter(|_| wanted) else {
+                        out.push(None);
+                        continue;
+                    };
+                    let code = code as usize;
+                    if ids.len() <= code {
+                        ids.resize(code + 1, None);
+                    }
+                    out.push(*ids[code].get_or_insert_with(|| {
+                        column
+                            .get(row)
+                            .ok()
+                            .and_then(|v| v.get_str().and_then(|t| intern(t, names)))
+                    }));
+                }
+            }
         }
     }
 }
 
-impl NameColumn<'_> {
-    /// The next row's name (`row` is its index), interned when `wanted`.
-    fn next(&mut self, row: usize, wanted: bool, names: &mut Names) -> Option<NameId> {
-        let intern = |text: &str, names: &mut Names| (!text.is_empty()).then(|| names.intern(text));
-        match self {
-            NameColumn::Text(texts) => {
-                let text = texts.next().flatten();
-                if wanted {
-                    text.and_then(|t| intern(t, names))
-                } else {
-                    None
-                }
-            }
-            NameColumn::Categories { codes, column, ids } => {
-                let code = codes.next().flatten()? as usize;
-                if !wanted {
-                    return None;
-                }
-                if ids.len() <= code {
-                    ids.resize(code + 1, None);
-                }
-                *ids[code].get_or_insert_with(|| {
-                    column
-                        .get(row)
-                        .ok()
-                        .and_then(|v| v.get_str().and_then(|t| intern(t, names)))
-                })
-            }
-        }
-    }
+/// Rows read at a time: each column's values for a block are copied into
+/// a small buffer (no per-cell dispatch), then the block's cards are built
+/// from plain slices.
+const BLOCK: usize = 8192;
+
+/// The values of rows `start..start + len` of a primitive column into `out`.
+fn fill<T: PolarsNumericType>(
+    ca: &ChunkedArray<T>,
+    start: usize,
+    len: usize,
+    out: &mut Vec<Option<T::Native>>,
+) {
+    out.clear();
+    out.extend(values(&ca.slice(start as i64, len)));
+}
+
+/// The values of rows `start..start + len` of a boolean column into `out`.
+fn fill_bool(ca: &BooleanChunked, start: usize, len: usize, out: &mut Vec<Option<bool>>) {
+    out.clear();
+    out.extend(ca.slice(start as i64, len).iter());
 }
 
 fn read_users(users: &DataFrame) -> PolarsResult<Vec<User>> {
@@ -479,7 +499,7 @@ fn read_time_cards(
             .collect(),
         Err(_) => BooleanChunked::full("".into(), false, frame.height()),
     };
-    let text_columns = [
+    let mut text_columns = [
         col::JOB_NAME,
         col::SHIFT_NAME,
         col::PTO_NAME,
@@ -487,59 +507,69 @@ fn read_time_cards(
         col::EMPLOYEE_NOTE,
         col::MANAGER_COMMENT,
     ]
-    .map(|name| NameSource::new(frame, name));
-    let [
-        jobs,
-        shifts,
-        pto_names,
-        adjust_types,
-        employee_notes,
-        manager_comments,
-    ] = text_columns;
-    let (jobs, shifts, pto_names) = (jobs?, shifts?, pto_names?);
-    let (adjust_types, employee_notes, manager_comments) =
-        (adjust_types?, employee_notes?, manager_comments?);
-    let (mut jobs, mut shifts, mut pto_names) =
-        (jobs.reader(), shifts.reader(), pto_names.reader());
-    let mut adjust_types = adjust_types.reader();
-    let mut employee_notes = employee_notes.reader();
-    let mut manager_comments = manager_comments.reader();
-    let (mut ins, mut outs) = (values(&ins), values(&outs));
-    let (mut created, mut updated) = (values(&created), values(&updated));
-    let (mut entry_types, mut amount_flags) = (values(&entry_types), values(&amount_flags));
-    let mut hours = values(&hours);
-    let (mut by_employee, mut by_manager) = (by_employee.iter(), by_manager.iter());
+    .map(|name| NameSource::new(frame, name))
+    .into_iter()
+    .collect::<PolarsResult<Vec<_>>>()?;
     let mut next: Vec<usize> = ranges.iter().map(|r| r.start).collect();
     let mut cards = vec![TimeCard::default(); start];
-    // Every column advances one row per row; only matched rows are kept.
-    for (row, user) in users.iter().enumerate() {
-        let wanted = user.is_some();
-        let card = TimeCard {
-            user: user.unwrap_or_default(),
-            row: row as u32,
-            in_ms: ins.next().flatten(),
-            out_ms: outs.next().flatten(),
-            entry_type: entry_types.next().flatten(),
-            // Decimal(18, 6) always fits; a wider value is not what ingest produces.
-            hours_micro: hours.next().flatten().and_then(|m| i64::try_from(m).ok()),
-            adjust_hours_amount: amount_flags.next().flatten(),
-            job: jobs.next(row, wanted, names),
-            shift: shifts.next(row, wanted, names),
-            pto_name: pto_names.next(row, wanted, names),
-            adjust_type: adjust_types.next(row, wanted, names),
-            employee_note: employee_notes.next(row, wanted, names),
-            manager_comment: manager_comments.next(row, wanted, names),
-            created_ms: created.next().flatten(),
-            updated_ms: updated.next().flatten(),
-            approved_by_employee: by_employee.next().flatten(),
-            approved_by_manager: by_manager.next().flatten().unwrap_or(false),
-        };
-        if let Some(user) = user {
+    let (mut b_in, mut b_out, mut b_created, mut b_updated) = Default::default();
+    let (mut b_entry, mut b_amount, mut b_hours) = Default::default();
+    let (mut b_by_employee, mut b_by_manager) = Default::default();
+    let mut b_names: [Vec<Option<NameId>>; 6] = Default::default();
+    let mut wanted: Vec<bool> = Vec::with_capacity(BLOCK);
+    for first in (0..users.len()).step_by(BLOCK) {
+        let block_users = &users[first..(first + BLOCK).min(users.len())];
+        let len = block_users.len();
+        wanted.clear();
+        wanted.extend(block_users.iter().map(Option::is_some));
+        fill(&ins, first, len, &mut b_in);
+        fill(&outs, first, len, &mut b_out);
+        fill(&created, first, len, &mut b_created);
+        fill(&updated, first, len, &mut b_updated);
+        fill(&entry_types, first, len, &mut b_entry);
+        fill(&amount_flags, first, len, &mut b_amount);
+        fill(&hours, first, len, &mut b_hours);
+        fill_bool(&by_employee, first, len, &mut b_by_employee);
+        fill_bool(&by_manager, first, len, &mut b_by_manager);
+        for (source, out) in text_columns.iter_mut().zip(&mut b_names) {
+            source.fill(first, &wanted, names, out);
+        }
+        let [
+            jobs,
+            shifts,
+            pto_names,
+            adjust_types,
+            employee_notes,
+            manager_comments,
+        ] = &b_names;
+        // Only matched rows are kept, each placed straight into its user's run.
+        for (i, user) in block_users.iter().enumerate() {
+            let Some(user) = user else { continue };
             let slot = &mut next[user.index()];
-            cards[*slot] = card;
+            cards[*slot] = TimeCard {
+                user: *user,
+                row: (first + i) as u32,
+                in_ms: b_in[i],
+                out_ms: b_out[i],
+                entry_type: b_entry[i],
+                // Decimal(18, 6) always fits; a wider value is not what ingest produces.
+                hours_micro: b_hours[i].and_then(|m: i128| i64::try_from(m).ok()),
+                adjust_hours_amount: b_amount[i],
+                job: jobs[i],
+                shift: shifts[i],
+                pto_name: pto_names[i],
+                adjust_type: adjust_types[i],
+                employee_note: employee_notes[i],
+                manager_comment: manager_comments[i],
+                created_ms: b_created[i],
+                updated_ms: b_updated[i],
+                approved_by_employee: b_by_employee[i],
+                approved_by_manager: b_by_manager[i].unwrap_or(false),
+            };
             *slot += 1;
         }
     }
+    tracing::debug!("time cards placed");
     for range in &ranges {
         // Rows were placed in row order, so a stable sort by time keeps
         // ties in row order.
