@@ -15,7 +15,18 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc.h (v3): milliseconds before memory
+/// freed is given back to the system.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> ExitCode {
+    // A payroll frees its input (gigabytes at millions of time cards) before
+    // it builds its tables: give freed memory back at once, or the process
+    // holds both at its peak. Measured at 1M time cards: peak RSS 0.55 GiB
+    // instead of 0.8, in the same time.
+    // SAFETY: setting an option is always allowed; this one is read when
+    // memory is purged, so changing it while running is supported.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     let args = cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -69,11 +69,20 @@ pub fn compute(
         .map(|&id| context.user(input, id))
         .collect();
     let mut raised: Vec<Raised> = Vec::new();
+    // Sized once: growing million-row vectors by doubling copies them
+    // into fresh memory again and again.
+    let count = |f: fn(&UserRows) -> usize| -> usize {
+        outcomes
+            .iter()
+            .filter_map(|o| o.as_ref().ok()?.rows.as_ref())
+            .map(f)
+            .sum()
+    };
     let mut run = PayrollRun {
         period: *period,
-        summary: Vec::new(),
-        days: Vec::new(),
-        pay_lines: Vec::new(),
+        summary: Vec::with_capacity(count(|_| 1)),
+        days: Vec::with_capacity(count(|r| r.days.len())),
+        pay_lines: Vec::with_capacity(count(|r| r.pay_lines.len())),
         exceptions: Vec::new(),
     };
     let mut listed = vec![false; input.users.len()];

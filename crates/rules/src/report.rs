@@ -53,21 +53,32 @@ fn round_div(value: i128, unit: i128) -> i128 {
 /// to the rounded total: floors, then one more hundredth for the largest remainders.
 pub fn apportion(values: &[i128], unit: i128) -> (i128, Vec<i128>) {
     let total = round_div(values.iter().sum(), unit);
-    let mut parts: Vec<i128> = values.iter().map(|v| v.div_euclid(unit)).collect();
+    // Each floor and remainder computed once, in i64 when it fits (i128
+    // division is a slow library call); hours here always fit.
+    let split = |v: i128| match (i64::try_from(v), i64::try_from(unit)) {
+        (Ok(v), Ok(u)) => (i128::from(v.div_euclid(u)), i128::from(v.rem_euclid(u))),
+        _ => (v.div_euclid(unit), v.rem_euclid(unit)),
+    };
+    let (mut parts, remainders): (Vec<i128>, Vec<i128>) = values.iter().map(|&v| split(v)).unzip();
     let mut missing = total - parts.iter().sum::<i128>();
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by_key(|&i| (std::cmp::Reverse(values[i].rem_euclid(unit)), i));
-    for i in order {
-        if missing <= 0 {
-            break;
+    if missing > 0 {
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(remainders[i]), i));
+        for i in order {
+            if missing <= 0 {
+                break;
+            }
+            parts[i] += 1;
+            missing -= 1;
         }
-        parts[i] += 1;
-        missing -= 1;
     }
     (total, parts)
 }
 
 fn micro_hours(d: Decimal) -> i128 {
+    if d.is_zero() {
+        return 0;
+    }
     let mut d = d.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero);
     d.rescale(6);
     d.mantissa()
@@ -391,28 +402,36 @@ fn pay_lines_frame(run: &PayrollRun) -> PolarsResult<DataFrame> {
         d.rescale(4);
         d.mantissa()
     };
-    DataFrame::new(
-        lines.len(),
-        vec![
-            of("user_name", |r| r.user_name.as_deref()),
-            of("employee_number", |r| r.employee_number.as_deref()),
-            Column::new(
-                "week_start".into(),
-                lines.iter().map(|l| l.week_start).collect::<Vec<_>>(),
-            ),
-            texts("kind", |l| Some(l.kind.as_str())),
-            texts("job_name", |l| l.job_name.as_deref()),
-            texts("shift_name", |l| l.shift_name.as_deref()),
-            decimal_column("hours", lines.iter().map(|l| cents(l.hours)).collect(), 2)?,
-            optional_decimal_column("rate", lines.iter().map(|l| l.rate.map(four)).collect(), 4)?,
-            decimal_column("amount", lines.iter().map(|l| cents(l.amount)).collect(), 2)?,
-            optional_decimal_column(
-                "regular_rate",
-                lines.iter().map(|l| l.regular_rate.map(four)).collect(),
-                4,
-            )?,
-        ],
-    )
+    // Columns are independent: built at the same time.
+    let columns = (0..10)
+        .into_par_iter()
+        .map(|i| {
+            Ok(match i {
+                0 => of("user_name", |r| r.user_name.as_deref()),
+                1 => of("employee_number", |r| r.employee_number.as_deref()),
+                2 => Column::new(
+                    "week_start".into(),
+                    lines.iter().map(|l| l.week_start).collect::<Vec<_>>(),
+                ),
+                3 => texts("kind", |l| Some(l.kind.as_str())),
+                4 => texts("job_name", |l| l.job_name.as_deref()),
+                5 => texts("shift_name", |l| l.shift_name.as_deref()),
+                6 => decimal_column("hours", lines.iter().map(|l| cents(l.hours)).collect(), 2)?,
+                7 => optional_decimal_column(
+                    "rate",
+                    lines.iter().map(|l| l.rate.map(four)).collect(),
+                    4,
+                )?,
+                8 => decimal_column("amount", lines.iter().map(|l| cents(l.amount)).collect(), 2)?,
+                _ => optional_decimal_column(
+                    "regular_rate",
+                    lines.iter().map(|l| l.regular_rate.map(four)).collect(),
+                    4,
+                )?,
+            })
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    DataFrame::new(lines.len(), columns)
 }
 
 #[cfg(test)]
