@@ -48,6 +48,9 @@ pub enum RulesError {
     },
 }
 
+/// Users computed before their rows are merged into the run (see [`compute`]).
+const USERS_PER_BLOCK: usize = 16_384;
+
 /// Computes the payroll of `period` from `input`.
 ///
 /// `input` should hold every time card from at least
@@ -63,41 +66,44 @@ pub fn compute(
     let context = Context::new(input, config, period);
     let covered = context.calendar.periods_covered(*period);
     // Users are independent: each is computed on its own, in parallel, and
-    // the results are merged in `userName` order.
-    let outcomes: Vec<Result<UserOutcome, RulesError>> = by_user_name(input)
-        .par_iter()
-        .map(|&id| context.user(input, id))
-        .collect();
+    // the results are merged in `userName` order, a block of users at a
+    // time so that only one block's rows exist twice (at 10M time cards,
+    // collecting every user's rows before merging them held gigabytes).
+    let order = by_user_name(input);
     let mut raised: Vec<Raised> = Vec::new();
-    // Sized once: growing million-row vectors by doubling copies them
-    // into fresh memory again and again.
-    let count = |f: fn(&UserRows) -> usize| -> usize {
-        outcomes
-            .iter()
-            .filter_map(|o| o.as_ref().ok()?.rows.as_ref())
-            .map(f)
-            .sum()
-    };
     let mut run = PayrollRun {
         period: *period,
-        summary: Vec::with_capacity(count(|_| 1)),
-        days: Vec::with_capacity(count(|r| r.days.len())),
-        pay_lines: Vec::with_capacity(count(|r| r.pay_lines.len())),
+        summary: Vec::with_capacity(order.len()),
+        days: Vec::new(),
+        pay_lines: Vec::new(),
         exceptions: Vec::new(),
     };
     let mut listed = vec![false; input.users.len()];
     let mut earliest: Option<NaiveDate> = None;
-    for outcome in outcomes {
-        let outcome = outcome?;
-        raised.extend(outcome.raised);
-        if let Some(first) = outcome.first_workday {
-            earliest = Some(earliest.map_or(first, |e| e.min(first)));
+    for (block, ids) in order.chunks(USERS_PER_BLOCK).enumerate() {
+        let outcomes: Vec<Result<UserOutcome, RulesError>> =
+            ids.par_iter().map(|&id| context.user(input, id)).collect();
+        for outcome in outcomes {
+            let outcome = outcome?;
+            raised.extend(outcome.raised);
+            if let Some(first) = outcome.first_workday {
+                earliest = Some(earliest.map_or(first, |e| e.min(first)));
+            }
+            if let Some(rows) = outcome.rows {
+                listed[rows.summary.user.index()] = true;
+                run.summary.push(rows.summary);
+                run.days.extend(rows.days);
+                run.pay_lines.extend(rows.pay_lines);
+            }
         }
-        if let Some(rows) = outcome.rows {
-            listed[rows.summary.user.index()] = true;
-            run.summary.push(rows.summary);
-            run.days.extend(rows.days);
-            run.pay_lines.extend(rows.pay_lines);
+        if block == 0 {
+            // Sized once from the first block: growing million-row vectors
+            // by doubling copies them into fresh memory again and again.
+            let scale = |rows: usize| rows * order.len() / ids.len().max(1) * 21 / 20;
+            run.days
+                .reserve(scale(run.days.len()).saturating_sub(run.days.len()));
+            run.pay_lines
+                .reserve(scale(run.pay_lines.len()).saturating_sub(run.pay_lines.len()));
         }
     }
 
