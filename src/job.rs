@@ -148,9 +148,9 @@ pub fn compute_period_as_of(
 ) -> Result<Computed, ComputeError> {
     // `RUST_LOG=payrun=debug` shows where the time goes.
     let clock = std::time::Instant::now();
-    let mut input = PayrollInput::from_frames(&time_cards, &users, input_exceptions)?;
+    let mut input = PayrollInput::from_owned_frames(time_cards, &users, input_exceptions)?;
     input.as_of = as_of;
-    drop((time_cards, users));
+    drop(users);
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), cards = input.time_cards.len(), "input read");
     let run = compute(&input, config, period)?;
     drop(input);

@@ -98,7 +98,18 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     .transpose()?;
     let cards = read(&timecards, RecordType::TimeCard)?;
     let users = read(&users_path, RecordType::User)?;
-    tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = payrun::job::resident_mib(), "files read");
+    tracing::debug!(
+        elapsed = ?clock.elapsed(),
+        rss_mib = payrun::job::resident_mib(),
+        time_cards_mib = cards.frame.estimated_size() >> 20,
+        "files read"
+    );
+    if tracing::enabled!(tracing::Level::TRACE) {
+        for column in cards.frame.columns() {
+            let mib = column.as_materialized_series().estimated_size() >> 20;
+            tracing::trace!(column = %column.name(), dtype = %column.dtype(), mib, "time card column");
+        }
+    }
     let spinner = progress::working("computing");
     let mut exceptions: Vec<_> = cards
         .exceptions

@@ -9,12 +9,16 @@
 //!   two users who share a `userName` stay two people);
 //! * every time card that matched a user, sorted once by (user, `inDateTime`),
 //!   with each user's cards a contiguous slice ([`PayrollInput::cards_of`]);
-//! * job, shift, PTO and adjustment-type names and notes interned as
-//!   [`NameId`]s, so no time card carries a `String`;
+//! * job, shift and adjustment-type names interned as [`NameId`]s, so no
+//!   time card carries a `String`;
 //! * every decode and join exception, each tied to its user when the user is
 //!   known.
 //!
 //! Columns the rules never read (coordinates, devices, …) are not copied.
+//! Those that only tell two records apart (notes, PTO names, creation and
+//! update times) are not copied either: a card carries just which of the
+//! cards at its `inDateTime` it agrees with on them ([`TimeCard::details`]),
+//! all duplicate detection needs.
 //! A time card that matched no user is not in [`PayrollInput::time_cards`];
 //! its `unknown_user` exception is in [`PayrollInput::exceptions`]. Nothing
 //! is left out without an exception saying so.
@@ -41,7 +45,7 @@ impl UserId {
     }
 }
 
-/// An interned name (job, shift, PTO or adjustment type, note); see [`Names`].
+/// An interned name (job, shift or adjustment type); see [`Names`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NameId(pub u32);
 
@@ -139,22 +143,20 @@ pub struct TimeCard {
     pub job: Option<NameId>,
     /// `shiftName`.
     pub shift: Option<NameId>,
-    /// `ptoName`.
-    pub pto_name: Option<NameId>,
     /// `adjustTypeName`.
     pub adjust_type: Option<NameId>,
-    /// `employeeNote`.
-    pub employee_note: Option<NameId>,
-    /// `managerComment`.
-    pub manager_comment: Option<NameId>,
-    /// `createdDateTime`.
-    pub created_ms: Option<i64>,
-    /// `updateDateTime`.
-    pub updated_ms: Option<i64>,
     /// `approvedByEmployee` (none when absent or unreadable).
     pub approved_by_employee: Option<bool>,
     /// Whether `approvedManagerFullName` names someone.
     pub approved_by_manager: bool,
+    /// The fields that only tell records apart (`ptoName`, `employeeNote`,
+    /// `managerComment`, `createdDateTime`, `updateDateTime`), as a class:
+    /// among the user's cards with the same `inDateTime` and equal in every
+    /// other field, two cards have the same `details` exactly when those
+    /// fields are equal too (empty text as absent). 0 for any card with no
+    /// such twin. So two cards are the same record when they are equal in
+    /// every field but `row`.
+    pub details: u32,
 }
 
 impl TimeCard {
@@ -219,6 +221,26 @@ impl PayrollInput {
         users: &DataFrame,
         exceptions: Vec<Exception>,
     ) -> PolarsResult<PayrollInput> {
+        Self::read(std::borrow::Cow::Borrowed(time_cards), users, exceptions)
+    }
+
+    /// [`from_frames`](Self::from_frames), taking the time card frame: its
+    /// user-key columns (`userName`, `employeeNumber`, `userFullName`) are
+    /// let go once every card is matched, before the typed cards are built,
+    /// so they and the cards are not in memory at the same time.
+    pub fn from_owned_frames(
+        time_cards: DataFrame,
+        users: &DataFrame,
+        exceptions: Vec<Exception>,
+    ) -> PolarsResult<PayrollInput> {
+        Self::read(std::borrow::Cow::Owned(time_cards), users, exceptions)
+    }
+
+    fn read(
+        mut time_cards: std::borrow::Cow<'_, DataFrame>,
+        users: &DataFrame,
+        exceptions: Vec<Exception>,
+    ) -> PolarsResult<PayrollInput> {
         let clock = std::time::Instant::now();
         let user_index = UserIndex::build(users)?;
         tracing::debug!(elapsed = ?clock.elapsed(), "users indexed");
@@ -233,7 +255,14 @@ impl PayrollInput {
                 exception,
             })
             .collect();
-        let matched = match_users(time_cards, &user_index)?;
+        let matched = match_users(&time_cards, &user_index)?;
+        let records_read = time_cards.height();
+        if let std::borrow::Cow::Owned(frame) = &mut time_cards {
+            for key in [col::USER_NAME, col::EMPLOYEE_NUMBER, col::USER_FULL_NAME] {
+                // The cards' users are known now; the keys are not read again.
+                let _ = frame.drop_in_place(key);
+            }
+        }
         tracing::debug!(elapsed = ?clock.elapsed(), "time cards matched");
         all.extend(
             matched
@@ -248,11 +277,12 @@ impl PayrollInput {
         let users = read_users(users)?;
         tracing::debug!(elapsed = ?clock.elapsed(), "users read");
         let mut names = Names::default();
-        let (cards, ranges) = read_time_cards(time_cards, &matched.users, users.len(), &mut names)?;
+        let (cards, ranges) =
+            read_time_cards(&time_cards, &matched.users, users.len(), &mut names)?;
         tracing::debug!(elapsed = ?clock.elapsed(), "time cards read");
         Ok(PayrollInput {
             as_of: Utc::now(),
-            records_read: time_cards.height(),
+            records_read,
             users,
             time_cards: cards,
             ranges,
@@ -477,8 +507,6 @@ fn read_time_cards(
         Ok(frame.column(name)?.cast(&DataType::Int32)?.i32()?.clone())
     };
     let (ins, outs) = (datetime(col::IN_DATE_TIME)?, datetime(col::OUT_DATE_TIME)?);
-    let created = datetime(col::CREATED_DATE_TIME)?;
-    let updated = datetime(col::UPDATE_DATE_TIME)?;
     let entry_types = small_int(col::ENTRY_TYPE)?;
     let amount_flags = small_int(col::ADJUST_HOURS_AMOUNT)?;
     let hours = frame
@@ -499,23 +527,16 @@ fn read_time_cards(
             .collect(),
         Err(_) => BooleanChunked::full("".into(), false, frame.height()),
     };
-    let mut text_columns = [
-        col::JOB_NAME,
-        col::SHIFT_NAME,
-        col::PTO_NAME,
-        col::ADJUST_TYPE_NAME,
-        col::EMPLOYEE_NOTE,
-        col::MANAGER_COMMENT,
-    ]
-    .map(|name| NameSource::new(frame, name))
-    .into_iter()
-    .collect::<PolarsResult<Vec<_>>>()?;
+    let mut text_columns = [col::JOB_NAME, col::SHIFT_NAME, col::ADJUST_TYPE_NAME]
+        .map(|name| NameSource::new(frame, name))
+        .into_iter()
+        .collect::<PolarsResult<Vec<_>>>()?;
     let mut next: Vec<usize> = ranges.iter().map(|r| r.start).collect();
     let mut cards = vec![TimeCard::default(); start];
-    let (mut b_in, mut b_out, mut b_created, mut b_updated) = Default::default();
+    let (mut b_in, mut b_out) = Default::default();
     let (mut b_entry, mut b_amount, mut b_hours) = Default::default();
     let (mut b_by_employee, mut b_by_manager) = Default::default();
-    let mut b_names: [Vec<Option<NameId>>; 6] = Default::default();
+    let mut b_names: [Vec<Option<NameId>>; 3] = Default::default();
     let mut wanted: Vec<bool> = Vec::with_capacity(BLOCK);
     for first in (0..users.len()).step_by(BLOCK) {
         let block_users = &users[first..(first + BLOCK).min(users.len())];
@@ -524,8 +545,6 @@ fn read_time_cards(
         wanted.extend(block_users.iter().map(Option::is_some));
         fill(&ins, first, len, &mut b_in);
         fill(&outs, first, len, &mut b_out);
-        fill(&created, first, len, &mut b_created);
-        fill(&updated, first, len, &mut b_updated);
         fill(&entry_types, first, len, &mut b_entry);
         fill(&amount_flags, first, len, &mut b_amount);
         fill(&hours, first, len, &mut b_hours);
@@ -534,14 +553,7 @@ fn read_time_cards(
         for (source, out) in text_columns.iter_mut().zip(&mut b_names) {
             source.fill(first, &wanted, names, out);
         }
-        let [
-            jobs,
-            shifts,
-            pto_names,
-            adjust_types,
-            employee_notes,
-            manager_comments,
-        ] = &b_names;
+        let [jobs, shifts, adjust_types] = &b_names;
         // Only matched rows are kept, each placed straight into its user's run.
         for (i, user) in block_users.iter().enumerate() {
             let Some(user) = user else { continue };
@@ -557,25 +569,95 @@ fn read_time_cards(
                 adjust_hours_amount: b_amount[i],
                 job: jobs[i],
                 shift: shifts[i],
-                pto_name: pto_names[i],
                 adjust_type: adjust_types[i],
-                employee_note: employee_notes[i],
-                manager_comment: manager_comments[i],
-                created_ms: b_created[i],
-                updated_ms: b_updated[i],
                 approved_by_employee: b_by_employee[i],
                 approved_by_manager: b_by_manager[i].unwrap_or(false),
+                details: 0,
             };
             *slot += 1;
         }
     }
     tracing::debug!("time cards placed");
+    let details = Details::new(frame);
     for range in &ranges {
         // Rows were placed in row order, so a stable sort by time keeps
         // ties in row order.
-        cards[range.clone()].sort_by_key(|c| c.in_ms);
+        let cards = &mut cards[range.clone()];
+        cards.sort_by_key(|c| c.in_ms);
+        details.classify(cards);
     }
     Ok((cards, ranges))
+}
+
+/// The columns that only tell records apart, read for the rare cards that
+/// agree on everything else (see [`TimeCard::details`]).
+struct Details<'a> {
+    frame: &'a DataFrame,
+}
+
+/// `ptoName`, `employeeNote`, `managerComment`: empty text is absent.
+const DETAIL_TEXTS: [&str; 3] = [col::PTO_NAME, col::EMPLOYEE_NOTE, col::MANAGER_COMMENT];
+/// `createdDateTime`, `updateDateTime`.
+const DETAIL_TIMES: [&str; 2] = [col::CREATED_DATE_TIME, col::UPDATE_DATE_TIME];
+
+impl Details<'_> {
+    fn new(frame: &DataFrame) -> Details<'_> {
+        Details { frame }
+    }
+
+    /// Sets `details` on one user's cards (sorted by `inDateTime`): a card
+    /// equal in every other field to an earlier card at the same instant
+    /// takes the class of the first such card whose details it shares, or
+    /// else its own place in the group.
+    fn classify(&self, cards: &mut [TimeCard]) {
+        let mut start = 0;
+        while start < cards.len() {
+            let in_ms = cards[start].in_ms;
+            let end = start
+                + cards[start..]
+                    .iter()
+                    .take_while(|c| c.in_ms == in_ms)
+                    .count();
+            for k in start + 1..end {
+                let twin = (start..k).find(|&m| {
+                    let strip = |c: &TimeCard| TimeCard {
+                        row: 0,
+                        details: 0,
+                        ..*c
+                    };
+                    strip(&cards[m]) == strip(&cards[k]) && self.same(cards[m].row, cards[k].row)
+                });
+                cards[k].details = match twin {
+                    Some(m) => cards[m].details,
+                    None => (k - start) as u32,
+                };
+            }
+            start = end;
+        }
+    }
+
+    /// Whether rows `a` and `b` agree on every detail column (a column the
+    /// frame lacks agrees).
+    fn same(&self, a: u32, b: u32) -> bool {
+        let at = |name: &str, row: u32| self.frame.column(name).ok()?.get(row as usize).ok();
+        let text = |name: &str, row: u32| {
+            at(name, row).and_then(|v| v.get_str().filter(|t| !t.is_empty()).map(str::to_owned))
+        };
+        let time = |name: &str, row: u32| {
+            // One value cast as the whole column was when cards were built.
+            let value = self.frame.column(name).ok()?.slice(i64::from(row), 1);
+            let value = value
+                .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+                .ok()?;
+            value.get(0).ok()?.extract::<i64>()
+        };
+        DETAIL_TEXTS
+            .iter()
+            .all(|name| text(name, a) == text(name, b))
+            && DETAIL_TIMES
+                .iter()
+                .all(|name| time(name, a) == time(name, b))
+    }
 }
 
 #[cfg(test)]
@@ -583,6 +665,45 @@ mod tests {
     use super::*;
     use crate::decode::decode_records;
     use crate::schema::RecordType;
+
+    /// Cards that agree on everything the rules read are told apart by the
+    /// fields they do not keep: a note, a PTO name, a creation time.
+    #[test]
+    fn cards_equal_but_for_their_details_are_in_different_classes() {
+        let users = decode_records(br#"[{"userName":"ann"}]"#, RecordType::User)
+            .unwrap()
+            .frame;
+        let card = |extra: &str| {
+            format!(
+                r#"{{"userName":"ann","entryType":1,"inDateTime":"2024-01-02 00:00:00","hours":"4"{extra}}}"#
+            )
+        };
+        let records = [
+            card(r#","ptoName":"vacation""#),
+            card(r#","ptoName":"sick""#),
+            // An empty note is no note.
+            card(r#","ptoName":"vacation","employeeNote":"""#),
+            card(r#","ptoName":"vacation","createdDateTime":"2024-01-05 10:00:00""#),
+            card(r#","ptoName":"sick","managerComment":"ok""#),
+            card(r#","ptoName":"sick""#),
+            // Another field differs: no twin, whatever the details.
+            card(r#","ptoName":"vacation","jobName":"x""#),
+        ];
+        let text = format!("[{}]", records.join(","));
+        let cards = decode_records(text.as_bytes(), RecordType::TimeCard)
+            .unwrap()
+            .frame;
+        let input = PayrollInput::from_frames(&cards, &users, Vec::new()).unwrap();
+        let classes: Vec<(u32, u32)> = input
+            .cards_of(UserId(0))
+            .iter()
+            .map(|c| (c.row, c.details))
+            .collect();
+        assert_eq!(
+            classes,
+            vec![(0, 0), (1, 1), (2, 0), (3, 3), (4, 4), (5, 1), (6, 6)]
+        );
+    }
 
     #[test]
     fn cards_are_sorted_per_user_and_names_interned() {
