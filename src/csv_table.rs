@@ -83,6 +83,12 @@ impl CsvTable {
     /// Writes the header and every row to `out`, blocks of rows formatted
     /// in parallel and written in order.
     pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
+        self.write_header(out)?;
+        self.write_rows(out)
+    }
+
+    /// Writes the header line: the column names.
+    pub fn write_header(&self, out: &mut impl Write) -> std::io::Result<()> {
         let mut header = Vec::new();
         for (i, name) in self.names.iter().enumerate() {
             if i > 0 {
@@ -91,7 +97,12 @@ impl CsvTable {
             text(&mut header, name);
         }
         header.push(b'\n');
-        out.write_all(&header)?;
+        out.write_all(&header)
+    }
+
+    /// Writes every row (no header), blocks of rows formatted in parallel
+    /// and written in order.
+    pub fn write_rows(&self, out: &mut impl Write) -> std::io::Result<()> {
         let blocks: Vec<usize> = (0..self.height).step_by(ROWS_PER_BLOCK).collect();
         let batch = 4 * rayon::current_num_threads().max(1);
         for starts in blocks.chunks(batch) {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use payrun_ingest::client::{Fetched, IngestError, Q2Client, TimeCardQuery, UserQuery};
 use payrun_ingest::{Exception, PayrollInput};
-use payrun_rules::{Calendar, PayPeriod, PayrollRun, Report, RulesConfig, RulesError, compute};
+use payrun_rules::{Calendar, PayPeriod, PayrollRun, RulesConfig, RulesError, Summaries, compute};
 use polars::prelude::*;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -73,8 +73,9 @@ pub struct Computed {
     pub as_of: DateTime<Utc>,
     /// Typed rows.
     pub run: PayrollRun,
-    /// The output tables.
-    pub report: Report,
+    /// The small output tables (`daily_hours` and `pay_lines` are built
+    /// from `run` as they are written: see [`stage_report`]).
+    pub summaries: Summaries,
     /// The payroll-provider exports asked for (see [`Computed::export`]), by name.
     pub exports: Vec<(String, crate::export::Exported)>,
 }
@@ -96,7 +97,7 @@ impl Computed {
         )
         .map_err(ComputeError::Export)?;
         if exported.iter().any(|e| !e.exceptions.is_empty()) {
-            self.report = self.run.report()?;
+            self.summaries = Summaries::build(&self.run)?;
         }
         self.exports = names.iter().cloned().zip(exported).collect();
         Ok(())
@@ -155,12 +156,12 @@ pub fn compute_period_as_of(
     let run = compute(&input, config, period)?;
     drop(input);
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), rows = run.summary.len(), "computed");
-    let report = run.report()?;
-    tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), "tables built");
+    let summaries = Summaries::build(&run)?;
+    tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), "summaries built");
     Ok(Computed {
         as_of,
         run,
-        report,
+        summaries,
         exports: Vec::new(),
     })
 }
@@ -237,7 +238,7 @@ pub fn stage_inputs(
 pub fn stage_extras(staging: &Staging, computed: &Computed) -> Result<(), OutputError> {
     staging.text(
         crate::output::REVIEW_PAGE,
-        &crate::review::review_page(&computed.run, &computed.report, computed.as_of),
+        &crate::review::review_page(&computed.run, &computed.summaries, computed.as_of),
     )?;
     for (_, exported) in &computed.exports {
         staging.text(&exported.file_name, &exported.csv)?;
@@ -254,7 +255,7 @@ pub fn write_staged(
     provenance: &Provenance,
 ) -> Result<Vec<PathBuf>, OutputError> {
     let clock = std::time::Instant::now();
-    stage_report(&staging, &computed.report, formats)?;
+    stage_report(&staging, &computed.run, &computed.summaries, formats)?;
     stage_extras(&staging, computed)?;
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), "tables written");
     let files = staging.digests();
@@ -291,11 +292,11 @@ fn manifest(
             "pages_fetched": provenance.pages,
         },
         "records_out": {
-            "payroll_summary": computed.report.payroll_summary.height(),
-            "daily_hours": computed.report.daily_hours.height(),
-            "department_summary": computed.report.department_summary.height(),
-            "exceptions": computed.report.exceptions.height(),
-            "pay_lines": computed.report.pay_lines.height(),
+            "payroll_summary": computed.summaries.payroll_summary.height(),
+            "daily_hours": run.days.len(),
+            "department_summary": computed.summaries.department_summary.height(),
+            "exceptions": computed.summaries.exceptions.height(),
+            "pay_lines": run.pay_lines.len(),
         },
         "exceptions_by_kind": by_kind,
         "exceptions_by_severity": by_severity,

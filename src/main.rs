@@ -27,6 +27,15 @@ fn main() -> ExitCode {
     // SAFETY: setting an option is always allowed; this one is read when
     // memory is purged, so changing it while running is supported.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    // And back memory with 4 KiB pages, not 2 MiB transparent huge pages: a
+    // huge page is given back only once all of it is free, and thousands of
+    // column chunks freed in no order leave most of them partly used. Measured at 10M time cards: the input frame holds
+    // 1.8 GiB of memory instead of 2.2 (1.0 GiB of data), peak 3.3 GiB
+    // instead of 3.65; at 1M, peak 0.36 GiB instead of 0.45; time unchanged.
+    // (What mimalloc's `allow_thp=0` does at start-up, done here because
+    // the allocator has started before `main`.) Failure only costs memory.
+    // SAFETY: prctl with this option takes integers and touches no memory.
+    unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
     let args = cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

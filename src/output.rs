@@ -260,6 +260,57 @@ impl Staging {
         })
     }
 
+    /// Stages the frames `blocks` sends, one after the other, as one table
+    /// in `format` (CSV: one header; Parquet: a row group or more per block).
+    pub fn blocks(
+        &self,
+        name: &str,
+        format: Format,
+        blocks: std::sync::mpsc::Receiver<DataFrame>,
+    ) -> Result<PathBuf, OutputError> {
+        self.stage(name, |w| {
+            let err = |e: PolarsError| e.to_string();
+            match format {
+                Format::Csv => {
+                    for (i, frame) in blocks.into_iter().enumerate() {
+                        match crate::csv_table::CsvTable::new(&frame) {
+                            Some(table) => {
+                                if i == 0 {
+                                    table.write_header(w).map_err(|e| e.to_string())?;
+                                }
+                                table.write_rows(w).map_err(|e| e.to_string())?;
+                            }
+                            None => {
+                                let mut frame = spreadsheet_safe_frame(&frame).map_err(err)?;
+                                CsvWriter::new(&mut *w)
+                                    .include_header(i == 0)
+                                    .finish(&mut frame)
+                                    .map_err(err)?;
+                            }
+                        }
+                    }
+                    Ok(())
+                }
+                Format::Parquet => {
+                    let mut blocks = blocks.into_iter();
+                    let Some(first) = blocks.next() else {
+                        return Err("no rows were given to write, not even an empty table".into());
+                    };
+                    let mut writer = ParquetWriter::new(w)
+                        .with_compression(ParquetCompression::Snappy)
+                        .batched(first.schema())
+                        .map_err(err)?;
+                    for mut frame in std::iter::once(first).chain(blocks) {
+                        // The writer needs every column cut the same way.
+                        frame.align_chunks_par();
+                        writer.write_batch(&frame).map_err(err)?;
+                    }
+                    writer.finish().map(|_| ()).map_err(err)
+                }
+            }
+        })
+    }
+
     /// Stages a copy of the file `source` was read from, checking that it
     /// is still the file that was read (same length and modification time);
     /// otherwise the copy is refused, naming the file.
@@ -628,38 +679,121 @@ pub const REVIEW_PAGE: &str = "report.html";
 /// The folder of a run's inputs (`inputs/timecards.parquet`, …).
 pub const INPUTS: &str = "inputs";
 
+/// Users whose `daily_hours` and `pay_lines` rows are built and written
+/// at a time: at 10M time cards a block is ~0.8M day rows, so the frames
+/// of a block are tens of MiB instead of the tables' gigabytes.
+const USERS_PER_BLOCK: usize = 16_384;
+
 /// Stages the tables of a payroll report in each format:
-/// `payroll_summary`, `daily_hours`, `department_summary`, `exceptions`, `pay_lines`.
+/// `payroll_summary`, `daily_hours`, `department_summary`, `exceptions`,
+/// `pay_lines`. The summaries are written whole; `daily_hours` and
+/// `pay_lines` are built from `run` and appended a block of users at a time
+/// ([`payrun_rules::detail_blocks`]), every file at once, so neither table
+/// is ever whole in memory. The files are what writing the whole frames
+/// writes (CSV byte for byte; Parquet the same rows in more row groups).
 pub fn stage_report(
     staging: &Staging,
-    report: &payrun_rules::Report,
+    run: &payrun_rules::PayrollRun,
+    summaries: &payrun_rules::Summaries,
     formats: &[Format],
 ) -> Result<Vec<PathBuf>, OutputError> {
-    let frames = [
-        &report.payroll_summary,
-        &report.daily_hours,
-        &report.department_summary,
-        &report.exceptions,
-        &report.pay_lines,
+    use rayon::prelude::*;
+    let small = [
+        ("payroll_summary", &summaries.payroll_summary),
+        ("department_summary", &summaries.department_summary),
+        ("exceptions", &summaries.exceptions),
     ];
-    let files: Vec<(String, &DataFrame, Format)> = REPORT_TABLES
+    let files: Vec<(String, &DataFrame, Format)> = small
         .into_iter()
-        .zip(frames)
         .flat_map(|(name, frame)| {
             formats
                 .iter()
                 .map(move |f| (format!("{name}.{}", f.extension()), frame, *f))
         })
         .collect();
-    // Files are independent: write them at the same time.
-    use rayon::prelude::*;
-    files
-        .par_iter()
-        .map(|(file, frame, format)| match format {
-            Format::Csv => staging.csv(file, frame),
-            Format::Parquet => staging.parquet(file, frame),
+    // Files are independent: write them at the same time. The blocks are
+    // fed from this thread, not from a rayon worker, which must not wait
+    // on a channel.
+    let (small, details) = std::thread::scope(|scope| {
+        let small = scope.spawn(|| {
+            files
+                .par_iter()
+                .map(|(file, frame, format)| match format {
+                    Format::Csv => staging.csv(file, frame),
+                    Format::Parquet => staging.parquet(file, frame),
+                })
+                .collect::<Result<Vec<_>, _>>()
+        });
+        let details = stage_details(staging, run, formats);
+        (small.join(), details)
+    });
+    let mut written = small.unwrap_or_else(|_| {
+        Err(OutputError {
+            path: staging.dir().to_owned(),
+            message: "a table writer stopped unexpectedly".into(),
         })
-        .collect()
+    })?;
+    written.extend(details?);
+    Ok(written)
+}
+
+/// `daily_hours` and `pay_lines` in each format: one writer per file, fed
+/// each block as it is built (at most one block waits per file).
+fn stage_details(
+    staging: &Staging,
+    run: &payrun_rules::PayrollRun,
+    formats: &[Format],
+) -> Result<Vec<PathBuf>, OutputError> {
+    use std::sync::mpsc::sync_channel;
+    let tables = ["daily_hours", "pay_lines"];
+    std::thread::scope(|scope| {
+        let mut feeds = Vec::new();
+        let mut writers = Vec::new();
+        for (table, name) in tables.iter().enumerate() {
+            for &format in formats {
+                let (feed, blocks) = sync_channel::<DataFrame>(1);
+                let file = format!("{name}.{}", format.extension());
+                feeds.push((table, feed));
+                writers.push(scope.spawn(move || staging.blocks(&file, format, blocks)));
+            }
+        }
+        let mut failed = None;
+        'blocks: for block in payrun_rules::detail_blocks(run, USERS_PER_BLOCK) {
+            let frames = match block {
+                Ok((daily, lines)) => [daily, lines],
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            };
+            for (table, feed) in &feeds {
+                // A writer that stopped says why when it is joined.
+                if feed.send(frames[*table].clone()).is_err() {
+                    break 'blocks;
+                }
+            }
+        }
+        drop(feeds);
+        let written: Vec<Result<PathBuf, OutputError>> = writers
+            .into_iter()
+            .map(|w| {
+                w.join().unwrap_or_else(|_| {
+                    Err(OutputError {
+                        path: staging.dir().to_owned(),
+                        message: "a table writer stopped unexpectedly".into(),
+                    })
+                })
+            })
+            .collect();
+        let written = written.into_iter().collect::<Result<Vec<_>, _>>()?;
+        match failed {
+            Some(e) => Err(OutputError {
+                path: staging.dir().join("daily_hours"),
+                message: e.to_string(),
+            }),
+            None => Ok(written),
+        }
+    })
 }
 
 impl Drop for Staging {
@@ -672,6 +806,74 @@ impl Drop for Staging {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `daily_hours` and `pay_lines` built a block of users at a time are
+    /// the whole tables, row for row, whatever the block size; and a set
+    /// written in blocks reads back as the whole frames.
+    #[test]
+    fn tables_written_in_blocks_are_the_whole_tables() {
+        let names = ["ann", "bob", "cy", "dee", "eve"];
+        let users: Vec<String> = names
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                format!(
+                    r#"{{"userName": "{u}", "employeeNumber": "{i}", "rateType": "Hourly Rate", "payRate": "1{i}.50", "timeZone": "America/Chicago"}}"#
+                )
+            })
+            .collect();
+        let mut cards = Vec::new();
+        for (i, user) in names.iter().enumerate() {
+            // Users with no day at all (eve) and with overtime (ann, bob).
+            for day in 0..(4 - i as i64).max(0) {
+                let (date, hours) = (13 + day, 9 + (2 - i as i64).max(0));
+                cards.push(format!(
+                    r#"{{"userName": "{user}", "entryType": 0, "jobName": "j{day}", "inDateTime": "2024-05-{date} 07:00:00", "outDateTime": "2024-05-{date} {:02}:00:00"}}"#,
+                    7 + hours
+                ));
+            }
+        }
+        let (run, _) = crate::test_support::weekly_run(&format!("[{}]", users.join(",")), &cards);
+        let whole = run.report().unwrap();
+        assert!(whole.daily_hours.height() >= 9 && whole.pay_lines.height() >= 6);
+        for users in [1, 2, 3, 5, 64] {
+            let (mut daily, mut lines) = (None::<DataFrame>, None::<DataFrame>);
+            let mut blocks = 0;
+            for block in payrun_rules::detail_blocks(&run, users) {
+                let (d, l) = block.unwrap();
+                blocks += 1;
+                match (&mut daily, &mut lines) {
+                    (Some(daily), Some(lines)) => {
+                        daily.vstack_mut(&d).unwrap();
+                        lines.vstack_mut(&l).unwrap();
+                    }
+                    _ => (daily, lines) = (Some(d), Some(l)),
+                }
+            }
+            assert_eq!(blocks, 5usize.div_ceil(users), "{users} users a block");
+            assert!(daily.unwrap().equals_missing(&whole.daily_hours), "{users}");
+            assert!(lines.unwrap().equals_missing(&whole.pay_lines), "{users}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let staging = Staging::new(dir.path()).unwrap();
+        let summaries = payrun_rules::Summaries::build(&run).unwrap();
+        stage_report(&staging, &run, &summaries, &[Format::Csv, Format::Parquet]).unwrap();
+        let stage = staging.stage.clone();
+        let parquet = |name: &str| {
+            ParquetReader::new(File::open(stage.join(name)).unwrap())
+                .finish()
+                .unwrap()
+        };
+        assert!(parquet("daily_hours.parquet").equals_missing(&whole.daily_hours));
+        assert!(parquet("pay_lines.parquet").equals_missing(&whole.pay_lines));
+        let csv = std::fs::read_to_string(stage.join("pay_lines.csv")).unwrap();
+        let mut expected = Vec::new();
+        crate::csv_table::CsvTable::new(&whole.pay_lines)
+            .unwrap()
+            .write(&mut expected)
+            .unwrap();
+        assert_eq!(csv, String::from_utf8(expected).unwrap());
+    }
 
     #[test]
     fn nothing_replaces_earlier_outputs_unless_everything_was_written() {

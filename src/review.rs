@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 use payrun_ingest::{ExceptionKind, Severity};
-use payrun_rules::{PayKind, PayrollRun, Report};
+use payrun_rules::{PayKind, PayrollRun, Summaries};
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
@@ -137,10 +137,10 @@ details>summary{list-style:none}h2{break-after:avoid}tr,figure{break-inside:avoi
 /// The review page of a computed period. `as_of` is when its input was read.
 pub fn review_page(
     run: &PayrollRun,
-    report: &Report,
+    summaries: &Summaries,
     as_of: chrono::DateTime<chrono::Utc>,
 ) -> String {
-    let s = &report.payroll_summary;
+    let s = &summaries.payroll_summary;
     let mut html = String::new();
     let h = &mut html;
     let period = format!("{} to {}", run.period.start, run.period.end);
@@ -216,7 +216,7 @@ pub fn review_page(
     h.push_str("</tbody></table>");
 
     // Overtime by department and by week.
-    let departments = &report.department_summary;
+    let departments = &summaries.department_summary;
     let mut by_department: Vec<(String, Decimal)> = Vec::new();
     if let (Ok(names), Ok(ot), Ok(dt)) = (
         departments
@@ -406,8 +406,8 @@ mod tests {
             r#"{"userName": "bob", "entryType": 0, "inDateTime": "2024-05-17 09:00:00"}"#.into(),
         );
         let (run, _) = crate::test_support::weekly_run(users, &cards);
-        let report = run.report().unwrap();
-        review_page(&run, &report, chrono::DateTime::UNIX_EPOCH)
+        let summaries = Summaries::build(&run).unwrap();
+        review_page(&run, &summaries, chrono::DateTime::UNIX_EPOCH)
     }
 
     #[test]

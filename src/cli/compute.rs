@@ -181,7 +181,7 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
     // Into a scratch folder (removed unless committed), or --out.
     let scratch = std::env::temp_dir().join(format!("payrun-replay-{}", std::process::id()));
     let staging = Staging::new(out.unwrap_or(&scratch))?;
-    stage_report(&staging, &computed.report, &formats)?;
+    stage_report(&staging, &computed.run, &computed.summaries, &formats)?;
     payrun::job::stage_extras(&staging, &computed)?;
     let digests = staging.digests();
     let mut differing = Vec::new();

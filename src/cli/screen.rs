@@ -53,7 +53,7 @@ fn blended_weeks(run: &payrun::rules::PayrollRun) -> usize {
 /// The summary screen.
 pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats: &str) -> String {
     let run = &computed.run;
-    let s = &computed.report.payroll_summary;
+    let s = &computed.summaries.payroll_summary;
     let mut text = String::new();
     let _ = writeln!(
         text,

@@ -80,7 +80,7 @@ pub use compute::{RulesError, compute};
 pub use config::{ConfigError, RulesConfig};
 pub use exceptions::sort as sort_exceptions;
 pub use explain::{Explanation, explain};
-pub use report::Report;
+pub use report::{Report, Summaries, detail_blocks};
 pub use run::{DayRow, PayKind, PayLine, PayTotals, PayrollRun, PeriodHours, Status, SummaryRow};
 pub use users::RateType;
 

@@ -33,6 +33,74 @@ pub struct Report {
     pub pay_lines: DataFrame,
 }
 
+/// The small output tables: everything but `daily_hours` and `pay_lines`,
+/// which grow with the days worked and are best built and written a block
+/// of users at a time ([`detail_blocks`]).
+#[derive(Debug, Clone)]
+pub struct Summaries {
+    /// `payroll_summary`: one row per user.
+    pub payroll_summary: DataFrame,
+    /// `department_summary`: one row per department.
+    pub department_summary: DataFrame,
+    /// `exceptions`.
+    pub exceptions: DataFrame,
+}
+
+impl Summaries {
+    /// The small tables of `run`.
+    pub fn build(run: &PayrollRun) -> PolarsResult<Summaries> {
+        let rounded = RoundedOf::totals(&run.summary, &run.days);
+        let (summary, (departments, exceptions)) = rayon::join(
+            || summary_frame(run, &rounded),
+            || {
+                rayon::join(
+                    || department_frame(run, &rounded),
+                    || exceptions_frame(&run.exceptions),
+                )
+            },
+        );
+        Ok(Summaries {
+            payroll_summary: summary?,
+            department_summary: departments?,
+            exceptions: exceptions?,
+        })
+    }
+}
+
+/// `daily_hours` and `pay_lines` of `run`, `users` summary rows at a time:
+/// each item is one block's two frames, and the blocks, one after the
+/// other, are [`Report::build`]'s frames row for row. Only one block's rows
+/// are in frames at once, so a writer that appends them holds a block, not
+/// the table. A day or pay line of no summary row is an error, not dropped.
+pub fn detail_blocks(
+    run: &PayrollRun,
+    users: usize,
+) -> impl Iterator<Item = PolarsResult<(DataFrame, DataFrame)>> + '_ {
+    let (mut days, mut lines) = (&run.days[..], &run.pay_lines[..]);
+    let blocks = run.summary.len().div_ceil(users.max(1)).max(1);
+    let mut rows = run.summary.chunks(users.max(1));
+    (0..blocks).map(move |block| {
+        let rows = rows.next().unwrap_or(&[]);
+        let (mut d, mut l) = (0, 0);
+        for row in rows {
+            d += days[d..].iter().take_while(|x| x.user == row.user).count();
+            l += lines[l..].iter().take_while(|x| x.user == row.user).count();
+        }
+        let (block_days, rest_days) = days.split_at(d);
+        let (block_lines, rest_lines) = lines.split_at(l);
+        (days, lines) = (rest_days, rest_lines);
+        if block + 1 == blocks && !(days.is_empty() && lines.is_empty()) {
+            polars_bail!(ComputeError: "a day or pay line of user {:?} belongs to no summary row", days.first().map(|d| d.user).or(lines.first().map(|l| l.user)));
+        }
+        let rounded = RoundedOf::new(rows, block_days);
+        let (daily, pay_lines) = rayon::join(
+            || daily_frame(rows, &rounded),
+            || pay_lines_frame(rows, block_lines),
+        );
+        Ok((daily?, pay_lines?))
+    })
+}
+
 /// Hundredths of an hour in a second.
 const SECONDS_PER_HUNDREDTH: i128 = 36;
 /// Hundredths of an hour in a PTO mantissa at scale 6.
@@ -145,7 +213,7 @@ fn round_user(days: &[DayRow]) -> Rounded {
     }
 }
 
-/// Each summary row's days (a run of `run.days`, which arrive grouped by
+/// Each summary row's days (a run of `days`, which arrive grouped by
 /// user in summary order) and their rounded hours, by summary row.
 struct RoundedOf<'a> {
     days: Vec<&'a [DayRow]>,
@@ -153,16 +221,35 @@ struct RoundedOf<'a> {
 }
 
 impl<'a> RoundedOf<'a> {
-    fn new(run: &'a PayrollRun) -> Self {
-        let mut days = Vec::with_capacity(run.summary.len());
-        let mut rest = &run.days[..];
-        for row in &run.summary {
+    /// The rounded hours of `summary`'s users, per day too.
+    fn new(summary: &[SummaryRow], days: &'a [DayRow]) -> Self {
+        Self::with(summary, days, true)
+    }
+
+    /// The rounded totals of `summary`'s users (no per-day values).
+    fn totals(summary: &[SummaryRow], days: &'a [DayRow]) -> Self {
+        Self::with(summary, days, false)
+    }
+
+    fn with(summary: &[SummaryRow], all_days: &'a [DayRow], per_day: bool) -> Self {
+        let mut days = Vec::with_capacity(summary.len());
+        let mut rest = all_days;
+        for row in summary {
             let n = rest.iter().take_while(|d| d.user == row.user).count();
             let (mine, after) = rest.split_at(n);
             days.push(mine);
             rest = after;
         }
-        let hours = days.par_iter().map(|d| round_user(d)).collect();
+        let hours = days
+            .par_iter()
+            .map(|d| {
+                let mut r = round_user(d);
+                if !per_day {
+                    r.days = Vec::new();
+                }
+                r
+            })
+            .collect();
         RoundedOf { days, hours }
     }
 
@@ -176,13 +263,13 @@ impl<'a> RoundedOf<'a> {
 impl Report {
     /// The output frames of `run`.
     pub fn build(run: &PayrollRun) -> PolarsResult<Report> {
-        let rounded = RoundedOf::new(run);
+        let rounded = RoundedOf::new(&run.summary, &run.days);
         // The tables are independent: build them at the same time.
         let ((summary, daily), ((departments, exceptions), pay_lines)) = rayon::join(
             || {
                 rayon::join(
                     || summary_frame(run, &rounded),
-                    || daily_frame(run, &rounded),
+                    || daily_frame(&run.summary, &rounded),
                 )
             },
             || {
@@ -193,7 +280,7 @@ impl Report {
                             exceptions_frame(&run.exceptions),
                         )
                     },
-                    || pay_lines_frame(run),
+                    || pay_lines_frame(&run.summary, &run.pay_lines),
                 )
             },
         );
@@ -290,8 +377,8 @@ fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFram
     DataFrame::new(rows.len(), columns)
 }
 
-fn daily_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFrame> {
-    let height = run.days.len();
+fn daily_frame(summary: &[SummaryRow], rounded: &RoundedOf) -> PolarsResult<DataFrame> {
+    let height = rounded.days.iter().map(|d| d.len()).sum();
     // Each day's summary row, to take the user's name from.
     let mut rows = Vec::with_capacity(height);
     let mut dates = Vec::with_capacity(height);
@@ -305,7 +392,7 @@ fn daily_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFrame>
             }
         }
     }
-    let names: StringChunked = run.summary.iter().map(|r| r.user_name.as_deref()).collect();
+    let names: StringChunked = summary.iter().map(|r| r.user_name.as_deref()).collect();
     let users = names
         .take(&IdxCa::from_vec("".into(), rows))?
         .with_name("user_name".into());
@@ -374,17 +461,15 @@ fn department_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataF
     )
 }
 
-fn pay_lines_frame(run: &PayrollRun) -> PolarsResult<DataFrame> {
-    let lines = &run.pay_lines;
+fn pay_lines_frame(summary: &[SummaryRow], lines: &[PayLine]) -> PolarsResult<DataFrame> {
     // Each user's summary row, by user id.
-    let users = run
-        .summary
+    let users = summary
         .iter()
         .map(|r| r.user.index() + 1)
         .max()
         .unwrap_or(0);
     let mut identity: Vec<Option<&SummaryRow>> = vec![None; users];
-    for row in &run.summary {
+    for row in summary {
         identity[row.user.index()] = Some(row);
     }
     let of = |name: &str, f: fn(&SummaryRow) -> Option<&str>| -> Column {
