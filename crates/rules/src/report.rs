@@ -195,6 +195,19 @@ struct Rounded {
     days: Vec<[i128; 4]>,
 }
 
+/// A user's rounded totals only: each tier's exact sum rounded once, what
+/// [`round_user`] gives them without apportioning the days.
+fn round_totals(days: &[DayRow]) -> Rounded {
+    let total = |f: fn(&DayRow) -> i128, unit| round_div(days.iter().map(f).sum(), unit);
+    Rounded {
+        regular: total(|d| d.regular.into(), SECONDS_PER_HUNDREDTH),
+        overtime: total(|d| d.overtime.into(), SECONDS_PER_HUNDREDTH),
+        double_time: total(|d| d.double_time.into(), SECONDS_PER_HUNDREDTH),
+        pto: total(|d| micro_hours(d.pto), MICRO_HOURS_PER_HUNDREDTH),
+        days: Vec::new(),
+    }
+}
+
 fn round_user(days: &[DayRow]) -> Rounded {
     let tier = |f: fn(&DayRow) -> i128, unit| {
         let values: Vec<i128> = days.iter().map(f).collect();
@@ -240,16 +253,8 @@ impl<'a> RoundedOf<'a> {
             days.push(mine);
             rest = after;
         }
-        let hours = days
-            .par_iter()
-            .map(|d| {
-                let mut r = round_user(d);
-                if !per_day {
-                    r.days = Vec::new();
-                }
-                r
-            })
-            .collect();
+        let round = if per_day { round_user } else { round_totals };
+        let hours = days.par_iter().map(|d| round(d)).collect();
         RoundedOf { days, hours }
     }
 
@@ -263,33 +268,26 @@ impl<'a> RoundedOf<'a> {
 impl Report {
     /// The output frames of `run`.
     pub fn build(run: &PayrollRun) -> PolarsResult<Report> {
-        let rounded = RoundedOf::new(&run.summary, &run.days);
-        // The tables are independent: build them at the same time.
-        let ((summary, daily), ((departments, exceptions), pay_lines)) = rayon::join(
-            || {
-                rayon::join(
-                    || summary_frame(run, &rounded),
-                    || daily_frame(&run.summary, &rounded),
-                )
-            },
-            || {
-                rayon::join(
-                    || {
-                        (
-                            department_frame(run, &rounded),
-                            exceptions_frame(&run.exceptions),
-                        )
-                    },
-                    || pay_lines_frame(&run.summary, &run.pay_lines),
-                )
-            },
+        // The small tables and the two long ones (one block of every user)
+        // are independent: build them at the same time.
+        let (summaries, details) = rayon::join(
+            || Summaries::build(run),
+            || detail_blocks(run, run.summary.len()).next(),
         );
+        let Summaries {
+            payroll_summary,
+            department_summary,
+            exceptions,
+        } = summaries?;
+        let (daily_hours, pay_lines) = details.unwrap_or_else(
+            || polars_bail!(ComputeError: "no block of daily hours and pay lines"),
+        )?;
         Ok(Report {
-            payroll_summary: summary?,
-            daily_hours: daily?,
-            department_summary: departments?,
-            exceptions: exceptions?,
-            pay_lines: pay_lines?,
+            payroll_summary,
+            daily_hours,
+            department_summary,
+            exceptions,
+            pay_lines,
         })
     }
 }
@@ -462,20 +460,21 @@ fn department_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataF
 }
 
 fn pay_lines_frame(summary: &[SummaryRow], lines: &[PayLine]) -> PolarsResult<DataFrame> {
-    // Each user's summary row, by user id.
-    let users = summary
-        .iter()
-        .map(|r| r.user.index() + 1)
-        .max()
-        .unwrap_or(0);
+    // Each user's summary row, by user id from the block's lowest.
+    let ids = || summary.iter().map(|r| r.user.index());
+    let lowest = ids().min().unwrap_or(0);
+    let users = ids().max().map_or(0, |highest| highest + 1 - lowest);
     let mut identity: Vec<Option<&SummaryRow>> = vec![None; users];
     for row in summary {
-        identity[row.user.index()] = Some(row);
+        identity[row.user.index() - lowest] = Some(row);
     }
     let of = |name: &str, f: fn(&SummaryRow) -> Option<&str>| -> Column {
         let values: StringChunked = lines
             .iter()
-            .map(|l| identity.get(l.user.index()).copied().flatten().and_then(f))
+            .map(|l| {
+                let slot = l.user.index().checked_sub(lowest)?;
+                identity.get(slot).copied().flatten().and_then(f)
+            })
             .collect();
         values.with_name(name.into()).into_series().into_column()
     };
