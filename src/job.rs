@@ -147,12 +147,27 @@ pub fn compute_period_as_of(
     period: &PayPeriod,
     as_of: DateTime<Utc>,
 ) -> Result<Computed, ComputeError> {
-    // `RUST_LOG=payrun=debug` shows where the time goes.
-    let clock = std::time::Instant::now();
     let mut input = PayrollInput::from_owned_frames(time_cards, &users, input_exceptions)?;
     input.as_of = as_of;
     drop(users);
-    tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), cards = input.time_cards.len(), "input read");
+    compute_input(input, config, period)
+}
+
+/// Computes a period from its [`PayrollInput`] (as of `input.as_of`),
+/// letting the input go as soon as the rules have read it.
+pub fn compute_input(
+    input: PayrollInput,
+    config: &RulesConfig,
+    period: &PayPeriod,
+) -> Result<Computed, ComputeError> {
+    // `RUST_LOG=payrun=debug` shows where the time goes.
+    let clock = std::time::Instant::now();
+    tracing::debug!(
+        rss_mib = resident_mib(),
+        cards = input.time_cards.len(),
+        "input read"
+    );
+    let as_of = input.as_of;
     let run = compute(&input, config, period)?;
     drop(input);
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), rows = run.summary.len(), "computed");

@@ -117,34 +117,33 @@ pub struct WriteArgs {
 }
 
 impl WriteArgs {
-    /// Begins the output set and computes the period; unless `--no-inputs`,
-    /// the inputs are written into the set at the same time (see
-    /// [`payrun::job::stage_inputs`]), the time cards as a copy of
-    /// `time_card_file` when they were read from one Parquet file.
+    /// Begins the output set and computes the period from `input`; unless
+    /// `--no-inputs`, the inputs are written into the set at the same time
+    /// (see [`payrun::job::stage_inputs`]): `time_cards` as they were read
+    /// (needed then), `users` and the `exceptions` found reading both.
     pub fn compute(
         &self,
-        time_cards: polars::prelude::DataFrame,
+        input: payrun::ingest::PayrollInput,
+        time_cards: Option<payrun::job::KeptTimeCards>,
         users: polars::prelude::DataFrame,
         exceptions: Vec<payrun::ingest::Exception>,
-        time_card_file: Option<payrun::output::SourceFile>,
         settings: &Settings,
         period: &payrun::rules::PayPeriod,
     ) -> anyhow::Result<(payrun::output::Staging, payrun::job::Computed)> {
+        let time_cards = match (self.no_inputs, time_cards) {
+            (true, _) => None,
+            (false, Some(cards)) => Some(cards),
+            (false, None) => anyhow::bail!("the time cards read cannot be kept with the run"),
+        };
         let staging = payrun::output::Staging::new(&self.out)?;
         let (kept, computed) = std::thread::scope(|scope| {
-            let kept = (!self.no_inputs).then(|| {
-                let cards = match time_card_file {
-                    Some(file) => payrun::job::KeptTimeCards::File(file),
-                    None => payrun::job::KeptTimeCards::Frame(time_cards.clone()),
-                };
-                let (people, found) = (users.clone(), exceptions.clone());
+            let kept = time_cards.map(|time_cards| {
                 let staging = &staging;
                 scope.spawn(move || {
-                    payrun::job::stage_inputs(staging, &cards, &people, &found, settings)
+                    payrun::job::stage_inputs(staging, &time_cards, &users, &exceptions, settings)
                 })
             });
-            let computed =
-                payrun::job::compute_period(time_cards, users, exceptions, &settings.rules, period);
+            let computed = payrun::job::compute_input(input, &settings.rules, period);
             (kept.map(|k| k.join()), computed)
         });
         match kept {

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+
 use payrun::ingest::{Exception, exceptions_from_frame};
 use polars::prelude::{CsvReadOptions, SerReader};
 
@@ -96,20 +98,16 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
             .is_some_and(|e| e.eq_ignore_ascii_case("parquet")))
     .then(|| payrun::output::SourceFile::stamp(&timecards))
     .transpose()?;
-    let cards = read(&timecards, RecordType::TimeCard)?;
     let users = read(&users_path, RecordType::User)?;
+    let mut builder = payrun::ingest::InputBuilder::new(&users.frame)?;
+    // A Parquet file is read a batch at a time straight into typed cards.
+    let cards = payrun::ingest::read_time_cards_into(&timecards, &mut builder)
+        .with_context(|| format!("cannot read {}s", RecordType::TimeCard.noun()))?;
     tracing::debug!(
         elapsed = ?clock.elapsed(),
         rss_mib = payrun::job::resident_mib(),
-        time_cards_mib = cards.frame.estimated_size() >> 20,
         "files read"
     );
-    if tracing::enabled!(tracing::Level::TRACE) {
-        for column in cards.frame.columns() {
-            let mib = column.as_materialized_series().estimated_size() >> 20;
-            tracing::trace!(column = %column.name(), dtype = %column.dtype(), mib, "time card column");
-        }
-    }
     let spinner = progress::working("computing");
     let mut exceptions: Vec<_> = cards
         .exceptions
@@ -119,18 +117,18 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         .collect();
     exceptions.extend(fetch_exceptions(&timecards)?);
     let provenance = Provenance {
-        time_cards: cards.frame.height(),
+        time_cards: builder.rows(),
         users: users.frame.height(),
         pages: 0,
     };
-    let (staging, computed) = write.compute(
-        cards.frame,
-        users.frame,
-        exceptions,
-        time_card_file,
-        &config,
-        &period,
-    )?;
+    let input = builder.finish(exceptions.clone());
+    let kept = match (time_card_file, cards.frame) {
+        // Kept as a copy of the file they were read from, when it is Parquet.
+        (Some(file), _) => Some(payrun::job::KeptTimeCards::File(file)),
+        (None, frame) => frame.map(payrun::job::KeptTimeCards::Frame),
+    };
+    let (staging, computed) =
+        write.compute(input, kept, users.frame, exceptions, &config, &period)?;
     spinner.finish_and_clear();
     finish(staging, &computed, &config, &provenance, &write)
 }

@@ -71,14 +71,16 @@ pub async fn execute(
         users: inputs.users.frame.height(),
         pages: inputs.time_cards.pages + inputs.users.pages,
     };
-    let (staging, computed) = write.compute(
+    let kept = Some(payrun::job::KeptTimeCards::Frame(
+        inputs.time_cards.frame.clone(),
+    ));
+    let input = payrun::ingest::PayrollInput::from_owned_frames(
         inputs.time_cards.frame,
-        inputs.users.frame,
-        exceptions,
-        None,
-        config,
-        period,
+        &inputs.users.frame,
+        exceptions.clone(),
     )?;
+    let (staging, computed) =
+        write.compute(input, kept, inputs.users.frame, exceptions, config, period)?;
     spinner.finish_and_clear();
     finish(staging, &computed, config, &provenance, write)
 }

@@ -64,20 +64,110 @@ fn read_columns(
     columns: Option<&[&str]>,
 ) -> Result<FileRecords, FileError> {
     let records = read_any(path, record_type, columns)?;
-    let missing = missing_columns(&records.frame, record_type);
-    if !missing.is_empty() {
-        return Err(FileError {
-            path: path.display().to_string(),
-            message: format!(
-                "these are not {} records: no value in {} (a file of {}s needs {})",
-                record_type.noun(),
-                missing.join(", "),
-                record_type.noun(),
-                required_columns(record_type)
-            ),
+    let mut presence = Presence::default();
+    presence.observe(&records.frame);
+    presence.check(path, record_type)?;
+    Ok(records)
+}
+
+/// Time cards read by [`read_time_cards_into`].
+#[derive(Debug)]
+pub struct TimeCardsRead {
+    /// Values that could not be read.
+    pub exceptions: Vec<Exception>,
+    /// The whole frame, when the file's form is read whole (every form but
+    /// Parquet); `None` for a Parquet file, never whole in memory.
+    pub frame: Option<DataFrame>,
+}
+
+/// Rows of a Parquet file read at a time by [`read_time_cards_into`]:
+/// whole row groups, at least this many rows when the groups are smaller.
+const BATCH_ROWS: usize = 1 << 17;
+
+/// Reads the time cards of `path` (in any form [`read_payroll_records`]
+/// takes) into `builder`, with the same checks and exceptions. A Parquet
+/// file is read a few row groups at a time, each batch typed, matched and
+/// let go before the next is read, so memory holds the typed cards and one
+/// batch, never the whole frame.
+pub fn read_time_cards_into(
+    path: &Path,
+    builder: &mut crate::input::InputBuilder,
+) -> Result<TimeCardsRead, FileError> {
+    read_time_cards_batched(path, builder, BATCH_ROWS)
+}
+
+fn read_time_cards_batched(
+    path: &Path,
+    builder: &mut crate::input::InputBuilder,
+    batch_rows: usize,
+) -> Result<TimeCardsRead, FileError> {
+    let record_type = RecordType::TimeCard;
+    let fail = |message: String| FileError {
+        path: path.display().to_string(),
+        message,
+    };
+    let is_parquet = path.is_file()
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    if !is_parquet {
+        let records = read_payroll_records(path, record_type)?;
+        builder
+            .push(&records.frame)
+            .map_err(|e| fail(e.to_string()))?;
+        return Ok(TimeCardsRead {
+            exceptions: records.exceptions,
+            frame: Some(records.frame),
         });
     }
-    Ok(records)
+    let open = || {
+        let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+        Ok::<_, FileError>(ParquetReader::new(file))
+    };
+    let mut reader = open()?;
+    let metadata = reader
+        .get_metadata()
+        .map_err(|e| fail(e.to_string()))?
+        .clone();
+    let schema = reader.schema().map_err(|e| fail(e.to_string()))?;
+    let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+    let columns = Some(record_type.payroll_columns());
+    let projection: Option<Vec<String>> =
+        present(names, columns).map(|c| c.iter().map(|n| n.to_string()).collect());
+    builder.reserve(metadata.num_rows);
+    let mut presence = Presence::default();
+    let mut exceptions = Vec::new();
+    let mut groups = metadata.row_groups.iter().map(|g| g.num_rows()).peekable();
+    let mut start = 0;
+    while groups.peek().is_some() {
+        let mut len = 0;
+        while len < batch_rows
+            && let Some(rows) = groups.next()
+        {
+            len += rows;
+        }
+        let mut reader = open()?;
+        reader.set_metadata(metadata.clone());
+        let frame = reader
+            .with_columns(projection.clone())
+            .with_slice(Some((start, len)))
+            .finish()
+            .map_err(|e| fail(e.to_string()))?;
+        let decoded =
+            conform_columns(&frame, record_type, columns).map_err(|e: MalformedPage| fail(e.0))?;
+        drop(frame);
+        presence.observe(&decoded.frame);
+        exceptions.extend(decoded.exceptions);
+        builder
+            .push_owned(decoded.frame)
+            .map_err(|e| fail(e.to_string()))?;
+        start += len;
+    }
+    presence.check(path, record_type)?;
+    Ok(TimeCardsRead {
+        exceptions,
+        frame: None,
+    })
 }
 
 fn read_any(
@@ -229,40 +319,95 @@ fn required_columns(record_type: RecordType) -> &'static str {
     }
 }
 
-/// The required columns of `record_type` with no value in any record of a
-/// non-empty `frame` (a file of other data, or with other column names).
-fn missing_columns(frame: &DataFrame, record_type: RecordType) -> Vec<String> {
-    let empty = |name: &str| {
-        frame
-            .column(name)
-            .map_or(true, |c| c.null_count() == frame.height())
-    };
-    if frame.height() == 0 {
-        return Vec::new();
-    }
-    let mut missing: Vec<String> = Vec::new();
-    if record_type == RecordType::TimeCard {
-        // PTO and adjustments have no out time; job entries (type 0) do.
-        let job_entries = frame
+/// Which of the required columns have a value in some record, over every
+/// batch of a file (a file of other data, or with other column names, has
+/// none in some).
+#[derive(Debug, Default)]
+struct Presence {
+    rows: usize,
+    /// Of [`Presence::CHECKED`], those with a value somewhere.
+    valued: [bool; 6],
+    /// Whether some record is a job entry (type 0), which has an out time.
+    job_entries: bool,
+}
+
+impl Presence {
+    const CHECKED: [&str; 6] = [
+        "inDateTime",
+        "outDateTime",
+        "entryType",
+        IDENTITY[0],
+        IDENTITY[1],
+        IDENTITY[2],
+    ];
+
+    fn observe(&mut self, frame: &DataFrame) {
+        self.rows += frame.height();
+        for (valued, name) in self.valued.iter_mut().zip(Self::CHECKED) {
+            *valued |= frame
+                .column(name)
+                .is_ok_and(|c| c.null_count() < frame.height());
+        }
+        self.job_entries |= frame
             .column("entryType")
             .ok()
             .and_then(|c| c.i32().ok().map(|c| c.iter().any(|t| t == Some(0))))
             .unwrap_or(false);
-        for column in ["inDateTime", "outDateTime", "entryType"] {
-            if empty(column) && (column != "outDateTime" || job_entries || empty("entryType")) {
-                missing.push(column.to_owned());
+    }
+
+    fn empty(&self, name: &str) -> bool {
+        !Self::CHECKED
+            .iter()
+            .zip(self.valued)
+            .any(|(checked, valued)| *checked == name && valued)
+    }
+
+    /// The required columns of `record_type` with no value in any record
+    /// (none when there are no records).
+    fn missing(&self, record_type: RecordType) -> Vec<String> {
+        if self.rows == 0 {
+            return Vec::new();
+        }
+        let mut missing: Vec<String> = Vec::new();
+        if record_type == RecordType::TimeCard {
+            // PTO and adjustments have no out time; job entries (type 0) do.
+            for column in ["inDateTime", "outDateTime", "entryType"] {
+                if self.empty(column)
+                    && (column != "outDateTime" || self.job_entries || self.empty("entryType"))
+                {
+                    missing.push(column.to_owned());
+                }
             }
         }
+        if IDENTITY.iter().all(|c| self.empty(c)) {
+            missing.push(format!("any of {}", IDENTITY.join(", ")));
+        }
+        missing
     }
-    if IDENTITY.iter().all(|c| empty(c)) {
-        missing.push(format!("any of {}", IDENTITY.join(", ")));
+
+    /// Refuses records without any of the columns their type needs.
+    fn check(&self, path: &Path, record_type: RecordType) -> Result<(), FileError> {
+        let missing = self.missing(record_type);
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(FileError {
+            path: path.display().to_string(),
+            message: format!(
+                "these are not {} records: no value in {} (a file of {}s needs {})",
+                record_type.noun(),
+                missing.join(", "),
+                record_type.noun(),
+                required_columns(record_type)
+            ),
+        })
     }
-    missing
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exception::ExceptionKind;
 
     fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
         let path = dir.join(name);
@@ -440,6 +585,107 @@ mod tests {
         assert!(
             err.ends_with("the saved response is an API error: Company ID not found."),
             "{err}"
+        );
+    }
+
+    /// A Parquet file of text columns (as the API sends them) in row groups
+    /// of two rows, read four rows at a time, gives the input read whole:
+    /// the same cards in the same order, duplicate classes across batches,
+    /// and the same exceptions.
+    #[test]
+    fn parquet_read_in_batches_gives_the_input_read_whole() {
+        use crate::input::{InputBuilder, PayrollInput};
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let users = read_records(
+            &write(d, "users.csv", "userName,payRate\nann,20\nbob,30\n"),
+            RecordType::User,
+        )
+        .unwrap()
+        .frame;
+        let job = "0,2024-05-13 09:00:00,2024-05-13 17:00:00,0.000,Pack";
+        let rows = [
+            format!("ann,{job},"),
+            "bob,1,2024-05-14 00:00:00,,8.000,,".to_owned(),
+            format!("ann,{job},"),
+            "zed,1,2024-05-14 00:00:00,,8.000,,".to_owned(),
+            format!("ann,{job},late"),
+            "bob,1,2024-05-15 00:00:00,,eight,,".to_owned(),
+            format!("ann,{job},"),
+            "bob,1,2024-05-12 00:00:00,,4.000,,".to_owned(),
+        ];
+        let csv = format!(
+            "userName,entryType,inDateTime,outDateTime,hours,jobName,employeeNote\n{}\n",
+            rows.join("\n")
+        );
+        let text = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .try_into_reader_with_file_path(Some(write(d, "cards.csv", &csv)))
+            .unwrap()
+            .finish()
+            .unwrap();
+        assert!(text.dtypes().iter().all(|t| t.is_string()));
+        let path = d.join("cards.parquet");
+        ParquetWriter::new(std::fs::File::create(&path).unwrap())
+            .with_row_group_size(Some(2))
+            .finish(&mut text.clone())
+            .unwrap();
+
+        let whole = read_payroll_records(&path, RecordType::TimeCard).unwrap();
+        let expected =
+            PayrollInput::from_frames(&whole.frame, &users, whole.exceptions.clone()).unwrap();
+        let mut builder = InputBuilder::new(&users).unwrap();
+        let read = read_time_cards_batched(&path, &mut builder, 4).unwrap();
+        assert!(read.frame.is_none(), "a Parquet file is never whole");
+        assert_eq!(builder.rows(), 8);
+        assert_eq!(read.exceptions, whole.exceptions);
+        let input = builder.finish(read.exceptions);
+
+        let named = |input: &PayrollInput| -> Vec<_> {
+            input
+                .user_ids()
+                .flat_map(|user| input.cards_of(user).iter().copied())
+                .map(|card| (card.job.map(|j| input.names.get(j).to_owned()), card))
+                .map(|(job, card)| (job, crate::input::TimeCard { job: None, ..card }))
+                .collect()
+        };
+        assert_eq!(named(&input), named(&expected));
+        assert_eq!(input.records_read, 8);
+        assert_eq!(input.exceptions, expected.exceptions);
+        let kinds: Vec<_> = input.exceptions.iter().map(|e| e.exception.kind).collect();
+        assert_eq!(
+            kinds,
+            [ExceptionKind::InvalidValue, ExceptionKind::UnknownUser],
+            "bob's hours `eight`, then zed"
+        );
+        let ann = input.user_ids().next().unwrap();
+        let cards = input.cards_of(ann);
+        assert_eq!(
+            cards.iter().map(|c| c.row).collect::<Vec<_>>(),
+            [0, 2, 4, 6]
+        );
+        // Rows 2 and 6 (the next batch) are row 0 again; row 4 has a note.
+        assert_eq!(
+            cards.iter().map(|c| c.details).collect::<Vec<_>>(),
+            [0, 0, 2, 0]
+        );
+        let bob = input.user_ids().nth(1).unwrap();
+        let rows: Vec<u32> = input.cards_of(bob).iter().map(|c| c.row).collect();
+        assert_eq!(rows, [7, 1, 5], "sorted by inDateTime across batches");
+
+        // User records are refused as time cards, read in batches too.
+        let mut users_frame = users.clone();
+        let users_path = d.join("users.parquet");
+        ParquetWriter::new(std::fs::File::create(&users_path).unwrap())
+            .finish(&mut users_frame)
+            .unwrap();
+        let mut builder = InputBuilder::new(&users).unwrap();
+        let refused = read_time_cards_batched(&users_path, &mut builder, 4).unwrap_err();
+        assert!(
+            refused.message.contains("no value in inDateTime"),
+            "{}",
+            refused.message
         );
     }
 }

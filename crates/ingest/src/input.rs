@@ -237,58 +237,14 @@ impl PayrollInput {
     }
 
     fn read(
-        mut time_cards: std::borrow::Cow<'_, DataFrame>,
+        time_cards: std::borrow::Cow<'_, DataFrame>,
         users: &DataFrame,
         exceptions: Vec<Exception>,
     ) -> PolarsResult<PayrollInput> {
-        let clock = std::time::Instant::now();
-        let user_index = UserIndex::build(users)?;
-        tracing::debug!(elapsed = ?clock.elapsed(), "users indexed");
-        let mut all: Vec<InputException> = exceptions
-            .into_iter()
-            .map(|exception| InputException {
-                user: exception
-                    .user_name
-                    .as_deref()
-                    .and_then(|n| user_index.by_user_name(n)),
-                user_field: user_field_of(&exception),
-                exception,
-            })
-            .collect();
-        let matched = match_users(&time_cards, &user_index)?;
-        let records_read = time_cards.height();
-        if let std::borrow::Cow::Owned(frame) = &mut time_cards {
-            for key in [col::USER_NAME, col::EMPLOYEE_NUMBER, col::USER_FULL_NAME] {
-                // The cards' users are known now; the keys are not read again.
-                let _ = frame.drop_in_place(key);
-            }
-        }
-        tracing::debug!(elapsed = ?clock.elapsed(), "time cards matched");
-        all.extend(
-            matched
-                .exceptions
-                .into_iter()
-                .map(|exception| InputException {
-                    user: None,
-                    user_field: None,
-                    exception,
-                }),
-        );
-        let users = read_users(users)?;
-        tracing::debug!(elapsed = ?clock.elapsed(), "users read");
-        let mut names = Names::default();
-        let (cards, ranges) =
-            read_time_cards(&time_cards, &matched.users, users.len(), &mut names)?;
-        tracing::debug!(elapsed = ?clock.elapsed(), "time cards read");
-        Ok(PayrollInput {
-            as_of: Utc::now(),
-            records_read,
-            users,
-            time_cards: cards,
-            ranges,
-            names,
-            exceptions: all,
-        })
+        let mut builder = InputBuilder::new(users)?;
+        builder.reserve(time_cards.height());
+        builder.push_cow(time_cards)?;
+        Ok(builder.finish(exceptions))
     }
 
     /// The time cards of `user`, sorted by `inDateTime`.
@@ -478,18 +434,173 @@ fn read_users(users: &DataFrame) -> PolarsResult<Vec<User>> {
     Ok(std::iter::from_fn(&mut next).collect())
 }
 
-/// The time cards of known users, placed straight into their user's run
-/// (a counting sort by user; no second copy), each run then sorted by
-/// (`inDateTime`, row); and each user's run.
-fn read_time_cards(
-    frame: &DataFrame,
-    users: &[Option<UserId>],
-    user_count: usize,
-    names: &mut Names,
-) -> PolarsResult<(Vec<TimeCard>, Vec<Range<usize>>)> {
+/// Builds a [`PayrollInput`] from time cards given a batch of rows at a
+/// time, so that a file far larger than memory's comfort is never whole in
+/// memory: each batch is matched to its users and turned into typed cards,
+/// then let go. [`finish`](Self::finish) sorts the cards by (user,
+/// `inDateTime`, row), in place.
+///
+/// ```
+/// # use payrun_ingest::{RecordType, decode_records, input::InputBuilder};
+/// let users = decode_records(br#"[{"userName":"ann"}]"#, RecordType::User)?.frame;
+/// let page = |json: &[u8]| decode_records(json, RecordType::TimeCard).map(|p| p.frame);
+/// let mut builder = InputBuilder::new(&users)?;
+/// builder.push(&page(br#"[{"userName":"ann","entryType":1,"inDateTime":"2024-01-03 00:00:00","hours":"8"}]"#)?)?;
+/// builder.push(&page(br#"[{"userName":"ann","entryType":1,"inDateTime":"2024-01-02 00:00:00","hours":"4"}]"#)?)?;
+/// let input = builder.finish(Vec::new());
+/// let cards = input.cards_of(input.user_ids().next().unwrap());
+/// // Sorted by time; each card keeps its row in the whole input.
+/// assert_eq!(cards.iter().map(|c| c.row).collect::<Vec<_>>(), [1, 0]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct InputBuilder {
+    user_index: UserIndex,
+    users: Vec<User>,
+    names: Names,
+    /// Cards of known users, in row order until `finish`.
+    cards: Vec<TimeCard>,
+    /// Each batch's first row and its detail columns (see [`Details`]).
+    details: Vec<(usize, DataFrame)>,
+    /// `unknown_user` exceptions, in row order.
+    unmatched: Vec<Exception>,
+    /// Rows pushed.
+    rows: usize,
+}
+
+impl InputBuilder {
+    /// A builder for time cards of `users` (a typed users frame).
+    pub fn new(users: &DataFrame) -> PolarsResult<InputBuilder> {
+        let clock = std::time::Instant::now();
+        let user_index = UserIndex::build(users)?;
+        let users = read_users(users)?;
+        tracing::debug!(elapsed = ?clock.elapsed(), "users read and indexed");
+        Ok(InputBuilder {
+            user_index,
+            users,
+            names: Names::default(),
+            cards: Vec::new(),
+            details: Vec::new(),
+            unmatched: Vec::new(),
+            rows: 0,
+        })
+    }
+
+    /// Makes room for `rows` more time cards at once (a file's row count),
+    /// so the cards are not copied as they grow.
+    pub fn reserve(&mut self, rows: usize) {
+        self.cards.reserve_exact(rows);
+    }
+
+    /// Time card records pushed so far, matched to a user or not.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Adds the next rows of the time card frame (typed, as
+    /// [`conform`](crate::conform) gives them).
+    pub fn push(&mut self, batch: &DataFrame) -> PolarsResult<()> {
+        self.push_cow(std::borrow::Cow::Borrowed(batch))
+    }
+
+    /// [`push`](Self::push), taking the batch: its user-key columns are let
+    /// go once its cards are matched, before the typed cards are built.
+    pub fn push_owned(&mut self, batch: DataFrame) -> PolarsResult<()> {
+        self.push_cow(std::borrow::Cow::Owned(batch))
+    }
+
+    fn push_cow(&mut self, mut batch: std::borrow::Cow<'_, DataFrame>) -> PolarsResult<()> {
+        let matched = match_users(&batch, &self.user_index)?;
+        self.unmatched.extend(matched.exceptions);
+        if let std::borrow::Cow::Owned(frame) = &mut batch {
+            for key in [col::USER_NAME, col::EMPLOYEE_NUMBER, col::USER_FULL_NAME] {
+                // The cards' users are known now; the keys are not read again.
+                let _ = frame.drop_in_place(key);
+            }
+        }
+        let first = self.rows;
+        let details: Vec<&str> = DETAIL_TEXTS
+            .iter()
+            .chain(&DETAIL_TIMES)
+            .copied()
+            .filter(|name| batch.column(name).is_ok())
+            .collect();
+        self.details.push((first, batch.select(details)?));
+        read_time_cards(
+            &batch,
+            first,
+            &matched.users,
+            &mut self.names,
+            &mut self.cards,
+        )?;
+        self.rows += batch.height();
+        Ok(())
+    }
+
+    /// The input: cards sorted by (user, `inDateTime`, row), each user's a
+    /// slice; `exceptions` (those found decoding the frames) tied to their
+    /// user when their `userName` names exactly one, then every
+    /// `unknown_user` exception.
+    pub fn finish(self, exceptions: Vec<Exception>) -> PayrollInput {
+        let clock = std::time::Instant::now();
+        let InputBuilder {
+            user_index,
+            users,
+            names,
+            mut cards,
+            details,
+            unmatched,
+            rows,
+        } = self;
+        let mut all: Vec<InputException> = exceptions
+            .into_iter()
+            .map(|exception| InputException {
+                user: exception
+                    .user_name
+                    .as_deref()
+                    .and_then(|n| user_index.by_user_name(n)),
+                user_field: user_field_of(&exception),
+                exception,
+            })
+            .collect();
+        all.extend(unmatched.into_iter().map(|exception| InputException {
+            user: None,
+            user_field: None,
+            exception,
+        }));
+        let ranges = sort_by_user(&mut cards, users.len());
+        tracing::debug!(elapsed = ?clock.elapsed(), "time cards placed");
+        let details = Details { parts: &details };
+        {
+            use rayon::prelude::*;
+            // Rows were pushed in row order and placed stably, so a stable
+            // sort by time keeps ties in row order.
+            cards
+                .par_chunk_by_mut(|a, b| a.user == b.user)
+                .for_each(|cards| {
+                    cards.sort_by_key(|c| c.in_ms);
+                    details.classify(cards);
+                });
+        }
+        tracing::debug!(elapsed = ?clock.elapsed(), "time cards sorted");
+        PayrollInput {
+            as_of: Utc::now(),
+            records_read: rows,
+            users,
+            time_cards: cards,
+            ranges,
+            names,
+            exceptions: all,
+        }
+    }
+}
+
+/// Reorders `cards` (in row order) by user, in place and stably (a
+/// counting sort whose moves follow the permutation's cycles: no second
+/// copy of the cards), and gives each user's range.
+fn sort_by_user(cards: &mut [TimeCard], user_count: usize) -> Vec<Range<usize>> {
     let mut ranges = vec![0..0; user_count];
-    for user in users.iter().flatten() {
-        ranges[user.index()].end += 1;
+    for card in cards.iter() {
+        ranges[card.user.index()].end += 1;
     }
     let mut start = 0;
     for range in &mut ranges {
@@ -497,6 +608,35 @@ fn read_time_cards(
         *range = start..start + len;
         start += len;
     }
+    let mut next: Vec<usize> = ranges.iter().map(|r| r.start).collect();
+    let mut place: Vec<u32> = cards
+        .iter()
+        .map(|card| {
+            let slot = &mut next[card.user.index()];
+            *slot += 1;
+            (*slot - 1) as u32
+        })
+        .collect();
+    for i in 0..cards.len() {
+        // Each swap puts one card where it belongs.
+        while place[i] as usize != i {
+            let j = place[i] as usize;
+            cards.swap(i, j);
+            place.swap(i, j);
+        }
+    }
+    ranges
+}
+
+/// Appends the cards of known users among `frame`'s rows (rows
+/// `first..first + frame.height()` of the whole input), in row order.
+fn read_time_cards(
+    frame: &DataFrame,
+    first_row: usize,
+    users: &[Option<UserId>],
+    names: &mut Names,
+    cards: &mut Vec<TimeCard>,
+) -> PolarsResult<()> {
     let datetime = |name: &str| -> PolarsResult<Int64Chunked> {
         let column = frame
             .column(name)?
@@ -531,8 +671,6 @@ fn read_time_cards(
         .map(|name| NameSource::new(frame, name))
         .into_iter()
         .collect::<PolarsResult<Vec<_>>>()?;
-    let mut next: Vec<usize> = ranges.iter().map(|r| r.start).collect();
-    let mut cards = vec![TimeCard::default(); start];
     let (mut b_in, mut b_out) = Default::default();
     let (mut b_entry, mut b_amount, mut b_hours) = Default::default();
     let (mut b_by_employee, mut b_by_manager) = Default::default();
@@ -557,10 +695,9 @@ fn read_time_cards(
         // Only matched rows are kept, each placed straight into its user's run.
         for (i, user) in block_users.iter().enumerate() {
             let Some(user) = user else { continue };
-            let slot = &mut next[user.index()];
-            cards[*slot] = TimeCard {
+            cards.push(TimeCard {
                 user: *user,
-                row: (first + i) as u32,
+                row: (first_row + first + i) as u32,
                 in_ms: b_in[i],
                 out_ms: b_out[i],
                 entry_type: b_entry[i],
@@ -573,26 +710,17 @@ fn read_time_cards(
                 approved_by_employee: b_by_employee[i],
                 approved_by_manager: b_by_manager[i].unwrap_or(false),
                 details: 0,
-            };
-            *slot += 1;
+            });
         }
     }
-    tracing::debug!("time cards placed");
-    let details = Details::new(frame);
-    for range in &ranges {
-        // Rows were placed in row order, so a stable sort by time keeps
-        // ties in row order.
-        let cards = &mut cards[range.clone()];
-        cards.sort_by_key(|c| c.in_ms);
-        details.classify(cards);
-    }
-    Ok((cards, ranges))
+    Ok(())
 }
 
 /// The columns that only tell records apart, read for the rare cards that
 /// agree on everything else (see [`TimeCard::details`]).
 struct Details<'a> {
-    frame: &'a DataFrame,
+    /// Each batch's first row and its detail columns, in row order.
+    parts: &'a [(usize, DataFrame)],
 }
 
 /// `ptoName`, `employeeNote`, `managerComment`: empty text is absent.
@@ -601,10 +729,6 @@ const DETAIL_TEXTS: [&str; 3] = [col::PTO_NAME, col::EMPLOYEE_NOTE, col::MANAGER
 const DETAIL_TIMES: [&str; 2] = [col::CREATED_DATE_TIME, col::UPDATE_DATE_TIME];
 
 impl Details<'_> {
-    fn new(frame: &DataFrame) -> Details<'_> {
-        Details { frame }
-    }
-
     /// Sets `details` on one user's cards (sorted by `inDateTime`): a card
     /// equal in every other field to an earlier card at the same instant
     /// takes the class of the first such card whose details it shares, or
@@ -639,13 +763,23 @@ impl Details<'_> {
     /// Whether rows `a` and `b` agree on every detail column (a column the
     /// frame lacks agrees).
     fn same(&self, a: u32, b: u32) -> bool {
-        let at = |name: &str, row: u32| self.frame.column(name).ok()?.get(row as usize).ok();
+        let part = |row: u32| {
+            let row = row as usize;
+            let i = self.parts.partition_point(|(first, _)| *first <= row);
+            let (first, frame) = &self.parts[i.checked_sub(1)?];
+            Some((frame, row - first))
+        };
+        let at = |name: &str, row: u32| {
+            let (frame, row) = part(row)?;
+            frame.column(name).ok()?.get(row).ok()
+        };
         let text = |name: &str, row: u32| {
             at(name, row).and_then(|v| v.get_str().filter(|t| !t.is_empty()).map(str::to_owned))
         };
         let time = |name: &str, row: u32| {
             // One value cast as the whole column was when cards were built.
-            let value = self.frame.column(name).ok()?.slice(i64::from(row), 1);
+            let (frame, row) = part(row)?;
+            let value = frame.column(name).ok()?.slice(row as i64, 1);
             let value = value
                 .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
                 .ok()?;

@@ -32,7 +32,9 @@ pub use decode::{
     DecodedPage, MalformedPage, PageHeader, conform, conform_columns, decode_page, decode_records,
 };
 pub use exception::{Exception, ExceptionKind, Severity, exceptions_frame, exceptions_from_frame};
-pub use files::{FileError, FileRecords, read_payroll_records, read_records};
+pub use files::{
+    FileError, FileRecords, TimeCardsRead, read_payroll_records, read_records, read_time_cards_into,
+};
 pub use schema::{FieldKind, FieldSpec, RecordType, TIME_CARD_FIELDS, USER_FIELDS};
 pub mod client;
 pub mod input;
@@ -42,4 +44,6 @@ pub use client::{
     ApiConfig, ClientOptions, Credentials, DeveloperToken, FetchEvent, Fetched, IngestError,
     Q2Client, TimeCardQuery, UserQuery,
 };
-pub use input::{InputException, NameId, Names, PayrollInput, TimeCard, User, UserId};
+pub use input::{
+    InputBuilder, InputException, NameId, Names, PayrollInput, TimeCard, User, UserId,
+};
