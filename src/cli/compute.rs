@@ -121,7 +121,7 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         users: users.frame.height(),
         pages: 0,
     };
-    let input = builder.finish(exceptions.clone());
+    let input = builder.finish(exceptions.clone())?;
     let kept = match (time_card_file, cards.frame) {
         // Kept as a copy of the file they were read from, when it is Parquet.
         (Some(file), _) => Some(payrun::job::KeptTimeCards::File(file)),

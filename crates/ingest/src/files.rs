@@ -18,7 +18,7 @@ use polars::prelude::*;
 
 use crate::decode::{DecodedPage, MalformedPage, conform_columns, decode_page, decode_records};
 use crate::exception::Exception;
-use crate::schema::RecordType;
+use crate::schema::{RecordType, col};
 
 /// A file could not be read as records.
 #[derive(Debug, thiserror::Error)]
@@ -112,9 +112,9 @@ fn read_time_cards_batched(
             .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     if !is_parquet {
         let records = read_payroll_records(path, record_type)?;
-        builder
-            .push(&records.frame)
-            .map_err(|e| fail(e.to_string()))?;
+        let failed = |e: PolarsError| fail(e.to_string());
+        builder.match_keys(&records.frame).map_err(failed)?;
+        builder.push(&records.frame).map_err(failed)?;
         return Ok(TimeCardsRead {
             exceptions: records.exceptions,
             frame: Some(records.frame),
@@ -131,12 +131,11 @@ fn read_time_cards_batched(
         .clone();
     let schema = reader.schema().map_err(|e| fail(e.to_string()))?;
     let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
-    let columns = Some(record_type.payroll_columns());
-    let projection: Option<Vec<String>> =
-        present(names, columns).map(|c| c.iter().map(|n| n.to_string()).collect());
-    builder.reserve(metadata.num_rows);
-    let mut presence = Presence::default();
-    let mut exceptions = Vec::new();
+    let projection = |columns: &[&str]| -> Option<Vec<String>> {
+        present(names.clone(), Some(columns)).map(|c| c.iter().map(|n| n.to_string()).collect())
+    };
+    // Whole row groups, at least `batch_rows` rows at a time.
+    let mut batches = Vec::new();
     let mut groups = metadata.row_groups.iter().map(|g| g.num_rows()).peekable();
     let mut start = 0;
     while groups.peek().is_some() {
@@ -146,22 +145,38 @@ fn read_time_cards_batched(
         {
             len += rows;
         }
+        batches.push((start, len));
+        start += len;
+    }
+    let batch = |columns: &[&str], (start, len): (usize, usize)| {
         let mut reader = open()?;
         reader.set_metadata(metadata.clone());
         let frame = reader
-            .with_columns(projection.clone())
+            .with_columns(projection(columns))
             .with_slice(Some((start, len)))
             .finish()
             .map_err(|e| fail(e.to_string()))?;
-        let decoded =
-            conform_columns(&frame, record_type, columns).map_err(|e: MalformedPage| fail(e.0))?;
-        drop(frame);
+        conform_columns(&frame, record_type, Some(columns)).map_err(|e: MalformedPage| fail(e.0))
+    };
+    // Pass 1: the user keys alone, so each user's count of cards is known.
+    // Their values are read again, typed, in pass 2 (with any exception).
+    let keys = [col::USER_NAME, col::EMPLOYEE_NUMBER, col::USER_FULL_NAME];
+    for &rows in &batches {
+        let decoded = batch(&keys, rows)?;
+        builder
+            .match_keys(&decoded.frame)
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    // Pass 2: every column a payroll reads, each card placed by user.
+    let mut presence = Presence::default();
+    let mut exceptions = Vec::new();
+    for &rows in &batches {
+        let decoded = batch(record_type.payroll_columns(), rows)?;
         presence.observe(&decoded.frame);
         exceptions.extend(decoded.exceptions);
         builder
             .push_owned(decoded.frame)
             .map_err(|e| fail(e.to_string()))?;
-        start += len;
     }
     presence.check(path, record_type)?;
     Ok(TimeCardsRead {
@@ -640,7 +655,7 @@ mod tests {
         assert!(read.frame.is_none(), "a Parquet file is never whole");
         assert_eq!(builder.rows(), 8);
         assert_eq!(read.exceptions, whole.exceptions);
-        let input = builder.finish(read.exceptions);
+        let input = builder.finish(read.exceptions).unwrap();
 
         let named = |input: &PayrollInput| -> Vec<_> {
             input

@@ -31,7 +31,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::exception::Exception;
-use crate::join::{UserIndex, match_users};
+use crate::join::{UserIndex, match_keys, unknown_user};
 use crate::schema::{HOURS_SCALE, col};
 
 /// A user: its row in the users frame the input was built from.
@@ -242,9 +242,9 @@ impl PayrollInput {
         exceptions: Vec<Exception>,
     ) -> PolarsResult<PayrollInput> {
         let mut builder = InputBuilder::new(users)?;
-        builder.reserve(time_cards.height());
+        builder.match_keys(&time_cards)?;
         builder.push_cow(time_cards)?;
-        Ok(builder.finish(exceptions))
+        builder.finish(exceptions)
     }
 
     /// The time cards of `user`, sorted by `inDateTime`.
@@ -436,18 +436,35 @@ fn read_users(users: &DataFrame) -> PolarsResult<Vec<User>> {
 
 /// Builds a [`PayrollInput`] from time cards given a batch of rows at a
 /// time, so that a file far larger than memory's comfort is never whole in
-/// memory: each batch is matched to its users and turned into typed cards,
-/// then let go. [`finish`](Self::finish) sorts the cards by (user,
-/// `inDateTime`, row), in place.
+/// memory. Two passes over the same batches, in the same order:
+///
+/// 1. [`match_keys`](Self::match_keys): the user-key columns alone
+///    (`userName`, `employeeNumber`, `userFullName`); each row is matched
+///    to its user, so each user's count of cards is known;
+/// 2. [`push`](Self::push): every column; each matched row becomes a typed
+///    card placed straight into its user's run (a counting sort: the cards
+///    are never in another order, nor copied), each unmatched one an
+///    `unknown_user` exception.
+///
+/// [`finish`](Self::finish) then sorts each user's cards by (`inDateTime`,
+/// row).
 ///
 /// ```
 /// # use payrun_ingest::{RecordType, decode_records, input::InputBuilder};
 /// let users = decode_records(br#"[{"userName":"ann"}]"#, RecordType::User)?.frame;
 /// let page = |json: &[u8]| decode_records(json, RecordType::TimeCard).map(|p| p.frame);
+/// let batches = [
+///     page(br#"[{"userName":"ann","entryType":1,"inDateTime":"2024-01-03 00:00:00","hours":"8"}]"#)?,
+///     page(br#"[{"userName":"ann","entryType":1,"inDateTime":"2024-01-02 00:00:00","hours":"4"}]"#)?,
+/// ];
 /// let mut builder = InputBuilder::new(&users)?;
-/// builder.push(&page(br#"[{"userName":"ann","entryType":1,"inDateTime":"2024-01-03 00:00:00","hours":"8"}]"#)?)?;
-/// builder.push(&page(br#"[{"userName":"ann","entryType":1,"inDateTime":"2024-01-02 00:00:00","hours":"4"}]"#)?)?;
-/// let input = builder.finish(Vec::new());
+/// for batch in &batches {
+///     builder.match_keys(batch)?;
+/// }
+/// for batch in &batches {
+///     builder.push(batch)?;
+/// }
+/// let input = builder.finish(Vec::new())?;
 /// let cards = input.cards_of(input.user_ids().next().unwrap());
 /// // Sorted by time; each card keeps its row in the whole input.
 /// assert_eq!(cards.iter().map(|c| c.row).collect::<Vec<_>>(), [1, 0]);
@@ -457,13 +474,22 @@ pub struct InputBuilder {
     user_index: UserIndex,
     users: Vec<User>,
     names: Names,
-    /// Cards of known users, in row order until `finish`.
+    /// Each row's user (pass 1).
+    matched: Vec<Option<UserId>>,
+    /// The rows no user matched, and why (pass 1), in row order.
+    unmatched: Vec<(usize, String)>,
+    /// Cards of known users, placed by user (pass 2; allocated by its
+    /// first batch).
     cards: Vec<TimeCard>,
+    /// Each user's run of `cards`.
+    ranges: Vec<Range<usize>>,
+    /// Each user's next free slot in `cards`.
+    next: Vec<usize>,
     /// Each batch's first row and its detail columns (see [`Details`]).
     details: Vec<(usize, DataFrame)>,
-    /// `unknown_user` exceptions, in row order.
-    unmatched: Vec<Exception>,
-    /// Rows pushed.
+    /// `unknown_user` exceptions, in row order (pass 2).
+    unknown: Vec<Exception>,
+    /// Rows pushed (pass 2).
     rows: usize,
 }
 
@@ -471,53 +497,78 @@ impl InputBuilder {
     /// A builder for time cards of `users` (a typed users frame).
     pub fn new(users: &DataFrame) -> PolarsResult<InputBuilder> {
         let clock = std::time::Instant::now();
-        let user_index = UserIndex::build(users)?;
-        let users = read_users(users)?;
+        let (user_index, users) = rayon::join(|| UserIndex::build(users), || read_users(users));
+        let (user_index, users) = (user_index?, users?);
         tracing::debug!(elapsed = ?clock.elapsed(), "users read and indexed");
         Ok(InputBuilder {
             user_index,
             users,
             names: Names::default(),
-            cards: Vec::new(),
-            details: Vec::new(),
+            matched: Vec::new(),
             unmatched: Vec::new(),
+            cards: Vec::new(),
+            ranges: Vec::new(),
+            next: Vec::new(),
+            details: Vec::new(),
+            unknown: Vec::new(),
             rows: 0,
         })
     }
 
-    /// Makes room for `rows` more time cards at once (a file's row count),
-    /// so the cards are not copied as they grow.
-    pub fn reserve(&mut self, rows: usize) {
-        self.cards.reserve_exact(rows);
-    }
-
-    /// Time card records pushed so far, matched to a user or not.
+    /// Time card records matched so far (pass 1), to a user or not.
     pub fn rows(&self) -> usize {
-        self.rows
+        self.matched.len()
     }
 
-    /// Adds the next rows of the time card frame (typed, as
-    /// [`conform`](crate::conform) gives them).
+    /// Pass 1: matches the next rows of the time card frame to their users.
+    /// `batch` needs only the user-key columns (text).
+    pub fn match_keys(&mut self, batch: &DataFrame) -> PolarsResult<()> {
+        if !self.cards.is_empty() || self.rows > 0 {
+            polars_bail!(InvalidOperation: "time card keys matched after cards were pushed");
+        }
+        let first = self.matched.len();
+        let (users, unmatched) = match_keys(batch, &self.user_index)?;
+        self.matched.extend(users);
+        self.unmatched
+            .extend(unmatched.into_iter().map(|(row, why)| (first + row, why)));
+        Ok(())
+    }
+
+    /// Pass 2: adds the next rows of the time card frame (typed, as
+    /// [`conform`](crate::conform) gives them), whose keys pass 1 matched.
     pub fn push(&mut self, batch: &DataFrame) -> PolarsResult<()> {
         self.push_cow(std::borrow::Cow::Borrowed(batch))
     }
 
     /// [`push`](Self::push), taking the batch: its user-key columns are let
-    /// go once its cards are matched, before the typed cards are built.
+    /// go once its `unknown_user` exceptions are made, before the typed
+    /// cards are built.
     pub fn push_owned(&mut self, batch: DataFrame) -> PolarsResult<()> {
         self.push_cow(std::borrow::Cow::Owned(batch))
     }
 
     fn push_cow(&mut self, mut batch: std::borrow::Cow<'_, DataFrame>) -> PolarsResult<()> {
-        let matched = match_users(&batch, &self.user_index)?;
-        self.unmatched.extend(matched.exceptions);
+        let first = self.rows;
+        let rows = first..first + batch.height();
+        if rows.end > self.matched.len() {
+            polars_bail!(InvalidOperation: "time card rows {}..{} pushed, but only {} rows were matched", rows.start, rows.end, self.matched.len());
+        }
+        if first == 0 {
+            self.place();
+        }
+        let start = self.unmatched.partition_point(|(row, _)| *row < rows.start);
+        for (row, why) in self.unmatched[start..]
+            .iter()
+            .take_while(|(row, _)| rows.contains(row))
+        {
+            self.unknown.push(unknown_user(&batch, row - first, why));
+        }
         if let std::borrow::Cow::Owned(frame) = &mut batch {
             for key in [col::USER_NAME, col::EMPLOYEE_NUMBER, col::USER_FULL_NAME] {
-                // The cards' users are known now; the keys are not read again.
+                // The cards' users are known; the keys are not read again.
                 let _ = frame.drop_in_place(key);
             }
         }
-        let first = self.rows;
         let details: Vec<&str> = DETAIL_TEXTS
             .iter()
             .chain(&DETAIL_TIMES)
@@ -525,31 +576,57 @@ impl InputBuilder {
             .filter(|name| batch.column(name).is_ok())
             .collect();
         self.details.push((first, batch.select(details)?));
-        read_time_cards(
-            &batch,
-            first,
-            &matched.users,
-            &mut self.names,
-            &mut self.cards,
-        )?;
-        self.rows += batch.height();
+        let placed = Placed {
+            users: &self.matched[rows.clone()],
+            first_row: first,
+            next: &mut self.next,
+            cards: &mut self.cards,
+        };
+        read_time_cards(&batch, placed, &mut self.names)?;
+        self.rows = rows.end;
         Ok(())
+    }
+
+    /// Counts each user's cards and makes room for them all.
+    fn place(&mut self) {
+        let mut ranges = vec![0..0; self.users.len()];
+        for user in self.matched.iter().flatten() {
+            ranges[user.index()].end += 1;
+        }
+        let mut start = 0;
+        for range in &mut ranges {
+            let len = range.end;
+            *range = start..start + len;
+            start += len;
+        }
+        self.next = ranges.iter().map(|r| r.start).collect();
+        self.ranges = ranges;
+        self.cards = vec![TimeCard::default(); start];
     }
 
     /// The input: cards sorted by (user, `inDateTime`, row), each user's a
     /// slice; `exceptions` (those found decoding the frames) tied to their
     /// user when their `userName` names exactly one, then every
-    /// `unknown_user` exception.
-    pub fn finish(self, exceptions: Vec<Exception>) -> PayrollInput {
+    /// `unknown_user` exception. An error when pass 2 has not pushed every
+    /// row pass 1 matched.
+    pub fn finish(mut self, exceptions: Vec<Exception>) -> PolarsResult<PayrollInput> {
+        if self.rows == 0 {
+            self.place();
+        }
+        if self.rows != self.matched.len() {
+            polars_bail!(InvalidOperation: "{} time card rows were matched but {} pushed", self.matched.len(), self.rows);
+        }
         let clock = std::time::Instant::now();
         let InputBuilder {
             user_index,
             users,
             names,
             mut cards,
+            ranges,
             details,
-            unmatched,
+            unknown,
             rows,
+            ..
         } = self;
         let mut all: Vec<InputException> = exceptions
             .into_iter()
@@ -562,18 +639,16 @@ impl InputBuilder {
                 exception,
             })
             .collect();
-        all.extend(unmatched.into_iter().map(|exception| InputException {
+        all.extend(unknown.into_iter().map(|exception| InputException {
             user: None,
             user_field: None,
             exception,
         }));
-        let ranges = sort_by_user(&mut cards, users.len());
-        tracing::debug!(elapsed = ?clock.elapsed(), "time cards placed");
         let details = Details { parts: &details };
         {
             use rayon::prelude::*;
-            // Rows were pushed in row order and placed stably, so a stable
-            // sort by time keeps ties in row order.
+            // Cards were placed in row order, so a stable sort by time
+            // keeps ties in row order.
             cards
                 .par_chunk_by_mut(|a, b| a.user == b.user)
                 .for_each(|cards| {
@@ -582,7 +657,7 @@ impl InputBuilder {
                 });
         }
         tracing::debug!(elapsed = ?clock.elapsed(), "time cards sorted");
-        PayrollInput {
+        Ok(PayrollInput {
             as_of: Utc::now(),
             records_read: rows,
             users,
@@ -590,53 +665,28 @@ impl InputBuilder {
             ranges,
             names,
             exceptions: all,
-        }
-    }
-}
-
-/// Reorders `cards` (in row order) by user, in place and stably (a
-/// counting sort whose moves follow the permutation's cycles: no second
-/// copy of the cards), and gives each user's range.
-fn sort_by_user(cards: &mut [TimeCard], user_count: usize) -> Vec<Range<usize>> {
-    let mut ranges = vec![0..0; user_count];
-    for card in cards.iter() {
-        ranges[card.user.index()].end += 1;
-    }
-    let mut start = 0;
-    for range in &mut ranges {
-        let len = range.end;
-        *range = start..start + len;
-        start += len;
-    }
-    let mut next: Vec<usize> = ranges.iter().map(|r| r.start).collect();
-    let mut place: Vec<u32> = cards
-        .iter()
-        .map(|card| {
-            let slot = &mut next[card.user.index()];
-            *slot += 1;
-            (*slot - 1) as u32
         })
-        .collect();
-    for i in 0..cards.len() {
-        // Each swap puts one card where it belongs.
-        while place[i] as usize != i {
-            let j = place[i] as usize;
-            cards.swap(i, j);
-            place.swap(i, j);
-        }
     }
-    ranges
 }
 
-/// Appends the cards of known users among `frame`'s rows (rows
-/// `first..first + frame.height()` of the whole input), in row order.
-fn read_time_cards(
-    frame: &DataFrame,
+/// Where a batch's cards go: its rows' users, the batch's first row in
+/// the whole input, and each user's next slot.
+struct Placed<'a> {
+    users: &'a [Option<UserId>],
     first_row: usize,
-    users: &[Option<UserId>],
-    names: &mut Names,
-    cards: &mut Vec<TimeCard>,
-) -> PolarsResult<()> {
+    next: &'a mut [usize],
+    cards: &'a mut [TimeCard],
+}
+
+/// Places the cards of known users among `frame`'s rows, each in its
+/// user's next slot.
+fn read_time_cards(frame: &DataFrame, placed: Placed<'_>, names: &mut Names) -> PolarsResult<()> {
+    let Placed {
+        users,
+        first_row,
+        next,
+        cards,
+    } = placed;
     let datetime = |name: &str| -> PolarsResult<Int64Chunked> {
         let column = frame
             .column(name)?
@@ -695,7 +745,8 @@ fn read_time_cards(
         // Only matched rows are kept, each placed straight into its user's run.
         for (i, user) in block_users.iter().enumerate() {
             let Some(user) = user else { continue };
-            cards.push(TimeCard {
+            let slot = &mut next[user.index()];
+            cards[*slot] = TimeCard {
                 user: *user,
                 row: (first_row + first + i) as u32,
                 in_ms: b_in[i],
@@ -710,7 +761,8 @@ fn read_time_cards(
                 approved_by_employee: b_by_employee[i],
                 approved_by_manager: b_by_manager[i].unwrap_or(false),
                 details: 0,
-            });
+            };
+            *slot += 1;
         }
     }
     Ok(())
@@ -876,6 +928,41 @@ mod tests {
         assert_eq!(
             input.exceptions[0].exception.kind,
             crate::ExceptionKind::UnknownUser
+        );
+    }
+
+    /// The two passes must cover the same rows: a batch pushed whose keys
+    /// were not matched, or matched rows never pushed, are errors (a card
+    /// left unplaced would be a default card paid to the first user).
+    #[test]
+    fn a_builder_refuses_rows_it_did_not_match_or_was_not_given() {
+        let users = decode_records(br#"[{"userName":"ann"}]"#, RecordType::User)
+            .unwrap()
+            .frame;
+        let cards = decode_records(
+            br#"[{"userName":"ann","entryType":1,"inDateTime":"2024-01-02 00:00:00","hours":"4"}]"#,
+            RecordType::TimeCard,
+        )
+        .unwrap()
+        .frame;
+        let mut builder = InputBuilder::new(&users).unwrap();
+        let unmatched = builder.push(&cards).unwrap_err();
+        assert!(
+            unmatched.to_string().contains("only 0 rows were matched"),
+            "{unmatched}"
+        );
+
+        let mut builder = InputBuilder::new(&users).unwrap();
+        builder.match_keys(&cards).unwrap();
+        builder.match_keys(&cards).unwrap();
+        builder.push(&cards).unwrap();
+        assert!(builder.match_keys(&cards).is_err(), "keys after cards");
+        let short = builder.finish(Vec::new()).unwrap_err();
+        assert!(
+            short
+                .to_string()
+                .contains("2 time card rows were matched but 1 pushed"),
+            "{short}"
         );
     }
 }

@@ -21,6 +21,7 @@ struct Index(PlHashMap<String, Option<UserId>>);
 impl Index {
     fn build(column: &StringChunked) -> Self {
         let mut index = Index::default();
+        index.0.reserve(column.len());
         for (row, key) in column.iter().enumerate() {
             if let Some(key) = key.filter(|k| !k.trim().is_empty()) {
                 index
@@ -53,10 +54,20 @@ pub struct UserIndex {
 impl UserIndex {
     /// Indexes a users frame.
     pub fn build(users: &DataFrame) -> PolarsResult<Self> {
+        let (names, numbers, full_names) = (
+            text_column(users, col::USER_NAME)?,
+            text_column(users, col::EMPLOYEE_NUMBER)?,
+            text_column(users, col::USER_FULL_NAME)?,
+        );
+        // The three are independent: built at the same time.
+        let (by_user_name, (by_number, by_full_name)) = rayon::join(
+            || Index::build(names),
+            || rayon::join(|| Index::build(numbers), || Index::build(full_names)),
+        );
         Ok(UserIndex {
-            by_user_name: Index::build(text_column(users, col::USER_NAME)?),
-            by_number: Index::build(text_column(users, col::EMPLOYEE_NUMBER)?),
-            by_full_name: Index::build(text_column(users, col::USER_FULL_NAME)?),
+            by_user_name,
+            by_number,
+            by_full_name,
         })
     }
 
@@ -85,6 +96,30 @@ fn present(s: Option<&str>) -> Option<&str> {
 /// Matches every time card to a user; see the module docs for the order.
 /// Rows are matched in parallel, in blocks, and the results kept in row order.
 pub fn match_users(time_cards: &DataFrame, index: &UserIndex) -> PolarsResult<Matched> {
+    let (users, unmatched) = match_keys(time_cards, index)?;
+    Ok(Matched {
+        users,
+        exceptions: unmatched
+            .iter()
+            .map(|(row, why)| unknown_user(time_cards, *row, why))
+            .collect(),
+    })
+}
+
+/// The `unknown_user` exception of `row` of `time_cards`, saying `why`.
+pub(crate) fn unknown_user(time_cards: &DataFrame, row: usize, why: &str) -> Exception {
+    let mut e = identify(time_cards, row, Severity::Error, ExceptionKind::UnknownUser);
+    e.message = format!("time card excluded from pay: {why}");
+    e
+}
+
+/// Each row's user, from the user-key columns alone; and the rows no
+/// user matched, with why (see [`match_users`]).
+pub(crate) type Keyed = (Vec<Option<UserId>>, Vec<(usize, String)>);
+
+/// [`match_users`] reading only the user-key columns: the rows no user
+/// matched come with why, for their exceptions to be made from the frame.
+pub(crate) fn match_keys(time_cards: &DataFrame, index: &UserIndex) -> PolarsResult<Keyed> {
     use rayon::prelude::*;
     let card_user_names = text_column(time_cards, col::USER_NAME)?;
     let card_numbers = text_column(time_cards, col::EMPLOYEE_NUMBER)?;
@@ -94,7 +129,7 @@ pub fn match_users(time_cards: &DataFrame, index: &UserIndex) -> PolarsResult<Ma
     }
     const BLOCK: usize = 1 << 16;
     let height = time_cards.height();
-    let blocks: Vec<(Vec<Option<UserId>>, Vec<Exception>)> = (0..height.div_ceil(BLOCK))
+    let blocks: Vec<Keyed> = (0..height.div_ceil(BLOCK))
         .into_par_iter()
         .map(|block| {
             let rows = block * BLOCK..((block + 1) * BLOCK).min(height);
@@ -109,7 +144,7 @@ pub fn match_users(time_cards: &DataFrame, index: &UserIndex) -> PolarsResult<Ma
                 slice(card_full_names),
             );
             let mut users = Vec::with_capacity(rows.len());
-            let mut exceptions = Vec::new();
+            let mut unmatched = Vec::new();
             for row in rows {
                 let user_name = at(&names, row - first);
                 if let Some(Ok(user)) = user_name.map(|name| index.by_user_name.find(name)) {
@@ -121,25 +156,19 @@ pub fn match_users(time_cards: &DataFrame, index: &UserIndex) -> PolarsResult<Ma
                     Ok(user) => users.push(Some(user)),
                     Err(why) => {
                         users.push(None);
-                        let mut e =
-                            identify(time_cards, row, Severity::Error, ExceptionKind::UnknownUser);
-                        e.message = format!("time card excluded from pay: {why}");
-                        exceptions.push(e);
+                        unmatched.push((row, why));
                     }
                 }
             }
-            (users, exceptions)
+            (users, unmatched)
         })
         .collect();
-    let mut matched = Matched {
-        users: Vec::with_capacity(height),
-        exceptions: Vec::new(),
-    };
-    for (users, exceptions) in blocks {
-        matched.users.extend(users);
-        matched.exceptions.extend(exceptions);
+    let mut keyed: Keyed = (Vec::with_capacity(height), Vec::new());
+    for (users, unmatched) in blocks {
+        keyed.0.extend(users);
+        keyed.1.extend(unmatched);
     }
-    Ok(matched)
+    Ok(keyed)
 }
 
 /// The user of one time card's present keys, or why there is none.
