@@ -178,8 +178,10 @@ fn optional_decimal_column(
     )
 }
 
-fn text_column(name: &str, values: Vec<Option<String>>) -> Column {
-    Column::new(name.into(), values)
+/// A text column of `values` (borrowed: no string is copied but into the column).
+fn text_column<'a>(name: &str, values: impl Iterator<Item = Option<&'a str>>) -> Column {
+    let values: StringChunked = values.collect();
+    values.with_name(name.into()).into_column()
 }
 
 fn date_column(name: &str, values: Vec<NaiveDate>) -> Column {
@@ -295,7 +297,7 @@ impl Report {
 fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFrame> {
     let rows = &run.summary;
     let hours: Vec<[i128; 4]> = (0..rows.len()).map(|i| rounded.of(i)).collect();
-    let text = |f: fn(&SummaryRow) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
+    let text = |f: fn(&SummaryRow) -> Option<&str>| rows.iter().map(f);
     let money = |name: &str, f: fn(&PayTotals) -> Decimal| {
         decimal_column(name, rows.iter().map(|r| cents(f(&r.pay))).collect(), 2)
     };
@@ -307,11 +309,11 @@ fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFram
             rows.iter().map(|r| r.period_start).collect(),
         ),
         date_column("period_end", rows.iter().map(|r| r.period_end).collect()),
-        text_column("user_name", text(|r| r.user_name.clone())),
-        text_column("employee_number", text(|r| r.employee_number.clone())),
-        text_column("user_full_name", text(|r| r.user_full_name.clone())),
-        text_column("department_name", text(|r| r.department_name.clone())),
-        text_column("rate_type", text(|r| r.rate_type.clone())),
+        text_column("user_name", text(|r| r.user_name.as_deref())),
+        text_column("employee_number", text(|r| r.employee_number.as_deref())),
+        text_column("user_full_name", text(|r| r.user_full_name.as_deref())),
+        text_column("department_name", text(|r| r.department_name.as_deref())),
+        text_column("rate_type", text(|r| r.rate_type.as_deref())),
         optional_decimal_column(
             "pay_rate",
             rows.iter()
@@ -324,8 +326,8 @@ fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFram
                 .collect(),
             4,
         )?,
-        text_column("overtime_rule", text(|r| Some(r.overtime_rule.clone()))),
-        text_column("time_zone", text(|r| Some(r.time_zone.clone()))),
+        text_column("overtime_rule", text(|r| Some(r.overtime_rule.as_str()))),
+        text_column("time_zone", text(|r| Some(r.time_zone.as_str()))),
         decimal_column(
             "worked_hours",
             hours.iter().map(|h| h[0] + h[1] + h[2]).collect(),
@@ -422,11 +424,11 @@ fn department_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataF
         gross: i128,
         overtime_cost: i128,
     }
-    let mut by_department: BTreeMap<Option<String>, Totals> = BTreeMap::new();
+    let mut by_department: BTreeMap<Option<&str>, Totals> = BTreeMap::new();
     for (i, row) in run.summary.iter().enumerate() {
         let h = rounded.of(i);
         let t = by_department
-            .entry(row.department_name.clone())
+            .entry(row.department_name.as_deref())
             .or_default();
         t.headcount += 1;
         t.worked += h[0] + h[1] + h[2];
@@ -442,7 +444,7 @@ fn department_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataF
     DataFrame::new(
         height,
         vec![
-            text_column("department_name", by_department.keys().cloned().collect()),
+            text_column("department_name", by_department.keys().copied()),
             Column::new(
                 "headcount".into(),
                 by_department
