@@ -11,6 +11,10 @@
 //!
 //! Values are read exactly as from the API, so a bad value in a file is an
 //! `invalid_value` exception naming the record and field, never a panic.
+//!
+//! [`read_time_cards_into`] reads a payroll's time cards straight into an
+//! [`InputBuilder`](crate::input::InputBuilder), a Parquet file a few row
+//! groups at a time, so a large file is never a whole frame in memory.
 
 use std::path::Path;
 

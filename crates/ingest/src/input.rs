@@ -3,7 +3,8 @@
 //! Frames are a good way to move Q2 records around (Parquet, CSV, an
 //! accounting tool's own tables), but the rules read each user's time cards
 //! in time order many times over. So the frames are read once, here, into
-//! plain typed records:
+//! plain typed records (whole, or a batch at a time with [`InputBuilder`],
+//! so that a large file is never a whole frame in memory):
 //!
 //! * every user, identified by a [`UserId`] (its row in the users frame, so
 //!   two users who share a `userName` stay two people);
