@@ -162,26 +162,31 @@ fn read_time_cards_batched(
             .map_err(|e| fail(e.to_string()))?;
         conform_columns(&frame, record_type, Some(columns)).map_err(|e: MalformedPage| fail(e.0))
     };
+    let clock = std::time::Instant::now();
     // Pass 1: the user keys alone, so each user's count of cards is known.
     // Their values are read again, typed, in pass 2 (with any exception).
     let keys = [col::USER_NAME, col::EMPLOYEE_NUMBER, col::USER_FULL_NAME];
-    for &rows in &batches {
-        let decoded = batch(&keys, rows)?;
+    ahead(&batches, &|rows| batch(&keys, rows), |decoded| {
         builder
             .match_keys(&decoded.frame)
-            .map_err(|e| fail(e.to_string()))?;
-    }
+            .map_err(|e| fail(e.to_string()))
+    })?;
+    tracing::debug!(elapsed = ?clock.elapsed(), batches = batches.len(), "time card keys matched");
     // Pass 2: every column a payroll reads, each card placed by user.
     let mut presence = Presence::default();
     let mut exceptions = Vec::new();
-    for &rows in &batches {
-        let decoded = batch(record_type.payroll_columns(), rows)?;
-        presence.observe(&decoded.frame);
-        exceptions.extend(decoded.exceptions);
-        builder
-            .push_owned(decoded.frame)
-            .map_err(|e| fail(e.to_string()))?;
-    }
+    ahead(
+        &batches,
+        &|rows| batch(record_type.payroll_columns(), rows),
+        |decoded| {
+            presence.observe(&decoded.frame);
+            exceptions.extend(decoded.exceptions);
+            builder
+                .push_owned(decoded.frame)
+                .map_err(|e| fail(e.to_string()))
+        },
+    )?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "time cards placed");
     presence.check(path, record_type)?;
     Ok(TimeCardsRead {
         exceptions,
@@ -336,6 +341,35 @@ fn required_columns(record_type: RecordType) -> &'static str {
         }
         RecordType::User => "one of userName, employeeNumber, userFullName",
     }
+}
+
+/// Calls `each` with every batch `read` gives, in order, while another
+/// thread reads the next batch (decoding one batch and placing the
+/// previous one's cards at the same time). Stops at the first error.
+fn ahead(
+    batches: &[(usize, usize)],
+    read: &(dyn Fn((usize, usize)) -> Result<DecodedPage, FileError> + Sync),
+    mut each: impl FnMut(DecodedPage) -> Result<(), FileError>,
+) -> Result<(), FileError> {
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            for &rows in batches {
+                let batch = read(rows);
+                let failed = batch.is_err();
+                // A send fails once `each` has failed: nothing more is wanted.
+                if sender.send(batch).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        // Ends when the reader has sent every batch (a reader that panics
+        // panics the scope, so no batch is silently missing).
+        for batch in receiver {
+            each(batch?)?;
+        }
+        Ok(())
+    })
 }
 
 /// Which of the required columns have a value in some record, over every
