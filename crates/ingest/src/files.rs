@@ -163,29 +163,44 @@ fn read_time_cards_batched(
         conform_columns(&frame, record_type, Some(columns)).map_err(|e: MalformedPage| fail(e.0))
     };
     let clock = std::time::Instant::now();
+    let mut presence = Presence::default();
     // Pass 1: the user keys alone, so each user's count of cards is known.
-    // Their values are read again, typed, in pass 2 (with any exception).
     let keys = [col::USER_NAME, col::EMPLOYEE_NUMBER, col::USER_FULL_NAME];
-    ahead(&batches, &|rows| batch(&keys, rows), |decoded| {
+    ahead(batches.len(), &|i| batch(&keys, batches[i]), |decoded| {
+        presence.observe(&decoded.frame);
         builder
             .match_keys(&decoded.frame)
             .map_err(|e| fail(e.to_string()))
     })?;
     tracing::debug!(elapsed = ?clock.elapsed(), batches = batches.len(), "time card keys matched");
-    // Pass 2: every column a payroll reads, each card placed by user.
-    let mut presence = Presence::default();
+    // Pass 2: every other column a payroll reads, each card placed by user.
+    // The keys only name records in exceptions: they are read again just
+    // for a batch with an unmatched card or a value that cannot be read.
+    let all = record_type.payroll_columns();
+    let rest: Vec<&str> = all.iter().copied().filter(|c| !keys.contains(c)).collect();
+    let unmatched: Vec<bool> = batches
+        .iter()
+        .map(|&(start, len)| builder.has_unmatched(start..start + len))
+        .collect();
+    let typed = |i: usize| {
+        if unmatched[i] {
+            return batch(all, batches[i]);
+        }
+        let decoded = batch(&rest, batches[i])?;
+        if decoded.exceptions.is_empty() {
+            Ok(decoded)
+        } else {
+            batch(all, batches[i])
+        }
+    };
     let mut exceptions = Vec::new();
-    ahead(
-        &batches,
-        &|rows| batch(record_type.payroll_columns(), rows),
-        |decoded| {
-            presence.observe(&decoded.frame);
-            exceptions.extend(decoded.exceptions);
-            builder
-                .push_owned(decoded.frame)
-                .map_err(|e| fail(e.to_string()))
-        },
-    )?;
+    ahead(batches.len(), &typed, |decoded| {
+        presence.observe(&decoded.frame);
+        exceptions.extend(decoded.exceptions);
+        builder
+            .push_owned(decoded.frame)
+            .map_err(|e| fail(e.to_string()))
+    })?;
     tracing::debug!(elapsed = ?clock.elapsed(), "time cards placed");
     presence.check(path, record_type)?;
     Ok(TimeCardsRead {
@@ -343,19 +358,19 @@ fn required_columns(record_type: RecordType) -> &'static str {
     }
 }
 
-/// Calls `each` with every batch `read` gives, in order, while another
+/// Calls `each` with batches `0..batches` as `read` gives them, in order, while another
 /// thread reads the next batch (decoding one batch and placing the
 /// previous one's cards at the same time). Stops at the first error.
 fn ahead(
-    batches: &[(usize, usize)],
-    read: &(dyn Fn((usize, usize)) -> Result<DecodedPage, FileError> + Sync),
+    batches: usize,
+    read: &(dyn Fn(usize) -> Result<DecodedPage, FileError> + Sync),
     mut each: impl FnMut(DecodedPage) -> Result<(), FileError>,
 ) -> Result<(), FileError> {
     std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel(1);
         scope.spawn(move || {
-            for &rows in batches {
-                let batch = read(rows);
+            for i in 0..batches {
+                let batch = read(i);
                 let failed = batch.is_err();
                 // A send fails once `each` has failed: nothing more is wanted.
                 if sender.send(batch).is_err() || failed {
@@ -644,7 +659,8 @@ mod tests {
     /// A Parquet file of text columns (as the API sends them) in row groups
     /// of two rows, read four rows at a time, gives the input read whole:
     /// the same cards in the same order, duplicate classes across batches,
-    /// and the same exceptions.
+    /// and the same exceptions, naming their records (the first batch has
+    /// an unknown user, the second a bad value, the third neither).
     #[test]
     fn parquet_read_in_batches_gives_the_input_read_whole() {
         use crate::input::{InputBuilder, PayrollInput};
@@ -666,6 +682,9 @@ mod tests {
             "bob,1,2024-05-15 00:00:00,,eight,,".to_owned(),
             format!("ann,{job},"),
             "bob,1,2024-05-12 00:00:00,,4.000,,".to_owned(),
+            // A batch with nothing to report: its keys are not read again.
+            "bob,1,2024-05-16 00:00:00,,2.000,,".to_owned(),
+            "bob,1,2024-05-17 00:00:00,,3.000,,".to_owned(),
         ];
         let csv = format!(
             "userName,entryType,inDateTime,outDateTime,hours,jobName,employeeNote\n{}\n",
@@ -691,7 +710,7 @@ mod tests {
         let mut builder = InputBuilder::new(&users).unwrap();
         let read = read_time_cards_batched(&path, &mut builder, 4).unwrap();
         assert!(read.frame.is_none(), "a Parquet file is never whole");
-        assert_eq!(builder.rows(), 8);
+        assert_eq!(builder.rows(), 10);
         assert_eq!(read.exceptions, whole.exceptions);
         let input = builder.finish(read.exceptions).unwrap();
 
@@ -704,7 +723,7 @@ mod tests {
                 .collect()
         };
         assert_eq!(named(&input), named(&expected));
-        assert_eq!(input.records_read, 8);
+        assert_eq!(input.records_read, 10);
         assert_eq!(input.exceptions, expected.exceptions);
         let kinds: Vec<_> = input.exceptions.iter().map(|e| e.exception.kind).collect();
         assert_eq!(
@@ -725,7 +744,12 @@ mod tests {
         );
         let bob = input.user_ids().nth(1).unwrap();
         let rows: Vec<u32> = input.cards_of(bob).iter().map(|c| c.row).collect();
-        assert_eq!(rows, [7, 1, 5], "sorted by inDateTime across batches");
+        assert_eq!(rows, [7, 1, 5, 8, 9], "sorted by inDateTime across batches");
+        let named = input
+            .exceptions
+            .iter()
+            .map(|e| e.exception.user_name.as_deref());
+        assert_eq!(named.collect::<Vec<_>>(), [Some("bob"), Some("zed")]);
 
         // User records are refused as time cards, read in batches too.
         let mut users_frame = users.clone();

@@ -535,8 +535,20 @@ impl InputBuilder {
         Ok(())
     }
 
+    /// Whether pass 1 matched no user to some of `rows` (whose
+    /// `unknown_user` exceptions [`push`](Self::push) makes from the
+    /// batch's user-key columns).
+    pub fn has_unmatched(&self, rows: Range<usize>) -> bool {
+        let first = self.unmatched.partition_point(|(row, _)| *row < rows.start);
+        self.unmatched
+            .get(first)
+            .is_some_and(|(row, _)| rows.contains(row))
+    }
+
     /// Pass 2: adds the next rows of the time card frame (typed, as
     /// [`conform`](crate::conform) gives them), whose keys pass 1 matched.
+    /// The user-key columns are needed only in a batch with rows no user
+    /// matched ([`has_unmatched`](Self::has_unmatched)), to name them.
     pub fn push(&mut self, batch: &DataFrame) -> PolarsResult<()> {
         self.push_cow(std::borrow::Cow::Borrowed(batch))
     }
