@@ -117,17 +117,21 @@ fn round_div(value: i128, unit: i128) -> i128 {
     }
 }
 
+/// `value`'s floor and remainder in `unit`s, in i64 when it fits (i128
+/// division is a slow library call); hours here always fit.
+fn floor_rem(value: i128, unit: i128) -> (i128, i128) {
+    match (i64::try_from(value), i64::try_from(unit)) {
+        (Ok(v), Ok(u)) => (i128::from(v.div_euclid(u)), i128::from(v.rem_euclid(u))),
+        _ => (value.div_euclid(unit), value.rem_euclid(unit)),
+    }
+}
+
 /// Non-negative `values` (in `unit`s per hundredth) as hundredths that add up
 /// to the rounded total: floors, then one more hundredth for the largest remainders.
 pub fn apportion(values: &[i128], unit: i128) -> (i128, Vec<i128>) {
     let total = round_div(values.iter().sum(), unit);
-    // Each floor and remainder computed once, in i64 when it fits (i128
-    // division is a slow library call); hours here always fit.
-    let split = |v: i128| match (i64::try_from(v), i64::try_from(unit)) {
-        (Ok(v), Ok(u)) => (i128::from(v.div_euclid(u)), i128::from(v.rem_euclid(u))),
-        _ => (v.div_euclid(unit), v.rem_euclid(unit)),
-    };
-    let (mut parts, remainders): (Vec<i128>, Vec<i128>) = values.iter().map(|&v| split(v)).unzip();
+    let (mut parts, remainders): (Vec<i128>, Vec<i128>) =
+        values.iter().map(|&v| floor_rem(v, unit)).unzip();
     let mut missing = total - parts.iter().sum::<i128>();
     if missing > 0 {
         let mut order: Vec<usize> = (0..values.len()).collect();
@@ -197,6 +201,13 @@ struct Rounded {
     days: Vec<[i128; 4]>,
 }
 
+impl Rounded {
+    #[cfg(test)]
+    fn of_tier(&self, tier: usize) -> i128 {
+        [self.regular, self.overtime, self.double_time, self.pto][tier]
+    }
+}
+
 /// A user's rounded totals only: each tier's exact sum rounded once, what
 /// [`round_user`] gives them without apportioning the days.
 fn round_totals(days: &[DayRow]) -> Rounded {
@@ -210,21 +221,60 @@ fn round_totals(days: &[DayRow]) -> Rounded {
     }
 }
 
+/// A user's rounded totals and each day's share of them: per tier, what
+/// [`apportion`] gives the days' values, computed in place (one vector for
+/// the days, none per tier; no sort when the floors already add up).
 fn round_user(days: &[DayRow]) -> Rounded {
-    let tier = |f: fn(&DayRow) -> i128, unit| {
-        let values: Vec<i128> = days.iter().map(f).collect();
-        apportion(&values, unit)
+    let value = |tier: usize, d: &DayRow| -> i128 {
+        match tier {
+            0 => d.regular.into(),
+            1 => d.overtime.into(),
+            2 => d.double_time.into(),
+            _ => micro_hours(d.pto),
+        }
     };
-    let (regular, r) = tier(|d| d.regular.into(), SECONDS_PER_HUNDREDTH);
-    let (overtime, o) = tier(|d| d.overtime.into(), SECONDS_PER_HUNDREDTH);
-    let (double_time, t) = tier(|d| d.double_time.into(), SECONDS_PER_HUNDREDTH);
-    let (pto, p) = tier(|d| micro_hours(d.pto), MICRO_HOURS_PER_HUNDREDTH);
+    let mut parts: Vec<[i128; 4]> = vec![[0; 4]; days.len()];
+    let mut totals = [0i128; 4];
+    let mut order: Vec<(std::cmp::Reverse<i128>, usize)> = Vec::new();
+    for (tier, total) in totals.iter_mut().enumerate() {
+        let unit = if tier == 3 {
+            MICRO_HOURS_PER_HUNDREDTH
+        } else {
+            SECONDS_PER_HUNDREDTH
+        };
+        let (mut sum, mut floors) = (0i128, 0i128);
+        for (d, part) in days.iter().zip(&mut parts) {
+            let v = value(tier, d);
+            sum += v;
+            part[tier] = floor_rem(v, unit).0;
+            floors += part[tier];
+        }
+        *total = round_div(sum, unit);
+        let mut missing = *total - floors;
+        if missing > 0 {
+            order.clear();
+            order.extend(
+                days.iter()
+                    .enumerate()
+                    .map(|(i, d)| (std::cmp::Reverse(floor_rem(value(tier, d), unit).1), i)),
+            );
+            order.sort_unstable();
+            for &(_, i) in &order {
+                if missing <= 0 {
+                    break;
+                }
+                parts[i][tier] += 1;
+                missing -= 1;
+            }
+        }
+    }
+    let [regular, overtime, double_time, pto] = totals;
     Rounded {
         regular,
         overtime,
         double_time,
         pto,
-        days: (0..days.len()).map(|i| [r[i], o[i], t[i], p[i]]).collect(),
+        days: parts,
     }
 }
 
@@ -523,6 +573,62 @@ fn pay_lines_frame(summary: &[SummaryRow], lines: &[PayLine]) -> PolarsResult<Da
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `round_user` gives each tier exactly what `apportion` gives it, on
+    /// days whose remainders tie, differ, and need several extra hundredths.
+    #[test]
+    fn a_users_rounding_is_each_tiers_apportioning() {
+        let day = |regular: i64, overtime: i64, pto: &str| DayRow {
+            user: payrun_ingest::UserId(0),
+            work_date: NaiveDate::from_ymd_opt(2024, 5, 13).unwrap(),
+            regular,
+            overtime,
+            double_time: 0,
+            pto: pto.parse().unwrap(),
+        };
+        let sets = [
+            vec![],
+            vec![day(28_820, 0, "0")],
+            vec![
+                day(28_820, 17, "0"),
+                day(28_820, 17, "0"),
+                day(28_820, 17, "0"),
+            ],
+            vec![
+                day(18, 35, "0.004"),
+                day(0, 1, "0.0049"),
+                day(35, 18, "1.333333"),
+            ],
+            (0..9)
+                .map(|i| {
+                    day(
+                        28_800 + 7 * i,
+                        11 * i,
+                        if i % 2 == 0 { "0.005" } else { "0" },
+                    )
+                })
+                .collect(),
+        ];
+        for days in &sets {
+            let rounded = round_user(days);
+            type Tier = (fn(&DayRow) -> i128, i128);
+            let tiers: [Tier; 4] = [
+                (|d| d.regular.into(), SECONDS_PER_HUNDREDTH),
+                (|d| d.overtime.into(), SECONDS_PER_HUNDREDTH),
+                (|d| d.double_time.into(), SECONDS_PER_HUNDREDTH),
+                (|d| micro_hours(d.pto), MICRO_HOURS_PER_HUNDREDTH),
+            ];
+            for (tier, (value, unit)) in tiers.into_iter().enumerate() {
+                let values: Vec<i128> = days.iter().map(value).collect();
+                let (total, parts) = apportion(&values, unit);
+                assert_eq!(rounded.of_tier(tier), total, "{days:?}");
+                let mine: Vec<i128> = rounded.days.iter().map(|d| d[tier]).collect();
+                assert_eq!(mine, parts, "tier {tier} of {days:?}");
+            }
+        }
+        let nine = round_user(&sets[4]);
+        assert_eq!(nine.regular, 7207, "9 x 8 h and 252 s: 72.07 h");
+    }
 
     #[test]
     fn apportioned_days_add_up_to_the_rounded_total() {
