@@ -31,19 +31,27 @@ fn bonuses(run: &payrun::rules::PayrollRun) -> i128 {
 /// User-weeks with overtime whose regular rate is not the hourly payRate:
 /// several job or shift rates, or a bonus, were blended into it (SPEC §5b).
 fn blended_weeks(run: &payrun::rules::PayrollRun) -> usize {
-    let hourly_rate: BTreeMap<_, _> = run
+    // Each hourly user's payRate, by user id (a map of 865k users took
+    // 0.4 s to build).
+    let users = run
         .summary
         .iter()
-        .filter(|r| r.rate_type.as_deref() == Some("Hourly Rate"))
-        .map(|r| (r.user, r.pay_rate.unwrap_or_default()))
-        .collect();
+        .map(|r| r.user.index() + 1)
+        .max()
+        .unwrap_or(0);
+    let mut hourly_rate: Vec<Option<Decimal>> = vec![None; users];
+    for r in &run.summary {
+        if r.rate_type.as_deref() == Some("Hourly Rate") {
+            hourly_rate[r.user.index()] = Some(r.pay_rate.unwrap_or_default());
+        }
+    }
     let weeks: BTreeSet<_> = run
         .pay_lines
         .iter()
         .filter(|l| {
             l.regular_rate
-                .zip(hourly_rate.get(&l.user))
-                .is_some_and(|(rr, rate)| rr != *rate)
+                .zip(hourly_rate.get(l.user.index()).copied().flatten())
+                .is_some_and(|(rr, rate)| rr != rate)
         })
         .map(|l| (l.user, l.week_start))
         .collect();
@@ -173,6 +181,58 @@ pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 46 h at a job rate of $15 against a payRate of $12 is a blended
+    /// week (two people here); 46 h at the payRate, or a job rate with no
+    /// overtime, is not.
+    #[test]
+    fn blended_weeks_are_overtime_weeks_off_the_pay_rate() {
+        use payrun::ingest::{PayrollInput, RecordType, decode_records};
+        let users = r#"[{"userName": "ann", "rateType": "Hourly Rate", "payRate": "12.00"},
+                        {"userName": "bob", "rateType": "Hourly Rate", "payRate": "12.00"},
+                        {"userName": "cy", "rateType": "Hourly Rate", "payRate": "12.00"},
+                        {"userName": "dee", "rateType": "Hourly Rate", "payRate": "12.00"}]"#;
+        let mut cards = Vec::new();
+        for (user, job, hours) in [
+            ("ann", "Welding", 10),
+            ("bob", "", 10),
+            ("cy", "Welding", 8),
+            ("dee", "Welding", 10),
+        ] {
+            for day in 13..17 {
+                cards.push(format!(
+                    r#"{{"userName": "{user}", "entryType": 0, "jobName": "{job}", "inDateTime": "2024-05-{day} 06:00:00", "outDateTime": "2024-05-{day} {:02}:00:00"}}"#,
+                    6 + hours
+                ));
+            }
+            cards.push(format!(
+                r#"{{"userName": "{user}", "entryType": 0, "jobName": "{job}", "inDateTime": "2024-05-17 06:00:00", "outDateTime": "2024-05-17 12:00:00"}}"#
+            ));
+        }
+        let users = decode_records(users.as_bytes(), RecordType::User).unwrap();
+        let cards = decode_records(
+            format!("[{}]", cards.join(",")).as_bytes(),
+            RecordType::TimeCard,
+        )
+        .unwrap();
+        let config = payrun::rules::RulesConfig::parse(
+            "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n\
+             [overtime_rules.default]\n[jobs.\"Welding\"]\nrate = 15.00\n",
+        )
+        .unwrap();
+        let period = payrun::rules::PayPeriod {
+            start: chrono::NaiveDate::from_ymd_opt(2024, 5, 12).unwrap(),
+            end: chrono::NaiveDate::from_ymd_opt(2024, 5, 18).unwrap(),
+        };
+        let input = PayrollInput::from_frames(&cards.frame, &users.frame, Vec::new()).unwrap();
+        let run = payrun::rules::compute(&input, &config, &period).unwrap();
+        let gross: Vec<Decimal> = run.summary.iter().map(|r| r.pay.gross).collect();
+        // ann, dee: 46 h at $15 + 6 h x $7.50; bob: 40 x 12 + 6 x 18; cy: 38 h at $15.
+        let expected =
+            ["735.00", "588.00", "570.00", "735.00"].map(|a| a.parse::<Decimal>().unwrap());
+        assert_eq!(gross, expected);
+        assert_eq!(blended_weeks(&run), 2, "ann's week and dee's");
+    }
 
     #[test]
     fn thousands_are_grouped() {
