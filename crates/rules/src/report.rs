@@ -353,77 +353,95 @@ fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFram
     };
     let hour_column =
         |name: &str, i: usize| decimal_column(name, hours.iter().map(|h| h[i]).collect(), 2);
-    let columns = vec![
-        date_column(
-            "period_start",
-            rows.iter().map(|r| r.period_start).collect(),
-        ),
-        date_column("period_end", rows.iter().map(|r| r.period_end).collect()),
-        text_column("user_name", text(|r| r.user_name.as_deref())),
-        text_column("employee_number", text(|r| r.employee_number.as_deref())),
-        text_column("user_full_name", text(|r| r.user_full_name.as_deref())),
-        text_column("department_name", text(|r| r.department_name.as_deref())),
-        text_column("rate_type", text(|r| r.rate_type.as_deref())),
-        optional_decimal_column(
-            "pay_rate",
-            rows.iter()
-                .map(|r| {
-                    r.pay_rate.map(|mut d| {
-                        d.rescale(4);
-                        d.mantissa()
+    // Three groups of columns, built at the same time, then put in their
+    // order (at 865k users the summaries took 1.5 s one column after the
+    // other, 1.1 s so).
+    let identity = || -> PolarsResult<Vec<Column>> {
+        Ok(vec![
+            date_column(
+                "period_start",
+                rows.iter().map(|r| r.period_start).collect(),
+            ),
+            date_column("period_end", rows.iter().map(|r| r.period_end).collect()),
+            text_column("user_name", text(|r| r.user_name.as_deref())),
+            text_column("employee_number", text(|r| r.employee_number.as_deref())),
+            text_column("user_full_name", text(|r| r.user_full_name.as_deref())),
+            text_column("department_name", text(|r| r.department_name.as_deref())),
+            text_column("rate_type", text(|r| r.rate_type.as_deref())),
+            optional_decimal_column(
+                "pay_rate",
+                rows.iter()
+                    .map(|r| {
+                        r.pay_rate.map(|mut d| {
+                            d.rescale(4);
+                            d.mantissa()
+                        })
                     })
-                })
-                .collect(),
-            4,
-        )?,
-        text_column("overtime_rule", text(|r| Some(r.overtime_rule.as_str()))),
-        text_column("time_zone", text(|r| Some(r.time_zone.as_str()))),
-        decimal_column(
-            "worked_hours",
-            hours.iter().map(|h| h[0] + h[1] + h[2]).collect(),
-            2,
-        )?,
-        hour_column("regular_hours", 0)?,
-        hour_column("overtime_hours", 1)?,
-        hour_column("double_time_hours", 2)?,
-        hour_column("pto_hours", 3)?,
-        decimal_column(
-            "adjustment_hours",
-            rows.iter()
-                .map(|r| cents(r.hours.adjustment_hours))
-                .collect(),
-            2,
-        )?,
-        decimal_column(
-            "adjustment_amount",
-            rows.iter()
-                .map(|r| cents(r.hours.adjustment_amount))
-                .collect(),
-            2,
-        )?,
-        money("regular_pay", |p| p.regular)?,
-        money("overtime_pay", |p| p.overtime)?,
-        money("double_time_pay", |p| p.double_time)?,
-        money("pto_pay", |p| p.pto)?,
-        money("adjustment_pay", |p| p.adjustment)?,
-        money("gross_pay", |p| p.gross)?,
-        Column::new(
-            "exceptions".into(),
-            rows.iter().map(|r| r.exceptions).collect::<Vec<u32>>(),
-        ),
-        Column::new(
-            "status".into(),
-            rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
-        ),
-        // Last, so that importers reading columns by position are undisturbed.
-        decimal_column(
-            "unapproved_hours",
-            rows.iter()
-                .map(|r| cents(Decimal::from(r.hours.unapproved) / Decimal::from(3600)))
-                .collect(),
-            2,
-        )?,
-    ];
+                    .collect(),
+                4,
+            )?,
+            text_column("overtime_rule", text(|r| Some(r.overtime_rule.as_str()))),
+            text_column("time_zone", text(|r| Some(r.time_zone.as_str()))),
+        ])
+    };
+    let hours_columns = || -> PolarsResult<Vec<Column>> {
+        Ok(vec![
+            decimal_column(
+                "worked_hours",
+                hours.iter().map(|h| h[0] + h[1] + h[2]).collect(),
+                2,
+            )?,
+            hour_column("regular_hours", 0)?,
+            hour_column("overtime_hours", 1)?,
+            hour_column("double_time_hours", 2)?,
+            hour_column("pto_hours", 3)?,
+            decimal_column(
+                "adjustment_hours",
+                rows.iter()
+                    .map(|r| cents(r.hours.adjustment_hours))
+                    .collect(),
+                2,
+            )?,
+            decimal_column(
+                "adjustment_amount",
+                rows.iter()
+                    .map(|r| cents(r.hours.adjustment_amount))
+                    .collect(),
+                2,
+            )?,
+        ])
+    };
+    let pay_columns = || -> PolarsResult<Vec<Column>> {
+        Ok(vec![
+            money("regular_pay", |p| p.regular)?,
+            money("overtime_pay", |p| p.overtime)?,
+            money("double_time_pay", |p| p.double_time)?,
+            money("pto_pay", |p| p.pto)?,
+            money("adjustment_pay", |p| p.adjustment)?,
+            money("gross_pay", |p| p.gross)?,
+            Column::new(
+                "exceptions".into(),
+                rows.iter().map(|r| r.exceptions).collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "status".into(),
+                rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
+            ),
+            // Last, so that importers reading columns by position are undisturbed.
+            decimal_column(
+                "unapproved_hours",
+                rows.iter()
+                    .map(|r| cents(Decimal::from(r.hours.unapproved) / Decimal::from(3600)))
+                    .collect(),
+                2,
+            )?,
+        ])
+    };
+    let (identity, (hours_columns, pay_columns)) =
+        rayon::join(identity, || rayon::join(hours_columns, pay_columns));
+    let mut columns = identity?;
+    columns.extend(hours_columns?);
+    columns.extend(pay_columns?);
     DataFrame::new(rows.len(), columns)
 }
 
