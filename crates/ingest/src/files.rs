@@ -124,23 +124,15 @@ fn read_time_cards_batched(
             frame: Some(records.frame),
         });
     }
-    let open = || {
-        let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
-        Ok::<_, FileError>(ParquetReader::new(file))
-    };
-    let mut reader = open()?;
-    let metadata = reader
-        .get_metadata()
-        .map_err(|e| fail(e.to_string()))?
-        .clone();
-    let schema = reader.schema().map_err(|e| fail(e.to_string()))?;
-    let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
-    let projection = |columns: &[&str]| -> Option<Vec<String>> {
-        present(names.clone(), Some(columns)).map(|c| c.iter().map(|n| n.to_string()).collect())
-    };
+    let file = ParquetFile::open(path).map_err(fail)?;
     // Whole row groups, at least `batch_rows` rows at a time.
     let mut batches = Vec::new();
-    let mut groups = metadata.row_groups.iter().map(|g| g.num_rows()).peekable();
+    let mut groups = file
+        .metadata
+        .row_groups
+        .iter()
+        .map(|g| g.num_rows())
+        .peekable();
     let mut start = 0;
     while groups.peek().is_some() {
         let mut len = 0;
@@ -152,20 +144,14 @@ fn read_time_cards_batched(
         batches.push((start, len));
         start += len;
     }
-    let batch = |columns: &[&str], (start, len): (usize, usize)| {
-        let mut reader = open()?;
-        reader.set_metadata(metadata.clone());
-        let frame = reader
-            .with_columns(projection(columns))
-            .with_slice(Some((start, len)))
-            .finish()
-            .map_err(|e| fail(e.to_string()))?;
-        conform_columns(&frame, record_type, Some(columns)).map_err(|e: MalformedPage| fail(e.0))
+    let batch = |columns: &[&str], rows: (usize, usize)| {
+        file.read(record_type, Some(columns), Some(rows))
+            .map_err(fail)
     };
     let clock = std::time::Instant::now();
     let mut presence = Presence::default();
     // Pass 1: the user keys alone, so each user's count of cards is known.
-    let keys = [col::USER_NAME, col::EMPLOYEE_NUMBER, col::USER_FULL_NAME];
+    let keys = col::USER_KEYS;
     ahead(batches.len(), &|i| batch(&keys, batches[i]), |decoded| {
         presence.observe(&decoded.frame);
         builder
@@ -306,19 +292,9 @@ fn read_any(
                 .map_err(|e| fail(e.to_string()))?;
             conform_columns(&frame, record_type, columns).map_err(malformed)?
         }
-        "parquet" => {
-            let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
-            let mut reader = ParquetReader::new(file);
-            let schema = reader.schema().map_err(|e| fail(e.to_string()))?;
-            let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
-            let frame = reader
-                .with_columns(
-                    present(names, columns).map(|c| c.iter().map(|n| n.to_string()).collect()),
-                )
-                .finish()
-                .map_err(|e| fail(e.to_string()))?;
-            conform_columns(&frame, record_type, columns).map_err(malformed)?
-        }
+        "parquet" => ParquetFile::open(path)
+            .and_then(|file| file.read(record_type, columns, None))
+            .map_err(fail)?,
         other => {
             return Err(fail(format!(
                 "cannot read `.{other}` files; use .json, .jsonl, .csv, .parquet or a directory of .json pages"
@@ -347,7 +323,7 @@ fn present(file: Vec<&str>, columns: Option<&[&str]>) -> Option<std::sync::Arc<[
 }
 
 /// The identity columns, one of which a record set needs.
-const IDENTITY: [&str; 3] = ["userName", "employeeNumber", "userFullName"];
+const IDENTITY: [&str; 3] = col::USER_KEYS;
 
 fn required_columns(record_type: RecordType) -> &'static str {
     match record_type {
@@ -355,6 +331,51 @@ fn required_columns(record_type: RecordType) -> &'static str {
             "inDateTime, outDateTime, entryType, and one of userName, employeeNumber, userFullName"
         }
         RecordType::User => "one of userName, employeeNumber, userFullName",
+    }
+}
+
+/// A Parquet file whose metadata and column names are read once, for
+/// reading it whole or a slice of rows at a time.
+struct ParquetFile<'p> {
+    path: &'p Path,
+    metadata: std::sync::Arc<FileMetadata>,
+    names: Vec<String>,
+}
+
+impl<'p> ParquetFile<'p> {
+    fn open(path: &'p Path) -> Result<Self, String> {
+        let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let mut reader = ParquetReader::new(file);
+        let metadata = reader.get_metadata().map_err(|e| e.to_string())?.clone();
+        let schema = reader.schema().map_err(|e| e.to_string())?;
+        let names = schema.iter_names().map(|n| n.to_string()).collect();
+        Ok(ParquetFile {
+            path,
+            metadata,
+            names,
+        })
+    }
+
+    /// Rows `start..start + len` (every row when `None`) of `columns` (see
+    /// [`present`]), typed by [`conform_columns`].
+    fn read(
+        &self,
+        record_type: RecordType,
+        columns: Option<&[&str]>,
+        rows: Option<(usize, usize)>,
+    ) -> Result<DecodedPage, String> {
+        let file = std::fs::File::open(self.path).map_err(|e| e.to_string())?;
+        let mut reader = ParquetReader::new(file);
+        reader.set_metadata(self.metadata.clone());
+        let names = self.names.iter().map(String::as_str).collect();
+        let frame = reader
+            .with_columns(
+                present(names, columns).map(|c| c.iter().map(|n| n.to_string()).collect()),
+            )
+            .with_slice(rows)
+            .finish()
+            .map_err(|e| e.to_string())?;
+        conform_columns(&frame, record_type, columns).map_err(|e| e.0)
     }
 }
 
@@ -392,7 +413,8 @@ fn ahead(
 /// none in some).
 #[derive(Debug, Default)]
 struct Presence {
-    rows: usize,
+    /// Whether any record was seen.
+    any: bool,
     /// Of [`Presence::CHECKED`], those with a value somewhere.
     valued: [bool; 6],
     /// Whether some record is a job entry (type 0), which has an out time.
@@ -410,7 +432,7 @@ impl Presence {
     ];
 
     fn observe(&mut self, frame: &DataFrame) {
-        self.rows += frame.height();
+        self.any |= frame.height() > 0;
         for (valued, name) in self.valued.iter_mut().zip(Self::CHECKED) {
             *valued |= frame
                 .column(name)
@@ -433,7 +455,7 @@ impl Presence {
     /// The required columns of `record_type` with no value in any record
     /// (none when there are no records).
     fn missing(&self, record_type: RecordType) -> Vec<String> {
-        if self.rows == 0 {
+        if !self.any {
             return Vec::new();
         }
         let mut missing: Vec<String> = Vec::new();

@@ -539,10 +539,14 @@ impl InputBuilder {
     /// `unknown_user` exceptions [`push`](Self::push) makes from the
     /// batch's user-key columns).
     pub fn has_unmatched(&self, rows: Range<usize>) -> bool {
+        !self.unmatched_in(rows).is_empty()
+    }
+
+    /// The rows of `rows` pass 1 matched no user to, and why.
+    fn unmatched_in(&self, rows: Range<usize>) -> &[(usize, String)] {
         let first = self.unmatched.partition_point(|(row, _)| *row < rows.start);
-        self.unmatched
-            .get(first)
-            .is_some_and(|(row, _)| rows.contains(row))
+        let end = self.unmatched.partition_point(|(row, _)| *row < rows.end);
+        &self.unmatched[first..end]
     }
 
     /// Pass 2: adds the next rows of the time card frame (typed, as
@@ -569,15 +573,13 @@ impl InputBuilder {
         if first == 0 {
             self.place();
         }
-        let start = self.unmatched.partition_point(|(row, _)| *row < rows.start);
-        for (row, why) in self.unmatched[start..]
-            .iter()
-            .take_while(|(row, _)| rows.contains(row))
-        {
-            self.unknown.push(unknown_user(&batch, row - first, why));
-        }
+        let unknown = self.unmatched_in(rows.clone()).iter();
+        let unknown: Vec<Exception> = unknown
+            .map(|(row, why)| unknown_user(&batch, row - first, why))
+            .collect();
+        self.unknown.extend(unknown);
         if let std::borrow::Cow::Owned(frame) = &mut batch {
-            for key in [col::USER_NAME, col::EMPLOYEE_NUMBER, col::USER_FULL_NAME] {
+            for key in col::USER_KEYS {
                 // The cards' users are known; the keys are not read again.
                 let _ = frame.drop_in_place(key);
             }

@@ -259,4 +259,7 @@ pub mod col {
     pub const APPROVED_BY_EMPLOYEE: &str = "approvedByEmployee";
     pub const APPROVED_MANAGER_FULL_NAME: &str = "approvedManagerFullName";
     pub const UPDATE_DATE_TIME: &str = "updateDateTime";
+
+    /// The columns a record is matched to its user by (see [`crate::join`]).
+    pub const USER_KEYS: [&str; 3] = [USER_NAME, EMPLOYEE_NUMBER, USER_FULL_NAME];
 }
