@@ -25,7 +25,7 @@ use crate::calendar::{Calendar, PayPeriod};
 use crate::config::{Basis, OvertimeRule, RulesConfig};
 use crate::exceptions::{Raised, select};
 use crate::ledger::{Ledger, Part, Week};
-use crate::price::{Pricing, apportion_cents, price};
+use crate::price::{Pricing, Share, apportion, price};
 use crate::punches::{Reading, UserEntries, prepare};
 use crate::run::{DayRow, PayKind, PayLine, PayrollRun, PeriodHours, Status, SummaryRow};
 use crate::time::Workdays;
@@ -50,6 +50,9 @@ pub enum RulesError {
 
 /// Users computed before their rows are merged into the run (see [`compute`]).
 const USERS_PER_BLOCK: usize = 16_384;
+
+/// Users computed one after the other by one task, into the same vectors.
+const USERS_PER_TASK: usize = 64;
 
 /// Computes the payroll of `period` from `input`.
 ///
@@ -81,20 +84,30 @@ pub fn compute(
     let mut listed = vec![false; input.users.len()];
     let mut earliest: Option<NaiveDate> = None;
     for (block, ids) in order.chunks(USERS_PER_BLOCK).enumerate() {
-        let outcomes: Vec<Result<UserOutcome, RulesError>> =
-            ids.par_iter().map(|&id| context.user(input, id)).collect();
+        // A task computes a few users into one set of vectors: a user's
+        // rows are not vectors of their own.
+        let outcomes: Vec<Result<Outcome, RulesError>> = ids
+            .par_chunks(USERS_PER_TASK)
+            .map(|ids| {
+                let mut outcome = Outcome::default();
+                for &id in ids {
+                    context.user(input, id, &mut outcome)?;
+                }
+                Ok(outcome)
+            })
+            .collect();
         for outcome in outcomes {
             let outcome = outcome?;
             raised.extend(outcome.raised);
             if let Some(first) = outcome.first_workday {
                 earliest = Some(earliest.map_or(first, |e| e.min(first)));
             }
-            if let Some(rows) = outcome.rows {
-                listed[rows.summary.user.index()] = true;
-                run.summary.push(rows.summary);
-                run.days.extend(rows.days);
-                run.pay_lines.extend(rows.pay_lines);
+            for row in &outcome.rows.summary {
+                listed[row.user.index()] = true;
             }
+            run.summary.extend(outcome.rows.summary);
+            run.days.extend(outcome.rows.days);
+            run.pay_lines.extend(outcome.rows.pay_lines);
         }
         if block == 0 {
             // Sized once from the first block: growing million-row vectors
@@ -198,21 +211,26 @@ pub(crate) struct Worked<'c> {
     pub raised: Vec<Raised>,
 }
 
-/// One user's part of the run.
-struct UserOutcome {
-    /// The user's rows, when the user is in the summary.
-    rows: Option<UserRows>,
+/// Some users' part of the run, in their order.
+#[derive(Default)]
+struct Outcome {
+    /// The rows of those in the summary.
+    rows: Rows,
     /// Exceptions raised on the way.
     raised: Vec<Raised>,
-    /// The earliest workday of anything of the user's.
+    /// The earliest workday of anything of theirs.
     first_workday: Option<NaiveDate>,
 }
 
-/// A user's summary row, workday rows and pay lines.
-pub(crate) struct UserRows {
-    pub summary: SummaryRow,
+/// Summary rows, workday rows and pay lines, user after user; and the
+/// buffers building a user's pay lines takes, kept from one user to the next.
+#[derive(Default)]
+pub(crate) struct Rows {
+    pub summary: Vec<SummaryRow>,
     pub days: Vec<DayRow>,
     pub pay_lines: Vec<PayLine>,
+    lines: Vec<PayLine>,
+    shares: Vec<Share>,
 }
 
 impl<'c> Context<'c> {
@@ -229,17 +247,22 @@ impl<'c> Context<'c> {
         }
     }
 
-    /// Steps 1-5 for one user, with their rows.
-    fn user(&self, input: &PayrollInput, id: UserId) -> Result<UserOutcome, RulesError> {
+    /// Steps 1-5 for one user, with their rows, added to `outcome`.
+    fn user(
+        &self,
+        input: &PayrollInput,
+        id: UserId,
+        outcome: &mut Outcome,
+    ) -> Result<(), RulesError> {
         let worked = self.work(input, id, false)?;
-        let first_workday = worked.entries.first_workday();
-        Ok(UserOutcome {
-            rows: worked
-                .paid
-                .map(|paid| self.rows(input, id, worked.zone, paid)),
-            raised: worked.raised,
-            first_workday,
-        })
+        if let Some(first) = worked.entries.first_workday() {
+            outcome.first_workday = Some(outcome.first_workday.map_or(first, |e| e.min(first)));
+        }
+        if let Some(paid) = worked.paid {
+            self.rows(input, id, worked.zone, paid, &mut outcome.rows);
+        }
+        outcome.raised.extend(worked.raised);
+        Ok(())
     }
 
     /// Steps 1-5 for one user; `trace` keeps why each piece was allocated.
@@ -271,45 +294,43 @@ impl<'c> Context<'c> {
         })
     }
 
-    /// A priced user's summary row, workday rows and pay lines.
-    pub fn rows(&self, input: &PayrollInput, id: UserId, zone: Workdays, paid: Paid) -> UserRows {
+    /// A priced user's summary row, workday rows and pay lines, added to `rows`.
+    pub fn rows(
+        &self,
+        input: &PayrollInput,
+        id: UserId,
+        zone: Workdays,
+        paid: Paid,
+        rows: &mut Rows,
+    ) {
         let period = self.period;
         let user = input.user(id);
-        let mut pay_lines = Vec::new();
-        push_pay_lines(&mut pay_lines, id, &input.names, &paid.pricing);
-        UserRows {
-            days: paid
-                .ledger
-                .days
-                .iter()
-                .map(|d| DayRow {
-                    user: id,
-                    work_date: d.date,
-                    regular: d.tiers.regular,
-                    overtime: d.tiers.overtime,
-                    double_time: d.tiers.double_time,
-                    pto: d.pto,
-                })
-                .collect(),
-            summary: SummaryRow {
-                user: id,
-                period_start: period.start,
-                period_end: period.end,
-                user_name: user.user_name.clone(),
-                employee_number: user.employee_number.clone(),
-                user_full_name: user.full_name.clone(),
-                department_name: user.department.clone(),
-                rate_type: user.rate_type.clone(),
-                pay_rate: user.pay_rate,
-                overtime_rule: paid.terms.rule_name,
-                time_zone: zone.tz.name().to_owned(),
-                hours: paid.hours,
-                pay: paid.pricing.totals,
-                exceptions: 0,
-                status: if paid.held { Status::Held } else { Status::Ok },
-            },
-            pay_lines,
-        }
+        push_pay_lines(rows, id, &input.names, &paid.pricing);
+        rows.days.extend(paid.ledger.days.iter().map(|d| DayRow {
+            user: id,
+            work_date: d.date,
+            regular: d.tiers.regular,
+            overtime: d.tiers.overtime,
+            double_time: d.tiers.double_time,
+            pto: d.pto,
+        }));
+        rows.summary.push(SummaryRow {
+            user: id,
+            period_start: period.start,
+            period_end: period.end,
+            user_name: user.user_name.clone(),
+            employee_number: user.employee_number.clone(),
+            user_full_name: user.full_name.clone(),
+            department_name: user.department.clone(),
+            rate_type: user.rate_type.clone(),
+            pay_rate: user.pay_rate,
+            overtime_rule: paid.terms.rule_name,
+            time_zone: zone.tz.name().to_owned(),
+            hours: paid.hours,
+            pay: paid.pricing.totals,
+            exceptions: 0,
+            status: if paid.held { Status::Held } else { Status::Ok },
+        });
     }
 
     /// Steps 3-5 for one user, or `None` when the user is not in the
@@ -519,25 +540,23 @@ fn period_level(
 }
 
 /// The user's priced lines as output rows, their amounts apportioned to
-/// the summary's rounded columns.
-fn push_pay_lines(out: &mut Vec<PayLine>, id: UserId, names: &Names, pricing: &Pricing) {
+/// the summary's rounded columns, added to `rows.pay_lines`.
+fn push_pay_lines(rows: &mut Rows, id: UserId, names: &Names, pricing: &Pricing) {
     let name = |n: Option<payrun_ingest::NameId>| n.map(|n| names.shared(n));
-    let mut lines: Vec<PayLine> = pricing
-        .lines
-        .iter()
-        .map(|l| PayLine {
-            user: id,
-            week_start: l.week,
-            kind: l.kind,
-            job_name: name(l.worked_as.job),
-            shift_name: name(l.worked_as.shift),
-            hours: l.hours,
-            rate: l.rate,
-            exact_amount: l.amount(),
-            amount: Decimal::ZERO,
-            regular_rate: l.regular_rate,
-        })
-        .collect();
+    let lines = &mut rows.lines;
+    lines.clear();
+    lines.extend(pricing.lines.iter().map(|l| PayLine {
+        user: id,
+        week_start: l.week,
+        kind: l.kind,
+        job_name: name(l.worked_as.job),
+        shift_name: name(l.worked_as.shift),
+        hours: l.hours,
+        rate: l.rate,
+        exact_amount: l.amount(),
+        amount: Decimal::ZERO,
+        regular_rate: l.regular_rate,
+    }));
     // Salary first, then week by week, kind by kind, jobs and shifts by name.
     fn key(l: &PayLine) -> (Option<NaiveDate>, PayKind, Option<&str>, Option<&str>) {
         (
@@ -570,13 +589,29 @@ fn push_pay_lines(out: &mut Vec<PayLine>, id: UserId, names: &Names, pricing: &P
         (PayKind::Pto, t.pto),
         (PayKind::Adjustment, t.adjustment),
     ] {
-        let members: Vec<usize> = (0..lines.len())
-            .filter(|&i| lines[i].kind.summary_line() == column)
-            .collect();
-        let exact: Vec<Decimal> = members.iter().map(|&i| lines[i].exact_amount).collect();
-        for (i, cents) in members.into_iter().zip(apportion_cents(&exact, total)) {
+        let mut members = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.kind.summary_line() == column);
+        let Some((first, _)) = members.next() else {
+            continue;
+        };
+        let Some((second, _)) = members.next() else {
+            // The column's one line is the column.
+            lines[first].amount = total;
+            continue;
+        };
+        let shares = &mut rows.shares;
+        shares.clear();
+        shares.extend(
+            [first, second]
+                .into_iter()
+                .chain(members.map(|(i, _)| i))
+                .map(|i| Share::new(i, lines[i].exact_amount)),
+        );
+        for (i, cents) in apportion(shares, total) {
             lines[i].amount = cents;
         }
     }
-    out.extend(lines);
+    rows.pay_lines.append(lines);
 }

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::allocate::{DayRule, Piece, Why};
 use crate::calendar::PayPeriod;
-use crate::compute::{Context, RulesError};
+use crate::compute::{Context, Rows, RulesError};
 use crate::config::{Basis, OvertimeRule, RulesConfig, Tier};
 use crate::exceptions::concerning;
 use crate::price::rate_stories;
@@ -337,8 +337,11 @@ pub fn explain(
 
     let rule_name = paid.terms.rule_name.clone();
     let held = paid.held;
-    let rows = context.rows(input, id, zone, paid);
-    let summary = rows.summary;
+    let mut rows = Rows::default();
+    context.rows(input, id, zone, paid, &mut rows);
+    let Some(summary) = rows.summary.pop() else {
+        return Ok(None);
+    };
     let exceptions = concerning(
         input,
         id,

@@ -229,26 +229,38 @@ pub(crate) fn rate_stories(ledger: &Ledger, terms: &Terms, config: &RulesConfig)
 
 /// Each summary column rounded once, and gross.
 fn totals(lines: &[Priced]) -> PayTotals {
-    let column = |kind: PayKind| {
-        let (per_second, dollars) = lines
-            .iter()
-            .filter(|l| l.kind.summary_line() == kind)
-            .fold((Decimal::ZERO, Decimal::ZERO), |(p, d), l| {
-                (p + l.per_second, d + l.dollars)
-            });
-        to_cents(per_second / Decimal::from(SECONDS_PER_HOUR) + dollars)
-    };
-    let t = PayTotals {
-        regular: column(PayKind::Regular),
-        overtime: column(PayKind::Overtime),
-        double_time: column(PayKind::DoubleTime),
-        pto: column(PayKind::Pto),
-        adjustment: column(PayKind::Adjustment),
-        gross: Decimal::ZERO,
-    };
+    // The columns' sums of money × seconds and of money, in one pass.
+    const COLUMNS: [PayKind; 5] = [
+        PayKind::Regular,
+        PayKind::Overtime,
+        PayKind::DoubleTime,
+        PayKind::Pto,
+        PayKind::Adjustment,
+    ];
+    let mut sums = [(Decimal::ZERO, Decimal::ZERO); COLUMNS.len()];
+    for l in lines {
+        let kind = l.kind.summary_line();
+        if let Some(c) = COLUMNS.iter().position(|&k| k == kind) {
+            sums[c].0 += l.per_second;
+            sums[c].1 += l.dollars;
+        }
+    }
+    let [regular, overtime, double_time, pto, adjustment] = sums.map(|(per_second, dollars)| {
+        // Zero divided is zero (at scale 0): no division to do.
+        let worked = if per_second.is_zero() {
+            Decimal::ZERO
+        } else {
+            per_second / Decimal::from(SECONDS_PER_HOUR)
+        };
+        to_cents(worked + dollars)
+    });
     PayTotals {
-        gross: t.regular + t.overtime + t.double_time + t.pto + t.adjustment,
-        ..t
+        regular,
+        overtime,
+        double_time,
+        pto,
+        adjustment,
+        gross: regular + overtime + double_time + pto + adjustment,
     }
 }
 
@@ -667,29 +679,75 @@ fn salaried(
 /// Apportions the exact `amounts` to cents that add up to `total` (largest
 /// remainder): each amount's floor in cents, then one more cent for the
 /// largest remainders until the total is reached.
+#[cfg(test)]
 pub(crate) fn apportion_cents(amounts: &[Decimal], total: Decimal) -> Vec<Decimal> {
-    if amounts.len() == 1 {
-        return vec![total];
-    }
-    let hundred = Decimal::ONE_HUNDRED;
-    let floors: Vec<Decimal> = amounts.iter().map(|a| (a * hundred).floor()).collect();
-    let remainders: Vec<Decimal> = amounts
+    let mut shares: Vec<Share> = amounts
         .iter()
-        .zip(&floors)
-        .map(|(a, f)| a * hundred - f)
+        .enumerate()
+        .map(|(i, a)| Share::new(i, *a))
         .collect();
-    let mut missing = total * hundred - floors.iter().sum::<Decimal>();
-    let mut order: Vec<usize> = (0..amounts.len()).collect();
-    order.sort_by(|&a, &b| remainders[b].cmp(&remainders[a]).then(a.cmp(&b)));
-    let mut cents = floors;
-    for i in order {
-        if missing < Decimal::ONE {
-            break;
-        }
-        cents[i] += Decimal::ONE;
-        missing -= Decimal::ONE;
+    let mut cents = amounts.to_vec();
+    for (i, c) in apportion(&mut shares, total) {
+        cents[i] = c;
     }
-    cents.into_iter().map(|c| c / hundred).collect()
+    cents
+}
+
+/// One exact amount being apportioned to cents (see [`apportion`]).
+pub(crate) struct Share {
+    /// Whose amount it is (the caller's index).
+    index: usize,
+    /// The amount in cents, rounded down.
+    floor: Decimal,
+    /// The cents' fraction the floor left out.
+    remainder: Decimal,
+}
+
+impl Share {
+    /// The share of `amount`, known as `index`.
+    pub fn new(index: usize, amount: Decimal) -> Share {
+        let exact = amount * Decimal::ONE_HUNDRED;
+        let floor = exact.floor();
+        Share {
+            index,
+            floor,
+            remainder: exact - floor,
+        }
+    }
+}
+
+/// Apportions the exact amounts of `shares` (in the order their amounts
+/// came) to cents that add up to `total` (largest remainder): each
+/// amount's floor in cents, then one more cent for the largest remainders
+/// (the earlier amount first on a tie) until the total is reached. One
+/// amount is the total. Gives each share's index and amount in dollars;
+/// `shares` is a buffer the caller keeps, so apportioning allocates nothing.
+pub(crate) fn apportion(
+    shares: &mut [Share],
+    total: Decimal,
+) -> impl Iterator<Item = (usize, Decimal)> + '_ {
+    let hundred = Decimal::ONE_HUNDRED;
+    let only = match shares {
+        [one] => Some((one.index, total)),
+        _ => None,
+    };
+    if only.is_none() {
+        let mut missing = total * hundred - shares.iter().map(|s| s.floor).sum::<Decimal>();
+        // Stable: equal remainders keep their order.
+        shares.sort_by_key(|s| std::cmp::Reverse(s.remainder));
+        for share in shares.iter_mut() {
+            if missing < Decimal::ONE {
+                break;
+            }
+            share.floor += Decimal::ONE;
+            missing -= Decimal::ONE;
+        }
+    }
+    let each = shares
+        .iter()
+        .filter(move |_| only.is_none())
+        .map(move |s| (s.index, s.floor / hundred));
+    only.into_iter().chain(each)
 }
 
 #[cfg(test)]
@@ -705,6 +763,18 @@ mod tests {
         assert_eq!(to_cents(dec("0.005")), dec("0.01"));
         assert_eq!(to_cents(dec("-0.005")), dec("-0.01"));
         assert_eq!(to_cents(dec("0.0049999")), dec("0.00"));
+    }
+
+    #[test]
+    fn zero_divided_is_zero_at_scale_zero() {
+        // `totals` skips dividing a zero: what dividing gives must be the same.
+        for zero in [Decimal::ZERO, dec("0.0000"), dec("-0.00")] {
+            let divided = zero / Decimal::from(SECONDS_PER_HOUR);
+            assert_eq!(
+                (divided, divided.scale(), divided.is_sign_negative()),
+                (Decimal::ZERO, 0, false)
+            );
+        }
     }
 
     #[test]
