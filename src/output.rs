@@ -49,16 +49,62 @@ struct Staged {
 }
 
 /// A writer that hashes what passes through it, so a file's digest needs
-/// no second read.
+/// no second read; and, on Linux, has the system start writing each
+/// 32 MiB to disk as soon as it is written, so that making the file durable
+/// at the end (`sync_all`) waits only for its last part: at 10M time
+/// cards, the four big tables' closing `fsync`s had waited 0.75 s.
 pub struct Hashing<W> {
     inner: W,
     hash: Sha256,
+    /// Bytes written.
+    written: u64,
+    /// Bytes the system was asked to start writing to disk.
+    started: u64,
 }
 
-impl<W: Write> Write for Hashing<W> {
+/// How many bytes are written before the system is asked to write them out.
+const WRITE_OUT_EVERY: u64 = 32 << 20;
+
+impl Hashing<File> {
+    fn new(inner: File) -> Self {
+        Hashing {
+            inner,
+            hash: Sha256::new(),
+            written: 0,
+            started: 0,
+        }
+    }
+
+    /// Starts writing the bytes not yet started to disk, without waiting.
+    /// Only a hint: `sync_all` is what makes them durable.
+    fn start_write_out(&mut self) {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let (from, len) = (self.started, self.written - self.started);
+            // SAFETY: the descriptor is open for as long as `self.inner`
+            // is; the call only reads its arguments.
+            let _ = unsafe {
+                libc::sync_file_range(
+                    self.inner.as_raw_fd(),
+                    from as libc::off64_t,
+                    len as libc::off64_t,
+                    libc::SYNC_FILE_RANGE_WRITE,
+                )
+            };
+        }
+        self.started = self.written;
+    }
+}
+
+impl Write for Hashing<File> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hash.update(&buf[..n]);
+        self.written += n as u64;
+        if self.written - self.started >= WRITE_OUT_EVERY {
+            self.start_write_out();
+        }
         Ok(n)
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -197,13 +243,7 @@ impl Staging {
             name: name.to_owned(),
             sha256: None,
         });
-        let mut writer = BufWriter::with_capacity(
-            1 << 20,
-            Hashing {
-                inner: file,
-                hash: Sha256::new(),
-            },
-        );
+        let mut writer = BufWriter::with_capacity(1 << 20, Hashing::new(file));
         write(&mut writer).map_err(fail)?;
         let hashing = writer.into_inner().map_err(|e| fail(e.to_string()))?;
         let written = clock.elapsed();
@@ -806,6 +846,34 @@ impl Drop for Staging {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file past the write-out step, written in odd-sized pieces, is
+    /// every byte given, its digest theirs, its first 32 MiB started.
+    #[test]
+    fn a_hashed_file_is_what_was_written_and_written_out_as_it_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        let data: Vec<u8> = (0..(WRITE_OUT_EVERY * 3 / 2))
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let mut hashing = Hashing::new(File::create(&path).unwrap());
+        for piece in data.chunks(1_000_003) {
+            hashing.write_all(piece).unwrap();
+        }
+        assert_eq!(hashing.written, data.len() as u64);
+        // Started once 32 MiB were written; the rest is left to `sync_all`.
+        assert!(
+            (WRITE_OUT_EVERY..2 * WRITE_OUT_EVERY).contains(&hashing.started),
+            "{}",
+            hashing.started
+        );
+        hashing.inner.sync_all().unwrap();
+        assert_eq!(
+            format!("{:x}", hashing.hash.finalize()),
+            format!("{:x}", Sha256::digest(&data))
+        );
+        assert!(std::fs::read(&path).unwrap() == data);
+    }
 
     /// `daily_hours` and `pay_lines` built a block of users at a time are
     /// the whole tables, row for row, whatever the block size; and a set
