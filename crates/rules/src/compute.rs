@@ -73,52 +73,57 @@ pub fn compute(
     // time so that only one block's rows exist twice (at 10M time cards,
     // collecting every user's rows before merging them held gigabytes).
     let order = by_user_name(input);
-    let mut raised: Vec<Raised> = Vec::new();
-    let mut run = PayrollRun {
-        period: *period,
-        summary: Vec::with_capacity(order.len()),
-        days: Vec::new(),
-        pay_lines: Vec::new(),
-        exceptions: Vec::new(),
+    let mut merged = Merged {
+        run: PayrollRun {
+            period: *period,
+            summary: Vec::with_capacity(order.len()),
+            days: Vec::new(),
+            pay_lines: Vec::new(),
+            exceptions: Vec::new(),
+        },
+        raised: Vec::new(),
+        listed: vec![false; input.users.len()],
+        earliest: None,
+        users: order.len(),
+        blocks: 0,
     };
-    let mut listed = vec![false; input.users.len()];
-    let mut earliest: Option<NaiveDate> = None;
-    for (block, ids) in order.chunks(USERS_PER_BLOCK).enumerate() {
-        // A task computes a few users into one set of vectors: a user's
-        // rows are not vectors of their own.
-        let outcomes: Vec<Result<Outcome, RulesError>> = ids
-            .par_chunks(USERS_PER_TASK)
-            .map(|ids| {
-                let mut outcome = Outcome::default();
-                for &id in ids {
-                    context.user(input, id, &mut outcome)?;
-                }
-                Ok(outcome)
-            })
-            .collect();
-        for outcome in outcomes {
-            let outcome = outcome?;
-            raised.extend(outcome.raised);
-            if let Some(first) = outcome.first_workday {
-                earliest = Some(earliest.map_or(first, |e| e.min(first)));
-            }
-            for row in &outcome.rows.summary {
-                listed[row.user.index()] = true;
-            }
-            run.summary.extend(outcome.rows.summary);
-            run.days.extend(outcome.rows.days);
-            run.pay_lines.extend(outcome.rows.pay_lines);
-        }
-        if block == 0 {
-            // Sized once from the first block: growing million-row vectors
-            // by doubling copies them into fresh memory again and again.
-            let scale = |rows: usize| rows * order.len() / ids.len().max(1) * 21 / 20;
-            run.days
-                .reserve(scale(run.days.len()).saturating_sub(run.days.len()));
-            run.pay_lines
-                .reserve(scale(run.pay_lines.len()).saturating_sub(run.pay_lines.len()));
-        }
+    // A block is merged while the next one is computed: merging copies
+    // rows into fresh memory, which one core does while the others compute.
+    let mut pending: Option<(usize, Vec<Result<Outcome, RulesError>>)> = None;
+    for ids in order.chunks(USERS_PER_BLOCK) {
+        let (outcomes, done) = rayon::join(
+            // A task computes a few users into one set of vectors: a user's
+            // rows are not vectors of their own.
+            || -> Vec<Result<Outcome, RulesError>> {
+                ids.par_chunks(USERS_PER_TASK)
+                    .map(|ids| {
+                        let mut outcome = Outcome::default();
+                        for &id in ids {
+                            context.user(input, id, &mut outcome)?;
+                        }
+                        Ok(outcome)
+                    })
+                    .collect()
+            },
+            || {
+                pending
+                    .take()
+                    .map_or(Ok(()), |(users, o)| merged.merge(users, o))
+            },
+        );
+        done?;
+        pending = Some((ids.len(), outcomes));
     }
+    if let Some((users, outcomes)) = pending {
+        merged.merge(users, outcomes)?;
+    }
+    let Merged {
+        mut run,
+        mut raised,
+        listed,
+        earliest,
+        ..
+    } = merged;
 
     // 6. The period's exceptions, counted per user.
     if let Some(warning) = incomplete_input(&context.calendar, period, earliest) {
@@ -163,6 +168,56 @@ pub fn compute(
     }
     run.exceptions = exceptions;
     Ok(run)
+}
+
+/// The run as its blocks of users are merged into it, in `userName` order.
+struct Merged {
+    run: PayrollRun,
+    raised: Vec<Raised>,
+    /// Whether each user (by [`UserId`]) has a summary row.
+    listed: Vec<bool>,
+    /// The earliest workday of anything of anyone's.
+    earliest: Option<NaiveDate>,
+    /// Users in the input.
+    users: usize,
+    /// Blocks merged.
+    blocks: usize,
+}
+
+impl Merged {
+    /// Adds the outcomes of the next block of `users` users; the first
+    /// error among them is the run's.
+    fn merge(
+        &mut self,
+        users: usize,
+        outcomes: Vec<Result<Outcome, RulesError>>,
+    ) -> Result<(), RulesError> {
+        let run = &mut self.run;
+        for outcome in outcomes {
+            let outcome = outcome?;
+            self.raised.extend(outcome.raised);
+            if let Some(first) = outcome.first_workday {
+                self.earliest = Some(self.earliest.map_or(first, |e| e.min(first)));
+            }
+            for row in &outcome.rows.summary {
+                self.listed[row.user.index()] = true;
+            }
+            run.summary.extend(outcome.rows.summary);
+            run.days.extend(outcome.rows.days);
+            run.pay_lines.extend(outcome.rows.pay_lines);
+        }
+        self.blocks += 1;
+        if self.blocks == 1 {
+            // Sized once from the first block: growing million-row vectors
+            // by doubling copies them into fresh memory again and again.
+            let scale = |rows: usize| rows * self.users / users.max(1) * 21 / 20;
+            run.days
+                .reserve(scale(run.days.len()).saturating_sub(run.days.len()));
+            run.pay_lines
+                .reserve(scale(run.pay_lines.len()).saturating_sub(run.pay_lines.len()));
+        }
+        Ok(())
+    }
 }
 
 /// Users in `userName` order (then row), so rows come out sorted.
