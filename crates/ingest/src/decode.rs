@@ -153,18 +153,23 @@ impl Table {
 
     /// A table of only `fields` (a slice of the record type's fields).
     fn with_fields(record_type: RecordType, fields: &'static [FieldSpec]) -> Self {
+        Self::with_capacity(record_type, fields, 0)
+    }
+
+    /// [`with_fields`](Self::with_fields), with room for `rows` rows.
+    fn with_capacity(record_type: RecordType, fields: &'static [FieldSpec], rows: usize) -> Self {
         let builders = fields
             .iter()
             .map(|f| match f.kind {
                 FieldKind::Text | FieldKind::Category => {
-                    Builder::Text(StringChunkedBuilder::new(f.name.into(), 0))
+                    Builder::Text(StringChunkedBuilder::new(f.name.into(), rows))
                 }
-                FieldKind::DateTime => Builder::DateTime(Vec::new()),
-                FieldKind::Date => Builder::Date(Vec::new()),
-                FieldKind::Decimal(_) => Builder::Decimal(Vec::new()),
-                FieldKind::Int => Builder::Int(Vec::new()),
-                FieldKind::Flag => Builder::Flag(Vec::new()),
-                FieldKind::Float => Builder::Float(Vec::new()),
+                FieldKind::DateTime => Builder::DateTime(Vec::with_capacity(rows)),
+                FieldKind::Date => Builder::Date(Vec::with_capacity(rows)),
+                FieldKind::Decimal(_) => Builder::Decimal(Vec::with_capacity(rows)),
+                FieldKind::Int => Builder::Int(Vec::with_capacity(rows)),
+                FieldKind::Flag => Builder::Flag(Vec::with_capacity(rows)),
+                FieldKind::Float => Builder::Float(Vec::with_capacity(rows)),
             })
             .collect();
         Table {
@@ -385,7 +390,7 @@ pub fn conform_columns(
                 return Ok((vec![typed.with_name(field.name.into())], None));
             }
             let text = column.cast(&DataType::String).map_err(failed)?;
-            let mut table = Table::with_fields(record_type, &fields[i..=i]);
+            let mut table = Table::with_capacity(record_type, &fields[i..=i], height);
             for value in text.str().map_err(failed)?.iter() {
                 match value {
                     Some(s) => table.push(0, &Loose::Str(std::borrow::Cow::Borrowed(s))),
