@@ -53,8 +53,8 @@ struct Staged {
 /// 32 MiB to disk as soon as it is written, so that making the file durable
 /// at the end (`sync_all`) waits only for its last part: at 10M time
 /// cards, the four big tables' closing `fsync`s had waited 0.75 s.
-pub struct Hashing<W> {
-    inner: W,
+pub struct Hashing {
+    inner: File,
     hash: Sha256,
     /// Bytes written.
     written: u64,
@@ -65,7 +65,7 @@ pub struct Hashing<W> {
 /// How many bytes are written before the system is asked to write them out.
 const WRITE_OUT_EVERY: u64 = 32 << 20;
 
-impl Hashing<File> {
+impl Hashing {
     fn new(inner: File) -> Self {
         Hashing {
             inner,
@@ -97,7 +97,7 @@ impl Hashing<File> {
     }
 }
 
-impl Write for Hashing<File> {
+impl Write for Hashing {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hash.update(&buf[..n]);
@@ -113,7 +113,7 @@ impl Write for Hashing<File> {
 }
 
 /// The writer [`Staging::stage`] hands out.
-pub type StageWriter = BufWriter<Hashing<File>>;
+pub type StageWriter = BufWriter<Hashing>;
 
 /// Writing an output failed.
 #[derive(Debug, thiserror::Error)]

@@ -196,9 +196,7 @@ impl Merged {
         for outcome in outcomes {
             let outcome = outcome?;
             self.raised.extend(outcome.raised);
-            if let Some(first) = outcome.first_workday {
-                self.earliest = Some(self.earliest.map_or(first, |e| e.min(first)));
-            }
+            keep_earlier(&mut self.earliest, outcome.first_workday);
             for row in &outcome.rows.summary {
                 self.listed[row.user.index()] = true;
             }
@@ -217,6 +215,13 @@ impl Merged {
                 .reserve(scale(run.pay_lines.len()).saturating_sub(run.pay_lines.len()));
         }
         Ok(())
+    }
+}
+
+/// Makes `earliest` the earlier of it and `day` (a missing day is no day).
+fn keep_earlier(earliest: &mut Option<NaiveDate>, day: Option<NaiveDate>) {
+    if let Some(day) = day {
+        *earliest = Some(earliest.map_or(day, |e| e.min(day)));
     }
 }
 
@@ -310,9 +315,7 @@ impl<'c> Context<'c> {
         outcome: &mut Outcome,
     ) -> Result<(), RulesError> {
         let worked = self.work(input, id, false)?;
-        if let Some(first) = worked.entries.first_workday() {
-            outcome.first_workday = Some(outcome.first_workday.map_or(first, |e| e.min(first)));
-        }
+        keep_earlier(&mut outcome.first_workday, worked.entries.first_workday());
         if let Some(paid) = worked.paid {
             self.rows(input, id, worked.zone, paid, &mut outcome.rows);
         }
@@ -637,13 +640,8 @@ fn push_pay_lines(rows: &mut Rows, id: UserId, names: &Names, pricing: &Pricing)
         true
     });
     let t = &pricing.totals;
-    for (column, total) in [
-        (PayKind::Regular, t.regular),
-        (PayKind::Overtime, t.overtime),
-        (PayKind::DoubleTime, t.double_time),
-        (PayKind::Pto, t.pto),
-        (PayKind::Adjustment, t.adjustment),
-    ] {
+    for column in PayKind::SUMMARY_LINES {
+        let total = t.of(column);
         let mut members = lines
             .iter()
             .enumerate()

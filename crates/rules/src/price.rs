@@ -230,17 +230,10 @@ pub(crate) fn rate_stories(ledger: &Ledger, terms: &Terms, config: &RulesConfig)
 /// Each summary column rounded once, and gross.
 fn totals(lines: &[Priced]) -> PayTotals {
     // The columns' sums of money × seconds and of money, in one pass.
-    const COLUMNS: [PayKind; 5] = [
-        PayKind::Regular,
-        PayKind::Overtime,
-        PayKind::DoubleTime,
-        PayKind::Pto,
-        PayKind::Adjustment,
-    ];
-    let mut sums = [(Decimal::ZERO, Decimal::ZERO); COLUMNS.len()];
+    let mut sums = [(Decimal::ZERO, Decimal::ZERO); PayKind::SUMMARY_LINES.len()];
     for l in lines {
         let kind = l.kind.summary_line();
-        if let Some(c) = COLUMNS.iter().position(|&k| k == kind) {
+        if let Some(c) = PayKind::SUMMARY_LINES.iter().position(|&k| k == kind) {
             sums[c].0 += l.per_second;
             sums[c].1 += l.dollars;
         }
@@ -676,23 +669,6 @@ fn salaried(
     }
 }
 
-/// Apportions the exact `amounts` to cents that add up to `total` (largest
-/// remainder): each amount's floor in cents, then one more cent for the
-/// largest remainders until the total is reached.
-#[cfg(test)]
-pub(crate) fn apportion_cents(amounts: &[Decimal], total: Decimal) -> Vec<Decimal> {
-    let mut shares: Vec<Share> = amounts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| Share::new(i, *a))
-        .collect();
-    let mut cents = amounts.to_vec();
-    for (i, c) in apportion(&mut shares, total) {
-        cents[i] = c;
-    }
-    cents
-}
-
 /// One exact amount being apportioned to cents (see [`apportion`]).
 pub(crate) struct Share {
     /// Whose amount it is (the caller's index).
@@ -756,6 +732,22 @@ mod tests {
 
     fn dec(s: &str) -> Decimal {
         s.parse().unwrap()
+    }
+
+    /// Apportions the exact `amounts` to cents that add up to `total` (largest
+    /// remainder): each amount's floor in cents, then one more cent for the
+    /// largest remainders until the total is reached.
+    fn apportion_cents(amounts: &[Decimal], total: Decimal) -> Vec<Decimal> {
+        let mut shares: Vec<Share> = amounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Share::new(i, *a))
+            .collect();
+        let mut cents = amounts.to_vec();
+        for (i, c) in apportion(&mut shares, total) {
+            cents[i] = c;
+        }
+        cents
     }
 
     #[test]

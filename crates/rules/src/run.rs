@@ -61,6 +61,19 @@ pub struct PayTotals {
     pub gross: Decimal,
 }
 
+impl PayTotals {
+    /// The summary column `kind` adds up into (see [`PayKind::summary_line`]).
+    pub fn of(&self, kind: PayKind) -> Decimal {
+        match kind.summary_line() {
+            PayKind::Overtime => self.overtime,
+            PayKind::DoubleTime => self.double_time,
+            PayKind::Pto => self.pto,
+            PayKind::Adjustment => self.adjustment,
+            _ => self.regular,
+        }
+    }
+}
+
 /// One user's period: identity, exact hours and pay.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryRow {
@@ -170,6 +183,16 @@ impl PayKind {
             PayKind::Bonus => "bonus",
         }
     }
+
+    /// The summary's pay columns, in their order: the kinds
+    /// [`summary_line`](Self::summary_line) gives.
+    pub const SUMMARY_LINES: [PayKind; 5] = [
+        PayKind::Regular,
+        PayKind::Overtime,
+        PayKind::DoubleTime,
+        PayKind::Pto,
+        PayKind::Adjustment,
+    ];
 
     /// The summary column this kind adds up into: salary into regular pay,
     /// bonuses into adjustment pay, every other kind into its own.
