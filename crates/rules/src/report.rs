@@ -192,97 +192,95 @@ fn date_column(name: &str, values: Vec<NaiveDate>) -> Column {
     Column::new(name.into(), values)
 }
 
-/// A user's hours in hundredths, per summary and per day.
-struct Rounded {
-    regular: i128,
-    overtime: i128,
-    double_time: i128,
-    pto: i128,
-    days: Vec<[i128; 4]>,
-}
+/// A user's hours in hundredths: regular, overtime, double time, PTO.
+type Hundredths = [i128; 4];
 
-impl Rounded {
-    #[cfg(test)]
-    fn of_tier(&self, tier: usize) -> i128 {
-        [self.regular, self.overtime, self.double_time, self.pto][tier]
+/// Day `d`'s value of `tier` in the tier's unit ([`UNITS`]).
+fn tier_value(tier: usize, d: &DayRow) -> i128 {
+    match tier {
+        0 => d.regular.into(),
+        1 => d.overtime.into(),
+        2 => d.double_time.into(),
+        _ => micro_hours(d.pto),
     }
 }
+
+/// Each tier's unit per hundredth of an hour: seconds, and micro-hours for PTO.
+const UNITS: [i128; 4] = [
+    SECONDS_PER_HUNDREDTH,
+    SECONDS_PER_HUNDREDTH,
+    SECONDS_PER_HUNDREDTH,
+    MICRO_HOURS_PER_HUNDREDTH,
+];
 
 /// A user's rounded totals only: each tier's exact sum rounded once, what
 /// [`round_user`] gives them without apportioning the days.
-fn round_totals(days: &[DayRow]) -> Rounded {
-    let total = |f: fn(&DayRow) -> i128, unit| round_div(days.iter().map(f).sum(), unit);
-    Rounded {
-        regular: total(|d| d.regular.into(), SECONDS_PER_HUNDREDTH),
-        overtime: total(|d| d.overtime.into(), SECONDS_PER_HUNDREDTH),
-        double_time: total(|d| d.double_time.into(), SECONDS_PER_HUNDREDTH),
-        pto: total(|d| micro_hours(d.pto), MICRO_HOURS_PER_HUNDREDTH),
-        days: Vec::new(),
-    }
+fn round_totals(days: &[DayRow]) -> Hundredths {
+    std::array::from_fn(|tier| {
+        round_div(days.iter().map(|d| tier_value(tier, d)).sum(), UNITS[tier])
+    })
 }
 
-/// A user's rounded totals and each day's share of them: per tier, what
-/// [`apportion`] gives the days' values, computed in place (one vector for
-/// the days, none per tier; no sort when the floors already add up).
-fn round_user(days: &[DayRow]) -> Rounded {
-    let value = |tier: usize, d: &DayRow| -> i128 {
-        match tier {
-            0 => d.regular.into(),
-            1 => d.overtime.into(),
-            2 => d.double_time.into(),
-            _ => micro_hours(d.pto),
-        }
-    };
-    let mut parts: Vec<[i128; 4]> = vec![[0; 4]; days.len()];
-    let mut totals = [0i128; 4];
-    let mut order: Vec<(std::cmp::Reverse<i128>, usize)> = Vec::new();
-    for (tier, total) in totals.iter_mut().enumerate() {
-        let unit = if tier == 3 {
-            MICRO_HOURS_PER_HUNDREDTH
-        } else {
-            SECONDS_PER_HUNDREDTH
-        };
-        let (mut sum, mut floors) = (0i128, 0i128);
-        for (d, part) in days.iter().zip(&mut parts) {
-            let v = value(tier, d);
-            sum += v;
-            part[tier] = floor_rem(v, unit).0;
-            floors += part[tier];
-        }
-        *total = round_div(sum, unit);
-        let mut missing = *total - floors;
-        if missing > 0 {
-            order.clear();
-            order.extend(
-                days.iter()
-                    .enumerate()
-                    .map(|(i, d)| (std::cmp::Reverse(floor_rem(value(tier, d), unit).1), i)),
-            );
-            order.sort_unstable();
-            for &(_, i) in &order {
-                if missing <= 0 {
-                    break;
-                }
-                parts[i][tier] += 1;
-                missing -= 1;
-            }
-        }
-    }
-    let [regular, overtime, double_time, pto] = totals;
-    Rounded {
-        regular,
-        overtime,
-        double_time,
-        pto,
-        days: parts,
-    }
+/// A user's rounded totals, and in `parts` (one per day) each day's share
+/// of them: per tier, what [`apportion`] gives the days' values, computed
+/// in place (`order` is a buffer the caller keeps).
+fn round_user(
+    days: &[DayRow],
+    parts: &mut [Hundredths],
+    order: &mut Vec<(std::cmp::Reverse<i128>, usize)>,
+) -> Hundredths {
+    std::array::from_fn(|tier| match tier {
+        3 => round_tier::<MICRO_HOURS_PER_HUNDREDTH>(tier, days, parts, order),
+        _ => round_tier::<SECONDS_PER_HUNDREDTH>(tier, days, parts, order),
+    })
 }
+
+/// [`round_user`] of one tier, whose unit is `UNIT` (a constant, so that
+/// dividing by it is a multiplication): the rounded total; each day's
+/// floor, then one more hundredth for the largest remainders (the earlier
+/// day first on a tie), found without sorting every day.
+fn round_tier<const UNIT: i128>(
+    tier: usize,
+    days: &[DayRow],
+    parts: &mut [Hundredths],
+    order: &mut Vec<(std::cmp::Reverse<i128>, usize)>,
+) -> i128 {
+    let (mut sum, mut floors) = (0i128, 0i128);
+    order.clear();
+    for (i, (d, part)) in days.iter().zip(parts.iter_mut()).enumerate() {
+        let v = tier_value(tier, d);
+        let (floor, remainder) = if v == 0 { (0, 0) } else { floor_rem(v, UNIT) };
+        sum += v;
+        part[tier] = floor;
+        floors += floor;
+        order.push((std::cmp::Reverse(remainder), i));
+    }
+    let total = round_div(sum, UNIT);
+    let missing = usize::try_from(total - floors)
+        .unwrap_or(0)
+        .min(order.len());
+    if missing > 0 {
+        // The `missing` first days in (largest remainder, earliest) order.
+        order.select_nth_unstable(missing - 1);
+        for &(_, i) in &order[..missing] {
+            parts[i][tier] += 1;
+        }
+    }
+    total
+}
+
+/// Users rounded per task: enough to amortise the task.
+const USERS_PER_ROUNDING_TASK: usize = 512;
 
 /// Each summary row's days (a run of `days`, which arrive grouped by
 /// user in summary order) and their rounded hours, by summary row.
 struct RoundedOf<'a> {
     days: Vec<&'a [DayRow]>,
-    hours: Vec<Rounded>,
+    /// Each row's rounded totals.
+    totals: Vec<Hundredths>,
+    /// Each day's share of its row's totals, the rows' days one after the
+    /// other (empty when only the totals were asked for).
+    per_day: Vec<Hundredths>,
 }
 
 impl<'a> RoundedOf<'a> {
@@ -305,15 +303,48 @@ impl<'a> RoundedOf<'a> {
             days.push(mine);
             rest = after;
         }
-        let round = if per_day { round_user } else { round_totals };
-        let hours = days.par_iter().map(|d| round(d)).collect();
-        RoundedOf { days, hours }
+        if !per_day {
+            let totals = days.par_iter().map(|d| round_totals(d)).collect();
+            return RoundedOf {
+                days,
+                totals,
+                per_day: Vec::new(),
+            };
+        }
+        // Each task's users and the run of `parts` their days fill.
+        let height = all_days.len() - rest.len();
+        let mut parts = vec![[0i128; 4]; height];
+        let mut tasks = Vec::with_capacity(days.len().div_ceil(USERS_PER_ROUNDING_TASK));
+        let mut free = &mut parts[..];
+        for users in days.chunks(USERS_PER_ROUNDING_TASK) {
+            let (theirs, after) = free.split_at_mut(users.iter().map(|d| d.len()).sum());
+            tasks.push((users, theirs));
+            free = after;
+        }
+        let totals = tasks
+            .into_par_iter()
+            .flat_map_iter(|(users, mut parts)| {
+                let mut order = Vec::new();
+                users
+                    .iter()
+                    .map(|d| {
+                        let (mine, after) = std::mem::take(&mut parts).split_at_mut(d.len());
+                        parts = after;
+                        round_user(d, mine, &mut order)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        RoundedOf {
+            days,
+            totals,
+            per_day: parts,
+        }
     }
 
     /// Summary row `i`'s hours: regular, overtime, double time, PTO.
-    fn of(&self, i: usize) -> [i128; 4] {
-        let r = &self.hours[i];
-        [r.regular, r.overtime, r.double_time, r.pto]
+    fn of(&self, i: usize) -> Hundredths {
+        self.totals[i]
     }
 }
 
@@ -446,38 +477,34 @@ fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFram
 }
 
 fn daily_frame(summary: &[SummaryRow], rounded: &RoundedOf) -> PolarsResult<DataFrame> {
-    let height = rounded.days.iter().map(|d| d.len()).sum();
+    let height = rounded.per_day.len();
     // Each day's summary row, to take the user's name from.
     let mut rows = Vec::with_capacity(height);
     let mut dates = Vec::with_capacity(height);
-    let mut values: [Vec<i128>; 4] = std::array::from_fn(|_| Vec::with_capacity(height));
-    for (i, (days, r)) in rounded.days.iter().zip(&rounded.hours).enumerate() {
-        for (day, hours) in days.iter().zip(&r.days) {
-            rows.push(i as IdxSize);
-            dates.push(day.work_date);
-            for (column, value) in values.iter_mut().zip(hours) {
-                column.push(*value);
-            }
-        }
+    for (i, days) in rounded.days.iter().enumerate() {
+        rows.extend(std::iter::repeat_n(i as IdxSize, days.len()));
+        dates.extend(days.iter().map(|d| d.work_date));
     }
     let names: StringChunked = summary.iter().map(|r| r.user_name.as_deref()).collect();
     let users = names
         .take(&IdxCa::from_vec("".into(), rows))?
         .with_name("user_name".into());
-    let worked: Vec<i128> = (0..dates.len())
-        .map(|i| values[0][i] + values[1][i] + values[2][i])
-        .collect();
-    let [regular, overtime, double_time, pto] = values;
+    let hours = &rounded.per_day;
+    let tier = |name: &str, i: usize| decimal_column(name, hours.iter().map(|h| h[i]).collect(), 2);
     DataFrame::new(
-        dates.len(),
+        height,
         vec![
             users.into_series().into_column(),
             date_column("work_date", dates),
-            decimal_column("worked_hours", worked, 2)?,
-            decimal_column("regular_hours", regular, 2)?,
-            decimal_column("overtime_hours", overtime, 2)?,
-            decimal_column("double_time_hours", double_time, 2)?,
-            decimal_column("pto_hours", pto, 2)?,
+            decimal_column(
+                "worked_hours",
+                hours.iter().map(|h| h[0] + h[1] + h[2]).collect(),
+                2,
+            )?,
+            tier("regular_hours", 0)?,
+            tier("overtime_hours", 1)?,
+            tier("double_time_hours", 2)?,
+            tier("pto_hours", 3)?,
         ],
     )
 }
@@ -627,8 +654,14 @@ mod tests {
                 })
                 .collect(),
         ];
+        let round = |days: &[DayRow]| {
+            let mut parts = vec![[0; 4]; days.len()];
+            let totals = round_user(days, &mut parts, &mut Vec::new());
+            assert_eq!(totals, round_totals(days), "{days:?}");
+            (totals, parts)
+        };
         for days in &sets {
-            let rounded = round_user(days);
+            let (totals, days_parts) = round(days);
             type Tier = (fn(&DayRow) -> i128, i128);
             let tiers: [Tier; 4] = [
                 (|d| d.regular.into(), SECONDS_PER_HUNDREDTH),
@@ -639,13 +672,13 @@ mod tests {
             for (tier, (value, unit)) in tiers.into_iter().enumerate() {
                 let values: Vec<i128> = days.iter().map(value).collect();
                 let (total, parts) = apportion(&values, unit);
-                assert_eq!(rounded.of_tier(tier), total, "{days:?}");
-                let mine: Vec<i128> = rounded.days.iter().map(|d| d[tier]).collect();
+                assert_eq!(totals[tier], total, "{days:?}");
+                let mine: Vec<i128> = days_parts.iter().map(|d| d[tier]).collect();
                 assert_eq!(mine, parts, "tier {tier} of {days:?}");
             }
         }
-        let nine = round_user(&sets[4]);
-        assert_eq!(nine.regular, 7207, "9 x 8 h and 252 s: 72.07 h");
+        let (nine, _) = round(&sets[4]);
+        assert_eq!(nine[0], 7207, "9 x 8 h and 252 s: 72.07 h");
     }
 
     #[test]
