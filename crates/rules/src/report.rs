@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use payrun_ingest::exceptions_frame;
 use polars::prelude::*;
 use rayon::prelude::*;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
 use crate::run::{DayRow, PayLine, PayTotals, PayrollRun, SummaryRow};
 
@@ -147,19 +147,36 @@ pub fn apportion(values: &[i128], unit: i128) -> (i128, Vec<i128>) {
     (total, parts)
 }
 
-fn micro_hours(d: Decimal) -> i128 {
-    if d.is_zero() {
-        return 0;
+/// `d`'s mantissa at scale `dp`, rounded half away from zero: what
+/// `round_dp_with_strategy(dp, MidpointAwayFromZero)` then `rescale(dp)`
+/// give, in integer arithmetic (a quarter of the cost for the exact
+/// 28-digit hours and rates of pay lines). `dp` is at most 6, so neither
+/// step can overflow: a mantissa is below 2^96 and its scale at most 28.
+fn at_scale(d: Decimal, dp: u32) -> i128 {
+    let (mantissa, scale) = (d.mantissa(), d.scale());
+    if scale <= dp {
+        return mantissa * 10i128.pow(dp - scale);
     }
-    let mut d = d.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero);
-    d.rescale(6);
-    d.mantissa()
+    let unit = 10i128.pow(scale - dp);
+    // One division (i64 when it fits): the remainder from the quotient.
+    let q = match (i64::try_from(mantissa), i64::try_from(unit)) {
+        (Ok(m), Ok(u)) => i128::from(m / u),
+        _ => mantissa / unit,
+    };
+    let r = mantissa - q * unit;
+    if 2 * r.abs() >= unit {
+        q + mantissa.signum()
+    } else {
+        q
+    }
+}
+
+fn micro_hours(d: Decimal) -> i128 {
+    at_scale(d, 6)
 }
 
 fn cents(d: Decimal) -> i128 {
-    let mut d = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    d.rescale(2);
-    d.mantissa()
+    at_scale(d, 2)
 }
 
 fn decimal_column(name: &str, values: Vec<i128>, scale: usize) -> PolarsResult<Column> {
@@ -578,11 +595,7 @@ fn pay_lines_frame(summary: &[SummaryRow], lines: &[PayLine]) -> PolarsResult<Da
     let texts = |name: &str, f: fn(&PayLine) -> Option<&str>| -> Column {
         Column::new(name.into(), lines.iter().map(f).collect::<Vec<_>>())
     };
-    let four = |d: Decimal| {
-        let mut d = d.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero);
-        d.rescale(4);
-        d.mantissa()
-    };
+    let four = |d: Decimal| at_scale(d, 4);
     // Columns are independent: built at the same time.
     let columns = (0..10)
         .into_par_iter()
@@ -618,6 +631,7 @@ fn pay_lines_frame(summary: &[SummaryRow], lines: &[PayLine]) -> PolarsResult<Da
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal::RoundingStrategy;
 
     /// `round_user` gives each tier exactly what `apportion` gives it, on
     /// days whose remainders tie, differ, and need several extra hundredths.
@@ -695,6 +709,65 @@ mod tests {
             "the largest remainder gets the hundredth"
         );
         assert_eq!(apportion(&[], 36), (0, vec![]));
+    }
+
+    /// `at_scale` is rust_decimal's rounding (half away from zero) and
+    /// rescaling, on midpoints, signs, every scale and 28-digit values;
+    /// where rescaling cannot reach the scale (a mantissa near 2^96 has no
+    /// room for more digits) it is still the exact value, not one a
+    /// hundred times smaller.
+    #[test]
+    fn at_scale_is_decimal_rounding() {
+        let reference = |d: Decimal, dp: u32| {
+            let mut r = d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+            r.rescale(dp);
+            if r.scale() == dp {
+                r.mantissa()
+            } else {
+                r.mantissa() * 10i128.pow(dp - r.scale())
+            }
+        };
+        let mut values: Vec<Decimal> = [
+            "0",
+            "0.005",
+            "-0.005",
+            "0.004999",
+            "1.125",
+            "-1.125",
+            "2.5",
+            "-2.5",
+            "0.00005",
+            "39.25",
+            "12.3456789",
+            "-0.0001",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "7.9228162514264337593543950335",
+        ]
+        .iter()
+        .map(|t| t.parse().unwrap())
+        .collect();
+        values.push(Decimal::from(14_399) / Decimal::from(3600));
+        values.push(Decimal::from(-1) / Decimal::from(3));
+        values.push(Decimal::from(2) / Decimal::from(3));
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let scale = (x % 29) as u32;
+            let mantissa = i128::from(x >> 1) * i128::from((x >> 40) as u32 | 1);
+            let mantissa = if x & 1 == 1 { -mantissa } else { mantissa };
+            values.push(Decimal::from_i128_with_scale(mantissa, scale));
+        }
+        for d in values {
+            for dp in [2, 4, 6] {
+                assert_eq!(at_scale(d, dp), reference(d, dp), "{d} at {dp}");
+            }
+        }
+        assert_eq!(cents("0.005".parse().unwrap()), 1);
+        assert_eq!(cents("-2.345".parse().unwrap()), -235);
+        assert_eq!(micro_hours(Decimal::from(1) / Decimal::from(3)), 333_333);
     }
 
     #[test]
