@@ -196,8 +196,13 @@ pub(crate) fn prepare(
         now,
         period,
     } = *reading;
-    let mut entries = UserEntries::default();
-    let mut shifts: Vec<Shift> = Vec::new();
+    // Most cards are job entries of one piece: room for them all at once.
+    let mut entries = UserEntries {
+        pieces: Vec::with_capacity(cards.len() + cards.len() / 8),
+        worked_as: Vec::with_capacity(cards.len() + cards.len() / 8),
+        ..UserEntries::default()
+    };
+    let mut shifts: Vec<Shift> = Vec::with_capacity(cards.len());
     let max_shift = config.punches.max_shift_hours.seconds;
     let mut group_start = 0;
 

@@ -93,14 +93,11 @@ mod offsets {
         })
     }
 
-    fn days_from_ce(date: NaiveDate) -> i32 {
-        chrono::Datelike::num_days_from_ce(&date)
-    }
-
     /// The offset (local minus UTC, seconds) of every wall time on local
-    /// `date`, if the zone's offset is the same all that day.
-    pub fn of_local_day(tz: Tz, date: NaiveDate) -> Option<i32> {
-        lookup(tz, Kind::Local, days_from_ce(date), || {
+    /// `date` (`day` days from the common era: the cache's key, which the
+    /// caller has), if the zone's offset is the same all that day.
+    pub fn of_local_day(tz: Tz, day: i32, date: NaiveDate) -> Option<i32> {
+        lookup(tz, Kind::Local, day, || {
             let at = |h, m, s| match tz.from_local_datetime(&date.and_hms_opt(h, m, s)?) {
                 LocalResult::Single(t) => Some(t.offset().fix().local_minus_utc()),
                 _ => None,
@@ -112,9 +109,11 @@ mod offsets {
         })
     }
 
-    /// The offset of every instant of UTC day `date`, if the same all day.
-    pub fn of_utc_day(tz: Tz, date: NaiveDate) -> Option<i32> {
-        lookup(tz, Kind::Utc, days_from_ce(date), || {
+    /// The offset of every instant of the UTC day `day` days from the
+    /// common era, if the same all day (the date is only built on a miss).
+    pub fn of_utc_day(tz: Tz, day: i32) -> Option<i32> {
+        lookup(tz, Kind::Utc, day, || {
+            let date = NaiveDate::from_num_days_from_ce_opt(day)?;
             let at = |h, m, s| {
                 let utc = date.and_hms_opt(h, m, s)?;
                 Some(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc())
@@ -125,14 +124,19 @@ mod offsets {
     }
 }
 
+/// Days from the common era (0001-01-01 is day 1) to 1970-01-01.
+const UNIX_EPOCH_FROM_CE: i32 = 719_163;
+
 /// Seconds since the Unix epoch of `wall` in `tz`, choosing the earlier
 /// instant of an ambiguous time unless `later` is set.
 pub fn to_instant(tz: Tz, wall: NaiveDateTime, later: bool) -> (i64, Disambiguation) {
-    if let Some(offset) = offsets::of_local_day(tz, wall.date()) {
-        return (
-            wall.and_utc().timestamp() - i64::from(offset),
-            Disambiguation::Unique,
-        );
+    let date = wall.date();
+    let day = chrono::Datelike::num_days_from_ce(&date);
+    if let Some(offset) = offsets::of_local_day(tz, day, date) {
+        // `wall.and_utc().timestamp()`, from the day number already at hand.
+        let seconds = i64::from(day - UNIX_EPOCH_FROM_CE) * 86_400
+            + i64::from(wall.time().num_seconds_from_midnight());
+        return (seconds - i64::from(offset), Disambiguation::Unique);
     }
     match tz.from_local_datetime(&wall) {
         LocalResult::Single(t) => (t.timestamp(), Disambiguation::Unique),
@@ -177,10 +181,13 @@ pub fn punch_instants(tz: Tz, in_wall: NaiveDateTime, out_wall: NaiveDateTime) -
 
 /// The wall-clock time of an instant in `tz`.
 pub fn to_wall(tz: Tz, instant: i64) -> NaiveDateTime {
-    if let Some(utc) = chrono::DateTime::from_timestamp(instant, 0)
-        && let Some(offset) = offsets::of_utc_day(tz, utc.date_naive())
+    // The offset of the instant's UTC day, then one conversion of the
+    // wall time's seconds (not the instant's, then the offset added).
+    if let Ok(day) = i32::try_from(instant.div_euclid(86_400) + i64::from(UNIX_EPOCH_FROM_CE))
+        && let Some(offset) = offsets::of_utc_day(tz, day)
+        && let Some(wall) = chrono::DateTime::from_timestamp(instant + i64::from(offset), 0)
     {
-        return utc.naive_utc() + Duration::seconds(i64::from(offset));
+        return wall.naive_utc();
     }
     match tz.timestamp_opt(instant, 0) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.naive_local(),
