@@ -234,6 +234,10 @@ impl Workdays {
 
     /// The workday containing a wall-clock time (PTO and adjustments are dated this way).
     pub fn of_wall(&self, wall: NaiveDateTime) -> NaiveDate {
+        if self.start == NaiveTime::MIN {
+            // Workdays are calendar days (the usual case): no arithmetic.
+            return wall.date();
+        }
         (wall - Duration::seconds(i64::from(self.start.num_seconds_from_midnight()))).date()
     }
 
