@@ -432,7 +432,10 @@ fn read_users(users: &DataFrame) -> PolarsResult<Vec<User>> {
                 .and_then(|d| epoch.checked_add_signed(chrono::Duration::days(i64::from(d)))),
         })
     };
-    Ok(std::iter::from_fn(&mut next).collect())
+    // Sized once: collecting from `from_fn` would grow it by doubling.
+    let mut read = Vec::with_capacity(users.height());
+    read.extend(std::iter::from_fn(&mut next));
+    Ok(read)
 }
 
 /// Builds a [`PayrollInput`] from time cards given a batch of rows at a

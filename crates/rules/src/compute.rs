@@ -97,7 +97,7 @@ pub fn compute(
             || -> Vec<Result<Outcome, RulesError>> {
                 ids.par_chunks(USERS_PER_TASK)
                     .map(|ids| {
-                        let mut outcome = Outcome::default();
+                        let mut outcome = Outcome::with_room(input, ids);
                         for &id in ids {
                             context.user(input, id, &mut outcome)?;
                         }
@@ -193,6 +193,17 @@ impl Merged {
         outcomes: Vec<Result<Outcome, RulesError>>,
     ) -> Result<(), RulesError> {
         let run = &mut self.run;
+        if self.blocks == 0 {
+            // Sized once, from the first block, before its rows go in:
+            // growing million-row vectors by doubling copies them into
+            // fresh memory again and again.
+            let (days, lines) = outcomes.iter().flatten().fold((0, 0), |(d, l), o| {
+                (d + o.rows.days.len(), l + o.rows.pay_lines.len())
+            });
+            let scale = |rows: usize| rows * self.users / users.max(1) * 21 / 20;
+            run.days.reserve(scale(days));
+            run.pay_lines.reserve(scale(lines));
+        }
         for outcome in outcomes {
             let outcome = outcome?;
             self.raised.extend(outcome.raised);
@@ -205,15 +216,6 @@ impl Merged {
             run.pay_lines.extend(outcome.rows.pay_lines);
         }
         self.blocks += 1;
-        if self.blocks == 1 {
-            // Sized once from the first block: growing million-row vectors
-            // by doubling copies them into fresh memory again and again.
-            let scale = |rows: usize| rows * self.users / users.max(1) * 21 / 20;
-            run.days
-                .reserve(scale(run.days.len()).saturating_sub(run.days.len()));
-            run.pay_lines
-                .reserve(scale(run.pay_lines.len()).saturating_sub(run.pay_lines.len()));
-        }
         Ok(())
     }
 }
@@ -280,6 +282,25 @@ struct Outcome {
     raised: Vec<Raised>,
     /// The earliest workday of anything of theirs.
     first_workday: Option<NaiveDate>,
+}
+
+impl Outcome {
+    /// An outcome with room for the rows of `ids`, estimated from their
+    /// time cards (about a workday per card and a pay line per two; a
+    /// task's vectors then rarely grow, which would copy them).
+    fn with_room(input: &PayrollInput, ids: &[UserId]) -> Outcome {
+        let cards: usize = ids.iter().map(|&id| input.cards_of(id).len()).sum();
+        let users = ids.len();
+        Outcome {
+            rows: Rows {
+                summary: Vec::with_capacity(users),
+                days: Vec::with_capacity(cards + cards / 4 + users),
+                pay_lines: Vec::with_capacity(cards / 2 + 4 * users),
+                ..Rows::default()
+            },
+            ..Outcome::default()
+        }
+    }
 }
 
 /// Summary rows, workday rows and pay lines, user after user; and the
