@@ -205,6 +205,24 @@ fn text_column<'a>(name: &str, values: impl Iterator<Item = Option<&'a str>>) ->
     values.with_name(name.into()).into_column()
 }
 
+/// The five hour columns of `payroll_summary` and `daily_hours`, in
+/// hundredths: `worked_hours` (the sum of the three worked tiers, so that
+/// every row adds up), then regular, overtime, double-time and PTO hours.
+fn hour_columns(hours: &[Hundredths]) -> PolarsResult<[Column; 5]> {
+    let tier = |name: &str, i: usize| decimal_column(name, hours.iter().map(|h| h[i]).collect(), 2);
+    Ok([
+        decimal_column(
+            "worked_hours",
+            hours.iter().map(|h| h[0] + h[1] + h[2]).collect(),
+            2,
+        )?,
+        tier("regular_hours", 0)?,
+        tier("overtime_hours", 1)?,
+        tier("double_time_hours", 2)?,
+        tier("pto_hours", 3)?,
+    ])
+}
+
 fn date_column(name: &str, values: Vec<NaiveDate>) -> Column {
     Column::new(name.into(), values)
 }
@@ -394,13 +412,10 @@ impl Report {
 
 fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFrame> {
     let rows = &run.summary;
-    let hours: Vec<[i128; 4]> = (0..rows.len()).map(|i| rounded.of(i)).collect();
     let text = |f: fn(&SummaryRow) -> Option<&str>| rows.iter().map(f);
     let money = |name: &str, f: fn(&PayTotals) -> Decimal| {
         decimal_column(name, rows.iter().map(|r| cents(f(&r.pay))).collect(), 2)
     };
-    let hour_column =
-        |name: &str, i: usize| decimal_column(name, hours.iter().map(|h| h[i]).collect(), 2);
     // Three groups of columns, built at the same time, then put in their
     // order (at 865k users the summaries took 1.5 s one column after the
     // other, 1.1 s so).
@@ -433,16 +448,8 @@ fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFram
         ])
     };
     let hours_columns = || -> PolarsResult<Vec<Column>> {
-        Ok(vec![
-            decimal_column(
-                "worked_hours",
-                hours.iter().map(|h| h[0] + h[1] + h[2]).collect(),
-                2,
-            )?,
-            hour_column("regular_hours", 0)?,
-            hour_column("overtime_hours", 1)?,
-            hour_column("double_time_hours", 2)?,
-            hour_column("pto_hours", 3)?,
+        let mut columns = Vec::from(hour_columns(&rounded.totals)?);
+        columns.extend([
             decimal_column(
                 "adjustment_hours",
                 rows.iter()
@@ -457,7 +464,8 @@ fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFram
                     .collect(),
                 2,
             )?,
-        ])
+        ]);
+        Ok(columns)
     };
     let pay_columns = || -> PolarsResult<Vec<Column>> {
         Ok(vec![
@@ -506,24 +514,12 @@ fn daily_frame(summary: &[SummaryRow], rounded: &RoundedOf) -> PolarsResult<Data
     let users = names
         .take(&IdxCa::from_vec("".into(), rows))?
         .with_name("user_name".into());
-    let hours = &rounded.per_day;
-    let tier = |name: &str, i: usize| decimal_column(name, hours.iter().map(|h| h[i]).collect(), 2);
-    DataFrame::new(
-        height,
-        vec![
-            users.into_series().into_column(),
-            date_column("work_date", dates),
-            decimal_column(
-                "worked_hours",
-                hours.iter().map(|h| h[0] + h[1] + h[2]).collect(),
-                2,
-            )?,
-            tier("regular_hours", 0)?,
-            tier("overtime_hours", 1)?,
-            tier("double_time_hours", 2)?,
-            tier("pto_hours", 3)?,
-        ],
-    )
+    let mut columns = vec![
+        users.into_series().into_column(),
+        date_column("work_date", dates),
+    ];
+    columns.extend(hour_columns(&rounded.per_day)?);
+    DataFrame::new(height, columns)
 }
 
 fn department_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFrame> {
