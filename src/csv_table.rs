@@ -18,7 +18,7 @@ use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::output::spreadsheet_safe;
+use crate::output::{is_formula_start, spreadsheet_safe};
 
 /// One column, as the typed array its cells are read from.
 enum Cells {
@@ -119,41 +119,54 @@ impl CsvTable {
 
     /// Rows `start..end` as CSV lines.
     fn block(&self, start: usize, end: usize) -> Vec<u8> {
-        let mut buf = Vec::with_capacity((end - start) * 16 * self.columns.len());
+        // Each column as its one array (`new` rechunked them), so a cell is
+        // an index into it rather than a search for its chunk.
+        let columns: Vec<Access> = self.columns.iter().map(Access::of).collect();
+        let mut buf = Vec::with_capacity((end - start) * 16 * columns.len());
         let mut integers = itoa::Buffer::new();
+        // Dates repeat down a column (a user's days, a week's start), so the
+        // last one formatted is kept per column.
+        let mut dates: Vec<Option<(i32, [u8; 10])>> = vec![None; columns.len()];
         for row in start..end {
-            for (i, cells) in self.columns.iter().enumerate() {
+            for (i, cells) in columns.iter().enumerate() {
                 if i > 0 {
                     buf.push(b',');
                 }
                 match cells {
-                    Cells::Text(ca) => {
-                        if let Some(value) = ca.get(row) {
-                            text(&mut buf, &spreadsheet_safe(value));
+                    Access::Text(array) => {
+                        if let Some(value) = array.get(row) {
+                            safe_text(&mut buf, value);
                         }
                     }
-                    Cells::Decimal(ca, scale) => {
-                        if let Some(value) = ca.get(row) {
+                    Access::Decimal(array, scale) => {
+                        if let Some(value) = array.get(row) {
                             decimal(&mut buf, value, *scale, &mut integers);
                         }
                     }
-                    Cells::Date(ca) => {
-                        if let Some(days) = ca.get(row) {
-                            date(&mut buf, days);
+                    Access::Date(array) => {
+                        if let Some(days) = array.get(row) {
+                            let last = &mut dates[i];
+                            if last.is_none_or(|(shown, _)| shown != days) {
+                                *last = date_text(days).map(|text| (days, text));
+                            }
+                            match last {
+                                Some((_, text)) => buf.extend_from_slice(text),
+                                None => date_far(&mut buf, days),
+                            }
                         }
                     }
-                    Cells::Unsigned(ca) => {
-                        if let Some(value) = ca.get(row) {
+                    Access::Unsigned(array) => {
+                        if let Some(value) = array.get(row) {
                             buf.extend_from_slice(integers.format(value).as_bytes());
                         }
                     }
-                    Cells::Signed(ca) => {
-                        if let Some(value) = ca.get(row) {
+                    Access::Signed(array) => {
+                        if let Some(value) = array.get(row) {
                             buf.extend_from_slice(integers.format(value).as_bytes());
                         }
                     }
-                    Cells::Boolean(ca) => {
-                        if let Some(value) = ca.get(row) {
+                    Access::Boolean(array) => {
+                        if let Some(value) = array.get(row) {
                             buf.extend_from_slice(if value { b"true" } else { b"false" });
                         }
                     }
@@ -165,6 +178,38 @@ impl CsvTable {
     }
 }
 
+/// A column's one array, borrowed for formatting a block.
+enum Access<'a> {
+    Text(&'a <StringType as PolarsDataType>::Array),
+    Decimal(&'a <Int128Type as PolarsDataType>::Array, usize),
+    Date(&'a <Int32Type as PolarsDataType>::Array),
+    Unsigned(&'a <UInt64Type as PolarsDataType>::Array),
+    Signed(&'a <Int64Type as PolarsDataType>::Array),
+    Boolean(&'a <BooleanType as PolarsDataType>::Array),
+}
+
+impl<'a> Access<'a> {
+    fn of(cells: &'a Cells) -> Access<'a> {
+        match cells {
+            Cells::Text(ca) => Access::Text(ca.downcast_as_array()),
+            Cells::Decimal(ca, scale) => Access::Decimal(ca.downcast_as_array(), *scale),
+            Cells::Date(ca) => Access::Date(ca.downcast_as_array()),
+            Cells::Unsigned(ca) => Access::Unsigned(ca.downcast_as_array()),
+            Cells::Signed(ca) => Access::Signed(ca.downcast_as_array()),
+            Cells::Boolean(ca) => Access::Boolean(ca.downcast_as_array()),
+        }
+    }
+}
+
+/// A text cell made [`spreadsheet_safe`] and then written by [`text`],
+/// without building the guarded text.
+fn safe_text(buf: &mut Vec<u8>, value: &str) {
+    if !is_formula_start(value) {
+        return text(buf, value);
+    }
+    text(buf, &spreadsheet_safe(value));
+}
+
 /// A text cell: `""` when empty (an empty cell is a null), quoted when it
 /// holds the separator, a quote or a line break, quotes doubled.
 fn text(buf: &mut Vec<u8>, value: &str) {
@@ -173,9 +218,15 @@ fn text(buf: &mut Vec<u8>, value: &str) {
         buf.extend_from_slice(b"\"\"");
         return;
     }
-    let quoted = memchr::memchr3(b',', b'\n', b'\r', bytes).is_some();
-    let has_quote = memchr::memchr(b'"', bytes).is_some();
-    if !quoted && !has_quote {
+    // Cells are short (names, codes): a plain loop beats two memchr calls.
+    let special = |b: &u8| matches!(b, b',' | b'"' | b'\n' | b'\r');
+    let plain = if bytes.len() <= 64 {
+        !bytes.iter().any(special)
+    } else {
+        memchr::memchr3(b',', b'\n', b'\r', bytes).is_none()
+            && memchr::memchr(b'"', bytes).is_none()
+    };
+    if plain {
         buf.extend_from_slice(bytes);
         return;
     }
@@ -194,7 +245,13 @@ fn decimal(buf: &mut Vec<u8>, value: i128, scale: usize, integers: &mut itoa::Bu
     if value < 0 {
         buf.push(b'-');
     }
-    let digits = integers.format(value.unsigned_abs()).as_bytes();
+    let magnitude = value.unsigned_abs();
+    // Pay figures fit in 64 bits, whose formatting is much cheaper.
+    let digits = match u64::try_from(magnitude) {
+        Ok(small) => integers.format(small),
+        Err(_) => integers.format(magnitude),
+    }
+    .as_bytes();
     if scale == 0 {
         buf.extend_from_slice(digits);
         return;
@@ -211,30 +268,43 @@ fn decimal(buf: &mut Vec<u8>, value: i128, scale: usize, integers: &mut itoa::Bu
     }
 }
 
-/// A date (days since 1970-01-01) as `YYYY-MM-DD`, as chrono writes it.
-fn date(buf: &mut Vec<u8>, days: i32) {
+/// A date (days since 1970-01-01) as `YYYY-MM-DD`, as chrono writes it;
+/// `None` outside years 0 to 9999 (see [`date_far`]).
+fn date_text(days: i32) -> Option<[u8; 10]> {
     const EPOCH_FROM_CE: i32 = 719_163;
-    let Some(date) = days
+    let date = days
         .checked_add(EPOCH_FROM_CE)
-        .and_then(NaiveDate::from_num_days_from_ce_opt)
-    else {
-        return;
-    };
+        .and_then(NaiveDate::from_num_days_from_ce_opt)?;
     let year = date.year();
     if !(0..=9999).contains(&year) {
-        // Rare enough to take chrono's own formatting (a sign, more digits).
-        let _ = write!(buf, "{}", date.format("%Y-%m-%d"));
-        return;
+        return None;
     }
-    let two = |buf: &mut Vec<u8>, n: u32| {
-        buf.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8])
-    };
-    two(buf, year as u32 / 100);
-    two(buf, year as u32 % 100);
-    buf.push(b'-');
-    two(buf, date.month());
-    buf.push(b'-');
-    two(buf, date.day());
+    let digit = |n: u32| b'0' + n as u8;
+    let (year, month, day) = (year as u32, date.month(), date.day());
+    Some([
+        digit(year / 1000),
+        digit(year / 100 % 10),
+        digit(year / 10 % 10),
+        digit(year % 10),
+        b'-',
+        digit(month / 10),
+        digit(month % 10),
+        b'-',
+        digit(day / 10),
+        digit(day % 10),
+    ])
+}
+
+/// A date [`date_text`] does not cover, in chrono's own formatting (a
+/// sign, more digits); nothing when it is no date at all.
+fn date_far(buf: &mut Vec<u8>, days: i32) {
+    const EPOCH_FROM_CE: i32 = 719_163;
+    if let Some(date) = days
+        .checked_add(EPOCH_FROM_CE)
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+    {
+        let _ = write!(buf, "{}", date.format("%Y-%m-%d"));
+    }
 }
 
 #[cfg(test)]
@@ -269,6 +339,9 @@ mod tests {
             Some("two\nlines"),
             Some("cr\r"),
             Some("ünïcode ✓"),
+            Some("x"),
+            Some("\"\""),
+            Some("a\"b"),
         ];
         let n = texts.len();
         let mantissas: Vec<Option<i128>> = vec![
@@ -281,6 +354,9 @@ mod tests {
             Some(99_999_999_999_999_999),
             Some(-1),
             Some(42),
+            Some(i128::MAX),
+            Some(i128::MIN + 1),
+            Some(-(1 << 64)),
         ];
         let dates = [
             Some(0),
@@ -292,6 +368,9 @@ mod tests {
             Some(10),
             Some(20_000),
             Some(-365),
+            Some(-365),
+            Some(2_932_897),
+            Some(-800_000),
         ];
         let frame = DataFrame::new(
             n,
@@ -341,6 +420,8 @@ mod tests {
             .map(|i| {
                 if i % 1000 == 7 {
                     format!("=SUM(A{i})")
+                } else if i % 1000 == 9 {
+                    format!("-{i},\"x\"")
                 } else {
                     format!("user{i}")
                 }
@@ -360,6 +441,7 @@ mod tests {
         assert_eq!(lines[0], "user_name,row");
         assert_eq!(lines[1], "user0,0");
         assert_eq!(lines[8], "'=SUM(A7),7");
+        assert_eq!(lines[10], "\"'-9,\"\"x\"\"\",9");
         assert_eq!(lines[n], format!("user{},{}", n - 1, n - 1));
     }
 

@@ -559,11 +559,16 @@ const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// leading `'`, so that it is shown, never run (a `userFullName` of
 /// `=HYPERLINK(…)` stays text). Parquet keeps the exact value.
 pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.starts_with(FORMULA_STARTS) {
+    if is_formula_start(text) {
         format!("'{text}").into()
     } else {
         text.into()
     }
+}
+
+/// Whether [`spreadsheet_safe`] guards `text`.
+pub(crate) fn is_formula_start(text: &str) -> bool {
+    text.starts_with(FORMULA_STARTS)
 }
 
 /// The value [`spreadsheet_safe`] was given, from what it returned.
