@@ -203,9 +203,9 @@ pub fn write_outputs(
     write_staged(Staging::new(dir)?, computed, formats, settings, provenance)
 }
 
-/// The time cards a run keeps in `inputs/timecards.parquet`.
+/// Records a run keeps in `inputs/` (`timecards.parquet`, `users.parquet`).
 #[derive(Debug, Clone)]
-pub enum KeptTimeCards {
+pub enum KeptRecords {
     /// The frame as read (typed), written as Parquet.
     Frame(DataFrame),
     /// The Parquet file they were read from, copied byte for byte: reading
@@ -214,15 +214,15 @@ pub enum KeptTimeCards {
     File(crate::output::SourceFile),
 }
 
-/// Keeps a run's inputs with it, in `inputs/`: the time cards (see
-/// [`KeptTimeCards`]) and the users frame as read (typed), the exceptions
-/// found reading them, and the effective configuration (no credentials).
+/// Keeps a run's inputs with it, in `inputs/`: the time cards and the
+/// users (see [`KeptRecords`]), the exceptions found reading them, and the
+/// effective configuration (no credentials).
 /// With them and the manifest's `as_of`, `payrun compute --replay`
 /// recomputes the run exactly.
 pub fn stage_inputs(
     staging: &Staging,
-    time_cards: &KeptTimeCards,
-    users: &DataFrame,
+    time_cards: &KeptRecords,
+    users: &KeptRecords,
     exceptions: &[Exception],
     settings: &Settings,
 ) -> Result<(), OutputError> {
@@ -230,15 +230,12 @@ pub fn stage_inputs(
     // LZ4: a copy kept for audit is written at the speed of the payroll
     // beside it; reading it back is as exact as any.
     let fast = ParquetCompression::Lz4Raw;
-    match time_cards {
-        KeptTimeCards::Frame(frame) => {
-            staging.parquet_with(&at("timecards.parquet"), frame, fast)?;
-        }
-        KeptTimeCards::File(source) => {
-            staging.copy(&at("timecards.parquet"), source)?;
-        }
+    for (name, kept) in [("timecards.parquet", time_cards), ("users.parquet", users)] {
+        match kept {
+            KeptRecords::Frame(frame) => staging.parquet_with(&at(name), frame, fast)?,
+            KeptRecords::File(source) => staging.copy(&at(name), source)?,
+        };
     }
-    staging.parquet_with(&at("users.parquet"), users, fast)?;
     let exceptions = payrun_ingest::exceptions_frame(exceptions).map_err(|e| OutputError {
         path: staging.dir().join(at("exceptions.parquet")),
         message: e.to_string(),

@@ -120,12 +120,13 @@ impl WriteArgs {
     /// Begins the output set and computes the period from `input`; unless
     /// `--no-inputs`, the inputs are written into the set at the same time
     /// (see [`payrun::job::stage_inputs`]): `time_cards` as they were read
-    /// (needed then), `users` and the `exceptions` found reading both.
+    /// (needed then), `users` (as kept: a copy of their file or the frame
+    /// read) and the `exceptions` found reading both.
     pub fn compute(
         &self,
         input: payrun::ingest::PayrollInput,
-        time_cards: Option<payrun::job::KeptTimeCards>,
-        users: polars::prelude::DataFrame,
+        time_cards: Option<payrun::job::KeptRecords>,
+        users: payrun::job::KeptRecords,
         exceptions: Vec<payrun::ingest::Exception>,
         settings: &Settings,
         period: &payrun::rules::PayPeriod,

@@ -89,15 +89,20 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::NothingToDo);
     };
     let clock = std::time::Instant::now();
-    // One Parquet file of time cards is kept as it is (see KeptTimeCards);
-    // noted before it is read, so the copy is known to be what was read.
-    let time_card_file = (!write.no_inputs
-        && timecards.is_file()
-        && timecards
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("parquet")))
-    .then(|| payrun::output::SourceFile::stamp(&timecards))
-    .transpose()?;
+    // One Parquet file of time cards or users is kept as it is (see
+    // KeptRecords); noted before it is read, so the copy is known to be
+    // what was read.
+    let kept_file = |path: &std::path::Path| {
+        (!write.no_inputs
+            && path.is_file()
+            && path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("parquet")))
+        .then(|| payrun::output::SourceFile::stamp(path))
+        .transpose()
+    };
+    let time_card_file = kept_file(&timecards)?;
+    let users_file = kept_file(&users_path)?;
     let users = read(&users_path, RecordType::User)?;
     let mut builder = payrun::ingest::InputBuilder::new(&users.frame)?;
     // A Parquet file is read a batch at a time straight into typed cards.
@@ -124,11 +129,19 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     let input = builder.finish(exceptions.clone())?;
     let kept = match (time_card_file, cards.frame) {
         // Kept as a copy of the file they were read from, when it is Parquet.
-        (Some(file), _) => Some(payrun::job::KeptTimeCards::File(file)),
-        (None, frame) => frame.map(payrun::job::KeptTimeCards::Frame),
+        (Some(file), _) => Some(payrun::job::KeptRecords::File(file)),
+        (None, frame) => frame.map(payrun::job::KeptRecords::Frame),
+    };
+    let kept_users = match users_file {
+        Some(file) => {
+            // The copy is made from the file: the frame is done with.
+            drop(users.frame);
+            payrun::job::KeptRecords::File(file)
+        }
+        None => payrun::job::KeptRecords::Frame(users.frame),
     };
     let (staging, computed) =
-        write.compute(input, kept, users.frame, exceptions, &config, &period)?;
+        write.compute(input, kept, kept_users, exceptions, &config, &period)?;
     spinner.finish_and_clear();
     let outcome = finish(staging, &computed, &config, &provenance, &write);
     // The process ends next: freeing millions of rows one by one would

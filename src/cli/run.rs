@@ -71,16 +71,16 @@ pub async fn execute(
         users: inputs.users.frame.height(),
         pages: inputs.time_cards.pages + inputs.users.pages,
     };
-    let kept = Some(payrun::job::KeptTimeCards::Frame(
+    let kept = Some(payrun::job::KeptRecords::Frame(
         inputs.time_cards.frame.clone(),
     ));
+    let users = payrun::job::KeptRecords::Frame(inputs.users.frame.clone());
     let input = payrun::ingest::PayrollInput::from_owned_frames(
         inputs.time_cards.frame,
         &inputs.users.frame,
         exceptions.clone(),
     )?;
-    let (staging, computed) =
-        write.compute(input, kept, inputs.users.frame, exceptions, config, period)?;
+    let (staging, computed) = write.compute(input, kept, users, exceptions, config, period)?;
     spinner.finish_and_clear();
     finish(staging, &computed, config, &provenance, write)
 }

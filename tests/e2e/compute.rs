@@ -670,7 +670,15 @@ fn a_run_replays_byte_for_byte_and_an_edited_output_is_named() {
     };
     let out = compute("out", &[]);
     let inputs = out.join("inputs");
-    assert!(inputs.join("timecards.parquet").is_file() && inputs.join("payrun.toml").is_file());
+    assert!(inputs.join("payrun.toml").is_file());
+    // Time cards and users read from one Parquet file each are kept as
+    // those files, byte for byte.
+    for file in ["timecards.parquet", "users.parquet"] {
+        assert!(
+            std::fs::read(inputs.join(file)).unwrap() == std::fs::read(data.join(file)).unwrap(),
+            "inputs/{file} is not a copy of the file read"
+        );
+    }
     let kept = std::fs::read_to_string(inputs.join("payrun.toml")).unwrap();
     assert!(!kept.contains("token") && !kept.contains("12345"), "{kept}");
     let stdout = crate::helpers::ok(replay(&out));
