@@ -273,11 +273,7 @@ impl Staging {
     ) -> Result<PathBuf, OutputError> {
         let mut frame = frame.clone();
         self.stage(name, |w| {
-            ParquetWriter::new(w)
-                .with_compression(compression)
-                .finish(&mut frame)
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+            write_parquet(w, &mut frame, compression).map_err(|e| e.to_string())
         })
     }
 
@@ -549,6 +545,59 @@ fn recover(dir: &Path) -> Result<(), OutputError> {
         remove_previous(&path, dir, &every_kind);
     }
     Ok(())
+}
+
+/// Polars' default rows per Parquet row group.
+const ROW_GROUP_ROWS: usize = 512 * 512;
+
+/// Writes `frame` as `ParquetWriter::finish` does, with the same row
+/// groups and bytes, but a row group at a time. A frame of many small
+/// chunks (a fetch's pages) is gathered into row groups of at least
+/// [`ROW_GROUP_ROWS`] rows; `finish` gathers all of them before writing
+/// the first, a copy of the whole frame, where this holds one row group.
+fn write_parquet(
+    w: &mut impl Write,
+    frame: &mut DataFrame,
+    compression: ParquetCompression,
+) -> PolarsResult<()> {
+    let writer = ParquetWriter::new(w).with_compression(compression);
+    frame.align_chunks_par();
+    let chunk_rows: Vec<usize> = frame
+        .columns()
+        .first()
+        .map(|c| c.as_materialized_series().chunk_lengths().collect())
+        .unwrap_or_default();
+    // `finish` gathers chunks only when the first five are all smaller
+    // than a row group; with one row group there is nothing to save.
+    let gathers = chunk_rows.iter().take(5).all(|&rows| rows < ROW_GROUP_ROWS);
+    if !gathers || frame.height() <= ROW_GROUP_ROWS {
+        return writer.finish(frame).map(|_| ());
+    }
+    let mut batched = writer.batched(frame.schema())?;
+    let mut group: Option<DataFrame> = None;
+    let mut write = |group: &mut Option<DataFrame>| -> PolarsResult<()> {
+        if let Some(mut rows) = group.take() {
+            rows.rechunk_mut_par();
+            batched.write_batch(&rows)?;
+        }
+        Ok(())
+    };
+    let mut remaining = ROW_GROUP_ROWS;
+    for chunk in frame.split_chunks() {
+        remaining = remaining.saturating_sub(chunk.height());
+        match &mut group {
+            Some(rows) => {
+                rows.vstack_mut_owned(chunk)?;
+            }
+            None => group = Some(chunk),
+        }
+        if remaining == 0 {
+            remaining = ROW_GROUP_ROWS;
+            write(&mut group)?;
+        }
+    }
+    write(&mut group)?;
+    batched.finish().map(|_| ())
 }
 
 /// The first characters that make a spreadsheet read a cell as a formula.
@@ -851,6 +900,45 @@ impl Drop for Staging {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A frame of `chunks` chunks of `rows` rows, as fetched pages stack.
+    fn paged(chunks: usize, rows: usize) -> DataFrame {
+        let page = |i: usize| {
+            let first = i * rows;
+            df!(
+                "n" => (first as i64..(first + rows) as i64).collect::<Vec<_>>(),
+                "name" => (first..first + rows).map(|r| format!("user{}", r % 977)).collect::<Vec<_>>(),
+            )
+            .unwrap()
+        };
+        let mut frame = page(0);
+        for i in 1..chunks {
+            frame.vstack_mut_owned(page(i)).unwrap();
+        }
+        frame
+    }
+
+    #[test]
+    fn parquet_is_written_a_row_group_at_a_time_with_finishs_bytes() {
+        // Small chunks over several row groups (the gathering case), one
+        // row group of small chunks, and chunks of a row group or more.
+        for (chunks, rows) in [(70, 5_000), (3, 5_000), (3, ROW_GROUP_ROWS + 7)] {
+            let frame = paged(chunks, rows);
+            assert_eq!(frame.first_col_n_chunks(), chunks);
+            let mut ours = Vec::new();
+            write_parquet(&mut ours, &mut frame.clone(), ParquetCompression::Snappy).unwrap();
+            let mut theirs = Vec::new();
+            ParquetWriter::new(&mut theirs)
+                .with_compression(ParquetCompression::Snappy)
+                .finish(&mut frame.clone())
+                .unwrap();
+            assert!(ours == theirs, "{chunks} chunks of {rows} rows");
+            let read = ParquetReader::new(std::io::Cursor::new(ours))
+                .finish()
+                .unwrap();
+            assert!(read.equals_missing(&frame));
+        }
+    }
 
     /// A file past the write-out step, written in odd-sized pieces, is
     /// every byte given, its digest theirs, its first 32 MiB started.

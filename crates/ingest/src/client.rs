@@ -705,8 +705,9 @@ impl Q2Client {
             .buffered(self.options.api.concurrency.max(1))
             .try_collect()
             .await?;
-        // Each window's pages are already one compact chunk; the windows
-        // stay chunks (copying them into one would double the peak).
+        // Each window's pages are already compact chunks (see
+        // `ROWS_PER_CHUNK`); they stay chunks (copying them into one would
+        // double the peak).
         concat(RecordType::TimeCard, parts, false)
     }
 
@@ -787,12 +788,12 @@ impl Q2Client {
         let body = Value::Object(body);
         let mut cursor = "0".to_owned();
         let mut seen = HashSet::from([cursor.clone()]);
-        let mut parts: Vec<Fetched> = Vec::new();
+        let mut fetched = Pages::new(record_type, ROWS_PER_CHUNK);
         let overlap = self.options.api.max_records >= 2;
         // The record the previous page ended with, and that page's exceptions.
         let mut last: Option<(DataFrame, Vec<Exception>)> = None;
         loop {
-            if parts.len() >= self.options.page_limit {
+            if fetched.pages >= self.options.page_limit {
                 return Err(IngestError::PageLimit {
                     command,
                     limit: self.options.page_limit,
@@ -857,11 +858,11 @@ impl Q2Client {
                 records: page.frame.height(),
             });
             let next = page.header.next_record.clone();
-            parts.push(Fetched {
+            fetched.push(Fetched {
                 frame: page.frame,
                 exceptions: page.exceptions,
                 pages: 1,
-            });
+            })?;
             match next {
                 None => return Err(IngestError::MissingCursor { command }),
                 Some(next) if next == "-1" => break,
@@ -876,7 +877,7 @@ impl Q2Client {
                 }
             }
         }
-        concat(record_type, parts, true)
+        fetched.finish()
     }
 
     fn notify(&self, event: FetchEvent) {
@@ -1099,6 +1100,64 @@ pub fn windows(
     out
 }
 
+/// Rows of fetched pages copied into one chunk at a time: a page's freshly
+/// decoded columns carry spare capacity that the copy drops, and copying a
+/// whole window at its end (330k time cards a week at 1M a period) held
+/// its pages and their copy at once, with the other windows' (0.3 GiB at
+/// the peak of a 1M fetch).
+const ROWS_PER_CHUNK: usize = 1 << 16;
+
+/// A window's pages as they come, copied into compact chunks of at least
+/// `rows_per_chunk` rows (see [`ROWS_PER_CHUNK`]).
+struct Pages {
+    record_type: RecordType,
+    rows_per_chunk: usize,
+    /// Pages not yet copied into a chunk, and their rows.
+    parts: Vec<Fetched>,
+    rows: usize,
+    /// The chunks they became.
+    chunks: Vec<Fetched>,
+    /// Pages pushed.
+    pages: usize,
+}
+
+impl Pages {
+    fn new(record_type: RecordType, rows_per_chunk: usize) -> Self {
+        Pages {
+            record_type,
+            rows_per_chunk,
+            parts: Vec::new(),
+            rows: 0,
+            chunks: Vec::new(),
+            pages: 0,
+        }
+    }
+
+    fn push(&mut self, page: Fetched) -> Result<(), IngestError> {
+        self.pages += page.pages;
+        self.rows += page.frame.height();
+        self.parts.push(page);
+        if self.rows >= self.rows_per_chunk {
+            let parts = std::mem::take(&mut self.parts);
+            self.chunks.push(concat(self.record_type, parts, true)?);
+            self.rows = 0;
+        }
+        Ok(())
+    }
+
+    /// Every page pushed, in order: one chunk when they fit in one.
+    fn finish(mut self) -> Result<Fetched, IngestError> {
+        if !self.parts.is_empty() || self.chunks.is_empty() {
+            self.chunks
+                .push(concat(self.record_type, self.parts, true)?);
+        }
+        match self.chunks.len() {
+            1 => Ok(self.chunks.remove(0)),
+            _ => concat(self.record_type, self.chunks, false),
+        }
+    }
+}
+
 /// Stacks fetched parts in order into one frame.
 /// The parts as one frame; with `compact`, copied into one chunk (a page's
 /// freshly decoded columns carry spare capacity that this drops).
@@ -1128,6 +1187,67 @@ fn concat(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_become_compact_chunks_in_order() {
+        let page = |first: u32, rows: u32| {
+            let names: Vec<String> = (first..first + rows).map(|i| format!("u{i}")).collect();
+            let columns = RecordType::TimeCard
+                .schema()
+                .iter()
+                .map(|(name, dtype)| {
+                    if name.as_str() == crate::schema::col::USER_NAME {
+                        Column::new(name.clone(), &names)
+                    } else {
+                        Column::full_null(name.clone(), rows as usize, dtype)
+                    }
+                })
+                .collect();
+            let frame = DataFrame::new(rows as usize, columns).unwrap();
+            let exceptions = vec![Exception {
+                severity: Severity::Error,
+                kind: ExceptionKind::InvalidValue,
+                user_name: None,
+                user_full_name: None,
+                in_date_time: None,
+                out_date_time: None,
+                message: format!("page {first}"),
+            }];
+            Fetched {
+                frame,
+                exceptions,
+                pages: 1,
+            }
+        };
+        let sizes = [3, 4, 2, 5, 1, 0, 6];
+        let mut whole = Vec::new();
+        for rows_per_chunk in [1, 5, 8, 100] {
+            let mut pages = Pages::new(RecordType::TimeCard, rows_per_chunk);
+            let mut first = 0;
+            for rows in sizes {
+                pages.push(page(first, rows)).unwrap();
+                first += rows;
+            }
+            let fetched = pages.finish().unwrap();
+            let names: Vec<String> = fetched
+                .frame
+                .column(crate::schema::col::USER_NAME)
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|name| name.unwrap_or_default().to_owned())
+                .collect();
+            assert_eq!(names, (0..21).map(|i| format!("u{i}")).collect::<Vec<_>>());
+            assert_eq!(fetched.pages, sizes.len());
+            assert_eq!(fetched.exceptions.len(), sizes.len());
+            assert_eq!(fetched.exceptions[3].message, "page 9");
+            let chunks = fetched.frame.first_col_n_chunks();
+            whole.push((rows_per_chunk, chunks));
+        }
+        // Chunks of at least so many rows: 21 rows in 3+4+2+5+1+0+6 pages.
+        assert_eq!(whole, vec![(1, 6), (5, 3), (8, 2), (100, 1)]);
+    }
 
     #[test]
     fn endpoints_are_checked_before_anything_is_sent() {
