@@ -547,7 +547,8 @@ fn recover(dir: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
-/// Polars' default rows per Parquet row group.
+/// Rows per Parquet row group (Polars' default, set explicitly so that both
+/// paths of [`write_parquet`] cut the same row groups).
 const ROW_GROUP_ROWS: usize = 512 * 512;
 
 /// Writes `frame` as `ParquetWriter::finish` does, with the same row
@@ -560,7 +561,9 @@ fn write_parquet(
     frame: &mut DataFrame,
     compression: ParquetCompression,
 ) -> PolarsResult<()> {
-    let writer = ParquetWriter::new(w).with_compression(compression);
+    let writer = ParquetWriter::new(w)
+        .with_compression(compression)
+        .with_row_group_size(Some(ROW_GROUP_ROWS));
     frame.align_chunks_par();
     let chunk_rows: Vec<usize> = frame
         .columns()

@@ -1204,15 +1204,11 @@ mod tests {
                 })
                 .collect();
             let frame = DataFrame::new(rows as usize, columns).unwrap();
-            let exceptions = vec![Exception {
-                severity: Severity::Error,
-                kind: ExceptionKind::InvalidValue,
-                user_name: None,
-                user_full_name: None,
-                in_date_time: None,
-                out_date_time: None,
-                message: format!("page {first}"),
-            }];
+            let exceptions = vec![Exception::unattached(
+                Severity::Error,
+                ExceptionKind::InvalidValue,
+                format!("page {first}"),
+            )];
             Fetched {
                 frame,
                 exceptions,

@@ -329,16 +329,12 @@ impl Problems {
                 e
             })
             .collect();
-        exceptions.extend(self.not_objects.iter().map(|(position, found)| Exception {
-            severity: Severity::Error,
-            kind: ExceptionKind::InvalidValue,
-            user_name: None,
-            user_full_name: None,
-            in_date_time: None,
-            out_date_time: None,
-            message: format!(
-                "{noun} record at position {position} is {found}, not an object; skipped"
-            ),
+        exceptions.extend(self.not_objects.iter().map(|(position, found)| {
+            Exception::unattached(
+                Severity::Error,
+                ExceptionKind::InvalidValue,
+                format!("{noun} record at position {position} is {found}, not an object; skipped"),
+            )
         }));
         exceptions
     }

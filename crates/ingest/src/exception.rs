@@ -175,6 +175,22 @@ pub struct Exception {
     pub message: String,
 }
 
+impl Exception {
+    /// An exception that names no record (a record that could not be read
+    /// as one, say): only its severity, kind and message.
+    pub fn unattached(severity: Severity, kind: ExceptionKind, message: String) -> Self {
+        Exception {
+            severity,
+            kind,
+            user_name: None,
+            user_full_name: None,
+            in_date_time: None,
+            out_date_time: None,
+            message,
+        }
+    }
+}
+
 impl fmt::Display for Exception {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         write!(f, "{} {}: ", self.severity, self.kind)?;

@@ -604,15 +604,7 @@ fn period_level(
     day: NaiveDate,
 ) -> Raised {
     Raised {
-        exception: Exception {
-            severity,
-            kind,
-            user_name: None,
-            user_full_name: None,
-            in_date_time: None,
-            out_date_time: None,
-            message,
-        },
+        exception: Exception::unattached(severity, kind, message),
         user: None,
         workday: Some(day),
     }
