@@ -190,9 +190,7 @@ impl Table {
                 Some(t) => b.append_value(t.as_ref()),
                 None => b.append_null(),
             }),
-            (Builder::DateTime(v), _) => value
-                .to_date_time()
-                .map(|t| v.push(t.map(|t| t.and_utc().timestamp_millis()))),
+            (Builder::DateTime(v), _) => value.to_millis().map(|t| v.push(t)),
             (Builder::Date(v), _) => value.to_date().map(|d| {
                 v.push(d.map(|d| chrono::Datelike::num_days_from_ce(&d) - UNIX_EPOCH_DAYS_FROM_CE))
             }),

@@ -73,6 +73,9 @@ impl Loose<'_> {
         let value = match self {
             Loose::Null => return Ok(None),
             Loose::Str(s) if s.trim().is_empty() => return Ok(None),
+            Loose::Str(s) if let Some(plain) = plain_decimal(s.as_bytes(), scale) => {
+                return plain.map(Some);
+            }
             Loose::Str(s) => s
                 .trim()
                 .parse::<Decimal>()
@@ -98,6 +101,19 @@ impl Loose<'_> {
             Loose::Str(s) => parse_date_time(s.trim()),
             _ => Err("expected a date time as text".into()),
         }
+    }
+
+    /// [`to_date_time`](Self::to_date_time) as milliseconds since
+    /// 1970-01-01 00:00:00 (of the same wall clock), the typed column's
+    /// value. The API's own form is read without building a date.
+    pub fn to_millis(&self) -> Result<Option<i64>, Reason> {
+        if let Loose::Str(s) = self
+            && let Some(millis) = canonical_millis(s.as_bytes())
+        {
+            return Ok(Some(millis));
+        }
+        self.to_date_time()
+            .map(|t| t.map(|t| t.and_utc().timestamp_millis()))
     }
 
     /// A date in `YYYY-MM-DD` form; `""` and `0000-00-00` are absent. A full
@@ -201,6 +217,92 @@ fn decimal_mantissa(mut value: Decimal, scale: u32) -> Result<i128, Reason> {
         return Err("too large".into());
     }
     Ok(mantissa)
+}
+
+/// [`decimal_mantissa`] of text in the plain form `-?D+(.D+)?` with at most
+/// 18 digits, read without a `Decimal`: the same mantissa or reason. `None`
+/// for any other text (spaces, `+`, exponents, more digits), which the
+/// general path reads.
+fn plain_decimal(text: &[u8], scale: u32) -> Option<Result<i128, Reason>> {
+    let (negative, body) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let (whole, fraction) = match body.iter().position(|&b| b == b'.') {
+        Some(dot) => (&body[..dot], &body[dot + 1..]),
+        None => (body, &body[..0]),
+    };
+    let all_digits = |part: &[u8]| part.iter().all(u8::is_ascii_digit);
+    let has_dot = whole.len() < body.len();
+    if whole.is_empty()
+        || (has_dot && fraction.is_empty())
+        || whole.len() + fraction.len() > 18
+        || !all_digits(whole)
+        || !all_digits(fraction)
+    {
+        return None;
+    }
+    // What `normalize` keeps of the fraction: its trailing zeros go.
+    let kept = fraction.len() - fraction.iter().rev().take_while(|&&b| b == b'0').count();
+    if kept > scale as usize {
+        return Some(Err(format!("more than {scale} decimal places")));
+    }
+    let mut mantissa: i128 = 0;
+    for &b in whole.iter().chain(&fraction[..kept]) {
+        mantissa = mantissa * 10 + i128::from(b - b'0');
+    }
+    // At most 18 digits and a scale of at most 28 places: no overflow.
+    mantissa *= 10i128.checked_pow(scale - kept as u32)?;
+    if mantissa > MAX_MANTISSA {
+        return Some(Err("too large".into()));
+    }
+    Some(Ok(if negative { -mantissa } else { mantissa }))
+}
+
+/// Milliseconds since 1970-01-01 of a valid date time in the API's form,
+/// `YYYY-MM-DD HH:MM:SS` (or with `T`); `None` for anything else,
+/// `0000-00-00 00:00:00` and impossible dates included, which
+/// [`parse_date_time`] reads (or refuses, saying why).
+fn canonical_millis(b: &[u8]) -> Option<i64> {
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let year = digits::<4>(&b[0..4])?;
+    let (month, day) = (digits::<2>(&b[5..7])?, digits::<2>(&b[8..10])?);
+    let (hour, minute, second) = (
+        digits::<2>(&b[11..13])?,
+        digits::<2>(&b[14..16])?,
+        digits::<2>(&b[17..19])?,
+    );
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        _ => return None,
+    };
+    if day == 0 || day > month_days || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let days = days_from_civil(i64::from(year), month, day);
+    let seconds = i64::from(hour * 3600 + minute * 60 + second);
+    Some((days * 86_400 + seconds) * 1000)
+}
+
+/// Days from 1970-01-01 to a valid proleptic Gregorian date, year 0 to 9999
+/// (H. Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_from_march = i64::from((month + 9) % 12);
+    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 fn digits<const N: usize>(bytes: &[u8]) -> Option<u32> {
@@ -340,6 +442,121 @@ mod tests {
         assert_eq!(parse("99999999999").to_int(), Err("out of range".into()));
         assert_eq!(parse("2").to_flag(), Err("not 0 or 1".into()));
         assert_eq!(parse(r#""north""#).to_float(), Err("not a number".into()));
+    }
+
+    /// The general reading of a decimal, without the plain-text fast path.
+    fn general_decimal(text: &str, scale: u32) -> Result<Option<i128>, Reason> {
+        let value = text
+            .trim()
+            .parse::<Decimal>()
+            .or_else(|_| Decimal::from_scientific(text.trim()))
+            .map_err(|_| "not a decimal number".to_owned())?;
+        decimal_mantissa(value, scale).map(Some)
+    }
+
+    #[test]
+    fn plain_decimals_read_fast_are_what_the_general_path_reads() {
+        let mut texts: Vec<String> = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.000",
+            "7",
+            "7.",
+            ".5",
+            "-",
+            "+1",
+            "1_0",
+            "00012.5000",
+            "1.2.3",
+            "1e3",
+            " 1.5",
+            "12345678901234567.8",
+            "123456789012345678",
+            "999999999999999999",
+            "1234567890123456789",
+            "99999999999.999999",
+            "99999999999999.9999",
+            "-12.3456",
+            "12.34567",
+            "12.3456700",
+            "0.0000001",
+            "1.0000000000000000",
+            "١٢",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every way of writing a few values with up to 19 digits.
+        for whole in ["0", "1", "40", "123456", "999999999999", "100000000000000"] {
+            for fraction in [
+                "", "0", "5", "25", "125", "0625", "50000", "123456", "1234567",
+            ] {
+                for sign in ["", "-"] {
+                    texts.push(format!("{sign}{whole}"));
+                    texts.push(format!("{sign}{whole}.{fraction}"));
+                }
+            }
+        }
+        for text in &texts {
+            for scale in [0, 2, 4, 6] {
+                let fast = Loose::Str(Cow::Borrowed(text)).to_decimal(scale);
+                let general = if text.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    general_decimal(text, scale)
+                };
+                assert_eq!(fast, general, "{text:?} at scale {scale}");
+            }
+        }
+        assert_eq!(plain_decimal(b"12.50", 4), Some(Ok(125_000)));
+        assert_eq!(
+            plain_decimal(b"1e3", 4),
+            None,
+            "the general path reads exponents"
+        );
+    }
+
+    #[test]
+    fn canonical_date_times_read_fast_are_what_chrono_reads() {
+        let general =
+            |text: &str| parse_date_time(text).map(|t| t.map(|t| t.and_utc().timestamp_millis()));
+        let mut checked = 0;
+        for year in [
+            0, 1, 4, 100, 1582, 1900, 1969, 1970, 2000, 2023, 2024, 2100, 9999,
+        ] {
+            for month in 0..=13 {
+                for day in [0, 1, 15, 28, 29, 30, 31, 32] {
+                    for (h, m, s) in [(0, 0, 0), (23, 59, 59), (24, 0, 0), (12, 60, 0), (7, 5, 60)]
+                    {
+                        for sep in [' ', 'T'] {
+                            let text =
+                                format!("{year:04}-{month:02}-{day:02}{sep}{h:02}:{m:02}:{s:02}");
+                            let fast = Loose::Str(Cow::Borrowed(&text)).to_millis();
+                            assert_eq!(fast, general(&text), "{text}");
+                            if canonical_millis(text.as_bytes()).is_some() {
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 3000, "the fast path read {checked} date times");
+        for text in [
+            "0000-00-00 00:00:00",
+            "",
+            "2024-05-12 08:00",
+            "2024-05-12 08:00:00.5",
+            "2024/05/12 08:00:00",
+        ] {
+            let fast = Loose::Str(Cow::Borrowed(text)).to_millis();
+            assert_eq!(fast, general(text), "{text:?}");
+        }
+        assert_eq!(
+            canonical_millis(b"2024-05-12 08:30:15"),
+            Some(1_715_502_615_000)
+        );
     }
 
     #[test]
