@@ -214,7 +214,12 @@ pub fn allocate_traced(
             })
             .collect();
     }
-    let full_weeks = seven_day_weeks(calendar, pieces);
+    // Only the seventh-day rule asks which workweeks were worked every day.
+    let full_weeks = if rule.seventh_day {
+        seven_day_weeks(calendar, pieces)
+    } else {
+        Vec::new()
+    };
     let thresholds = rule.accumulation_thresholds();
     let window_of = |day: NaiveDate| match rule.basis {
         Basis::Biweekly => calendar.biweekly_window_start(day),
@@ -227,6 +232,7 @@ pub fn allocate_traced(
     let mut window: Option<NaiveDate> = None;
     let mut window_done = 0i64;
     let mut next_counted = 0;
+    let mut window_of_day: Option<(NaiveDate, NaiveDate)> = None;
     let enter_window = |w: NaiveDate, window: &mut Option<NaiveDate>, done: &mut i64| {
         if *window != Some(w) {
             *window = Some(w);
@@ -247,8 +253,8 @@ pub fn allocate_traced(
         // Steps 1–3: the lowest thresholds of the rules that apply today.
         let mut ot_after = rule.daily_ot_after.map(|h| (h.seconds, DayRule::Daily));
         let mut dt_after = rule.daily_dt_after.map(|h| (h.seconds, DayRule::Daily));
-        let week = calendar.workweek_start(piece.workday);
         if rule.seventh_day
+            && let week = calendar.workweek_start(piece.workday)
             && (piece.workday - week).num_days() == 6
             && full_weeks.binary_search(&week).is_ok()
         {
@@ -289,7 +295,13 @@ pub fn allocate_traced(
         let mut allocation = daily;
         let mut window_before = 0;
         if let Some((weekly_ot, weekly_dt)) = thresholds {
-            enter_window(window_of(piece.workday), &mut window, &mut window_done);
+            // Several pieces to a workday: its window is worked out once.
+            let piece_window = match window_of_day {
+                Some((day, w)) if day == piece.workday => w,
+                _ => window_of(piece.workday),
+            };
+            window_of_day = Some((piece.workday, piece_window));
+            enter_window(piece_window, &mut window, &mut window_done);
             window_before = window_done;
             let weekly = split(window_done, daily.regular, weekly_ot, weekly_dt);
             window_done += daily.regular;

@@ -181,13 +181,20 @@ impl Ledger {
         // Regular seconds counted so far in the current week, for the salaried week.
         let mut regular_so_far = 0i64;
         let mut last_week = None;
+        // Pieces come in time order, several to a workday: the last
+        // workday's week is kept rather than worked out again.
+        let mut last_day: Option<(NaiveDate, NaiveDate)> = None;
         for ((piece, a), worked_as) in entries
             .pieces
             .iter()
             .zip(allocations)
             .zip(&entries.worked_as)
         {
-            let week_start = calendar.workweek_start(piece.workday);
+            let week_start = match last_day {
+                Some((day, week)) if day == piece.workday => week,
+                _ => calendar.workweek_start(piece.workday),
+            };
+            last_day = Some((piece.workday, week_start));
             if last_week != Some(week_start) {
                 last_week = Some(week_start);
                 regular_so_far = 0;
