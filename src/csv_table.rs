@@ -124,9 +124,10 @@ impl CsvTable {
         let columns: Vec<Access> = self.columns.iter().map(Access::of).collect();
         let mut buf = Vec::with_capacity((end - start) * 16 * columns.len());
         let mut integers = itoa::Buffer::new();
-        // Dates repeat down a column (a user's days, a week's start), so the
-        // last one formatted is kept per column.
-        let mut dates: Vec<Option<(i32, [u8; 10])>> = vec![None; columns.len()];
+        // A column's dates are a few weeks' (a period's days, its weeks'
+        // starts), so each column keeps the last date formatted in each of
+        // 64 slots (by day number), and formats a date once, not per row.
+        let mut dates: Vec<[Option<Formatted>; 64]> = vec![[None; 64]; columns.len()];
         for row in start..end {
             for (i, cells) in columns.iter().enumerate() {
                 if i > 0 {
@@ -145,7 +146,7 @@ impl CsvTable {
                     }
                     Access::Date(array) => {
                         if let Some(days) = array.get(row) {
-                            let last = &mut dates[i];
+                            let last = &mut dates[i][(days & 63) as usize];
                             if last.is_none_or(|(shown, _)| shown != days) {
                                 *last = date_text(days).map(|text| (days, text));
                             }
@@ -177,6 +178,9 @@ impl CsvTable {
         buf
     }
 }
+
+/// A date (days since 1970-01-01) and its text.
+type Formatted = (i32, [u8; 10]);
 
 /// A column's one array, borrowed for formatting a block.
 enum Access<'a> {
@@ -365,8 +369,10 @@ mod tests {
             Some(-1),
             Some(-719_162),
             Some(2_932_896),
-            Some(10),
-            Some(20_000),
+            // The same slot of the column's formatted dates as 19,860 (64
+            // days later), then 19,860 again: each is its own date.
+            Some(19_860 + 64),
+            Some(19_860),
             Some(-365),
             Some(-365),
             Some(2_932_897),

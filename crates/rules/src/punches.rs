@@ -11,7 +11,7 @@
 //! overlap counts once (`overlapping_shift`); cutting never moves a second
 //! to another workday. Then shifts are split into workday pieces.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use payrun_ingest::{Exception, ExceptionKind, NameId, Severity, TimeCard, User, UserId};
 use rust_decimal::Decimal;
 
@@ -165,6 +165,38 @@ fn millis_to_wall(ms: i64) -> Option<NaiveDateTime> {
     DateTime::from_timestamp_millis(ms).map(|t| t.naive_utc())
 }
 
+/// [`millis_to_wall`] for one user's cards, which come in time order with
+/// most in and out times on the same day or the next: the date of the last
+/// day seen is kept, so a date is worked out from its day number only when
+/// the day changes (and then by one step when it is the next day).
+#[derive(Default)]
+struct Walls {
+    /// The last day (since 1970-01-01) converted, and its date.
+    last: Option<(i64, NaiveDate)>,
+}
+
+impl Walls {
+    fn wall(&mut self, ms: i64) -> Option<NaiveDateTime> {
+        const MS_PER_DAY: i64 = 86_400_000;
+        let (day, ms_of_day) = (ms.div_euclid(MS_PER_DAY), ms.rem_euclid(MS_PER_DAY));
+        let date = match self.last {
+            Some((last, date)) if last == day => date,
+            Some((last, date)) if last + 1 == day => match date.succ_opt() {
+                Some(next) => next,
+                None => return millis_to_wall(ms),
+            },
+            _ => millis_to_wall(ms)?.date(),
+        };
+        self.last = Some((day, date));
+        let (seconds, millis) = (ms_of_day / 1000, ms_of_day % 1000);
+        let time = NaiveTime::from_num_seconds_from_midnight_opt(
+            seconds as u32,
+            (millis * 1_000_000) as u32,
+        )?;
+        Some(date.and_time(time))
+    }
+}
+
 /// Whether two time cards are the same record: every field but the row.
 fn same_record(a: &TimeCard, b: &TimeCard) -> bool {
     TimeCard { row: 0, ..*a } == TimeCard { row: 0, ..*b }
@@ -206,11 +238,12 @@ pub(crate) fn prepare(
     let max_shift = config.punches.max_shift_hours.seconds;
     let mut group_start = 0;
 
+    let mut walls = Walls::default();
     for (i, card) in cards.iter().enumerate() {
         if i == 0 || cards[i - 1].in_ms != card.in_ms {
             group_start = i;
         }
-        let in_wall = card.in_ms.and_then(millis_to_wall);
+        let in_wall = card.in_ms.and_then(|ms| walls.wall(ms));
         let record = Record {
             id,
             user,
@@ -239,7 +272,7 @@ pub(crate) fn prepare(
         };
         match card.entry_type {
             Some(0) => {
-                let Some(out_wall) = card.out_ms.and_then(millis_to_wall) else {
+                let Some(out_wall) = card.out_ms.and_then(|ms| walls.wall(ms)) else {
                     raise(
                         Severity::Error,
                         ExceptionKind::OpenPunch,
@@ -510,4 +543,38 @@ pub(crate) fn prepare(
     }
     entries.shifts = shifts;
     entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walls_kept_from_day_to_day_are_chronos() {
+        const DAY: i64 = 86_400_000;
+        let mut times = vec![0, -1, 1, DAY - 1, DAY, -DAY, -DAY - 1, i64::MIN, i64::MAX];
+        // A user's punches: in and out on one day, the next day, across a
+        // year's end and a leap day, then far away and back, and times
+        // that are no date at all.
+        let start = 1_703_980_800_000; // 2023-12-31 00:00:00
+        for day in 0..70 {
+            for minute in [0, 359, 1439] {
+                times.push(start + day * DAY + minute * 60_000 + 123);
+            }
+        }
+        times.extend([
+            start + 400 * DAY,
+            start,
+            8_210_298_412_800_000,
+            -8_334_632_851_200_001,
+        ]);
+        let mut walls = Walls::default();
+        for &ms in &times {
+            assert_eq!(walls.wall(ms), millis_to_wall(ms), "{ms}");
+        }
+        assert_eq!(
+            Walls::default().wall(start + 60 * DAY + 1),
+            NaiveDate::from_ymd_opt(2024, 2, 29).and_then(|d| d.and_hms_milli_opt(0, 0, 0, 1))
+        );
+    }
 }
