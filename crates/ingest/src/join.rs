@@ -14,9 +14,13 @@ use crate::exception::{Exception, ExceptionKind, Severity};
 use crate::input::UserId;
 use crate::schema::col;
 
-/// A lookup that remembers when a key is shared by several users.
+/// A lookup that remembers when a key is shared by several users. Keys of
+/// up to 24 bytes (every name and number we have seen) are stored in the
+/// table itself: a lookup reads one slot, not a slot and then a string
+/// elsewhere (at 10M time cards, 865k users, matching 10M cards missed the
+/// cache twice per card).
 #[derive(Default)]
-struct Index(PlHashMap<String, Option<UserId>>);
+struct Index(PlHashMap<PlSmallStr, Option<UserId>>);
 
 impl Index {
     fn build(column: &StringChunked) -> Self {
@@ -26,7 +30,7 @@ impl Index {
             if let Some(key) = key.filter(|k| !k.trim().is_empty()) {
                 index
                     .0
-                    .entry(key.to_owned())
+                    .entry(PlSmallStr::from_str(key))
                     .and_modify(|slot| *slot = None)
                     .or_insert(Some(UserId(row as u32)));
             }
