@@ -57,7 +57,7 @@ struct Staged {
 /// CPU time than anything else at 10M time cards (about 2 s of a core,
 /// varying with how fresh the memory the cache was given was), and written
 /// this way it takes a tenth of that. The tail that does not fill a chunk
-/// is written through the cache at [`finish`](Hashing::finish). Where direct
+/// is written through the cache once the file is done. Where direct
 /// writes are refused, the file is written through the cache, and the
 /// system is asked to start writing each 32 MiB to disk as soon as it is
 /// written, so that making the file durable at the end (`sync_all`)
@@ -143,26 +143,31 @@ impl Hashing {
 
     /// Writes the filled chunk to disk. A file system that refuses it
     /// (some accept `O_DIRECT` when a file is opened, not when it is
-    /// written) has the file written through the page cache from here on.
+    /// written) has the rest of the chunk, and of the file, written
+    /// through the page cache: no byte is written twice or left out.
     fn write_chunk(&mut self) -> std::io::Result<()> {
-        let Some(chunk) = &mut self.direct else {
+        let Some(chunk) = self.direct.take() else {
             return Ok(());
         };
-        if chunk.len == 0 {
-            return Ok(());
-        }
-        match self.inner.write_all(chunk.filled()) {
-            Ok(()) => {
-                chunk.len = 0;
-                Ok(())
+        let bytes = chunk.filled();
+        let mut done = 0;
+        let mut direct = true;
+        while done < bytes.len() {
+            match self.inner.write(&bytes[done..]) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if direct && e.raw_os_error() == Some(libc::EINVAL) => {
+                    self.through_cache()?;
+                    direct = false;
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
-                self.through_cache()?;
-                let chunk = self.direct.take().unwrap_or_else(Chunk::new);
-                self.inner.write_all(chunk.filled())
-            }
-            Err(e) => Err(e),
         }
+        if direct {
+            self.direct = Some(Chunk { len: 0, ..chunk });
+        }
+        Ok(())
     }
 
     /// Turns off direct writing for the rest of the file.
