@@ -51,17 +51,17 @@ struct Staged {
 /// A writer that hashes what passes through it, so a file's digest needs
 /// no second read.
 ///
-/// On Linux it writes straight to the disk where the file system allows
-/// it (`O_DIRECT`), a whole aligned chunk at a time, bypassing the page
-/// cache: copying a run's gigabyte of output into the cache took more
-/// CPU time than anything else at 10M time cards (about 2 s of a core,
-/// varying with how fresh the memory the cache was given was), and written
-/// this way it takes a tenth of that. The tail that does not fill a chunk
-/// is written through the cache once the file is done. Where direct
-/// writes are refused, the file is written through the cache, and the
-/// system is asked to start writing each 32 MiB to disk as soon as it is
-/// written, so that making the file durable at the end (`sync_all`)
-/// waits only for its last part.
+/// On Linux, on a local disk file system (ext4, XFS, Btrfs, F2FS), it
+/// writes straight to the disk (`O_DIRECT`), a whole aligned chunk at a
+/// time, bypassing the page cache: copying a run's gigabyte of output into
+/// the cache took more CPU time than anything else at 10M time cards
+/// (about 2 s of a core, varying with how fresh the memory the cache was
+/// given was), and written this way it takes a tenth of that. The tail
+/// that does not fill a chunk is written through the cache once the file
+/// is done. Elsewhere, or where direct writes are refused, the file is
+/// written through the cache, and the system is asked to start writing
+/// each 32 MiB to disk as soon as it is written, so that making the file
+/// durable at the end (`sync_all`) waits only for its last part.
 pub struct Hashing {
     inner: File,
     hash: Sha256,
@@ -82,6 +82,28 @@ const DIRECT_CHUNK: usize = 1 << 20;
 /// Alignment of a direct write's memory, file offset and length (every
 /// disk's logical block size divides it).
 const DIRECT_ALIGN: usize = 4096;
+
+/// Whether `dir` is on a local disk file system that writes directly to
+/// disk well: ext2/3/4, XFS, Btrfs or F2FS.
+#[cfg(target_os = "linux")]
+fn on_local_disk(dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    const EXT: u32 = 0xEF53;
+    const XFS: u32 = 0x5846_5342;
+    const BTRFS: u32 = 0x9123_683E;
+    const F2FS: u32 = 0xF2F5_2010;
+    let Ok(name) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `name` is a NUL-terminated path and `stat` a zeroed struct
+    // statfs fills in; the call reads and writes nothing else.
+    let mut stat: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statfs(name.as_ptr(), &mut stat) } != 0 {
+        return false;
+    }
+    // The magic numbers are 32 bits, whatever the field's width.
+    matches!(stat.f_type as u32, EXT | XFS | BTRFS | F2FS)
+}
 
 /// A chunk of a direct writer: `DIRECT_CHUNK` bytes at an aligned address
 /// within `memory`, `len` of them filled.
@@ -119,11 +141,12 @@ impl Hashing {
         }
     }
 
-    /// Creates `path` (truncating it) to be written directly to disk where
-    /// the file system allows it, through the page cache otherwise.
+    /// Creates `path` (truncating it) to be written directly to disk on a
+    /// local file system that allows it, through the page cache otherwise
+    /// (on a network share, say, where a direct write waits for the server).
     fn create(path: &Path) -> std::io::Result<Self> {
         #[cfg(target_os = "linux")]
-        {
+        if path.parent().is_some_and(on_local_disk) {
             use std::os::unix::fs::OpenOptionsExt;
             let direct = std::fs::OpenOptions::new()
                 .write(true)
@@ -1142,6 +1165,15 @@ mod tests {
             );
             assert!(std::fs::read(&path).unwrap() == data, "{len} bytes");
         }
+    }
+
+    /// Only local disk file systems are written directly: not /proc, not
+    /// a folder that is not there.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn direct_writes_are_for_local_disks() {
+        assert!(!on_local_disk(Path::new("/proc")));
+        assert!(!on_local_disk(Path::new("/no/such/folder")));
     }
 
     /// `daily_hours` and `pay_lines` built a block of users at a time are
