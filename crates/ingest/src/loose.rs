@@ -264,19 +264,7 @@ fn plain_decimal(text: &[u8], scale: u32) -> Option<Result<i128, Reason>> {
 /// `0000-00-00 00:00:00` and impossible dates included, which
 /// [`parse_date_time`] reads (or refuses, saying why).
 fn canonical_millis(b: &[u8]) -> Option<i64> {
-    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let year = digits::<4>(&b[0..4])?;
-    let (month, day) = (digits::<2>(&b[5..7])?, digits::<2>(&b[8..10])?);
-    let (hour, minute, second) = (
-        digits::<2>(&b[11..13])?,
-        digits::<2>(&b[14..16])?,
-        digits::<2>(&b[17..19])?,
-    );
+    let [year, month, day, hour, minute, second] = date_time_fields(b)?;
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let month_days = match month {
         2 if leap => 29,
@@ -314,29 +302,48 @@ fn digits<const N: usize>(bytes: &[u8]) -> Option<u32> {
     })
 }
 
-fn parse_date(b: &[u8]) -> Option<NaiveDate> {
+/// The year, month and day of `YYYY-MM-DD`, not yet checked as a date.
+fn date_fields(b: &[u8]) -> Option<[u32; 3]> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let year = digits::<4>(&b[0..4])?;
-    NaiveDate::from_ymd_opt(year as i32, digits::<2>(&b[5..7])?, digits::<2>(&b[8..10])?)
+    Some([
+        digits::<4>(&b[0..4])?,
+        digits::<2>(&b[5..7])?,
+        digits::<2>(&b[8..10])?,
+    ])
+}
+
+/// The six numbers of `YYYY-MM-DD HH:MM:SS` (or with `T`), not yet checked
+/// as a date and a time.
+fn date_time_fields(b: &[u8]) -> Option<[u32; 6]> {
+    if b.len() != 19 || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let [year, month, day] = date_fields(&b[0..10])?;
+    Some([
+        year,
+        month,
+        day,
+        digits::<2>(&b[11..13])?,
+        digits::<2>(&b[14..16])?,
+        digits::<2>(&b[17..19])?,
+    ])
+}
+
+fn parse_date(b: &[u8]) -> Option<NaiveDate> {
+    let [year, month, day] = date_fields(b)?;
+    NaiveDate::from_ymd_opt(year as i32, month, day)
 }
 
 fn parse_date_time(s: &str) -> Result<Option<NaiveDateTime>, Reason> {
     if s.is_empty() || s == ZERO_DATE_TIME || s == "0000-00-00" {
         return Ok(None);
     }
-    let b = s.as_bytes();
     let parsed = (|| {
-        if b.len() != 19 || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
-            return None;
-        }
-        let date = parse_date(&b[0..10])?;
-        let time = NaiveTime::from_hms_opt(
-            digits::<2>(&b[11..13])?,
-            digits::<2>(&b[14..16])?,
-            digits::<2>(&b[17..19])?,
-        )?;
+        let [year, month, day, hour, minute, second] = date_time_fields(s.as_bytes())?;
+        let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
+        let time = NaiveTime::from_hms_opt(hour, minute, second)?;
         Some(NaiveDateTime::new(date, time))
     })();
     parsed

@@ -76,7 +76,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::calendar::Calendar;
+use crate::calendar::{Calendar, PerWorkday};
 use crate::config::{Basis, OvertimeRule, Tier};
 
 /// Worked seconds inside one workday, in time order.
@@ -232,7 +232,7 @@ pub fn allocate_traced(
     let mut window: Option<NaiveDate> = None;
     let mut window_done = 0i64;
     let mut next_counted = 0;
-    let mut window_of_day: Option<(NaiveDate, NaiveDate)> = None;
+    let mut windows = PerWorkday::default();
     let enter_window = |w: NaiveDate, window: &mut Option<NaiveDate>, done: &mut i64| {
         if *window != Some(w) {
             *window = Some(w);
@@ -295,13 +295,11 @@ pub fn allocate_traced(
         let mut allocation = daily;
         let mut window_before = 0;
         if let Some((weekly_ot, weekly_dt)) = thresholds {
-            // Several pieces to a workday: its window is worked out once.
-            let piece_window = match window_of_day {
-                Some((day, w)) if day == piece.workday => w,
-                _ => window_of(piece.workday),
-            };
-            window_of_day = Some((piece.workday, piece_window));
-            enter_window(piece_window, &mut window, &mut window_done);
+            enter_window(
+                windows.get(piece.workday, window_of),
+                &mut window,
+                &mut window_done,
+            );
             window_before = window_done;
             let weekly = split(window_done, daily.regular, weekly_ot, weekly_dt);
             window_done += daily.regular;

@@ -49,6 +49,28 @@ pub struct Calendar {
     pub biweekly_windows: bool,
 }
 
+/// A date worked out from a workday (its workweek's first day, say), kept
+/// for the next piece: a user's pieces come in time order, several to a
+/// workday, so each workday's is worked out once.
+#[derive(Debug, Default)]
+pub(crate) struct PerWorkday {
+    last: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl PerWorkday {
+    /// `of(day)`, worked out again only when `day` is not the last one asked.
+    pub fn get(&mut self, day: NaiveDate, of: impl FnOnce(NaiveDate) -> NaiveDate) -> NaiveDate {
+        match self.last {
+            Some((last, value)) if last == day => value,
+            _ => {
+                let value = of(day);
+                self.last = Some((day, value));
+                value
+            }
+        }
+    }
+}
+
 impl Calendar {
     /// The calendar a configuration describes.
     pub fn new(config: &RulesConfig) -> Self {
@@ -238,6 +260,35 @@ impl PeriodSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_workdays_value_is_worked_out_once_per_run_of_that_day() {
+        let mut weeks = PerWorkday::default();
+        let mut asked = Vec::new();
+        let mut get = |day: NaiveDate| {
+            weeks.get(day, |day| {
+                asked.push(day);
+                day - Duration::days(1)
+            })
+        };
+        let days = [
+            d(2024, 5, 13),
+            d(2024, 5, 13),
+            d(2024, 5, 14),
+            d(2024, 5, 13),
+        ];
+        let values: Vec<NaiveDate> = days.iter().map(|&day| get(day)).collect();
+        assert_eq!(
+            values,
+            [
+                d(2024, 5, 12),
+                d(2024, 5, 12),
+                d(2024, 5, 13),
+                d(2024, 5, 12)
+            ]
+        );
+        assert_eq!(asked, [d(2024, 5, 13), d(2024, 5, 14), d(2024, 5, 13)]);
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

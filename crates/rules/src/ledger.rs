@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::allocate::Allocation;
-use crate::calendar::{Calendar, PayPeriod};
+use crate::calendar::{Calendar, PayPeriod, PerWorkday};
 use crate::punches::{UserEntries, WorkedAs};
 
 /// Where a workday lies relative to the period.
@@ -181,20 +181,14 @@ impl Ledger {
         // Regular seconds counted so far in the current week, for the salaried week.
         let mut regular_so_far = 0i64;
         let mut last_week = None;
-        // Pieces come in time order, several to a workday: the last
-        // workday's week is kept rather than worked out again.
-        let mut last_day: Option<(NaiveDate, NaiveDate)> = None;
+        let mut weeks = PerWorkday::default();
         for ((piece, a), worked_as) in entries
             .pieces
             .iter()
             .zip(allocations)
             .zip(&entries.worked_as)
         {
-            let week_start = match last_day {
-                Some((day, week)) if day == piece.workday => week,
-                _ => calendar.workweek_start(piece.workday),
-            };
-            last_day = Some((piece.workday, week_start));
+            let week_start = weeks.get(piece.workday, |day| calendar.workweek_start(day));
             if last_week != Some(week_start) {
                 last_week = Some(week_start);
                 regular_so_far = 0;
