@@ -741,7 +741,10 @@ mod tests {
                 .user_ids()
                 .flat_map(|user| input.cards_of(user).iter().copied())
                 .map(|card| (card.job.map(|j| input.names.get(j).to_owned()), card))
-                .map(|(job, card)| (job, crate::input::TimeCard { job: None, ..card }))
+                .map(|(job, mut card)| {
+                    card.job = None;
+                    (job, card)
+                })
                 .collect()
         };
         assert_eq!(named(&input), named(&expected));

@@ -45,5 +45,5 @@ pub use client::{
     Q2Client, TimeCardQuery, UserQuery,
 };
 pub use input::{
-    InputBuilder, InputException, NameId, Names, PayrollInput, TimeCard, User, UserId,
+    CardNumbers, InputBuilder, InputException, NameId, Names, PayrollInput, TimeCard, User, UserId,
 };

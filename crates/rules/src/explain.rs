@@ -252,8 +252,8 @@ pub fn explain(
             };
             let mut notes = Vec::new();
             let as_punched = (
-                card.in_ms.and_then(DateTime::from_timestamp_millis),
-                card.out_ms.and_then(DateTime::from_timestamp_millis),
+                card.in_ms().and_then(DateTime::from_timestamp_millis),
+                card.out_ms().and_then(DateTime::from_timestamp_millis),
             );
             if let (Some(i), Some(o)) = as_punched
                 && (i.naive_utc(), o.naive_utc()) != s.rounded
@@ -288,8 +288,8 @@ pub fn explain(
                 ));
             }
             ShiftStory {
-                punched_in: punched(card.in_ms),
-                punched_out: punched(card.out_ms),
+                punched_in: punched(card.in_ms()),
+                punched_out: punched(card.out_ms()),
                 job: name(card.job),
                 shift: name(card.shift),
                 notes,

@@ -197,11 +197,6 @@ impl Walls {
     }
 }
 
-/// Whether two time cards are the same record: every field but the row.
-fn same_record(a: &TimeCard, b: &TimeCard) -> bool {
-    TimeCard { row: 0, ..*a } == TimeCard { row: 0, ..*b }
-}
-
 /// What reading every user's time cards shares.
 pub(crate) struct Reading<'a> {
     pub config: &'a RulesConfig,
@@ -240,21 +235,21 @@ pub(crate) fn prepare(
 
     let mut walls = Walls::default();
     for (i, card) in cards.iter().enumerate() {
-        if i == 0 || cards[i - 1].in_ms != card.in_ms {
+        if i == 0 || cards[i - 1].in_ms() != card.in_ms() {
             group_start = i;
         }
-        let in_wall = card.in_ms.and_then(|ms| walls.wall(ms));
+        let in_wall = card.in_ms().and_then(|ms| walls.wall(ms));
         let record = Record {
             id,
             user,
-            in_ms: card.in_ms,
-            out_ms: card.out_ms,
+            in_ms: card.in_ms(),
+            out_ms: card.out_ms(),
             workday: in_wall.map(|w| zone.of_wall(w)),
         };
         let mut raise =
             |severity, kind, message: String| raised.push(record.raise(severity, kind, message));
         // Duplicates share their inDateTime, so only that run of cards is compared.
-        if cards[group_start..i].iter().any(|c| same_record(c, card)) {
+        if cards[group_start..i].iter().any(|c| c.same_record(card)) {
             raise(
                 Severity::Warning,
                 ExceptionKind::DuplicateRecord,
@@ -270,9 +265,9 @@ pub(crate) fn prepare(
             );
             continue;
         };
-        match card.entry_type {
+        match card.entry_type() {
             Some(0) => {
-                let Some(out_wall) = card.out_ms.and_then(|ms| walls.wall(ms)) else {
+                let Some(out_wall) = card.out_ms().and_then(|ms| walls.wall(ms)) else {
                     raise(
                         Severity::Error,
                         ExceptionKind::OpenPunch,
@@ -408,7 +403,7 @@ pub(crate) fn prepare(
                 };
                 // No real PTO or adjustment comes near these; larger values
                 // are typing errors (and could overflow exact arithmetic).
-                let money = kind != 1 && card.adjust_hours_amount == Some(1);
+                let money = kind != 1 && card.adjust_hours_amount() == Some(1);
                 let (limit, what) = if money {
                     (MAX_ENTRY_AMOUNT, "money adjustment")
                 } else {
@@ -449,10 +444,10 @@ pub(crate) fn prepare(
                             at,
                             value: signed,
                         };
-                        match card.adjust_hours_amount {
+                        match card.adjust_hours_amount() {
                             Some(1)
                                 if kind == 2
-                                    && card.adjust_type.is_some_and(|t| is_bonus[t.0 as usize]) =>
+                                    && card.adjust_type.is_some_and(|t| is_bonus[t.index()]) =>
                             {
                                 e.bonuses.push(dated)
                             }
@@ -495,9 +490,12 @@ pub(crate) fn prepare(
             let record = Record {
                 id,
                 user,
-                in_ms: card.in_ms,
-                out_ms: card.out_ms,
-                workday: card.in_ms.and_then(millis_to_wall).map(|w| zone.of_wall(w)),
+                in_ms: card.in_ms(),
+                out_ms: card.out_ms(),
+                workday: card
+                    .in_ms()
+                    .and_then(millis_to_wall)
+                    .map(|w| zone.of_wall(w)),
             };
             let earlier = crate::time::to_wall(zone.tz, covered_from).format("%Y-%m-%d %H:%M:%S");
             raised.push(record.raise(

@@ -194,17 +194,17 @@ impl<'c> RateTables<'c> {
         let mut is_bonus = vec![false; names.len()];
         for (name, job) in &config.jobs {
             if let Some(id) = names.find(name) {
-                jobs[id.0 as usize] = Some(job);
+                jobs[id.index()] = Some(job);
             }
         }
         for (name, shift) in &config.shifts {
             if let Some(id) = names.find(name) {
-                shifts[id.0 as usize] = Some(shift);
+                shifts[id.index()] = Some(shift);
             }
         }
         for name in &config.regular_rate.bonuses {
             if let Some(id) = names.find(name) {
-                is_bonus[id.0 as usize] = true;
+                is_bonus[id.index()] = true;
             }
         }
         RateTables {
@@ -219,10 +219,10 @@ impl<'c> RateTables<'c> {
     /// `premium` is added; then the shift's `premium`, or its `percent` of
     /// the base rate (`payRate` or the job's `rate`), is added.
     pub fn rate(&self, pay_rate: Decimal, worked_as: WorkedAs) -> Decimal {
-        let job = worked_as.job.and_then(|j| self.jobs[j.0 as usize]);
+        let job = worked_as.job.and_then(|j| self.jobs[j.index()]);
         let base = job.and_then(|j| j.rate).unwrap_or(pay_rate);
         let mut rate = base + job.and_then(|j| j.premium).unwrap_or_default();
-        if let Some(shift) = worked_as.shift.and_then(|s| self.shifts[s.0 as usize]) {
+        if let Some(shift) = worked_as.shift.and_then(|s| self.shifts[s.index()]) {
             rate += shift.premium.unwrap_or_default()
                 + shift
                     .percent
