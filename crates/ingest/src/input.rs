@@ -227,13 +227,14 @@ impl TimeCard {
     /// A card of `user` from frame row `row` with `numbers`, and no names,
     /// approvals or details (set those fields as needed).
     pub fn new(user: UserId, row: u32, numbers: CardNumbers) -> TimeCard {
-        let mut present = 0;
-        let mut keep = |value: Option<i64>, bit: u8| {
-            value.map_or(0, |v| {
-                present |= bit;
+        /// The value to store, its bit set in `present` when there is one.
+        fn keep<T: Default>(value: Option<T>, bit: u8, present: &mut u8) -> T {
+            value.map_or_else(T::default, |v| {
+                *present |= bit;
                 v
             })
-        };
+        }
+        let mut present = 0;
         let CardNumbers {
             in_ms,
             out_ms,
@@ -244,14 +245,15 @@ impl TimeCard {
         TimeCard {
             user,
             row,
-            in_ms: keep(in_ms, Present::IN),
-            out_ms: keep(out_ms, Present::OUT),
-            hours_micro: keep(hours_micro, Present::HOURS),
-            entry_type: keep(entry_type.map(i64::from), Present::ENTRY_TYPE) as i32,
+            in_ms: keep(in_ms, Present::IN, &mut present),
+            out_ms: keep(out_ms, Present::OUT, &mut present),
+            hours_micro: keep(hours_micro, Present::HOURS, &mut present),
+            entry_type: keep(entry_type, Present::ENTRY_TYPE, &mut present),
             adjust_hours_amount: keep(
-                adjust_hours_amount.map(i64::from),
+                adjust_hours_amount,
                 Present::ADJUST_HOURS_AMOUNT,
-            ) as i32,
+                &mut present,
+            ),
             present,
             ..TimeCard::default()
         }
@@ -951,12 +953,9 @@ impl Details<'_> {
                     .count();
             for k in start + 1..end {
                 let twin = (start..k).find(|&m| {
-                    let strip = |c: &TimeCard| TimeCard {
-                        row: 0,
-                        details: 0,
-                        ..*c
-                    };
-                    strip(&cards[m]) == strip(&cards[k]) && self.same(cards[m].row, cards[k].row)
+                    let undetailed = |c: &TimeCard| TimeCard { details: 0, ..*c };
+                    undetailed(&cards[m]).same_record(&undetailed(&cards[k]))
+                        && self.same(cards[m].row, cards[k].row)
                 });
                 cards[k].details = match twin {
                     Some(m) => cards[m].details,
