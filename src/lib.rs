@@ -29,6 +29,7 @@ pub mod dump;
 pub mod export;
 pub mod job;
 pub mod output;
+mod parquet_table;
 pub mod review;
 pub mod settings;
 #[cfg(test)]

@@ -494,16 +494,16 @@ impl Staging {
                     let Some(first) = blocks.next() else {
                         return Err("no rows were given to write, not even an empty table".into());
                     };
-                    let mut writer = ParquetWriter::new(w)
-                        .with_compression(ParquetCompression::Snappy)
-                        .batched(first.schema())
-                        .map_err(err)?;
+                    let mut writer = crate::parquet_table::BlockWriter::new(
+                        w,
+                        first.schema(),
+                        ParquetCompression::Snappy,
+                    )
+                    .map_err(err)?;
                     for mut frame in std::iter::once(first).chain(blocks) {
-                        // The writer needs every column cut the same way.
-                        frame.align_chunks_par();
-                        writer.write_batch(&frame).map_err(err)?;
+                        writer.write(&mut frame).map_err(err)?;
                     }
-                    writer.finish().map(|_| ()).map_err(err)
+                    writer.finish().map_err(err)
                 }
             }
         })
