@@ -32,7 +32,9 @@ impl Dump {
             record_type.schema()
         };
         Ok(Dump {
-            writer: ParquetWriter::new(file).batched(&schema)?,
+            writer: ParquetWriter::new(file)
+                .with_compression(crate::output::RECORDS_CODEC)
+                .batched(&schema)?,
             record_type,
             raw,
             written: 0,

@@ -54,8 +54,9 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
     let mut exceptions = cards.exceptions.clone();
     exceptions.extend(users.exceptions.iter().cloned());
     let staging = Staging::new(&args.out)?;
-    staging.parquet("timecards.parquet", &cards.frame)?;
-    staging.parquet("users.parquet", &users.frame)?;
+    let codec = payrun::output::RECORDS_CODEC;
+    staging.parquet_with("timecards.parquet", &cards.frame, codec)?;
+    staging.parquet_with("users.parquet", &users.frame, codec)?;
     staging.csv("fetch_exceptions.csv", &exceptions_frame(&exceptions)?)?;
     let owned = payrun::output::FETCH_FILES.map(String::from);
     staging.commit_owning(&owned)?;

@@ -41,6 +41,18 @@ fn rows(path: &Path) -> usize {
         .height()
 }
 
+/// The codec of every column chunk of the Parquet file at `path`.
+fn codecs(path: &Path) -> Vec<String> {
+    let mut reader = ParquetReader::new(std::fs::File::open(path).unwrap());
+    let metadata = reader.get_metadata().unwrap();
+    metadata
+        .row_groups
+        .iter()
+        .flat_map(|group| group.parquet_columns().iter())
+        .map(|column| format!("{:?}", column.compression()))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fetch_writes_every_record_of_the_range_and_never_the_token() {
     let sim = Simulator::start(company(), Faults::none()).await.unwrap();
@@ -63,6 +75,14 @@ async fn fetch_writes_every_record_of_the_range_and_never_the_token() {
     assert!(want > 500);
     assert_eq!(rows(&out.join("timecards.parquet")), want);
     assert_eq!(rows(&out.join("users.parquet")), 50);
+    // Kept records are zstd (`output::RECORDS_CODEC`), every column.
+    for file in ["timecards.parquet", "users.parquet"] {
+        let codecs = codecs(&out.join(file));
+        assert!(
+            !codecs.is_empty() && codecs.iter().all(|c| c == "Zstd"),
+            "{file}: {codecs:?}"
+        );
+    }
     assert!(
         stdout.contains(&format!("fetched {want} time cards")),
         "{stdout}"
