@@ -574,19 +574,26 @@ fn pay_lines_frame(summary: &[SummaryRow], lines: &[PayLine]) -> PolarsResult<Da
     let ids = || summary.iter().map(|r| r.user.index());
     let lowest = ids().min().unwrap_or(0);
     let users = ids().max().map_or(0, |highest| highest + 1 - lowest);
-    let mut identity: Vec<Option<&SummaryRow>> = vec![None; users];
-    for row in summary {
-        identity[row.user.index() - lowest] = Some(row);
+    let mut identity: Vec<Option<IdxSize>> = vec![None; users];
+    for (i, row) in summary.iter().enumerate() {
+        identity[row.user.index() - lowest] = Some(i as IdxSize);
     }
-    let of = |name: &str, f: fn(&SummaryRow) -> Option<&str>| -> Column {
-        let values: StringChunked = lines
-            .iter()
-            .map(|l| {
-                let slot = l.user.index().checked_sub(lowest)?;
-                identity.get(slot).copied().flatten().and_then(f)
-            })
-            .collect();
-        values.with_name(name.into()).into_series().into_column()
+    // Each line's summary row: a name column is the block's names taken
+    // line by line, which shares their text rather than copying it.
+    let rows: IdxCa = lines
+        .iter()
+        .map(|l| {
+            let slot = l.user.index().checked_sub(lowest)?;
+            identity.get(slot).copied().flatten()
+        })
+        .collect();
+    let of = |name: &str, f: fn(&SummaryRow) -> Option<&str>| -> PolarsResult<Column> {
+        let values: StringChunked = summary.iter().map(f).collect();
+        Ok(values
+            .take(&rows)?
+            .with_name(name.into())
+            .into_series()
+            .into_column())
     };
     let texts = |name: &str, f: fn(&PayLine) -> Option<&str>| -> Column {
         Column::new(name.into(), lines.iter().map(f).collect::<Vec<_>>())
@@ -597,8 +604,8 @@ fn pay_lines_frame(summary: &[SummaryRow], lines: &[PayLine]) -> PolarsResult<Da
         .into_par_iter()
         .map(|i| {
             Ok(match i {
-                0 => of("user_name", |r| r.user_name.as_deref()),
-                1 => of("employee_number", |r| r.employee_number.as_deref()),
+                0 => of("user_name", |r| r.user_name.as_deref())?,
+                1 => of("employee_number", |r| r.employee_number.as_deref())?,
                 2 => Column::new(
                     "week_start".into(),
                     lines.iter().map(|l| l.week_start).collect::<Vec<_>>(),
