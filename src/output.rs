@@ -722,19 +722,18 @@ pub const RECORDS_CODEC: ParquetCompression = ParquetCompression::Zstd(None);
 const ROW_GROUP_ROWS: usize = 512 * 512;
 
 /// Writes `frame` as `ParquetWriter::finish` does, with the same row
-/// groups and bytes, but a row group at a time. A frame of many small
-/// chunks (a fetch's pages) is gathered into row groups of at least
-/// [`ROW_GROUP_ROWS`] rows; `finish` gathers all of them before writing
-/// the first, a copy of the whole frame, where this holds one row group.
+/// groups and bytes (see [`crate::parquet_table`]), but a row group at a time. A
+/// frame of many small chunks (a fetch's pages) is gathered into row
+/// groups of at least [`ROW_GROUP_ROWS`] rows; `finish` gathers all of
+/// them before writing the first, a copy of the whole frame, where this
+/// holds one row group.
 fn write_parquet(
     w: &mut impl Write,
     frame: &mut DataFrame,
     compression: ParquetCompression,
 ) -> PolarsResult<()> {
-    let writer = ParquetWriter::new(w)
-        .with_compression(compression)
-        .with_row_group_size(Some(ROW_GROUP_ROWS));
     frame.align_chunks_par();
+    let mut writer = crate::parquet_table::BlockWriter::new(w, frame.schema(), compression)?;
     let chunk_rows: Vec<usize> = frame
         .columns()
         .first()
@@ -744,14 +743,15 @@ fn write_parquet(
     // than a row group; with one row group there is nothing to save.
     let gathers = chunk_rows.iter().take(5).all(|&rows| rows < ROW_GROUP_ROWS);
     if !gathers || frame.height() <= ROW_GROUP_ROWS {
-        return writer.finish(frame).map(|_| ());
+        let mut groups = polars::frame::chunk_df_for_writing(frame, ROW_GROUP_ROWS)?.into_owned();
+        writer.write(&mut groups)?;
+        return writer.finish();
     }
-    let mut batched = writer.batched(frame.schema())?;
     let mut group: Option<DataFrame> = None;
     let mut write = |group: &mut Option<DataFrame>| -> PolarsResult<()> {
         if let Some(mut rows) = group.take() {
             rows.rechunk_mut_par();
-            batched.write_batch(&rows)?;
+            writer.write(&mut rows)?;
         }
         Ok(())
     };
@@ -770,7 +770,7 @@ fn write_parquet(
         }
     }
     write(&mut group)?;
-    batched.finish().map(|_| ())
+    writer.finish()
 }
 
 /// The first characters that make a spreadsheet read a cell as a formula.
