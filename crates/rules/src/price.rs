@@ -682,12 +682,34 @@ pub(crate) struct Share {
 impl Share {
     /// The share of `amount`, known as `index`.
     pub fn new(index: usize, amount: Decimal) -> Share {
-        let exact = amount * Decimal::ONE_HUNDRED;
-        let floor = exact.floor();
-        Share {
-            index,
-            floor,
-            remainder: exact - floor,
+        // In cents the amount is its mantissa over 10^(scale - 2): the floor
+        // and the fraction are an integer division and its remainder, the
+        // same figures as multiplying by 100 and flooring in decimals
+        // (tested), which took 2% of a run.
+        let (mantissa, scale) = (amount.mantissa(), amount.scale());
+        let (floor, remainder) = if scale <= 2 {
+            (mantissa * 10i128.pow(2 - scale), Decimal::ZERO)
+        } else {
+            let unit = 10i128.pow(scale - 2);
+            let fraction = Decimal::from_i128_with_scale(mantissa.rem_euclid(unit), scale - 2);
+            (mantissa.div_euclid(unit), fraction)
+        };
+        match Decimal::try_from_i128_with_scale(floor, 0) {
+            Ok(floor) => Share {
+                index,
+                floor,
+                remainder,
+            },
+            // Beyond 28 digits of cents: as decimals, which say so.
+            Err(_) => {
+                let exact = amount * Decimal::ONE_HUNDRED;
+                let floor = exact.floor();
+                Share {
+                    index,
+                    floor,
+                    remainder: exact - floor,
+                }
+            }
         }
     }
 }
@@ -767,6 +789,61 @@ mod tests {
                 (Decimal::ZERO, 0, false)
             );
         }
+    }
+
+    /// A share's floor and remainder are those of the amount times 100,
+    /// floored, in decimals: the same value and scale, over signs, scales
+    /// 0 to 28, integers, and mantissas up to 96 bits.
+    #[test]
+    fn a_share_is_the_amount_in_cents_floored() {
+        let mut amounts: Vec<Decimal> = [
+            "0",
+            "0.001",
+            "-0.001",
+            "0.005",
+            "-0.005",
+            "12.34",
+            "-12.34",
+            "12.345",
+            "7",
+            "-7",
+            "0.1",
+            "33.3333333333333333333333333333",
+            "-33.3333333333333333333333333333",
+            "7.9228162514264337593543950335",
+            "-7.9228162514264337593543950335",
+            "792281625142643375935439503.35",
+        ]
+        .iter()
+        .map(|t| dec(t))
+        .collect();
+        amounts.push(dec("100") / dec("3"));
+        amounts.push(dec("-2") / dec("7"));
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let scale = (x % 29) as u32;
+            let mantissa = i128::from(x >> 1) * i128::from((x >> 36) as u32 | 1);
+            let mantissa = if x & 1 == 1 { -mantissa } else { mantissa };
+            amounts.push(Decimal::from_i128_with_scale(mantissa, scale));
+        }
+        let mut compared = 0;
+        for amount in amounts {
+            // Cents beyond 28 digits overflow either way (no amount is near).
+            let Some(exact) = amount.checked_mul(Decimal::ONE_HUNDRED) else {
+                continue;
+            };
+            compared += 1;
+            let floor = exact.floor();
+            let share = Share::new(3, amount);
+            assert_eq!(share.index, 3);
+            assert_eq!(share.floor, floor, "{amount}");
+            assert_eq!(share.floor.scale(), floor.scale(), "{amount}");
+            assert_eq!(share.remainder, exact - floor, "{amount}");
+        }
+        assert!(compared > 19_000, "{compared}");
     }
 
     #[test]
