@@ -534,15 +534,34 @@ fn fill_bool(ca: &BooleanChunked, start: usize, len: usize, out: &mut Vec<Option
 }
 
 fn read_users(users: &DataFrame) -> PolarsResult<Vec<User>> {
+    use rayon::prelude::*;
     let scale = crate::schema::PAY_RATE_SCALE;
-    let mut user_name = texts(users, col::USER_NAME)?.into_iter();
-    let mut full_name = texts(users, col::USER_FULL_NAME)?.into_iter();
-    let mut number = texts(users, col::EMPLOYEE_NUMBER)?.into_iter();
-    let mut department = texts(users, col::DEPARTMENT_NAME)?.into_iter();
-    let mut role = texts(users, col::ROLE)?.into_iter();
-    let mut rate_type = texts(users, col::RATE_TYPE)?.into_iter();
-    let mut time_zone = texts(users, col::TIME_ZONE)?.into_iter();
-    let mut rule = texts(users, col::OVERTIME_RULE)?.into_iter();
+    // The text columns are independent: read at the same time.
+    let columns = [
+        col::USER_NAME,
+        col::USER_FULL_NAME,
+        col::EMPLOYEE_NUMBER,
+        col::DEPARTMENT_NAME,
+        col::ROLE,
+        col::RATE_TYPE,
+        col::TIME_ZONE,
+        col::OVERTIME_RULE,
+    ]
+    .par_iter()
+    .map(|name| texts(users, name))
+    .collect::<PolarsResult<Vec<_>>>()?;
+    let [
+        mut user_name,
+        mut full_name,
+        mut number,
+        mut department,
+        mut role,
+        mut rate_type,
+        mut time_zone,
+        mut rule,
+    ] = <[Vec<Option<String>>; 8]>::try_from(columns)
+        .map_err(|_| polars_err!(ComputeError: "eight text columns were read"))?
+        .map(Vec::into_iter);
     let mut rate = decimals(users, col::PAY_RATE, scale as usize)?.into_iter();
     let hired = users.column(col::HIRED_DATE)?.cast(&DataType::Date)?;
     let mut hired = options(hired.date()?.physical()).into_iter();
