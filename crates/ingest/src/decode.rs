@@ -353,6 +353,28 @@ pub fn conform_columns(
     record_type: RecordType,
     only: Option<&[&str]>,
 ) -> Result<DecodedPage, MalformedPage> {
+    conform_typed(frame, record_type, only, CategoryFields::Categorical)
+}
+
+/// What [`conform_typed`] makes of a categorical field given as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CategoryFields {
+    /// A categorical column, as the typed schema says.
+    Categorical,
+    /// The text column as it is: for a reader that turns each name into
+    /// its own id anyway ([`crate::input::InputBuilder`]), building the
+    /// categories first (each cell's text hashed into Polars' global
+    /// categories) would be the work done twice.
+    Text,
+}
+
+/// [`conform_columns`], categorical fields given as text made what `categories` says.
+pub(crate) fn conform_typed(
+    frame: &DataFrame,
+    record_type: RecordType,
+    only: Option<&[&str]>,
+    categories: CategoryFields,
+) -> Result<DecodedPage, MalformedPage> {
     let failed = |e: PolarsError| {
         MalformedPage(format!(
             "cannot type the {} columns: {e}",
@@ -378,6 +400,12 @@ pub fn conform_columns(
                     None,
                 ));
             };
+            if field.kind == FieldKind::Category
+                && categories == CategoryFields::Text
+                && column.dtype().is_string()
+            {
+                return Ok((vec![column.clone().with_name(field.name.into())], None));
+            }
             // A cast that would lose values (an overflowing integer, say) fails,
             // and the column is then read as text, value by value.
             if let Some(Ok(typed)) = typed_as(column, field.kind) {

@@ -439,9 +439,18 @@ fn values<T: PolarsNumericType>(
 }
 
 /// A text or categorical column read as [`NameId`]s; empty text is absent.
-/// A categorical's strings are interned once per category, not per row.
+/// A categorical's strings are interned once per category, not per row; a
+/// text column's once per distinct view (a cell's 16 bytes: the text
+/// itself when short, else where in its chunk's buffers it is), which is
+/// once per name in a column read from a Parquet dictionary, whose equal
+/// cells share their view.
 enum NameSource {
-    Text(StringChunked),
+    Text {
+        texts: StringChunked,
+        /// Each view's id, once seen, by its chunk's buffers (which
+        /// `texts` keeps, so no other chunk has them) and the view.
+        ids: PlHashMap<(usize, u128), Option<NameId>>,
+    },
     Categories {
         codes: UInt32Chunked,
         column: Column,
@@ -461,9 +470,10 @@ impl NameSource {
                 ids: Vec::new(),
             });
         }
-        Ok(NameSource::Text(
-            column.cast(&DataType::String)?.str()?.clone(),
-        ))
+        Ok(NameSource::Text {
+            texts: column.cast(&DataType::String)?.str()?.clone(),
+            ids: PlHashMap::default(),
+        })
     }
 
     /// The names of rows `start..start + wanted.len()` into `out`, interned
@@ -478,15 +488,30 @@ impl NameSource {
         let intern = |text: &str, names: &mut Names| (!text.is_empty()).then(|| names.intern(text));
         out.clear();
         match self {
-            NameSource::Text(ca) => {
-                let block = ca.slice(start as i64, wanted.len());
-                out.extend(block.iter().zip(wanted).map(|(text, &wanted)| {
-                    if wanted {
-                        text.and_then(|t| intern(t, names))
-                    } else {
-                        None
+            NameSource::Text { texts, ids } => {
+                use polars_arrow::array::Array as _;
+                let block = texts.slice(start as i64, wanted.len());
+                let mut wanted = wanted.iter();
+                let mut last: Option<((usize, u128), Option<NameId>)> = None;
+                for array in block.downcast_iter() {
+                    let buffers = array.data_buffers().as_ptr() as usize;
+                    for (i, view) in array.views().iter().enumerate() {
+                        let wanted = wanted.next().copied().unwrap_or(false);
+                        if !wanted || !array.is_valid(i) {
+                            out.push(None);
+                            continue;
+                        }
+                        let key = (buffers, view.as_u128());
+                        let id = match last {
+                            Some((seen, id)) if seen == key => id,
+                            _ => *ids
+                                .entry(key)
+                                .or_insert_with(|| intern(array.value(i), names)),
+                        };
+                        last = Some((key, id));
+                        out.push(id);
                     }
-                }));
+                }
             }
             NameSource::Categories { codes, column, ids } => {
                 let block = codes.slice(start as i64, wanted.len());
@@ -1024,6 +1049,48 @@ mod tests {
     use super::*;
     use crate::decode::decode_records;
     use crate::schema::RecordType;
+
+    /// Text names read by view are the names read one by one: over chunks
+    /// whose buffers hold different long names at the same places (equal
+    /// views in different chunks), short names, nulls, empty text, rows
+    /// not wanted, and blocks that start inside a chunk.
+    #[test]
+    fn names_read_by_view_are_the_texts() {
+        let chunk = |names: &[Option<&str>]| -> StringChunked { names.iter().copied().collect() };
+        let long = ["a long job name, number 1", "a long job name, number 2"];
+        let mut texts = chunk(&[Some(long[0]), Some("cook"), None, Some(long[0]), Some("")]);
+        texts
+            .append(&chunk(&[
+                Some(long[1]),
+                Some("cook"),
+                Some(long[1]),
+                Some(""),
+                None,
+            ]))
+            .unwrap();
+        assert_eq!(texts.chunks().len(), 2);
+        let frame = DataFrame::new(
+            10,
+            vec![texts.clone().with_name("jobName".into()).into_column()],
+        )
+        .unwrap();
+        let wanted = [true, true, true, true, true, true, false, true, true, true];
+        let mut names = Names::default();
+        let mut source = NameSource::new(&frame, "jobName").unwrap();
+        assert!(matches!(source, NameSource::Text { .. }));
+        let (mut got, mut out) = (Vec::new(), Vec::new());
+        for (start, len) in [(0, 3), (3, 4), (7, 3)] {
+            source.fill(start, &wanted[start..start + len], &mut names, &mut out);
+            got.extend(out.iter().map(|id| id.map(|id| names.get(id).to_owned())));
+        }
+        let want: Vec<Option<String>> = texts
+            .iter()
+            .zip(wanted)
+            .map(|(t, w)| t.filter(|t| w && !t.is_empty()).map(str::to_owned))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(got[5].as_deref(), Some(long[1]));
+    }
 
     /// A card gives back each number it was made with, present or absent
     /// (zero and negative values included), in 64 bytes; an absent number
