@@ -128,6 +128,11 @@ impl CsvTable {
         // starts), so each column keeps the last date formatted in each of
         // 64 slots (by day number), and formats a date once, not per row.
         let mut dates: Vec<[Option<Formatted>; 64]> = vec![[None; 64]; columns.len()];
+        // A text column repeats a cell over runs of rows (a user's name on
+        // each of their days), and equal cells of one array share their
+        // 16-byte view: a cell whose view is the column's last one is the
+        // bytes written for that one again, not quoted and checked anew.
+        let mut last_text: Vec<Option<(u128, std::ops::Range<usize>)>> = vec![None; columns.len()];
         for row in start..end {
             for (i, cells) in columns.iter().enumerate() {
                 if i > 0 {
@@ -136,7 +141,17 @@ impl CsvTable {
                 match cells {
                     Access::Text(array) => {
                         if let Some(value) = array.get(row) {
-                            safe_text(&mut buf, value);
+                            let view = array.views()[row].as_u128();
+                            match &last_text[i] {
+                                Some((last, written)) if *last == view => {
+                                    buf.extend_from_within(written.clone());
+                                }
+                                _ => {
+                                    let from = buf.len();
+                                    safe_text(&mut buf, value);
+                                    last_text[i] = Some((view, from..buf.len()));
+                                }
+                            }
                         }
                     }
                     Access::Decimal(array, scale) => {
