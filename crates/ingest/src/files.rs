@@ -154,12 +154,28 @@ fn read_time_cards_batched(
     let clock = std::time::Instant::now();
     let mut presence = Presence::default();
     // Pass 1: the user keys alone, so each user's count of cards is known.
+    // `userName` first: the other two keys are read only for a batch with
+    // a card it does not match (none, in most files).
     let keys = col::USER_KEYS;
-    ahead(batches.len(), &|i| batch(&keys, batches[i]), |decoded| {
+    let by_name = file.names.iter().any(|n| n == col::USER_NAME);
+    let first: &[&str] = if by_name { &keys[..1] } else { &keys };
+    let mut next = 0;
+    ahead(batches.len(), &|i| batch(first, batches[i]), |decoded| {
+        let rows = batches[next];
+        next += 1;
         presence.observe(&decoded.frame);
-        builder
-            .match_keys(&decoded.frame)
-            .map_err(|e| fail(e.to_string()))
+        let failed = |e: PolarsError| fail(e.to_string());
+        if !by_name {
+            return builder.match_keys(&decoded.frame).map_err(failed);
+        }
+        if builder.match_user_names(&decoded.frame).map_err(failed)? {
+            return Ok(());
+        }
+        let others = batch(&keys[1..], rows)?;
+        presence.observe(&others.frame);
+        let mut frame = decoded.frame;
+        frame.hstack_mut(others.frame.columns()).map_err(failed)?;
+        builder.match_keys(&frame).map_err(failed)
     })?;
     tracing::debug!(elapsed = ?clock.elapsed(), batches = batches.len(), "time card keys matched");
     // Pass 2: every other column a payroll reads, each card placed by user.

@@ -33,7 +33,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::exception::Exception;
-use crate::join::{UserIndex, match_keys, unknown_user};
+use crate::join::{UserIndex, match_keys, match_user_names, unknown_user};
 use crate::schema::{HOURS_SCALE, col};
 
 /// A user: its row in the users frame the input was built from.
@@ -713,6 +713,24 @@ impl InputBuilder {
         self.unmatched
             .extend(unmatched.into_iter().map(|(row, why)| (first + row, why)));
         Ok(())
+    }
+
+    /// Pass 1 for a batch of `userName`s alone: `true` when each row's
+    /// `userName` is exactly one user's, whose users are then kept as
+    /// [`match_keys`](Self::match_keys) keeps them; `false`, keeping
+    /// nothing, when some row needs the other key columns: the batch is
+    /// then matched with all three by `match_keys`.
+    pub fn match_user_names(&mut self, batch: &DataFrame) -> PolarsResult<bool> {
+        if !self.cards.is_empty() || self.rows > 0 {
+            polars_bail!(InvalidOperation: "time card keys matched after cards were pushed");
+        }
+        match match_user_names(batch, &self.user_index)? {
+            Some(users) => {
+                self.matched.extend(users);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// Whether pass 1 matched no user to some of `rows` (whose

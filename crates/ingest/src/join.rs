@@ -125,6 +125,43 @@ pub(crate) fn unknown_user(time_cards: &DataFrame, row: usize, why: &str) -> Exc
     e
 }
 
+/// Each row's user by `userName` alone, when every row of `time_cards`
+/// has a `userName` exactly one user has; `None` when some row needs the
+/// other keys ([`match_keys`] then matches the rows with all three). Only
+/// the `userName` column is read.
+pub(crate) fn match_user_names(
+    time_cards: &DataFrame,
+    index: &UserIndex,
+) -> PolarsResult<Option<Vec<Option<UserId>>>> {
+    use rayon::prelude::*;
+    let names = text_column(time_cards, col::USER_NAME)?;
+    const BLOCK: usize = 1 << 16;
+    let height = time_cards.height();
+    let blocks: Vec<Option<Vec<Option<UserId>>>> = (0..height.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|block| {
+            let first = block * BLOCK;
+            let len = BLOCK.min(height - first);
+            let names = names.slice(first as i64, len).rechunk().into_owned();
+            let array = names.downcast_get(0)?;
+            (0..len)
+                .map(|row| {
+                    let name = present(array.get(row))?;
+                    index.by_user_name.find(name).ok().map(Some)
+                })
+                .collect()
+        })
+        .collect();
+    let mut users = Vec::with_capacity(height);
+    for block in blocks {
+        match block {
+            Some(block) => users.extend(block),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(users))
+}
+
 /// Each row's user, from the user-key columns alone; and the rows no
 /// user matched, with why (see [`match_users`]).
 pub(crate) type Keyed = (Vec<Option<UserId>>, Vec<(usize, String)>);
@@ -260,12 +297,24 @@ mod tests {
     fn user_name_then_employee_number_then_unique_full_name() {
         let (cards, users) = frames();
         let index = UserIndex::build(&users).unwrap();
-        // Cards that all name a user of their own need no other index.
+        // Cards that all name a user of their own need no other index,
+        // nor any column but `userName`.
         let named = cards.head(Some(1));
         assert_eq!(
             match_users(&named, &index).unwrap().users,
             [Some(UserId(0))]
         );
+        let names_only = named.select([col::USER_NAME]).unwrap();
+        assert_eq!(
+            match_user_names(&names_only, &index).unwrap(),
+            Some(vec![Some(UserId(0))])
+        );
+        // A card without a userName, or with one not a single user's,
+        // needs the other keys.
+        for row in [1, 4, 6] {
+            let one = cards.slice(row, 1).select([col::USER_NAME]).unwrap();
+            assert_eq!(match_user_names(&one, &index).unwrap(), None, "row {row}");
+        }
         assert!(index.by_number.get().is_none() && index.by_full_name.get().is_none());
         let joined = match_users(&cards, &index).unwrap();
         assert!(index.by_number.get().is_some() && index.by_full_name.get().is_some());
