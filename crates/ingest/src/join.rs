@@ -7,6 +7,7 @@
 //! must not receive the hours. Every unmatched time card becomes an
 //! `unknown_user` error exception; none is dropped silently.
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use polars::prelude::*;
@@ -125,6 +126,37 @@ pub(crate) fn unknown_user(time_cards: &DataFrame, row: usize, why: &str) -> Exc
     e
 }
 
+/// Rows matched per block, in parallel.
+const BLOCK: usize = 1 << 16;
+
+/// `each` over rows `0..height` a [`BLOCK`] at a time, in parallel; the
+/// blocks' results in row order.
+fn in_blocks<T: Send>(height: usize, each: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
+    use rayon::prelude::*;
+    (0..height.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|block| each(block * BLOCK..((block + 1) * BLOCK).min(height)))
+        .collect()
+}
+
+/// Rows `rows` of a key column as one contiguous array, for one block only
+/// (a copy of whole columns was 2% of a run's CPU, in page faults).
+fn block_of(ca: &StringChunked, rows: &Range<usize>) -> StringChunked {
+    ca.slice(rows.start as i64, rows.len())
+        .rechunk()
+        .into_owned()
+}
+
+/// The present key in row `row` of a [`block_of`] column.
+fn at(ca: &StringChunked, row: usize) -> Option<&str> {
+    present(ca.downcast_get(0).and_then(|arr| arr.get(row)))
+}
+
+/// The one user whose `userName` is `name`, if there is exactly one.
+fn by_name(index: &UserIndex, name: Option<&str>) -> Option<UserId> {
+    index.by_user_name.find(name?).ok()
+}
+
 /// Each row's user by `userName` alone, when every row of `time_cards`
 /// has a `userName` exactly one user has; `None` when some row needs the
 /// other keys ([`match_keys`] then matches the rows with all three). Only
@@ -133,33 +165,16 @@ pub(crate) fn match_user_names(
     time_cards: &DataFrame,
     index: &UserIndex,
 ) -> PolarsResult<Option<Vec<Option<UserId>>>> {
-    use rayon::prelude::*;
     let names = text_column(time_cards, col::USER_NAME)?;
-    const BLOCK: usize = 1 << 16;
-    let height = time_cards.height();
-    let blocks: Vec<Option<Vec<Option<UserId>>>> = (0..height.div_ceil(BLOCK))
-        .into_par_iter()
-        .map(|block| {
-            let first = block * BLOCK;
-            let len = BLOCK.min(height - first);
-            let names = names.slice(first as i64, len).rechunk().into_owned();
-            let array = names.downcast_get(0)?;
-            (0..len)
-                .map(|row| {
-                    let name = present(array.get(row))?;
-                    index.by_user_name.find(name).ok().map(Some)
-                })
-                .collect()
-        })
-        .collect();
-    let mut users = Vec::with_capacity(height);
-    for block in blocks {
-        match block {
-            Some(block) => users.extend(block),
-            None => return Ok(None),
-        }
-    }
-    Ok(Some(users))
+    let blocks = in_blocks(time_cards.height(), |rows| {
+        let (first, names) = (rows.start, block_of(names, &rows));
+        rows.map(|row| by_name(index, at(&names, row - first)).map(Some))
+            .collect::<Option<Vec<_>>>()
+    });
+    Ok(blocks
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .map(|blocks| blocks.into_iter().flatten().collect()))
 }
 
 /// Each row's user, from the user-key columns alone; and the rows no
@@ -169,49 +184,36 @@ pub(crate) type Keyed = (Vec<Option<UserId>>, Vec<(usize, String)>);
 /// [`match_users`] reading only the user-key columns: the rows no user
 /// matched come with why, for their exceptions to be made from the frame.
 pub(crate) fn match_keys(time_cards: &DataFrame, index: &UserIndex) -> PolarsResult<Keyed> {
-    use rayon::prelude::*;
     let card_user_names = text_column(time_cards, col::USER_NAME)?;
     let card_numbers = text_column(time_cards, col::EMPLOYEE_NUMBER)?;
     let card_full_names = text_column(time_cards, col::USER_FULL_NAME)?;
-    fn at(ca: &StringChunked, row: usize) -> Option<&str> {
-        present(ca.downcast_get(0).and_then(|arr| arr.get(row)))
-    }
-    const BLOCK: usize = 1 << 16;
     let height = time_cards.height();
-    let blocks: Vec<Keyed> = (0..height.div_ceil(BLOCK))
-        .into_par_iter()
-        .map(|block| {
-            let rows = block * BLOCK..((block + 1) * BLOCK).min(height);
-            // One contiguous array per key column for this block only (a
-            // copy of whole columns was 2% of a run's CPU, in page faults).
-            let first = rows.start;
-            let slice =
-                |ca: &StringChunked| ca.slice(first as i64, rows.len()).rechunk().into_owned();
-            let (names, numbers, full_names) = (
-                slice(card_user_names),
-                slice(card_numbers),
-                slice(card_full_names),
-            );
-            let mut users = Vec::with_capacity(rows.len());
-            let mut unmatched = Vec::new();
-            for row in rows {
-                let user_name = at(&names, row - first);
-                if let Some(Ok(user)) = user_name.map(|name| index.by_user_name.find(name)) {
-                    users.push(Some(user));
-                    continue;
-                }
-                let (number, full_name) = (at(&numbers, row - first), at(&full_names, row - first));
-                match match_one(index, user_name, number, full_name) {
-                    Ok(user) => users.push(Some(user)),
-                    Err(why) => {
-                        users.push(None);
-                        unmatched.push((row, why));
-                    }
+    let blocks: Vec<Keyed> = in_blocks(height, |rows| {
+        let first = rows.start;
+        let (names, numbers, full_names) = (
+            block_of(card_user_names, &rows),
+            block_of(card_numbers, &rows),
+            block_of(card_full_names, &rows),
+        );
+        let mut users = Vec::with_capacity(rows.len());
+        let mut unmatched = Vec::new();
+        for row in rows {
+            let user_name = at(&names, row - first);
+            if let Some(user) = by_name(index, user_name) {
+                users.push(Some(user));
+                continue;
+            }
+            let (number, full_name) = (at(&numbers, row - first), at(&full_names, row - first));
+            match match_one(index, user_name, number, full_name) {
+                Ok(user) => users.push(Some(user)),
+                Err(why) => {
+                    users.push(None);
+                    unmatched.push((row, why));
                 }
             }
-            (users, unmatched)
-        })
-        .collect();
+        }
+        (users, unmatched)
+    });
     let mut keyed: Keyed = (Vec::with_capacity(height), Vec::new());
     for (users, unmatched) in blocks {
         keyed.0.extend(users);

@@ -72,6 +72,8 @@ pub mod price;
 mod punches;
 pub mod report;
 pub mod run;
+#[cfg(test)]
+mod samples;
 pub mod time;
 mod users;
 

@@ -819,16 +819,10 @@ mod tests {
         .collect();
         amounts.push(dec("100") / dec("3"));
         amounts.push(dec("-2") / dec("7"));
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let scale = (x % 29) as u32;
-            let mantissa = i128::from(x >> 1) * i128::from((x >> 36) as u32 | 1);
-            let mantissa = if x & 1 == 1 { -mantissa } else { mantissa };
-            amounts.push(Decimal::from_i128_with_scale(mantissa, scale));
-        }
+        amounts.extend(crate::samples::random_decimals(
+            0x2545_F491_4F6C_DD1D,
+            20_000,
+        ));
         let mut compared = 0;
         for amount in amounts {
             // Cents beyond 28 digits overflow either way (no amount is near).

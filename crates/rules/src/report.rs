@@ -753,16 +753,10 @@ mod tests {
         values.push(Decimal::from(14_399) / Decimal::from(3600));
         values.push(Decimal::from(-1) / Decimal::from(3));
         values.push(Decimal::from(2) / Decimal::from(3));
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let scale = (x % 29) as u32;
-            let mantissa = i128::from(x >> 1) * i128::from((x >> 40) as u32 | 1);
-            let mantissa = if x & 1 == 1 { -mantissa } else { mantissa };
-            values.push(Decimal::from_i128_with_scale(mantissa, scale));
-        }
+        values.extend(crate::samples::random_decimals(
+            0x9E37_79B9_7F4A_7C15,
+            20_000,
+        ));
         for d in values {
             for dp in [2, 4, 6] {
                 assert_eq!(at_scale(d, dp), reference(d, dp), "{d} at {dp}");
