@@ -10,7 +10,8 @@
 # (default outputs: csv and parquet), flsa.sql in DuckDB and polars_peer.py,
 # alternately, 3 times each; prints the median wall time and the largest
 # peak RSS of each, and checks that every user's worked hours, overtime
-# hours and gross pay agree.
+# hours and gross pay agree. Then, for scale, times DuckDB writing payrun's
+# three largest tables as payrun does (duckdb_write.py).
 #
 # Needs a release build (cargo build --release) and `pip install duckdb polars`.
 # A manual tool, not part of CI. PAYRUN, DATA and RUNS override the defaults.
@@ -67,4 +68,13 @@ for tool in "${tools[@]}"; do
     { t[NR] = $1; if ($2 > m) m = $2 }
     END { printf "%-8s %10.2f %14.0f\n", tool, t[int((NR + 1) / 2)], m / 1024 }'
 done
+# For scale: DuckDB writing payrun's three largest tables (already in its
+# memory) as CSV and Parquet and hashing them, as payrun does in its run.
+: > "$work/write.times"
+for run in $(seq "$runs"); do
+  rm -rf "$work/write"
+  python3 "$here/duckdb_write.py" "$work/payrun" "$work/write" >> "$work/write.times"
+done
+sort -n "$work/write.times" | awk '{ t[NR] = $1 }
+  END { printf "DuckDB writing payrun'"'"'s tables (from memory, untimed load): %.2f s\n", t[int((NR + 1) / 2)] }'
 python3 "$here/compare.py" "$work/payrun/payroll_summary.csv" "$work/duckdb.csv" "$work/polars.csv"
