@@ -7,6 +7,7 @@
 //! must not receive the hours. Every unmatched time card becomes an
 //! `unknown_user` error exception; none is dropped silently.
 
+use std::hash::BuildHasher;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -17,37 +18,203 @@ use crate::exception::{Exception, ExceptionKind, Severity};
 use crate::input::UserId;
 use crate::schema::col;
 
-/// A lookup that remembers when a key is shared by several users. Keys of
-/// up to 24 bytes (every name and number we have seen) are stored in the
-/// table itself: a lookup reads one slot, not a slot and then a string
-/// elsewhere (at 10M time cards, 865k users, matching 10M cards missed the
-/// cache twice per card).
-#[derive(Default)]
-struct Index(PlHashMap<PlSmallStr, Option<UserId>>);
+/// A lookup that remembers when a key is shared by several users: an
+/// open-addressing table (linear probing, at most two thirds full) of
+/// 32-byte slots that hold keys of up to 23 bytes themselves (every name
+/// and number we have seen), so a lookup reads one slot, not a slot and
+/// then a string elsewhere. A column of keys is looked up with
+/// [`Index::find_all`], which asks memory for each key's slot
+/// [`AHEAD`] keys before it compares the key, so the cache misses of many
+/// keys overlap instead of following one another: at 10M time cards and
+/// 862k users, one lookup at a time (in a hash map, compared as soon as
+/// read) kept both cores busy for most of the keys pass, waiting for
+/// memory.
+struct Index {
+    slots: Vec<Slot>,
+    /// Keys longer than a slot holds, with their user.
+    long: Vec<(Box<str>, Option<UserId>)>,
+    hasher: PlRandomState,
+}
+
+/// One slot of an [`Index`].
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+#[repr(C, align(32))]
+struct Slot {
+    /// The key's length, then its bytes, zero-padded ([`packed`]); or
+    /// [`LONG`] and zeros for a key kept in [`Index::long`].
+    key: [u8; 24],
+    /// The user ([`SHARED`] when several have the key), or the index in
+    /// [`Index::long`] of a long key.
+    value: u32,
+    /// The key's hash's high half with the lowest bit set: 0 marks an empty slot.
+    tag: u32,
+}
+
+/// [`Slot::value`] of a key several users have.
+const SHARED: u32 = u32::MAX;
+/// [`Slot::key`]'s first byte for a key longer than [`INLINE`] bytes.
+const LONG: u8 = u8::MAX;
+/// The longest key a slot holds itself.
+const INLINE: usize = 23;
+/// How many keys ahead [`Index::find_all`] asks for a slot.
+const AHEAD: usize = 16;
+
+/// `key` as a slot holds it, or `None` when it is longer than [`INLINE`].
+fn packed(key: &str) -> Option<[u8; 24]> {
+    let bytes = key.as_bytes();
+    let mut packed = [0; 24];
+    packed[0] = u8::try_from(bytes.len())
+        .ok()
+        .filter(|&n| usize::from(n) <= INLINE)?;
+    packed[1..=bytes.len()].copy_from_slice(bytes);
+    Some(packed)
+}
+
+/// A key ready to be looked up: where its probe starts, its tag and its
+/// packed bytes (`None`: a long key).
+#[derive(Clone, Copy)]
+struct Probe<'k> {
+    key: &'k str,
+    start: usize,
+    tag: u32,
+    packed: Option<[u8; 24]>,
+}
 
 impl Index {
     fn build(column: &StringChunked) -> Self {
-        let mut index = Index::default();
-        index.0.reserve(column.len());
+        let keys = column.len() - column.null_count();
+        let capacity = (keys + keys / 2).max(AHEAD).next_power_of_two();
+        let mut index = Index {
+            slots: vec![Slot::default(); capacity],
+            long: Vec::new(),
+            hasher: PlRandomState::default(),
+        };
         for (row, key) in column.iter().enumerate() {
             if let Some(key) = key.filter(|k| !k.trim().is_empty()) {
-                index
-                    .0
-                    .entry(PlSmallStr::from_str(key))
-                    .and_modify(|slot| *slot = None)
-                    .or_insert(Some(UserId(row as u32)));
+                index.insert(key, UserId(row as u32));
             }
         }
         index
     }
 
+    fn probe<'k>(&self, key: &'k str) -> Probe<'k> {
+        let hash = self.hasher.hash_one(key);
+        Probe {
+            key,
+            // The low bits pick the slot, the high half is the tag.
+            start: hash as usize & (self.slots.len() - 1),
+            tag: (hash >> 32) as u32 | 1,
+            packed: packed(key),
+        }
+    }
+
+    /// The slot of `probe`'s key, or the empty slot where it would go.
+    fn slot_of(&self, probe: &Probe) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut at = probe.start;
+        loop {
+            let slot = &self.slots[at];
+            if slot.tag == 0 {
+                return at;
+            }
+            if slot.tag == probe.tag {
+                let same = match probe.packed {
+                    Some(packed) => slot.key == packed,
+                    None => slot.key[0] == LONG && *self.long[slot.value as usize].0 == *probe.key,
+                };
+                if same {
+                    return at;
+                }
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    fn insert(&mut self, key: &str, user: UserId) {
+        let probe = self.probe(key);
+        let at = self.slot_of(&probe);
+        let slot = &mut self.slots[at];
+        if slot.tag != 0 {
+            // A second user with this key.
+            match probe.packed {
+                Some(_) => slot.value = SHARED,
+                None => self.long[slot.value as usize].1 = None,
+            }
+            return;
+        }
+        *slot = match probe.packed {
+            Some(packed) => Slot {
+                key: packed,
+                value: user.0,
+                tag: probe.tag,
+            },
+            None => {
+                self.long.push((key.into(), Some(user)));
+                let mut long = [0; 24];
+                long[0] = LONG;
+                Slot {
+                    key: long,
+                    value: (self.long.len() - 1) as u32,
+                    tag: probe.tag,
+                }
+            }
+        };
+    }
+
+    /// What [`Index::find`] says of the key `probe` was made for.
+    fn resolve(&self, probe: &Probe) -> Result<UserId, bool> {
+        let slot = &self.slots[self.slot_of(probe)];
+        if slot.tag == 0 {
+            return Err(false);
+        }
+        let user = match probe.packed {
+            Some(_) => Some(slot.value).filter(|&v| v != SHARED).map(UserId),
+            None => self.long[slot.value as usize].1,
+        };
+        user.ok_or(true)
+    }
+
     /// `Ok(user)` when exactly one user has `key`; `Err(shared)` otherwise.
     fn find(&self, key: &str) -> Result<UserId, bool> {
-        match self.0.get(key) {
-            Some(Some(user)) => Ok(*user),
-            Some(None) => Err(true),
-            None => Err(false),
+        self.resolve(&self.probe(key))
+    }
+
+    /// [`Index::find`] of every present key of `keys`, in order (`None`
+    /// for an absent key). The slot of each key is asked of memory
+    /// [`AHEAD`] keys before it is compared, so the memory reads of many
+    /// keys overlap and the comparisons find their slots in the cache.
+    fn find_all(&self, keys: &[Option<&str>]) -> Vec<Option<Result<UserId, bool>>> {
+        let mut found = Vec::with_capacity(keys.len());
+        let mut ahead: [Option<Probe>; AHEAD] = [None; AHEAD];
+        for (i, key) in keys.iter().enumerate() {
+            let probe = key.map(|key| self.probe(key));
+            if let Some(probe) = &probe {
+                self.prefetch(probe.start);
+            }
+            if let Some(earlier) = std::mem::replace(&mut ahead[i % AHEAD], probe) {
+                found.push(Some(self.resolve(&earlier)));
+            } else if i >= AHEAD {
+                found.push(None);
+            }
         }
+        for i in keys.len().saturating_sub(AHEAD)..keys.len() {
+            found.push(ahead[i % AHEAD].as_ref().map(|probe| self.resolve(probe)));
+        }
+        found
+    }
+
+    /// Asks for slot `at`'s cache line, without waiting for it.
+    fn prefetch(&self, at: usize) {
+        let slot: *const Slot = &self.slots[at];
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is a hint: it changes nothing the program can
+        // see and cannot fault; SSE is part of every x86_64 processor.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(slot.cast());
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        std::hint::black_box(slot);
     }
 }
 
@@ -152,11 +319,6 @@ fn at(ca: &StringChunked, row: usize) -> Option<&str> {
     present(ca.downcast_get(0).and_then(|arr| arr.get(row)))
 }
 
-/// The one user whose `userName` is `name`, if there is exactly one.
-fn by_name(index: &UserIndex, name: Option<&str>) -> Option<UserId> {
-    index.by_user_name.find(name?).ok()
-}
-
 /// Each row's user by `userName` alone, when every row of `time_cards`
 /// has a `userName` exactly one user has; `None` when some row needs the
 /// other keys ([`match_keys`] then matches the rows with all three). Only
@@ -167,8 +329,13 @@ pub(crate) fn match_user_names(
 ) -> PolarsResult<Option<Vec<Option<UserId>>>> {
     let names = text_column(time_cards, col::USER_NAME)?;
     let blocks = in_blocks(time_cards.height(), |rows| {
-        let (first, names) = (rows.start, block_of(names, &rows));
-        rows.map(|row| by_name(index, at(&names, row - first)).map(Some))
+        let names = block_of(names, &rows);
+        let keys: Vec<Option<&str>> = (0..rows.len()).map(|row| at(&names, row)).collect();
+        index
+            .by_user_name
+            .find_all(&keys)
+            .into_iter()
+            .map(|found| found.and_then(Result::ok).map(Some))
             .collect::<Option<Vec<_>>>()
     });
     Ok(blocks
@@ -195,14 +362,16 @@ pub(crate) fn match_keys(time_cards: &DataFrame, index: &UserIndex) -> PolarsRes
             block_of(card_numbers, &rows),
             block_of(card_full_names, &rows),
         );
+        let user_names: Vec<Option<&str>> = (0..rows.len()).map(|row| at(&names, row)).collect();
+        let by_name = index.by_user_name.find_all(&user_names);
         let mut users = Vec::with_capacity(rows.len());
         let mut unmatched = Vec::new();
         for row in rows {
-            let user_name = at(&names, row - first);
-            if let Some(user) = by_name(index, user_name) {
+            if let Some(Ok(user)) = by_name[row - first] {
                 users.push(Some(user));
                 continue;
             }
+            let user_name = user_names[row - first];
             let (number, full_name) = (at(&numbers, row - first), at(&full_names, row - first));
             match match_one(index, user_name, number, full_name) {
                 Ok(user) => users.push(Some(user)),
@@ -293,6 +462,70 @@ mod tests {
         .unwrap()
         .frame;
         (cards, users)
+    }
+
+    /// Looking up a column of keys at once finds what looking up each
+    /// key alone finds, in order, whatever the count (fewer keys than are
+    /// asked for ahead, as many, more): short keys and long ones (past the
+    /// 23 bytes a slot holds), keys several users share, keys no user has,
+    /// blank and absent keys.
+    #[test]
+    fn looking_up_many_keys_is_looking_up_each() {
+        let long = |i: usize| format!("a name longer than a slot holds, {i}");
+        let mut names: Vec<Option<String>> = (0..5_000)
+            .map(|i| Some(if i % 7 == 0 { long(i) } else { format!("u{i}") }))
+            .collect();
+        names.extend(
+            [
+                Some("u3"),
+                None,
+                Some("  "),
+                Some(""),
+                Some(&*"x".repeat(23)),
+            ]
+            .map(|n| n.map(str::to_owned)),
+        );
+        names.extend([Some(long(14)), Some("y".repeat(24))]);
+        let column: StringChunked = names.iter().map(|n| n.as_deref()).collect();
+        let index = Index::build(&column);
+        let mut owners: std::collections::HashMap<&str, Vec<u32>> = Default::default();
+        for (row, name) in names.iter().enumerate() {
+            if let Some(name) = name.as_deref().filter(|n| !n.trim().is_empty()) {
+                owners.entry(name).or_default().push(row as u32);
+            }
+        }
+        let expected = |key: &str| match owners.get(key).map(Vec::as_slice) {
+            Some([one]) => Ok(UserId(*one)),
+            Some(_) => Err(true),
+            None => Err(false),
+        };
+        assert_eq!(expected("u3"), Err(true));
+        assert_eq!(expected(&long(14)), Err(true));
+        assert_eq!(expected(&"x".repeat(23)), Ok(UserId(5_004)));
+        assert_eq!(expected(&"y".repeat(24)), Ok(UserId(5_006)));
+        assert!(!index.long.is_empty());
+        // The users' keys in another order, with keys nobody has and
+        // absent keys among them.
+        let mut keys: Vec<Option<String>> = Vec::new();
+        for (i, name) in names.iter().enumerate().rev() {
+            keys.push(name.clone());
+            match i % 10 {
+                0 => keys.push(None),
+                3 => keys.push(Some(format!("nobody {i}"))),
+                5 => keys.push(Some(long(100_000 + i))),
+                7 => keys.push(Some(format!("u{i} "))),
+                _ => {}
+            }
+        }
+        for count in [0, 1, AHEAD - 1, AHEAD, AHEAD + 1, 3 * AHEAD + 5, keys.len()] {
+            let some: Vec<Option<&str>> = keys[..count].iter().map(|k| k.as_deref()).collect();
+            let found = index.find_all(&some);
+            assert_eq!(found.len(), count);
+            for (key, found) in some.iter().zip(found) {
+                assert_eq!(found, key.map(expected), "{key:?} of {count} keys");
+                assert_eq!(found, key.map(|k| index.find(k)), "{key:?}");
+            }
+        }
     }
 
     #[test]
