@@ -16,6 +16,7 @@ use polars::prelude::*;
 use crate::decode::identify;
 use crate::exception::{Exception, ExceptionKind, Severity};
 use crate::input::UserId;
+use crate::prefetch::prefetch;
 use crate::schema::col;
 
 /// A lookup that remembers when a key is shared by several users: an
@@ -189,7 +190,7 @@ impl Index {
         for (i, key) in keys.iter().enumerate() {
             let probe = key.map(|key| self.probe(key));
             if let Some(probe) = &probe {
-                self.prefetch(probe.start);
+                prefetch(&self.slots[probe.start]);
             }
             if let Some(earlier) = std::mem::replace(&mut ahead[i % AHEAD], probe) {
                 found.push(Some(self.resolve(&earlier)));
@@ -201,20 +202,6 @@ impl Index {
             found.push(ahead[i % AHEAD].as_ref().map(|probe| self.resolve(probe)));
         }
         found
-    }
-
-    /// Asks for slot `at`'s cache line, without waiting for it.
-    fn prefetch(&self, at: usize) {
-        let slot: *const Slot = &self.slots[at];
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch is a hint: it changes nothing the program can
-        // see and cannot fault; SSE is part of every x86_64 processor.
-        unsafe {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            _mm_prefetch::<_MM_HINT_T0>(slot.cast());
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        std::hint::black_box(slot);
     }
 }
 

@@ -39,6 +39,7 @@ pub use schema::{FieldKind, FieldSpec, RecordType, TIME_CARD_FIELDS, USER_FIELDS
 pub mod client;
 pub mod input;
 pub mod join;
+mod prefetch;
 
 pub use client::{
     ApiConfig, ClientOptions, Credentials, DeveloperToken, FetchEvent, Fetched, IngestError,
