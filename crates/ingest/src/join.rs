@@ -306,6 +306,11 @@ fn at(ca: &StringChunked, row: usize) -> Option<&str> {
     present(ca.downcast_get(0).and_then(|arr| arr.get(row)))
 }
 
+/// Every row's present key of a [`block_of`] column, for [`Index::find_all`].
+fn keys_of(block: &StringChunked) -> Vec<Option<&str>> {
+    (0..block.len()).map(|row| at(block, row)).collect()
+}
+
 /// Each row's user by `userName` alone, when every row of `time_cards`
 /// has a `userName` exactly one user has; `None` when some row needs the
 /// other keys ([`match_keys`] then matches the rows with all three). Only
@@ -317,10 +322,9 @@ pub(crate) fn match_user_names(
     let names = text_column(time_cards, col::USER_NAME)?;
     let blocks = in_blocks(time_cards.height(), |rows| {
         let names = block_of(names, &rows);
-        let keys: Vec<Option<&str>> = (0..rows.len()).map(|row| at(&names, row)).collect();
         index
             .by_user_name
-            .find_all(&keys)
+            .find_all(&keys_of(&names))
             .into_iter()
             .map(|found| found.and_then(Result::ok).map(Some))
             .collect::<Option<Vec<_>>>()
@@ -349,7 +353,7 @@ pub(crate) fn match_keys(time_cards: &DataFrame, index: &UserIndex) -> PolarsRes
             block_of(card_numbers, &rows),
             block_of(card_full_names, &rows),
         );
-        let user_names: Vec<Option<&str>> = (0..rows.len()).map(|row| at(&names, row)).collect();
+        let user_names = keys_of(&names);
         let by_name = index.by_user_name.find_all(&user_names);
         let mut users = Vec::with_capacity(rows.len());
         let mut unmatched = Vec::new();
