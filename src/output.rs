@@ -4,22 +4,35 @@
 //!
 //! The protocol, for `--out DIR`:
 //!
+//! 0. The run claims `DIR` ([`OutputLock`]: an advisory lock on `.DIR.lock`
+//!    beside it) before anything is staged; a second run on the same
+//!    folder fails at once. So every staging directory of `DIR` that is
+//!    found while the lock is held is a dead run's.
 //! 1. Every file is written into `.DIR.staging-PID` (a sibling, so on the
-//!    same file system), hashed as it is written, and `fsync`ed.
+//!    same file system), hashed as it is written, and `fsync`ed. A staging
+//!    directory that disappears meanwhile is an error, never recreated.
 //! 2. Files in `DIR` that are not this kind of run's (another program's
-//!    notes, say) are hard-linked into the staging directory, so they stay.
+//!    notes, say) are hard-linked into the staging directory, and its
+//!    folders are rebuilt there of hard links, so they are in both sets at
+//!    every moment. Every staged file is checked present with the size
+//!    written.
 //! 3. The staging directory is `fsync`ed and exchanged with `DIR` in one
 //!    `renameat2(RENAME_EXCHANGE)` (Linux); the parent is `fsync`ed.
 //! 4. The previous set, now at the staging path, is removed; a foreign file
 //!    that appeared in `DIR` meanwhile is moved back first.
 //!
 //! So whatever moment the process dies, `DIR` holds either the complete
-//! previous set or the complete new set, each matching its `manifest.json`;
-//! never a mix. A crashed run's staging directory is removed by the next
-//! run. Where the exchange is not available (another OS, a file system
-//! without it), `DIR` is renamed aside and the staging directory renamed in:
-//! a crash between the two leaves `DIR` missing (never mixed), and the next
-//! run puts the previous set back before it starts.
+//! previous set or the complete new set, each matching its `manifest.json`,
+//! with other programs' files and folders; never a mix. A crashed run's
+//! staging directory is removed by the next run. Where the exchange is not
+//! available (another OS, a file system without it), `DIR` is renamed
+//! aside and the staging directory renamed in: a crash between the two
+//! leaves `DIR` missing (never mixed), and the next run puts the previous
+//! set back before it starts.
+
+mod lock;
+
+pub use lock::OutputLock;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -33,6 +46,8 @@ use sha2::{Digest, Sha256};
 /// from several threads at once.
 #[derive(Debug)]
 pub struct Staging {
+    /// The claim on the output directory, released when the set is done.
+    _lock: OutputLock,
     /// The output directory.
     dir: PathBuf,
     /// The staging directory beside it.
@@ -46,6 +61,8 @@ struct Staged {
     name: String,
     /// SHA-256 of what was written, once written.
     sha256: Option<String>,
+    /// Bytes written, once written.
+    size: u64,
 }
 
 /// A writer that hashes what passes through it, so a file's digest needs
@@ -346,29 +363,24 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 }
 
 impl Staging {
-    /// Starts a set of files for `dir`, creating its parent if needed. A
-    /// set that is never committed leaves nothing behind.
+    /// Starts a set of files for `dir`, claiming it ([`OutputLock::take`])
+    /// and creating its parent if needed. A set that is never committed
+    /// leaves nothing behind.
     pub fn new(dir: &Path) -> Result<Self, OutputError> {
-        // A folder reached through a symbolic link is replaced where it is.
-        let dir = match std::fs::canonicalize(dir) {
-            Ok(real) => real,
-            Err(_) => std::path::absolute(dir).map_err(failed(dir))?,
-        };
-        if dir.file_name().is_none() {
-            return Err(OutputError {
-                path: dir,
-                message: "an output folder needs a name of its own".into(),
-            });
-        }
-        if let Some(parent) = dir.parent() {
-            std::fs::create_dir_all(parent).map_err(failed(parent))?;
-        }
+        Staging::claimed(OutputLock::take(dir)?)
+    }
+
+    /// Starts a set of files for the folder `lock` claims (taken early, so
+    /// that a run is refused before it does any work).
+    pub fn claimed(lock: OutputLock) -> Result<Self, OutputError> {
+        let dir = lock.dir().to_owned();
         recover(&dir)?;
         let stage = sibling(&dir, "staging", std::process::id());
         // A leftover of a crashed run with the same pid: start clean.
         let _ = std::fs::remove_dir_all(&stage);
         std::fs::create_dir(&stage).map_err(failed(&stage))?;
         Ok(Staging {
+            _lock: lock,
             dir,
             stage,
             staged: Mutex::new(Vec::new()),
@@ -378,6 +390,44 @@ impl Staging {
     /// The directory the files go to.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Fails unless the staging directory is still there: one removed under
+    /// a run is never silently recreated (its files would be lost).
+    fn check_stage(&self) -> Result<(), OutputError> {
+        match std::fs::symlink_metadata(&self.stage) {
+            Ok(meta) if meta.is_dir() => Ok(()),
+            _ => Err(OutputError {
+                path: self.stage.clone(),
+                message: "the staging folder disappeared while the run wrote it; \
+                          nothing was replaced"
+                    .into(),
+            }),
+        }
+    }
+
+    /// Checks that every staged file is in the staging directory, whole:
+    /// present, with the size written, and hashed.
+    fn check_staged(&self) -> Result<(), OutputError> {
+        self.check_stage()?;
+        for staged in self.list().iter() {
+            let path = self.stage.join(&staged.name);
+            let size = std::fs::symlink_metadata(&path).map(|m| m.len());
+            let problem = match (&staged.sha256, size) {
+                (None, _) => "was never finished".to_owned(),
+                (_, Err(e)) => format!("is missing from the staging folder ({e})"),
+                (_, Ok(size)) if size != staged.size => format!(
+                    "has {size} bytes in the staging folder, {} were written",
+                    staged.size
+                ),
+                _ => continue,
+            };
+            return Err(OutputError {
+                path: self.dir.join(&staged.name),
+                message: format!("{problem}; nothing was replaced"),
+            });
+        }
+        Ok(())
     }
 
     /// Writes `name` into the staging directory through `write`, then
@@ -394,6 +444,7 @@ impl Staging {
             message,
         };
         let clock = std::time::Instant::now();
+        self.check_stage().map_err(|e| fail(e.message))?;
         if let Some(folder) = path.parent() {
             std::fs::create_dir_all(folder).map_err(|e| fail(e.to_string()))?;
         }
@@ -401,12 +452,14 @@ impl Staging {
         self.list().push(Staged {
             name: name.to_owned(),
             sha256: None,
+            size: 0,
         });
         // Small writes (Parquet pages, CSV headers) gather here; the
         // writer gathers them into chunks for the disk in turn.
         let mut writer = BufWriter::with_capacity(64 << 10, hashing);
         write(&mut writer).map_err(fail)?;
         let hashing = writer.into_inner().map_err(|e| fail(e.to_string()))?;
+        let size = hashing.written;
         let (file, hash) = hashing.finish().map_err(|e| fail(e.to_string()))?;
         let written = clock.elapsed();
         file.sync_all().map_err(|e| fail(e.to_string()))?;
@@ -414,6 +467,7 @@ impl Staging {
         let digest = format!("{:x}", hash.finalize());
         if let Some(staged) = self.list().iter_mut().find(|s| s.name == name) {
             staged.sha256 = Some(digest);
+            staged.size = size;
         }
         crash_point(&format!("staged:{name}"));
         Ok(target)
@@ -555,8 +609,8 @@ impl Staging {
     /// over; every other file stays. Returns the paths of the staged files.
     pub fn commit_owning(self, owned: &[String]) -> Result<Vec<PathBuf>, OutputError> {
         let staged: Vec<String> = self.list().iter().map(|s| s.name.clone()).collect();
-        // 2. Other programs' files stay: hard links into the new set.
-        let mut linked = Vec::new();
+        // 2. Other programs' files and folders stay: hard links into the
+        // new set (folders rebuilt of links), so they are in both sets.
         let mut to_move = Vec::new();
         if let Ok(entries) = std::fs::read_dir(&self.dir) {
             for entry in entries.flatten() {
@@ -565,14 +619,19 @@ impl Staging {
                 if owned_by(&text, owned) || staged.iter().any(|s| *s == text) {
                     continue;
                 }
-                let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-                if is_file && std::fs::hard_link(entry.path(), self.stage.join(&name)).is_ok() {
-                    linked.push(name);
-                } else {
+                let copy = self.stage.join(&name);
+                if let Err(e) = link_tree(&entry.path(), &copy) {
+                    // Moved over after the exchange instead, as a whole.
+                    tracing::debug!(
+                        "cannot link {} into the new set: {e}",
+                        entry.path().display()
+                    );
+                    let _ = std::fs::remove_dir_all(&copy).or_else(|_| std::fs::remove_file(&copy));
                     to_move.push(name);
                 }
             }
         }
+        self.check_staged()?;
         sync_dir(&self.stage).map_err(failed(&self.stage))?;
         crash_point("linked");
         // 3. The swap.
@@ -594,7 +653,7 @@ impl Staging {
             }
             sync_dir(&parent).map_err(failed(&parent))?;
             crash_point("exchanged");
-            // 4. Directories (and anything that could not be linked) move
+            // 4. Anything that could not be linked moves
             // over; then the previous set goes.
             let old = self.stage.clone();
             for name in &to_move {
@@ -614,6 +673,31 @@ impl Staging {
     /// [`Staging::commit_owning`] with no previous file this kind of run's.
     pub fn commit(self) -> Result<Vec<PathBuf>, OutputError> {
         self.commit_owning(&[])
+    }
+}
+
+/// Rebuilds `from` at `to` of hard links: a file is linked, a folder is
+/// made anew and filled the same way, a symbolic link is copied as a link.
+/// Both then name the same data; removing either loses nothing.
+fn link_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    let meta = std::fs::symlink_metadata(from)?;
+    let kind = meta.file_type();
+    if kind.is_file() {
+        std::fs::hard_link(from, to)
+    } else if kind.is_symlink() {
+        #[cfg(unix)]
+        return std::os::unix::fs::symlink(std::fs::read_link(from)?, to);
+        #[cfg(not(unix))]
+        return Err(std::io::ErrorKind::Unsupported.into());
+    } else if kind.is_dir() {
+        std::fs::create_dir(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            link_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        std::fs::set_permissions(to, meta.permissions())
+    } else {
+        Err(std::io::Error::other("not a file, a folder or a link"))
     }
 }
 
@@ -1253,6 +1337,36 @@ mod tests {
             .write(&mut expected)
             .unwrap();
         assert_eq!(csv, String::from_utf8(expected).unwrap());
+    }
+
+    #[test]
+    fn a_staging_folder_that_disappears_or_a_file_cut_short_replaces_nothing() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("a.txt"), "old a").unwrap();
+        // Removed under the run (as an older payrun's recovery did): never
+        // recreated, so no set missing its first files is committed.
+        let staging = Staging::new(&out).unwrap();
+        staging.text("a.txt", "new a").unwrap();
+        std::fs::remove_dir_all(&staging.stage).unwrap();
+        let e = staging.text("b.txt", "new b").unwrap_err().to_string();
+        assert!(e.contains("staging folder disappeared"), "{e}");
+        assert!(!staging.stage.exists());
+        let e = staging.commit().unwrap_err().to_string();
+        assert!(e.contains("staging folder disappeared"), "{e}");
+        // A file shorter on disk than written: refused before the exchange.
+        let staging = Staging::new(&out).unwrap();
+        staging.text("a.txt", "new a").unwrap();
+        staging.text("b.txt", "new b").unwrap();
+        std::fs::write(staging.stage.join("b.txt"), "new").unwrap();
+        let e = staging.commit().unwrap_err().to_string();
+        assert!(
+            e.contains("b.txt") && e.contains("has 3 bytes in the staging folder, 5 were written"),
+            "{e}"
+        );
+        assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "old a");
+        assert!(!out.join("b.txt").exists());
     }
 
     #[test]

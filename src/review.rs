@@ -341,6 +341,39 @@ pub fn review_page(
         h.push_str("</tbody></table>");
     }
 
+    // People who share a userName: a time card naming only that name is
+    // paid to neither of them (an unknown_user error on each one's row).
+    let mut by_name: BTreeMap<&str, Vec<&payrun_rules::SummaryRow>> = BTreeMap::new();
+    for r in &run.summary {
+        if let Some(name) = r.user_name.as_deref() {
+            by_name.entry(name).or_default().push(r);
+        }
+    }
+    by_name.retain(|_, rows| rows.len() > 1);
+    if !by_name.is_empty() {
+        h.push_str(
+            "<h2>People who share a userName</h2><p class=\"sub\">A time card that names only \
+             the userName (no employeeNumber) cannot be paid to either: it is an unknown_user \
+             error below. Give each person a userName of their own in Q2.</p>\
+             <table><thead><tr><th>userName</th><th>Person</th><th>Employee number</th>\
+             <th class=\"n\">Exceptions</th><th>Status</th></tr></thead><tbody>",
+        );
+        for (name, rows) in &by_name {
+            for r in rows {
+                let _ = write!(
+                    h,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                    escape(name),
+                    escape(r.user_full_name.as_deref().unwrap_or("")),
+                    escape(r.employee_number.as_deref().unwrap_or("")),
+                    r.exceptions,
+                    r.status.as_str(),
+                );
+            }
+        }
+        h.push_str("</tbody></table>");
+    }
+
     // Exceptions, grouped by kind.
     let mut kinds: BTreeMap<(Severity, ExceptionKind), Vec<&payrun_ingest::Exception>> =
         BTreeMap::new();
@@ -495,5 +528,41 @@ mod tests {
         // Bob's open punch, grouped under its kind.
         assert!(html.contains("<span class=\"error\">error</span> open_punch (1)"));
         assert_eq!(escape("a<'>"), "a&lt;&#39;&gt;");
+    }
+
+    /// Two people who share a userName are listed together, each with the
+    /// unknown_user error of the card that names only that name.
+    #[test]
+    fn people_who_share_a_user_name_are_listed() {
+        let users = r#"[{"userName": "pat", "userFullName": "Pat One", "employeeNumber": "1",
+                  "rateType": "Hourly Rate", "payRate": "10.00", "timeZone": "UTC"},
+                 {"userName": "pat", "userFullName": "Pat Two", "employeeNumber": "2",
+                  "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"}]"#;
+        let cards = [
+            r#"{"userName": "", "employeeNumber": "1", "entryType": 0, "inDateTime": "2024-05-13 08:00:00", "outDateTime": "2024-05-13 16:00:00"}"#.to_owned(),
+            r#"{"userName": "pat", "entryType": 0, "inDateTime": "2024-05-14 08:00:00", "outDateTime": "2024-05-14 09:00:00"}"#.to_owned(),
+        ];
+        let (run, _) = crate::test_support::weekly_run(users, &cards);
+        let html = review_page(
+            &run,
+            &Summaries::build(&run).unwrap(),
+            chrono::DateTime::UNIX_EPOCH,
+        );
+        assert!(
+            html.contains("<h2>People who share a userName</h2>"),
+            "{html}"
+        );
+        for (person, number) in [("Pat One", "1"), ("Pat Two", "2")] {
+            assert!(
+                html.contains(&format!(
+                    "<tr><td>pat</td><td>{person}</td><td>{number}</td><td class=\"n\">1</td><td>warning</td></tr>"
+                )),
+                "{html}"
+            );
+        }
+        assert!(
+            !page().contains("share a userName"),
+            "listed only when some do"
+        );
     }
 }

@@ -58,7 +58,14 @@ impl Settings {
         let rules = RulesConfig::parse(text)?;
         let keys: FetchKeys = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: "payrun.toml".into(),
-            message: e.to_string().trim_end().to_owned(),
+            message: payrun_rules::config::toml_error(text, &e),
+        })?;
+        keys.api.check().map_err(|(key, message)| {
+            ConfigError::Invalid {
+                key: format!("api.{key}"),
+                message,
+            }
+            .located(text)
         })?;
         for (name, profile) in &keys.exports {
             profile.check(name).map_err(|message| ConfigError::Parse {
@@ -160,6 +167,32 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("idd") && e.contains("line 2"), "{e}");
+    }
+
+    /// `[api]` values are checked with their line; a token pasted into the
+    /// file is named by key and line, never shown.
+    #[test]
+    fn api_values_and_secrets_are_errors_on_one_line() {
+        let e = Settings::parse("[api]\nconcurrency = 2\nmax_records = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("payrun.toml: line 3, key api.max_records: 1 is too few"),
+            "{e}"
+        );
+        for text in [
+            "[company]\ntoken_file = 5 # s3cr3t-t0ken-abcdef\n",
+            "[company]\ntoken_file = [\"s3cr3t-t0ken-abcdef\"]\n",
+            "[company]\nid = \"1\"\ntoken = \"s3cr3t-t0ken-abcdef\"\n",
+        ] {
+            let e = Settings::parse(text).unwrap_err().to_string();
+            assert!(
+                !e.contains("s3cr3t")
+                    && e.contains("(the value is not shown)")
+                    && !e.contains('\n'),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -117,13 +117,22 @@ pub struct WriteArgs {
 }
 
 impl WriteArgs {
+    /// Claims `--out` for this run ([`payrun::output::OutputLock`]), before
+    /// any work: a second run on the same folder, or an `--out` that is not
+    /// a folder this user can write, is refused at once.
+    pub fn claim(&self) -> anyhow::Result<payrun::output::OutputLock> {
+        Ok(payrun::output::OutputLock::take(&self.out)?)
+    }
+
     /// Begins the output set and computes the period from `input`; unless
     /// `--no-inputs`, the inputs are written into the set at the same time
     /// (see [`payrun::job::stage_inputs`]): `time_cards` as they were read
     /// (needed then), `users` (as kept: a copy of their file or the frame
     /// read) and the `exceptions` found reading both.
+    #[allow(clippy::too_many_arguments)]
     pub fn compute(
         &self,
+        claim: payrun::output::OutputLock,
         input: payrun::ingest::PayrollInput,
         time_cards: Option<payrun::job::KeptRecords>,
         users: payrun::job::KeptRecords,
@@ -136,7 +145,7 @@ impl WriteArgs {
             (false, Some(cards)) => Some(cards),
             (false, None) => anyhow::bail!("the time cards read cannot be kept with the run"),
         };
-        let staging = payrun::output::Staging::new(&self.out)?;
+        let staging = payrun::output::Staging::claimed(claim)?;
         let (kept, computed) = std::thread::scope(|scope| {
             let kept = time_cards.map(|time_cards| {
                 let staging = &staging;

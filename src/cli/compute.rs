@@ -88,6 +88,7 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     let Some(period) = resolve_period(&period_text, &config, args.any_range)? else {
         return Ok(Outcome::NothingToDo);
     };
+    let claim = write.claim()?;
     let clock = std::time::Instant::now();
     // One Parquet file of time cards or users is kept as it is (see
     // KeptRecords); noted before it is read, so the copy is known to be
@@ -141,7 +142,7 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         None => payrun::job::KeptRecords::Frame(users.frame),
     };
     let (staging, computed) =
-        write.compute(input, kept, kept_users, exceptions, &config, &period)?;
+        write.compute(claim, input, kept, kept_users, exceptions, &config, &period)?;
     spinner.finish_and_clear();
     let outcome = finish(staging, &computed, &config, &provenance, &write);
     // The process ends next: freeing millions of rows one by one would

@@ -61,7 +61,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         // What a payroll provider imports: one provider-neutral, one ADP.
         export: vec!["long".into(), "adp_wfn".into()],
     };
-    let outcome = super::run::execute(&config, &period, credentials, &write, false).await;
+    let claim = write.claim()?;
+    let outcome = super::run::execute(&config, &period, credentials, claim, &write, false).await;
     sim.stop().await;
     outcome
 }

@@ -35,6 +35,7 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
     let Some(period) = resolve_period(&args.target.period, &config, true)? else {
         return Ok(());
     };
+    let claim = payrun::output::OutputLock::take(&args.out)?;
     let (from, to) = fetch_range(&config.rules, &period);
     let credentials =
         Credentials::resolve(config.company_id.as_deref(), config.token_file.as_deref())?;
@@ -53,7 +54,7 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
 
     let mut exceptions = cards.exceptions.clone();
     exceptions.extend(users.exceptions.iter().cloned());
-    let staging = Staging::new(&args.out)?;
+    let staging = Staging::claimed(claim)?;
     let codec = payrun::output::RECORDS_CODEC;
     staging.parquet_with("timecards.parquet", &cards.frame, codec)?;
     staging.parquet_with("users.parquet", &users.frame, codec)?;

@@ -29,12 +29,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let Some(period) = resolve_period(&args.target.period, &config, args.target.any_range)? else {
         return Ok(Outcome::NothingToDo);
     };
+    let claim = args.write.claim()?;
     let credentials =
         Credentials::resolve(config.company_id.as_deref(), config.token_file.as_deref())?;
     execute(
         &config,
         &period,
         credentials,
+        claim,
         &args.write,
         args.allow_insecure_http,
     )
@@ -46,6 +48,7 @@ pub async fn execute(
     config: &Settings,
     period: &PayPeriod,
     credentials: Credentials,
+    claim: payrun::output::OutputLock,
     write: &WriteArgs,
     allow_insecure_http: bool,
 ) -> anyhow::Result<Outcome> {
@@ -80,7 +83,8 @@ pub async fn execute(
         &inputs.users.frame,
         exceptions.clone(),
     )?;
-    let (staging, computed) = write.compute(input, kept, users, exceptions, config, period)?;
+    let (staging, computed) =
+        write.compute(claim, input, kept, users, exceptions, config, period)?;
     spinner.finish_and_clear();
     finish(staging, &computed, config, &provenance, write)
 }

@@ -219,3 +219,109 @@ fn fuzz_the_configuration_parser() {
         },
     );
 }
+
+/// Numeric keys at extreme values, several at once: each is refused with
+/// an error, or accepted and then paid without a panic (an accepted
+/// multiplier or rate must not overflow the pricing).
+#[test]
+fn fuzz_numeric_configuration_keys_at_extreme_values() {
+    const KEYS: [(&str, &str); 22] = [
+        ("overtime_rules.default", "daily_ot_after"),
+        ("overtime_rules.default", "daily_dt_after"),
+        ("overtime_rules.default", "weekly_ot_after"),
+        ("overtime_rules.default", "weekly_dt_after"),
+        ("overtime_rules.default", "seventh_day_dt_after"),
+        ("overtime_rules.default", "ot_multiplier"),
+        ("overtime_rules.default", "dt_multiplier"),
+        ("overtime_rules.bi", "biweekly_ot_after"),
+        ("overtime_rules.bi", "biweekly_dt_after"),
+        ("jobs.\"Welding\"", "rate"),
+        ("jobs.\"Welding\"", "premium"),
+        ("shifts.\"night\"", "premium"),
+        ("shifts.\"night\"", "percent"),
+        ("auto_lunch", "after_hours"),
+        ("auto_lunch", "deduct_minutes"),
+        ("salary", "hours_per_week"),
+        ("punches", "max_shift_hours"),
+        ("api", "max_records"),
+        ("api", "concurrency"),
+        ("api", "max_body_bytes"),
+        ("api", "max_wait_secs"),
+        ("api", "timeout_secs"),
+    ];
+    const VALUES: [&str; 24] = [
+        "0",
+        "-1",
+        "1",
+        "1.5",
+        "2",
+        "3",
+        "3.0001",
+        "8",
+        "40",
+        "168",
+        "169",
+        "336",
+        "9999.99",
+        "10000",
+        "1e20",
+        "1e24",
+        "3e25",
+        "1e308",
+        "-1e308",
+        "1e-30",
+        "0.00001",
+        "inf",
+        "nan",
+        "9223372036854775807",
+    ];
+    let users = r#"[{"userName": "ann", "rateType": "Hourly Rate", "payRate": "9999.9999", "timeZone": "UTC"},
+        {"userName": "sal", "rateType": "Salary Rate", "payRate": "99999999", "timeZone": "UTC", "overTimeRule": "bi"}]"#;
+    let mut cards = Vec::new();
+    for day in 12..26 {
+        for user in ["ann", "sal"] {
+            cards.push(format!(
+                r#"{{"userName": "{user}", "entryType": 0, "inDateTime": "2024-05-{day} 00:00:00", "outDateTime": "2024-05-{day} 23:00:00", "jobName": "Welding", "shiftName": "night"}}"#
+            ));
+        }
+    }
+    let cards = decode_records(
+        format!("[{}]", cards.join(",")).as_bytes(),
+        RecordType::TimeCard,
+    )
+    .unwrap();
+    let users = decode_records(users.as_bytes(), RecordType::User).unwrap();
+    let input = PayrollInput::from_frames(&cards.frame, &users.frame, cards.exceptions).unwrap();
+    let settings = proptest::collection::vec((0..KEYS.len(), 0..VALUES.len()), 1..5);
+    fuzz("numeric configuration keys", settings, |chosen| {
+        let mut tables: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+        tables.insert("overtime_rules.bi", vec!["basis = \"biweekly\"".into()]);
+        for &(key, value) in chosen {
+            let (table, key) = KEYS[key];
+            let line = format!("{key} = {}", VALUES[value]);
+            let lines = tables.entry(table).or_default();
+            if !lines.iter().any(|l| l.starts_with(&format!("{key} ="))) {
+                lines.push(line);
+            }
+        }
+        // `[auto_lunch]` needs both keys: the one not chosen is a plain value.
+        if let Some(lines) = tables.get_mut("auto_lunch") {
+            for (key, plain) in [
+                ("after_hours", "after_hours = 6"),
+                ("deduct_minutes", "deduct_minutes = 30"),
+            ] {
+                if !lines.iter().any(|l| l.starts_with(key)) {
+                    lines.push(plain.into());
+                }
+            }
+        }
+        let mut text =
+            String::from("[pay_period]\nfrequency = \"biweekly\"\nanchor = \"2024-05-12\"\n");
+        for (table, lines) in &tables {
+            text.push_str(&format!("[{table}]\n{}\n", lines.join("\n")));
+        }
+        if let Ok(settings) = Settings::parse(&text) {
+            let _ = compute(&input, &settings.rules, &period());
+        }
+    });
+}

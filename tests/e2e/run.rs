@@ -339,8 +339,9 @@ fn one_complete_set(out: &Path) -> String {
     for entry in std::fs::read_dir(out).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         let inputs = name == "inputs" && listed.keys().any(|k| k.starts_with("inputs/"));
+        let foreign = ["notes.txt", "accounting"].contains(&name.as_str());
         assert!(
-            listed.contains_key(&name) || inputs || name == "manifest.json" || name == "notes.txt",
+            listed.contains_key(&name) || inputs || name == "manifest.json" || foreign,
             "{name} is not of this set"
         );
     }
@@ -349,16 +350,21 @@ fn one_complete_set(out: &Path) -> String {
         "an accountant's notes\n",
         "another program's file stays"
     );
+    assert_eq!(
+        std::fs::read_to_string(out.join("accounting/ledger/march.txt")).unwrap(),
+        "another program's folder\n",
+        "another program's folder stays, whole"
+    );
     manifest["period"]["start"].as_str().unwrap().to_owned()
 }
 
-/// Nothing of payrun's beside `out` but `out` itself.
+/// Nothing of payrun's beside `out` but `out` itself and its lock file.
 fn no_leftovers(out: &Path) {
     let parent = out.parent().unwrap();
     let strays: Vec<_> = std::fs::read_dir(parent)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".out."))
+        .filter(|n| n.starts_with(".out.") && n != ".out.lock")
         .collect();
     assert!(strays.is_empty(), "{strays:?}");
 }
@@ -392,6 +398,12 @@ async fn a_run_killed_at_any_step_of_writing_leaves_one_whole_set() {
     );
     ok(first);
     std::fs::write(out.join("notes.txt"), "an accountant's notes\n").unwrap();
+    std::fs::create_dir_all(out.join("accounting/ledger")).unwrap();
+    std::fs::write(
+        out.join("accounting/ledger/march.txt"),
+        "another program's folder\n",
+    )
+    .unwrap();
     assert_eq!(one_complete_set(&out), "2024-03-01");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
@@ -448,5 +460,93 @@ async fn a_run_killed_at_any_step_of_writing_leaves_one_whole_set() {
     // A clean run after all that leaves nothing behind either.
     ok(run("2024-03-05", None, false));
     assert_eq!(one_complete_set(&out), "2024-03-01");
+    no_leftovers(&out);
+}
+
+/// Two runs into one folder, the second started while the first works (10
+/// trials): the second is refused at once, naming the folder and the first
+/// run's process, and the folder holds the first run's whole set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_into_the_same_folder_is_refused_and_the_set_stays_whole() {
+    let faults = Faults {
+        latency: Duration::from_millis(40),
+        ..Faults::none()
+    };
+    let (sim, dir, config) = setup(faults, CONFIG).await;
+    let out = dir.path().join("out");
+    let start = |period: &str| {
+        let mut command = payrun(
+            &["run", "--period", period, "--out", out.to_str().unwrap()],
+            &sim.url(),
+        );
+        command.arg(&config);
+        command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    for trial in 0..10 {
+        let (first_period, second_period) = if trial % 2 == 0 {
+            ("2024-03-05", "2024-03-20")
+        } else {
+            ("2024-03-20", "2024-03-05")
+        };
+        let first = start(first_period);
+        std::thread::sleep(Duration::from_millis(80));
+        let second = start(second_period).wait_with_output().unwrap();
+        let first_pid = first.id();
+        let first = first.wait_with_output().unwrap();
+        ok(first);
+        let stderr = String::from_utf8_lossy(&second.stderr);
+        assert_eq!(second.status.code(), Some(1), "trial {trial}: {stderr}");
+        assert!(
+            stderr.contains("another payrun")
+                && stderr.contains(&format!("process {first_pid}"))
+                && stderr.contains(out.file_name().unwrap().to_str().unwrap())
+                && stderr.trim_end().lines().count() == 1,
+            "trial {trial}: {stderr}"
+        );
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        for name in manifest["files_sha256"].as_object().unwrap().keys() {
+            assert!(out.join(name).is_file(), "trial {trial}: {name} is missing");
+        }
+        let start = if trial % 2 == 0 {
+            "2024-03-01"
+        } else {
+            "2024-03-16"
+        };
+        assert_eq!(manifest["period"]["start"], start, "trial {trial}");
+        no_leftovers(&out);
+    }
+}
+
+/// An `--out` that is a file is refused before any work, and the file is
+/// left as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_out_that_is_a_file_is_refused_and_left_alone() {
+    let (sim, dir, config) = setup(Faults::none(), CONFIG).await;
+    let out = dir.path().join("out");
+    std::fs::write(&out, "not a folder\n").unwrap();
+    let mut command = payrun(
+        &[
+            "run",
+            "--period",
+            "2024-03-05",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &sim.url(),
+    );
+    let output = command.arg(&config).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("is not a folder") && stderr.trim_end().lines().count() == 1,
+        "{stderr}"
+    );
+    assert_eq!(sim.requests(), 0, "refused before anything was fetched");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "not a folder\n");
     no_leftovers(&out);
 }

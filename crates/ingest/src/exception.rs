@@ -88,11 +88,14 @@ pub enum ExceptionKind {
     EmptyInput,
     /// The period is not one pay period of the calendar; salaries are prorated (informational).
     PartialPeriod,
+    /// A configured name (`[users."X"]`, `[jobs."X"]`, `[shifts."X"]`, a
+    /// bonus) that matches nothing in the input: a typo pays nothing extra.
+    UnusedSetting,
 }
 
 impl ExceptionKind {
     /// Every kind, in output order.
-    pub const ALL: [ExceptionKind; 19] = [
+    pub const ALL: [ExceptionKind; 20] = [
         ExceptionKind::OpenPunch,
         ExceptionKind::NonPositiveDuration,
         ExceptionKind::LongShift,
@@ -112,6 +115,7 @@ impl ExceptionKind {
         ExceptionKind::DeferredPremium,
         ExceptionKind::EmptyInput,
         ExceptionKind::PartialPeriod,
+        ExceptionKind::UnusedSetting,
     ];
 
     /// The snake_case name used in output files.
@@ -136,6 +140,7 @@ impl ExceptionKind {
             ExceptionKind::DeferredPremium => "deferred_premium",
             ExceptionKind::EmptyInput => "empty_input",
             ExceptionKind::PartialPeriod => "partial_period",
+            ExceptionKind::UnusedSetting => "unused_setting",
         }
     }
 }

@@ -39,6 +39,7 @@ pub use schema::{FieldKind, FieldSpec, RecordType, TIME_CARD_FIELDS, USER_FIELDS
 pub mod client;
 pub mod input;
 pub mod join;
+pub mod pacing;
 mod prefetch;
 
 pub use client::{

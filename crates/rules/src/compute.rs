@@ -23,7 +23,7 @@ use rust_decimal::Decimal;
 use crate::allocate::{Allocation, Why, allocate_traced};
 use crate::calendar::{Calendar, PayPeriod};
 use crate::config::{Basis, OvertimeRule, RulesConfig};
-use crate::exceptions::{Raised, select};
+use crate::exceptions::{Raised, select, unused_settings};
 use crate::ledger::{Ledger, Part, Week};
 use crate::price::{Pricing, Share, apportion, price};
 use crate::punches::{Reading, UserEntries, prepare};
@@ -141,6 +141,14 @@ pub fn compute(
                 "{period} is not one pay period of the calendar: salaries are paid for the days it covers ({})",
                 parts.join(", ")
             ),
+            period.start,
+        ));
+    }
+    for message in unused_settings(config, input) {
+        raised.push(period_level(
+            Severity::Warning,
+            ExceptionKind::UnusedSetting,
+            message,
             period.start,
         ));
     }

@@ -77,8 +77,9 @@ pub(crate) fn select(
             .map(|r| (r.user, r.exception)),
     );
     let mut per_user = vec![Concerns::default(); input.users.len()];
+    let sharing = SharedNames::of(input, kept.iter().map(|(user, e)| (*user, e)));
     for (user, e) in &kept {
-        if let Some(user) = user {
+        for user in user.iter().chain(sharing.users(*user, e)) {
             let concerns = &mut per_user[user.index()];
             concerns.count += 1;
             concerns.errors_or_warnings |= e.severity != Severity::Info;
@@ -99,10 +100,17 @@ pub(crate) fn concerning(
     company_zone: Workdays,
     listed: bool,
 ) -> Vec<Exception> {
+    let sharing = SharedNames::of(
+        input,
+        input.exceptions.iter().map(|e| (e.user, &e.exception)),
+    );
     let mut kept: Vec<Exception> = input
         .exceptions
         .iter()
-        .filter(|e| e.user == Some(user) && input_in_period(&e.exception, period, company_zone))
+        .filter(|e| {
+            (e.user == Some(user) || sharing.users(e.user, &e.exception).contains(&user))
+                && input_in_period(&e.exception, period, company_zone)
+        })
         .map(|e| e.exception.clone())
         .chain(
             raised
@@ -113,6 +121,50 @@ pub(crate) fn concerning(
         .collect();
     sort(&mut kept);
     kept
+}
+
+/// The users who share a `userName` that time cards name: such a card
+/// cannot be paid to either (an `unknown_user` error tied to no one user),
+/// so it concerns each of them, and their summary rows say so.
+struct SharedNames<'i> {
+    users: std::collections::HashMap<&'i str, Vec<UserId>>,
+}
+
+impl<'i> SharedNames<'i> {
+    /// The users of each `userName` that an `unknown_user` exception among
+    /// `exceptions` names without being tied to a user.
+    fn of<'e>(
+        input: &'i PayrollInput,
+        exceptions: impl Iterator<Item = (Option<UserId>, &'e Exception)>,
+    ) -> Self {
+        let mut users: std::collections::HashMap<&'i str, Vec<UserId>> = Default::default();
+        let named: std::collections::HashSet<&str> = exceptions
+            .filter(|(user, e)| user.is_none() && e.kind == ExceptionKind::UnknownUser)
+            .filter_map(|(_, e)| e.user_name.as_deref())
+            .collect();
+        if named.is_empty() {
+            return SharedNames { users };
+        }
+        for (i, user) in input.users.iter().enumerate() {
+            if let Some(name) = user.user_name.as_deref()
+                && named.contains(name)
+            {
+                users.entry(name).or_default().push(UserId(i as u32));
+            }
+        }
+        users.retain(|_, ids| ids.len() > 1);
+        SharedNames { users }
+    }
+
+    /// The users an exception tied to `user` concerns besides `user`.
+    fn users(&self, user: Option<UserId>, e: &Exception) -> &[UserId] {
+        match (user, e.kind, e.user_name.as_deref()) {
+            (None, ExceptionKind::UnknownUser, Some(name)) => {
+                self.users.get(name).map_or(&[], Vec::as_slice)
+            }
+            _ => &[],
+        }
+    }
 }
 
 /// Whether an input exception's record falls in the period: its
@@ -153,4 +205,72 @@ pub fn sort(exceptions: &mut [Exception]) {
                 &b.message,
             ))
     });
+}
+
+/// What each configured name that matches nothing in the input is called,
+/// for its `unused_setting` warning: a `[users."X"]` no user has as
+/// `userName`, a `[jobs."X"]` or `[shifts."X"]` no time card has as
+/// `jobName` or `shiftName`, a `[regular_rate] bonuses` entry no card has
+/// as `adjustTypeName`. Names match exactly, so a misspelt one would
+/// otherwise pay nothing extra, silently.
+pub(crate) fn unused_settings(config: &crate::RulesConfig, input: &PayrollInput) -> Vec<String> {
+    let check = "check the name (names match exactly, case included)";
+    let mut unused = Vec::new();
+    if !config.users.is_empty() {
+        let names: std::collections::HashSet<&str> = input
+            .users
+            .iter()
+            .filter_map(|u| u.user_name.as_deref())
+            .collect();
+        for name in config.users.keys().filter(|n| !names.contains(n.as_str())) {
+            unused.push(format!(
+                "[users.\"{name}\"] matches no user's userName in the input; {check}"
+            ));
+        }
+    }
+    // Each table's names, what the warning calls one, and the card field.
+    type Setting<'c> = (Vec<&'c String>, fn(&str) -> String, &'static str);
+    let settings: [Setting; 3] = [
+        (
+            config.jobs.keys().collect(),
+            |n| format!("[jobs.\"{n}\"]"),
+            "jobName",
+        ),
+        (
+            config.shifts.keys().collect(),
+            |n| format!("[shifts.\"{n}\"]"),
+            "shiftName",
+        ),
+        (
+            config.regular_rate.bonuses.iter().collect(),
+            |n| format!("the [regular_rate] bonuses entry \"{n}\""),
+            "adjustTypeName",
+        ),
+    ];
+    if settings.iter().all(|(names, ..)| names.is_empty()) {
+        return unused;
+    }
+    // Which interned names each field uses, over every card once.
+    let mut used = [(); 3].map(|()| vec![false; input.names.len()]);
+    for card in &input.time_cards {
+        for (field, name) in [card.job, card.shift, card.adjust_type]
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(id) = name {
+                used[field][id.index()] = true;
+            }
+        }
+    }
+    for ((names, setting, field), used) in settings.iter().zip(&used) {
+        for name in names {
+            if !input.names.find(name).is_some_and(|id| used[id.index()]) {
+                unused.push(format!(
+                    "{} matches no time card's {field} in the input; {check}",
+                    setting(name)
+                ));
+            }
+        }
+    }
+    unused
 }

@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use payrun_ingest::ExceptionKind;
+use payrun_rules::Status;
 use rust_decimal::Decimal;
 
 fn zero() -> Decimal {
@@ -913,7 +914,9 @@ fn report_frames_have_the_spec_columns_and_agree_with_each_other() {
 
 /// Two users who share a userName, their cards matched by employeeNumber:
 /// each keeps their own hours and pay, each has their own daily rows, and
-/// the department counts each once.
+/// the department counts each once. A card that names only the shared
+/// userName is paid to neither: its `unknown_user` error counts on both
+/// users' rows, which are `warning`, not `ok`.
 #[test]
 fn two_users_who_share_a_user_name_keep_their_own_figures() {
     let users = [
@@ -945,14 +948,27 @@ fn two_users_who_share_a_user_name_keep_their_own_figures() {
                 tiers(r).0,
                 r.pay.gross,
                 r.exceptions,
+                r.status,
             )
         })
         .collect();
     assert_eq!(
         figures,
         vec![
-            ("Pat One".to_owned(), dec("8"), dec("80.00"), 0),
-            ("Pat Two".to_owned(), dec("3"), dec("60.00"), 0),
+            (
+                "Pat One".to_owned(),
+                dec("8"),
+                dec("80.00"),
+                1,
+                Status::Warning
+            ),
+            (
+                "Pat Two".to_owned(),
+                dec("3"),
+                dec("60.00"),
+                1,
+                Status::Warning
+            ),
         ]
     );
     assert_eq!(kinds(&run), vec![ExceptionKind::UnknownUser]);
@@ -1401,4 +1417,53 @@ fn unapproved_time_cards_are_paid_with_a_warning_or_held_as_configured() {
             "2024-05-15 07:00:00".to_owned()
         )]
     );
+}
+
+/// A configured name that matches nothing in the input is a warning each,
+/// never silent: a misspelt job would otherwise pay its base rate.
+#[test]
+fn settings_that_match_nothing_in_the_input_are_warnings() {
+    let users = [user("ann", "Hourly Rate", "20.00", "UTC", "")];
+    let cards = [
+        punch_as(
+            "ann",
+            "2024-05-13 08:00:00",
+            "2024-05-13 16:00:00",
+            "Welding",
+            "night",
+        ),
+        named_amount("ann", "2024-05-14", "Production Bonus", "50.00"),
+    ];
+    let config = format!(
+        "{WEEKLY}\n[users.\"ann\"]\nsalary_mode = \"exempt\"\n[users.\"nobody-here\"]\nsalary_mode = \"exempt\"\n\
+         [jobs.\"Welding\"]\nrate = 25\n[jobs.\"Nonexistent Job\"]\nrate = 30\n\
+         [shifts.\"night\"]\npremium = 1\n[shifts.\"Night\"]\npremium = 2\n\
+         [regular_rate]\nbonuses = [\"Production Bonus\", \"Productoin Bonus\"]\n"
+    );
+    let run = run(&users, &cards, &config, period("2024-05-12", "2024-05-18"));
+    let unused: Vec<&str> = run
+        .exceptions
+        .iter()
+        .filter(|e| e.kind == ExceptionKind::UnusedSetting)
+        .map(|e| {
+            assert_eq!(e.severity, payrun_ingest::Severity::Warning);
+            e.message.as_str()
+        })
+        .collect();
+    let check = "check the name (names match exactly, case included)";
+    assert_eq!(
+        unused,
+        vec![
+            format!(
+                "[jobs.\"Nonexistent Job\"] matches no time card's jobName in the input; {check}"
+            ),
+            format!("[shifts.\"Night\"] matches no time card's shiftName in the input; {check}"),
+            format!("[users.\"nobody-here\"] matches no user's userName in the input; {check}"),
+            format!(
+                "the [regular_rate] bonuses entry \"Productoin Bonus\" matches no time card's adjustTypeName in the input; {check}"
+            ),
+        ]
+    );
+    // Ann's pay is what the used settings make it: 8 h at 25 + 1 night premium, and the bonus.
+    assert_eq!(run.summary[0].pay.gross, dec("258.00"));
 }

@@ -129,6 +129,7 @@ pub struct PunchConfig {
     /// to the workday it starts in (false).
     pub split_at_workday: bool,
     /// Longer shifts raise `long_shift`.
+    #[serde(deserialize_with = "super::values::week_hours")]
     pub max_shift_hours: Hours,
     /// What a `long_shift` does to pay.
     pub long_shift: LongShift,

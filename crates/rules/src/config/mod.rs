@@ -11,6 +11,7 @@
 //! are accepted here, so one file configures both, and not kept.
 
 mod company;
+mod located;
 mod overtime;
 mod pay;
 mod values;
@@ -18,7 +19,6 @@ mod values;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rust_decimal::Decimal;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
@@ -27,12 +27,13 @@ pub use company::{
     PayPeriodConfig, PunchConfig, PunchZone, RoundingConfig, RoundingMode, RoundingRule,
     Unapproved,
 };
+pub use located::{SECRET_KEYS, line_of, toml_error};
 pub use overtime::{Basis, OvertimeRule, Tier};
 pub use pay::{
     JobPay, PtoConfig, RateMethod, RegularRateConfig, SalaryConfig, SalaryMode, SalaryPeriod,
     ShiftPay, UserOverride,
 };
-pub use values::{ClockTime, Hours, TimeZone, WeekdayName};
+pub use values::{ClockTime, Hours, TimeZone, WeekdayName, bounds};
 
 /// A configuration problem, naming the file, key and (when known) line.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +62,23 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+}
+
+impl ConfigError {
+    /// An [`ConfigError::Invalid`] of `text`, as a [`ConfigError::Parse`]
+    /// naming the line that sets its key (or the table holding it).
+    pub fn located(self, text: &str) -> ConfigError {
+        match self {
+            ConfigError::Invalid { key, message } => match line_of(text, &key) {
+                Some(line) => ConfigError::Parse {
+                    path: "payrun.toml".into(),
+                    message: format!("line {line}, key {key}: {message}"),
+                },
+                None => ConfigError::Invalid { key, message },
+            },
+            other => other,
+        }
+    }
 }
 
 /// The rules' settings in `payrun.toml`.
@@ -125,13 +143,14 @@ impl RulesConfig {
         from_file(path, Self::parse)
     }
 
-    /// Parses and validates configuration text.
+    /// Parses and validates configuration text. Errors are one line
+    /// naming the line and key ([`toml_error`], [`ConfigError::located`]).
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
         let config: RulesConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: "payrun.toml".into(),
-            message: e.to_string().trim_end().to_owned(),
+            message: toml_error(text, &e),
         })?;
-        config.validate()?;
+        config.validate().map_err(|e| e.located(text))?;
         Ok(config)
     }
 
@@ -179,12 +198,12 @@ impl RulesConfig {
                     "a daily threshold cannot exceed 24 hours".into(),
                 );
             }
-            if rule.ot_multiplier < Decimal::ONE || rule.dt_multiplier < Decimal::ONE {
+            if rule.dt_multiplier < rule.ot_multiplier {
                 return invalid(
-                    format!("overtime_rules.{name}.ot_multiplier"),
+                    format!("overtime_rules.{name}.dt_multiplier"),
                     format!(
-                        "multipliers must be at least 1 (ot_multiplier {}, dt_multiplier {})",
-                        rule.ot_multiplier, rule.dt_multiplier
+                        "{} is below ot_multiplier ({}); double time pays at least overtime's rate",
+                        rule.dt_multiplier, rule.ot_multiplier
                     ),
                 );
             }
@@ -210,9 +229,6 @@ impl RulesConfig {
             match values {
                 [Some(_), Some(_)] | [None, None] => {
                     return invalid(key, format!("set exactly one of `{a}` and `{b}`"));
-                }
-                [Some(v), None] | [None, Some(v)] if v.is_sign_negative() => {
-                    return invalid(key, format!("{v} is negative"));
                 }
                 _ => {}
             }
@@ -247,13 +263,16 @@ impl RulesConfig {
                 );
             }
         }
-        if self.salary.hours_per_week.seconds == 0 {
-            return invalid("salary.hours_per_week".into(), "must be more than 0".into());
-        }
-        if self.punches.max_shift_hours.seconds == 0 {
+        if let Some(lunch) = &self.auto_lunch
+            && i64::from(lunch.deduct_minutes) * 60 >= lunch.after_hours.seconds
+        {
             return invalid(
-                "punches.max_shift_hours".into(),
-                "must be more than 0".into(),
+                "auto_lunch.deduct_minutes".into(),
+                format!(
+                    "{} minutes is not less than after_hours ({} hours): a shift would be \
+                     deducted to nothing",
+                    lunch.deduct_minutes, lunch.after_hours
+                ),
             );
         }
         Ok(())
@@ -281,6 +300,7 @@ mod tests {
     use super::*;
     use chrono::{NaiveDate, Weekday};
     use chrono_tz::Tz;
+    use rust_decimal::Decimal;
 
     const SPEC_EXAMPLE: &str = r#"
 [company]
@@ -397,10 +417,14 @@ salary_mode = "exempt"
         let e = error_of("[overtime_rules.ca]\ndaily_ot_after = 12\ndaily_dt_after = 8\n");
         assert_eq!(
             e,
-            "overtime_rules.ca.daily_dt_after: 8 is below daily_ot_after (12); double time must start after overtime"
+            "payrun.toml: line 3, key overtime_rules.ca.daily_dt_after: 8 is below daily_ot_after (12); \
+             double time must start after overtime"
         );
         let e = error_of("[rounding]\nclock_in = { mode = \"up\", minutes = 0 }\n");
-        assert_eq!(e, "rounding.clock_in.minutes: 0 is not between 1 and 60");
+        assert_eq!(
+            e,
+            "payrun.toml: line 2, key rounding.clock_in.minutes: 0 is not between 1 and 60"
+        );
     }
 
     #[test]
@@ -424,12 +448,188 @@ salary_mode = "exempt"
         let e = error_of("[jobs.\"Welding\"]\nrate = 15\npremium = 1\n");
         assert_eq!(
             e,
-            "jobs.\"Welding\": set exactly one of `rate` and `premium`"
+            "payrun.toml: line 1, key jobs.\"Welding\": set exactly one of `rate` and `premium`"
         );
         let e = error_of("[shifts.night]\npercent = -10\n");
-        assert_eq!(e, "shifts.\"night\": -10 is negative");
+        assert_eq!(
+            e,
+            "payrun.toml: line 2, key shifts.night.percent: -10 is not a percentage above 0 and at most 100"
+        );
         let e = error_of("[regular_rate]\nmethod = \"average\"\n");
         assert!(e.contains("average") && e.contains("line 2"), "{e}");
+    }
+
+    /// Every number is checked when read, with its key and line in one
+    /// line: extreme values never panic, and implausible ones (pay ten
+    /// times over, a shift deducted to nothing) are refused.
+    #[test]
+    fn numbers_out_of_their_plausible_range_are_refused_naming_key_and_line() {
+        let cases = [
+            (
+                "[overtime_rules.default]\nweekly_ot_after = 3e25\n",
+                2,
+                "overtime_rules.default.weekly_ot_after",
+                "too large",
+            ),
+            (
+                "[overtime_rules.default]\nweekly_ot_after = 0\n",
+                2,
+                "overtime_rules.default.weekly_ot_after",
+                "not more than 0 and at most 168",
+            ),
+            (
+                "[overtime_rules.default]\nweekly_ot_after = 169\n",
+                2,
+                "overtime_rules.default.weekly_ot_after",
+                "at most 168",
+            ),
+            (
+                "[overtime_rules.x]\nbasis = \"biweekly\"\nbiweekly_ot_after = 337\n",
+                3,
+                "overtime_rules.x.biweekly_ot_after",
+                "at most 336",
+            ),
+            (
+                "[overtime_rules.default]\not_multiplier = 1e24\n",
+                2,
+                "overtime_rules.default.ot_multiplier",
+                "not a multiplier between 1 and 3",
+            ),
+            (
+                "[overtime_rules.default]\not_multiplier = 1e20\n",
+                2,
+                "overtime_rules.default.ot_multiplier",
+                "between 1 and 3",
+            ),
+            (
+                "[overtime_rules.default]\not_multiplier = 100\n",
+                2,
+                "overtime_rules.default.ot_multiplier",
+                "between 1 and 3",
+            ),
+            (
+                "[overtime_rules.default]\not_multiplier = 0.5\n",
+                2,
+                "overtime_rules.default.ot_multiplier",
+                "between 1 and 3",
+            ),
+            (
+                "[overtime_rules.default]\not_multiplier = 2\ndt_multiplier = 1.5\n",
+                3,
+                "overtime_rules.default.dt_multiplier",
+                "below ot_multiplier (2)",
+            ),
+            (
+                "[jobs.\"X\"]\nrate = 1e24\n",
+                2,
+                "jobs.X.rate",
+                "not plausible",
+            ),
+            (
+                "[jobs.\"X\"]\npremium = 10000\n",
+                2,
+                "jobs.X.premium",
+                "not plausible",
+            ),
+            (
+                "[shifts.\"X\"]\npercent = 1e24\n",
+                2,
+                "shifts.X.percent",
+                "at most 100",
+            ),
+            (
+                "[shifts.\"X\"]\npercent = 100000\n",
+                2,
+                "shifts.X.percent",
+                "at most 100",
+            ),
+            (
+                "[shifts.\"X\"]\npercent = 0\n",
+                2,
+                "shifts.X.percent",
+                "above 0",
+            ),
+            (
+                "[shifts.\"X\"]\npremium = -1\n",
+                2,
+                "shifts.X.premium",
+                "negative",
+            ),
+            (
+                "[auto_lunch]\nafter_hours = 0\ndeduct_minutes = 100000\n",
+                3,
+                "auto_lunch.deduct_minutes",
+                "not less than after_hours",
+            ),
+            (
+                "[auto_lunch]\nafter_hours = 6\ndeduct_minutes = 360\n",
+                3,
+                "auto_lunch.deduct_minutes",
+                "not less than after_hours",
+            ),
+            (
+                "[salary]\nhours_per_week = 0\n",
+                2,
+                "salary.hours_per_week",
+                "not more than 0",
+            ),
+            (
+                "[punches]\nmax_shift_hours = 1e30\n",
+                2,
+                "punches.max_shift_hours",
+                "not a usable number",
+            ),
+            (
+                "[punches]\nmax_shift_hours = 1e20\n",
+                2,
+                "punches.max_shift_hours",
+                "too large",
+            ),
+        ];
+        for (text, line, key, what) in cases {
+            let e = error_of(text);
+            assert!(
+                e.starts_with(&format!("payrun.toml: line {line}, key {key}: "))
+                    && e.contains(what),
+                "{text:?}: {e}"
+            );
+            assert!(!e.contains('\n'), "{e}");
+        }
+        // At the bounds, accepted.
+        let c = RulesConfig::parse(
+            "[overtime_rules.default]\nweekly_ot_after = 168\not_multiplier = 3\ndt_multiplier = 3\n\
+             [shifts.n]\npercent = 100\n[jobs.j]\nrate = 9999.99\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.overtime_rules["default"].ot_multiplier,
+            Decimal::new(3, 0)
+        );
+    }
+
+    /// A secret pasted into the file is named by its key and line, never shown.
+    #[test]
+    fn a_secret_on_a_bad_line_is_never_shown() {
+        for text in [
+            "[company]\nid = \"1\"\ntoken = \"s3cr3t-t0ken-abcdef\"\n",
+            "[company]\ndeveloperToken = \"s3cr3t-t0ken-abcdef\"\n",
+            "token = s3cr3t-t0ken-abcdef\n",
+        ] {
+            let e = error_of(text);
+            assert!(!e.contains("s3cr3t"), "{e}");
+            assert!(
+                e.contains("line ") && e.contains("(the value is not shown)"),
+                "{e}"
+            );
+            assert!(!e.contains('\n'), "{e}");
+        }
+        let e = error_of("[company]\nid = \"1\"\ntoken = \"s3cr3t-t0ken-abcdef\"\n");
+        assert_eq!(
+            e,
+            "payrun.toml: line 3, key company.token: `token` is not a key payrun reads; the \
+             developer token belongs in OTC_DEVELOPER_TOKEN or in the file company.token_file \
+             names (the value is not shown)"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::values::{Hours, WeekdayName, decimal_number};
+use super::values::{Hours, WeekdayName, multiplier, threshold, two_week_threshold};
 
 /// Which thresholds of step 4 apply.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -44,26 +44,32 @@ pub struct OvertimeRule {
     /// Which accumulation applies in step 4.
     pub basis: Basis,
     /// Seconds beyond this in a workday are overtime.
+    #[serde(deserialize_with = "threshold")]
     pub daily_ot_after: Option<Hours>,
     /// Seconds beyond this in a workday are double time.
+    #[serde(deserialize_with = "threshold")]
     pub daily_dt_after: Option<Hours>,
     /// Regular seconds beyond this in a workweek are overtime (default 40 with `basis = "weekly"`).
+    #[serde(deserialize_with = "threshold")]
     pub weekly_ot_after: Option<Hours>,
     /// Regular seconds beyond this in a workweek are double time.
+    #[serde(deserialize_with = "threshold")]
     pub weekly_dt_after: Option<Hours>,
     /// Regular seconds beyond this in a 14-day window are overtime (default 80 with `basis = "biweekly"`).
+    #[serde(deserialize_with = "two_week_threshold")]
     pub biweekly_ot_after: Option<Hours>,
     /// Regular seconds beyond this in a 14-day window are double time.
+    #[serde(deserialize_with = "two_week_threshold")]
     pub biweekly_dt_after: Option<Hours>,
     /// The seventh consecutive workday rule.
     pub seventh_day: bool,
     /// On the seventh day, hours beyond this are double time (the rest overtime).
     pub seventh_day_dt_after: Hours,
-    /// Overtime pay multiplier.
-    #[serde(deserialize_with = "decimal_number")]
+    /// Overtime pay multiplier, in `[1, 3]`.
+    #[serde(deserialize_with = "multiplier")]
     pub ot_multiplier: Decimal,
-    /// Double-time pay multiplier.
-    #[serde(deserialize_with = "decimal_number")]
+    /// Double-time pay multiplier, in `[1, 3]` and at least `ot_multiplier`.
+    #[serde(deserialize_with = "multiplier")]
     pub dt_multiplier: Decimal,
     /// Weekdays whose every second is at least this tier.
     pub special_weekdays: BTreeMap<WeekdayName, Tier>,

@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::values::{Hours, optional_decimal};
+use super::values::{Hours, hourly_amount, percent, week_hours};
 
 /// What `payRate` means for salaried users.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -58,7 +58,8 @@ pub struct SalaryConfig {
     pub period: SalaryPeriod,
     /// Default mode (a user override wins).
     pub mode: SalaryMode,
-    /// Hours the salary is for, per week.
+    /// Hours the salary is for, per week (more than 0, at most 168).
+    #[serde(deserialize_with = "week_hours")]
     pub hours_per_week: Hours,
 }
 
@@ -87,13 +88,13 @@ pub struct PtoConfig {
 pub struct JobPay {
     /// An hourly rate that replaces `payRate` on this job.
     #[serde(
-        deserialize_with = "optional_decimal",
+        deserialize_with = "hourly_amount",
         skip_serializing_if = "Option::is_none"
     )]
     pub rate: Option<Decimal>,
     /// Added per hour to `payRate` on this job.
     #[serde(
-        deserialize_with = "optional_decimal",
+        deserialize_with = "hourly_amount",
         skip_serializing_if = "Option::is_none"
     )]
     pub premium: Option<Decimal>,
@@ -106,15 +107,13 @@ pub struct JobPay {
 pub struct ShiftPay {
     /// Added per hour.
     #[serde(
-        deserialize_with = "optional_decimal",
+        deserialize_with = "hourly_amount",
         skip_serializing_if = "Option::is_none"
     )]
     pub premium: Option<Decimal>,
-    /// Added per hour, as a percentage of the base rate (`payRate`, or the job's `rate`).
-    #[serde(
-        deserialize_with = "optional_decimal",
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// Added per hour, as a percentage of the base rate (`payRate`, or
+    /// the job's `rate`), more than 0 and at most 100.
+    #[serde(deserialize_with = "percent", skip_serializing_if = "Option::is_none")]
     pub percent: Option<Decimal>,
 }
 

@@ -43,7 +43,9 @@ impl<'de> Deserialize<'de> for Hours {
         if hours.is_sign_negative() {
             return Err(de::Error::custom(format!("{hours} hours is negative")));
         }
-        let seconds = hours * Decimal::from(3600);
+        let Some(seconds) = hours.checked_mul(Decimal::from(3600)) else {
+            return Err(de::Error::custom(format!("{hours} hours is too large")));
+        };
         if !seconds.fract().is_zero() {
             return Err(de::Error::custom(format!(
                 "{hours} hours is not a whole number of seconds"
@@ -82,11 +84,89 @@ pub(crate) fn decimal_number<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal,
     }
 }
 
-/// An optional exact decimal number (see [`decimal_number`]).
-pub(crate) fn optional_decimal<'de, D: Deserializer<'de>>(
+/// The plausibility bounds of configuration numbers: values no payroll
+/// needs to pass, refused when read with the key named (a typo such as
+/// `ot_multiplier = 15` would otherwise pay ten times the overtime).
+pub mod bounds {
+    use rust_decimal::Decimal;
+
+    /// The longest overtime threshold of a workday or workweek, in hours.
+    pub const WEEK_HOURS: i64 = 168;
+    /// The longest threshold of a 14-day window, in hours.
+    pub const TWO_WEEK_HOURS: i64 = 336;
+    /// The largest overtime or double-time multiplier.
+    pub const MAX_MULTIPLIER: Decimal = Decimal::from_parts(3, 0, 0, false, 0);
+    /// Job and shift rates and premiums are below this, per hour.
+    pub const MAX_HOURLY: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
+    /// The largest shift `percent`.
+    pub const MAX_PERCENT: Decimal = Decimal::from_parts(100, 0, 0, false, 0);
+}
+
+/// A pay multiplier, in `[1, 3]`.
+pub(crate) fn multiplier<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    let m = decimal_number(d)?;
+    if m < Decimal::ONE || m > bounds::MAX_MULTIPLIER {
+        return Err(de::Error::custom(format!(
+            "{m} is not a multiplier between 1 and {}",
+            bounds::MAX_MULTIPLIER
+        )));
+    }
+    Ok(m)
+}
+
+/// An hourly amount (a job's rate, a job's or shift's premium): at least 0
+/// and below [`bounds::MAX_HOURLY`].
+pub(crate) fn hourly_amount<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    let amount = decimal_number(d)?;
+    if amount.is_sign_negative() && !amount.is_zero() {
+        return Err(de::Error::custom(format!("{amount} is negative")));
+    }
+    if amount >= bounds::MAX_HOURLY {
+        return Err(de::Error::custom(format!(
+            "{amount} an hour is not plausible (payrun refuses {} or more)",
+            bounds::MAX_HOURLY
+        )));
+    }
+    Ok(Some(amount))
+}
+
+/// A shift differential's percentage, in `(0, 100]`.
+pub(crate) fn percent<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    let p = decimal_number(d)?;
+    if p <= Decimal::ZERO || p > bounds::MAX_PERCENT {
+        return Err(de::Error::custom(format!(
+            "{p} is not a percentage above 0 and at most 100"
+        )));
+    }
+    Ok(Some(p))
+}
+
+/// Hours more than 0 and at most `most`.
+fn bounded_hours<'de, D: Deserializer<'de>>(d: D, most: i64) -> Result<Hours, D::Error> {
+    let hours = Hours::deserialize(d)?;
+    if hours.seconds == 0 || hours.seconds > most * 3600 {
+        return Err(de::Error::custom(format!(
+            "{hours} hours is not more than 0 and at most {most}"
+        )));
+    }
+    Ok(hours)
+}
+
+/// A threshold of a workday or workweek: more than 0 and at most 168 hours.
+pub(crate) fn threshold<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Hours>, D::Error> {
+    bounded_hours(d, bounds::WEEK_HOURS).map(Some)
+}
+
+/// A threshold of a workday or workweek that is always set (see [`threshold`]).
+pub(crate) fn week_hours<'de, D: Deserializer<'de>>(d: D) -> Result<Hours, D::Error> {
+    bounded_hours(d, bounds::WEEK_HOURS)
+}
+
+/// A threshold of a 14-day window: more than 0 and at most 336 hours.
+pub(crate) fn two_week_threshold<'de, D: Deserializer<'de>>(
     d: D,
-) -> Result<Option<Decimal>, D::Error> {
-    decimal_number(d).map(Some)
+) -> Result<Option<Hours>, D::Error> {
+    bounded_hours(d, bounds::TWO_WEEK_HOURS).map(Some)
 }
 
 /// An IANA time zone name, checked when read.
