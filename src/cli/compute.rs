@@ -196,7 +196,10 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
     computed.export(&exports, &settings)?;
     // Into a scratch folder (removed unless committed), or --out.
     let scratch = std::env::temp_dir().join(format!("payrun-replay-{}", std::process::id()));
-    let staging = Staging::new(out.unwrap_or(&scratch))?;
+    let staging = match out {
+        Some(out) => Staging::new(out)?,
+        None => Staging::claimed(payrun::output::OutputLock::private(&scratch)?)?,
+    };
     stage_report(&staging, &computed.run, &computed.summaries, &formats)?;
     payrun::job::stage_extras(&staging, &computed)?;
     let digests = staging.digests();

@@ -26,6 +26,17 @@ pub struct OutputLock {
     dir: PathBuf,
     /// The locked file; closing it releases the lock.
     _file: File,
+    /// The lock file, to remove when done, for a folder of this process's
+    /// own (see [`OutputLock::private`]).
+    remove: Option<PathBuf>,
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        if let Some(path) = &self.remove {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 impl OutputLock {
@@ -91,7 +102,21 @@ impl OutputLock {
             .set_len(0)
             .and_then(|()| file.rewind())
             .and_then(|()| file.write_all(pid.as_bytes()));
-        Ok(OutputLock { dir, _file: file })
+        Ok(OutputLock {
+            dir,
+            _file: file,
+            remove: None,
+        })
+    }
+
+    /// [`OutputLock::take`] for a scratch folder no other process uses
+    /// (named after this process): its lock file is removed when done,
+    /// rather than left beside it.
+    pub fn private(dir: &Path) -> Result<OutputLock, OutputError> {
+        let mut lock = OutputLock::take(dir)?;
+        let name = lock.dir.file_name().unwrap_or_default().to_string_lossy();
+        lock.remove = Some(lock.dir.with_file_name(format!(".{name}.lock")));
+        Ok(lock)
     }
 
     /// The output folder: absolute, links resolved.
@@ -170,6 +195,14 @@ mod tests {
         );
         drop(first);
         OutputLock::take(&out).unwrap();
+        assert!(
+            parent.path().join(".out.lock").is_file(),
+            "the lock file stays"
+        );
+        // A scratch folder's lock file goes with it.
+        let scratch = parent.path().join("scratch");
+        drop(OutputLock::private(&scratch).unwrap());
+        assert!(!parent.path().join(".scratch.lock").exists());
     }
 
     #[test]

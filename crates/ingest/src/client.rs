@@ -55,8 +55,8 @@ pub struct ApiConfig {
     pub timeout_secs: u64,
     /// Retries per page after the first attempt.
     pub max_retries: u32,
-    /// Retries allowed across the whole run; `None`: 20 plus one for every
-    /// ten pages fetched so far.
+    /// Retries of failures (not 429s) allowed across the whole run;
+    /// `None`: 20 plus one for every two pages fetched so far.
     pub retry_budget: Option<u32>,
     /// Date windows fetched at once.
     pub concurrency: usize,
@@ -1045,11 +1045,13 @@ impl Q2Client {
     }
 
     /// Retries the run may still spend: `api.retry_budget`, or 20 plus one
-    /// per ten pages fetched.
+    /// per two pages fetched. So a run carries on while fewer than about a
+    /// third of its requests fail, and one whose API has died (no page
+    /// comes back) stops after 20.
     fn retries_left(&self) -> u64 {
         let budget = match self.options.api.retry_budget {
             Some(b) => u64::from(b),
-            None => 20 + self.spent.pages.load(Ordering::Relaxed) / 10,
+            None => 20 + self.spent.pages.load(Ordering::Relaxed) / 2,
         };
         budget.saturating_sub(self.spent.retries.load(Ordering::Relaxed))
     }
@@ -1200,21 +1202,12 @@ impl Q2Client {
             return Err(too_large());
         }
         let mut response = response;
-        // Grown by doubling, but never past the limit: a body at the limit
-        // holds the limit, not twice it.
-        let limit_bytes = usize::try_from(limit).unwrap_or(usize::MAX);
-        let announced = response.content_length().unwrap_or(0) as usize;
-        let mut body = Vec::with_capacity(announced.min(limit_bytes));
+        let announced = response.content_length().unwrap_or(0).min(limit);
+        let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            let needed = body.len() + chunk.len();
-            if needed as u64 > limit {
+            if !append_bounded(&mut body, &chunk, limit) {
                 return Err(too_large());
             }
-            if needed > body.capacity() {
-                let grown = needed.max(body.capacity() * 2).min(limit_bytes);
-                body.reserve_exact(grown - body.len());
-            }
-            body.extend_from_slice(&chunk);
         }
         let decoded = tokio::task::spawn_blocking(move || decode_page(&body, record_type))
             .await
@@ -1234,6 +1227,24 @@ impl Q2Client {
             None => Ok(page),
         }
     }
+}
+
+/// Appends `chunk` to `body` unless that makes it longer than `limit`
+/// (then `false`). The buffer grows by doubling, but never past the limit:
+/// a body at the limit holds the limit, not up to twice it (and not a
+/// second copy while it grows past it).
+fn append_bounded(body: &mut Vec<u8>, chunk: &[u8], limit: u64) -> bool {
+    let needed = body.len() + chunk.len();
+    if needed as u64 > limit {
+        return false;
+    }
+    if needed > body.capacity() {
+        let most = usize::try_from(limit).unwrap_or(usize::MAX);
+        let grown = needed.max(body.capacity() * 2).min(most);
+        body.reserve_exact(grown - body.len());
+    }
+    body.extend_from_slice(chunk);
+    true
 }
 
 /// A fingerprint of `frame`'s records, every field and their order: two
@@ -1563,6 +1574,26 @@ mod tests {
         assert!(
             !looks_like_path("s3cr3ttoken") && !looks_like_path("Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==")
         );
+    }
+
+    /// A body read up to the limit never holds more memory than the limit.
+    #[test]
+    fn a_body_grows_to_its_limit_and_no_further() {
+        let limit = 10_000u64;
+        let mut body = Vec::new();
+        let chunk = [7u8; 300];
+        let mut appended = 0;
+        while append_bounded(&mut body, &chunk, limit) {
+            appended += chunk.len();
+            assert!(body.capacity() as u64 <= limit, "{}", body.capacity());
+        }
+        assert_eq!((appended, body.len()), (9_900, 9_900));
+        assert!(
+            append_bounded(&mut body, &[1u8; 100], limit),
+            "exactly the limit fits"
+        );
+        assert_eq!((body.len(), body.capacity()), (10_000, 10_000));
+        assert!(!append_bounded(&mut body, &[1], limit));
     }
 
     #[test]

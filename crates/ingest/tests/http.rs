@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use payrun_ingest::client::{
-    ApiConfig, ClientOptions, Credentials, DeveloperToken, IngestError, Q2Client, TimeCardQuery,
-    UserQuery,
+    ApiConfig, ClientOptions, Credentials, DeveloperToken, Fetched, IngestError, Q2Client,
+    TimeCardQuery, UserQuery,
 };
 use payrun_ingest::{RecordType, decode_records};
 use payrun_q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
@@ -59,6 +59,27 @@ fn client_with(options: ClientOptions) -> Q2Client {
         token: DeveloperToken::new(DEFAULT_TOKEN),
     };
     Q2Client::new(options, credentials).unwrap()
+}
+
+/// Every second of the days `from` to `to`, as a time card query.
+fn days(from: NaiveDate, to: NaiveDate) -> TimeCardQuery {
+    TimeCardQuery::between(
+        from.and_hms_opt(0, 0, 0).unwrap(),
+        to.and_hms_opt(23, 59, 59).unwrap(),
+    )
+}
+
+/// `data`'s time cards in `span` as a simulator without faults serves
+/// them, `max_records` a page (what a faulty fetch must return), and the
+/// requests that took.
+async fn clean_fetch(data: &Company, span: &TimeCardQuery, max_records: u32) -> (Fetched, u64) {
+    let clean = Simulator::start(data.clone(), Faults::none())
+        .await
+        .unwrap();
+    let fetched = client(&clean, max_records).time_cards(span).await.unwrap();
+    let requests = clean.requests();
+    clean.stop().await;
+    (fetched, requests)
 }
 
 fn everything() -> TimeCardQuery {
@@ -533,15 +554,8 @@ async fn the_simulator_also_answers_the_query_string_form() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_wide_retry_budget_carries_a_long_flaky_fetch() {
     let data = company(30, date(2024, 3, 1), date(2024, 4, 30));
-    let span = TimeCardQuery::between(
-        date(2024, 3, 1).and_hms_opt(0, 0, 0).unwrap(),
-        date(2024, 4, 30).and_hms_opt(23, 59, 59).unwrap(),
-    );
-    let clean = Simulator::start(data.clone(), Faults::none())
-        .await
-        .unwrap();
-    let want = client(&clean, 5).time_cards(&span).await.unwrap();
-    clean.stop().await;
+    let span = days(date(2024, 3, 1), date(2024, 4, 30));
+    let (want, _) = clean_fetch(&data, &span, 5).await;
     assert!(want.pages > 200, "{} pages", want.pages);
     let faults = Faults {
         error_rate: 0.2,
@@ -634,16 +648,8 @@ async fn bodies_and_runs_past_their_limits_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drift_while_paging_is_detected_and_the_window_read_again() {
     let data = company(20, date(2024, 3, 1), date(2024, 3, 31));
-    let span = TimeCardQuery::between(
-        date(2024, 3, 1).and_hms_opt(0, 0, 0).unwrap(),
-        date(2024, 3, 31).and_hms_opt(23, 59, 59).unwrap(),
-    );
-    let clean = Simulator::start(data.clone(), Faults::none())
-        .await
-        .unwrap();
-    let want = client(&clean, 10).time_cards(&span).await.unwrap();
-    let clean_requests = clean.requests();
-    clean.stop().await;
+    let span = days(date(2024, 3, 1), date(2024, 3, 31));
+    let (want, clean_requests) = clean_fetch(&data, &span, 10).await;
     let faults = Faults {
         drift_rate: 0.05,
         seed: 21,
@@ -867,15 +873,8 @@ async fn a_redirect_is_an_error_naming_where_and_nothing_is_sent_there() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_spend_no_retry_budget() {
     let data = company(20, date(2024, 3, 1), date(2024, 3, 31));
-    let span = TimeCardQuery::between(
-        date(2024, 3, 1).and_hms_opt(0, 0, 0).unwrap(),
-        date(2024, 3, 31).and_hms_opt(23, 59, 59).unwrap(),
-    );
-    let clean = Simulator::start(data.clone(), Faults::none())
-        .await
-        .unwrap();
-    let want = client(&clean, 10).time_cards(&span).await.unwrap();
-    clean.stop().await;
+    let span = days(date(2024, 3, 1), date(2024, 3, 31));
+    let (want, _) = clean_fetch(&data, &span, 10).await;
     let faults = Faults {
         rate_limit_rate: 0.3,
         retry_after_secs: 0,
@@ -919,4 +918,45 @@ async fn waiting_on_rate_limits_stops_at_max_wait_secs() {
     );
     assert_eq!(sim.requests(), 3, "waited 1 s twice, then gave up");
     sim.stop().await;
+}
+
+/// A 300-user month read 37 records a page through 15% HTTP 500s, 10%
+/// 429s and 5% truncated bodies, then with 5% drift on top: the default
+/// budget carries it (429s spend none of it) and the records are exactly
+/// a clean fetch's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_month_through_every_fault_reads_what_a_clean_fetch_reads() {
+    let data = company(300, date(2024, 3, 1), date(2024, 3, 31));
+    let span = days(date(2024, 3, 1), date(2024, 3, 31));
+    let (want, _) = clean_fetch(&data, &span, 37).await;
+    assert!(want.pages > 100, "{} pages", want.pages);
+    for drift_rate in [0.0, 0.05] {
+        let faults = Faults {
+            error_rate: 0.15,
+            rate_limit_rate: 0.1,
+            retry_after_secs: 0,
+            truncate_rate: 0.05,
+            drift_rate,
+            seed: 29,
+            ..Faults::none()
+        };
+        let sim = Simulator::start(data.clone(), faults).await.unwrap();
+        let mut defaults = options(&sim.url(), 37);
+        defaults.api.max_retries = ApiConfig::default().max_retries;
+        let c = client_with(defaults);
+        let got = c.time_cards(&span).await.unwrap();
+        assert!(got.frame.equals_missing(&want.frame), "drift {drift_rate}");
+        assert_eq!(got.exceptions, want.exceptions);
+        let users = c.users(&UserQuery::all()).await.unwrap();
+        assert_eq!(users.frame.height(), 300);
+        assert!(users.frame.equals_missing(&expected(
+            data.users.iter().map(|u| u.json.to_string()),
+            RecordType::User
+        )));
+        assert!(
+            sim.requests() as usize > 2 * want.pages,
+            "every page read twice, and failures retried"
+        );
+        sim.stop().await;
+    }
 }
