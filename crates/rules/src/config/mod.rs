@@ -475,7 +475,7 @@ salary_mode = "exempt"
                 "[overtime_rules.default]\nweekly_ot_after = 0\n",
                 2,
                 "overtime_rules.default.weekly_ot_after",
-                "not more than 0 and at most 168",
+                "out of range: more than 0 and at most 168",
             ),
             (
                 "[overtime_rules.default]\nweekly_ot_after = 169\n",
@@ -571,7 +571,7 @@ salary_mode = "exempt"
                 "[salary]\nhours_per_week = 0\n",
                 2,
                 "salary.hours_per_week",
-                "not more than 0",
+                "out of range",
             ),
             (
                 "[punches]\nmax_shift_hours = 1e30\n",

@@ -146,7 +146,7 @@ fn bounded_hours<'de, D: Deserializer<'de>>(d: D, most: i64) -> Result<Hours, D:
     let hours = Hours::deserialize(d)?;
     if hours.seconds == 0 || hours.seconds > most * 3600 {
         return Err(de::Error::custom(format!(
-            "{hours} hours is not more than 0 and at most {most}"
+            "{hours} hours is out of range: more than 0 and at most {most} are accepted"
         )));
     }
     Ok(hours)
