@@ -1202,8 +1202,12 @@ impl Q2Client {
             return Err(too_large());
         }
         let mut response = response;
-        let announced = response.content_length().unwrap_or(0).min(limit);
-        let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+        // The body's length when announced, else the limit: address space
+        // only (untouched pages take no memory), so the buffer is never
+        // copied into a larger one, which held a body one and a half
+        // times over while it grew.
+        let room = response.content_length().unwrap_or(limit).min(limit);
+        let mut body = Vec::with_capacity(usize::try_from(room).unwrap_or(0));
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             if !append_bounded(&mut body, &chunk, limit) {
                 return Err(too_large());
