@@ -360,6 +360,12 @@ impl Profile {
         if self.columns.is_empty() {
             return Err(fail("has no columns".into()));
         }
+        if self.decimals > 6 {
+            return Err(fail(format!(
+                "decimals = {} is more than 6 (hours and money are exact to the second and the cent)",
+                self.decimals
+            )));
+        }
         Ok(())
     }
 
@@ -793,6 +799,15 @@ mod tests {
         let wide_code: Profile =
             toml::from_str("columns = [{ header = \"C\", value = \"code\" }]").unwrap();
         assert!(wide_code.check("w").unwrap_err().contains("long layouts"));
+        let many: Profile = toml::from_str(
+            "decimals = 4294967295\ncolumns = [{ header = \"H\", value = \"hours:regular\" }]",
+        )
+        .unwrap();
+        assert_eq!(
+            many.check("d").unwrap_err(),
+            "[exports.d]: decimals = 4294967295 is more than 6 (hours and money are exact to the \
+             second and the cent)"
+        );
         assert_eq!(hhmm(Decimal::new(7_9900, 4)), "7:59");
         assert_eq!(hhmm(Decimal::new(7_9917, 4)), "8:00");
         assert_eq!(hhmm(Decimal::new(8_0000, 4)), "8:00");

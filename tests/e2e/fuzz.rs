@@ -249,7 +249,7 @@ fn fuzz_numeric_configuration_keys_at_extreme_values() {
         ("api", "max_wait_secs"),
         ("api", "timeout_secs"),
     ];
-    const VALUES: [&str; 24] = [
+    const VALUES: [&str; 27] = [
         "0",
         "-1",
         "1",
@@ -258,10 +258,13 @@ fn fuzz_numeric_configuration_keys_at_extreme_values() {
         "3",
         "3.0001",
         "8",
+        "24",
+        "25",
         "40",
         "168",
         "169",
         "336",
+        "1e15",
         "9999.99",
         "10000",
         "1e20",

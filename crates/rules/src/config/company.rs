@@ -267,7 +267,9 @@ pub struct RoundingConfig {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AutoLunchConfig {
-    /// Shifts at least this long (after rounding) lose their last `deduct_minutes`.
+    /// Shifts at least this long (after rounding) lose their last
+    /// `deduct_minutes`; at most 24.
+    #[serde(deserialize_with = "super::values::day_hours")]
     pub after_hours: Hours,
     /// Unpaid minutes.
     pub deduct_minutes: u32,

@@ -568,6 +568,18 @@ salary_mode = "exempt"
                 "not less than after_hours",
             ),
             (
+                "[overtime_rules.default]\nseventh_day_dt_after = 1e15\n",
+                2,
+                "overtime_rules.default.seventh_day_dt_after",
+                "at most 24",
+            ),
+            (
+                "[auto_lunch]\nafter_hours = 25\ndeduct_minutes = 30\n",
+                2,
+                "auto_lunch.after_hours",
+                "at most 24",
+            ),
+            (
                 "[salary]\nhours_per_week = 0\n",
                 2,
                 "salary.hours_per_week",

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::values::{Hours, WeekdayName, multiplier, threshold, two_week_threshold};
+use super::values::{Hours, WeekdayName, day_hours, multiplier, threshold, two_week_threshold};
 
 /// Which thresholds of step 4 apply.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -63,7 +63,9 @@ pub struct OvertimeRule {
     pub biweekly_dt_after: Option<Hours>,
     /// The seventh consecutive workday rule.
     pub seventh_day: bool,
-    /// On the seventh day, hours beyond this are double time (the rest overtime).
+    /// On the seventh day, hours beyond this are double time (the rest
+    /// overtime); at most 24.
+    #[serde(deserialize_with = "day_hours")]
     pub seventh_day_dt_after: Hours,
     /// Overtime pay multiplier, in `[1, 3]`.
     #[serde(deserialize_with = "multiplier")]

@@ -162,6 +162,17 @@ pub(crate) fn week_hours<'de, D: Deserializer<'de>>(d: D) -> Result<Hours, D::Er
     bounded_hours(d, bounds::WEEK_HOURS)
 }
 
+/// Hours within one day: at least 0 and at most 24.
+pub(crate) fn day_hours<'de, D: Deserializer<'de>>(d: D) -> Result<Hours, D::Error> {
+    let hours = Hours::deserialize(d)?;
+    if hours.seconds > 24 * 3600 {
+        return Err(de::Error::custom(format!(
+            "{hours} hours is out of range: at most 24 (one workday) are accepted"
+        )));
+    }
+    Ok(hours)
+}
+
 /// A threshold of a 14-day window: more than 0 and at most 336 hours.
 pub(crate) fn two_week_threshold<'de, D: Deserializer<'de>>(
     d: D,
