@@ -102,6 +102,10 @@ pub struct Profile {
     /// entered by hand", an empty cell as "nothing to import").
     #[serde(default)]
     pub write_zeros: bool,
+    /// The identifier must be 1 to this many digits (ADP's `File #`: 6);
+    /// any other is refused, the employee left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_id_digits: Option<u32>,
 }
 
 fn default_date_format() -> String {
@@ -143,6 +147,7 @@ pub const BUILT_IN: [(&str, &str, &str); 4] = [
         r#"
 layout = "wide"
 identify = "employee_number"
+employee_id_digits = 6
 omit = ["salary"]
 columns = [
   { header = "Co Code", value = "company_code" },
@@ -360,6 +365,11 @@ impl Profile {
         if self.columns.is_empty() {
             return Err(fail("has no columns".into()));
         }
+        if self.employee_id_digits == Some(0) {
+            return Err(fail(
+                "employee_id_digits = 0 would refuse every employee".into(),
+            ));
+        }
         if self.decimals > 6 {
             return Err(fail(format!(
                 "decimals = {} is more than 6 (hours and money are exact to the second and the cent)",
@@ -464,6 +474,72 @@ fn field(text: &str) -> String {
     }
 }
 
+impl Identify {
+    /// What the identifier is, in a message.
+    fn what(self) -> &'static str {
+        match self {
+            Identify::EmployeeNumber => "employeeNumber",
+            Identify::ProviderId => "provider_id",
+            Identify::UserName => "userName",
+            Identify::FullName => "full name",
+        }
+    }
+}
+
+/// How `row`'s person is identified in the profile, or why they cannot be:
+/// the identifier is empty, or not the digits the profile requires.
+fn employee_id(
+    profile: &Profile,
+    row: &payrun_rules::SummaryRow,
+    rules: &RulesConfig,
+) -> Result<String, String> {
+    let id = match profile.identify {
+        Identify::EmployeeNumber => row.employee_number.clone(),
+        Identify::UserName => row.user_name.clone(),
+        Identify::FullName => row.user_full_name.clone(),
+        Identify::ProviderId => row
+            .user_name
+            .as_ref()
+            .and_then(|n| rules.users.get(n))
+            .and_then(|u| u.provider_id.clone()),
+    }
+    .map(|id| id.trim().to_owned())
+    .filter(|id| !id.is_empty());
+    let Some(id) = id else {
+        return Err(match profile.identify {
+            Identify::EmployeeNumber => "employeeNumber is empty".to_owned(),
+            Identify::UserName => "userName is empty".to_owned(),
+            Identify::FullName => "userFullName is empty".to_owned(),
+            Identify::ProviderId => format!(
+                "no [users.\"{}\"] provider_id is configured",
+                row.user_name.as_deref().unwrap_or("")
+            ),
+        });
+    };
+    if let Some(most) = profile.employee_id_digits
+        && !(id.len() <= most as usize && id.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!(
+            "its {} \"{id}\" is not 1 to {most} digits, as the provider's employee number is",
+            profile.identify.what()
+        ));
+    }
+    Ok(id)
+}
+
+/// The form in which two identifiers name the same person at the
+/// provider: names compare without regard to case or spacing.
+fn same_person_key(profile: &Profile, id: &str) -> String {
+    match profile.identify {
+        Identify::FullName => id
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase(),
+        _ => id.to_owned(),
+    }
+}
+
 /// Writes the `name` export of `run` (rows in summary order). `rules`
 /// holds the `[users."<userName>"] provider_id`s. A profile whose columns
 /// need a `[payroll_provider]` value that is not configured is an error.
@@ -502,6 +578,16 @@ pub fn export(
             figures[i].amount[k] += line.amount;
         }
     }
+    let ids: Vec<Result<String, String>> = run
+        .summary
+        .iter()
+        .map(|row| employee_id(profile, row, rules))
+        .collect();
+    // An identifier two people share would merge them at the provider.
+    let mut sharing: BTreeMap<String, usize> = BTreeMap::new();
+    for id in ids.iter().flatten() {
+        *sharing.entry(same_person_key(profile, id)).or_default() += 1;
+    }
     let placed = profile.placed(&values);
     let omitted: Vec<PayKind> = profile.omit.iter().filter_map(|k| kind_named(k)).collect();
     let decimals = profile.decimals;
@@ -531,38 +617,32 @@ pub fn export(
             Some((first, last)) => (first.trim().to_owned(), last.to_owned()),
             None => (String::new(), full.trim().to_owned()),
         };
-        let employee_id = match profile.identify {
-            Identify::EmployeeNumber => row.employee_number.clone(),
-            Identify::UserName => row.user_name.clone(),
-            Identify::FullName => Some(full.trim().to_owned()),
-            Identify::ProviderId => row
-                .user_name
-                .as_ref()
-                .and_then(|n| rules.users.get(n))
-                .and_then(|u| u.provider_id.clone()),
-        }
-        .filter(|id| !id.trim().is_empty());
-        let Some(employee_id) = employee_id else {
-            let how = match profile.identify {
-                Identify::EmployeeNumber => "employeeNumber is empty".to_owned(),
-                Identify::UserName => "userName is empty".to_owned(),
-                Identify::FullName => "userFullName is empty".to_owned(),
-                Identify::ProviderId => format!(
-                    "no [users.\"{}\"] provider_id is configured",
-                    row.user_name.as_deref().unwrap_or("")
-                ),
-            };
-            exceptions.push((
-                i,
-                raise(
-                    ExceptionKind::ExportUnidentified,
-                    format!(
-                        "export {name}: {how}, so this employee's pay ({}) is not in export_{name}.csv; enter it by hand or fix the identifier and run again",
-                        row.pay.gross
+        let employee_id = match &ids[i] {
+            Ok(id) => match sharing.get(&same_person_key(profile, id)) {
+                Some(&n) if n > 1 => Err(format!(
+                    "its {} \"{id}\" is {n} people's in this run, and the provider would \
+                     merge them",
+                    profile.identify.what()
+                )),
+                _ => Ok(id.clone()),
+            },
+            Err(why) => Err(why.clone()),
+        };
+        let employee_id = match employee_id {
+            Ok(id) => id,
+            Err(how) => {
+                exceptions.push((
+                    i,
+                    raise(
+                        ExceptionKind::ExportUnidentified,
+                        format!(
+                            "export {name}: {how}, so this employee's pay ({}) is not in export_{name}.csv; enter it by hand or fix the identifier and run again",
+                            row.pay.gross
+                        ),
                     ),
-                ),
-            ));
-            continue;
+                ));
+                continue;
+            }
         };
         // Pay of a kind this layout has no place for is never dropped silently.
         let unplaced: Vec<String> = KINDS
@@ -812,5 +892,122 @@ mod tests {
         assert_eq!(hhmm(Decimal::new(7_9917, 4)), "8:00");
         assert_eq!(hhmm(Decimal::new(8_0000, 4)), "8:00");
         assert_eq!(field("a\"b"), "\"a\"\"b\"");
+    }
+
+    /// People the provider would take for one: two users with the same
+    /// full name (QuickBooks identifies by name), whatever the case and
+    /// spacing; two with one employeeNumber. Both are left out with an
+    /// `export_unidentified` error, never merged.
+    #[test]
+    fn an_identifier_two_people_share_leaves_both_out() {
+        let users = r#"[
+            {"userName": "rosa1", "userFullName": "Rosa Hughes", "employeeNumber": "11", "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"},
+            {"userName": "rosa2", "userFullName": "rosa  HUGHES", "employeeNumber": "12", "rateType": "Hourly Rate", "payRate": "25.00", "timeZone": "UTC"},
+            {"userName": "tom", "userFullName": "Tom Lee", "employeeNumber": "12", "rateType": "Hourly Rate", "payRate": "10.00", "timeZone": "UTC"}]"#;
+        let cards: Vec<String> = ["rosa1", "rosa2", "tom"]
+            .iter()
+            .map(|u| {
+                format!(
+                    r#"{{"userName": "{u}", "entryType": 0, "inDateTime": "2024-05-13 08:00:00", "outDateTime": "2024-05-13 16:00:00"}}"#
+                )
+            })
+            .collect();
+        let (run, config) = crate::test_support::weekly_run(users, &cards);
+        let provider = ProviderConfig {
+            company_code: Some("CO".into()),
+            batch_id: Some("B1".into()),
+        };
+        let left_out = |out: &Exported| -> Vec<(String, String)> {
+            out.exceptions
+                .iter()
+                .map(|(_, e)| {
+                    assert_eq!(e.kind, ExceptionKind::ExportUnidentified);
+                    (e.user_name.clone().unwrap(), e.message.clone())
+                })
+                .collect()
+        };
+        let qb = export(
+            "quickbooks",
+            &built_in("quickbooks"),
+            &run,
+            &config,
+            &provider,
+        )
+        .unwrap();
+        assert_eq!(
+            qb.csv,
+            "Txn Date,Name Of,Employee Vendor Ref Name,Payroll Item Ref,Duration,Description\r\n\
+             05/18/2024,Employee,Tom Lee,Regular Pay,8:00,payrun pay period\r\n"
+        );
+        let out = left_out(&qb);
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            out[0],
+            (
+                "rosa1".to_owned(),
+                "export quickbooks: its full name \"Rosa Hughes\" is 2 people's in this run, and \
+                 the provider would merge them, so this employee's pay (160.00) is not in \
+                 export_quickbooks.csv; enter it by hand or fix the identifier and run again"
+                    .to_owned()
+            )
+        );
+        assert_eq!(out[1].0, "rosa2");
+        // By employeeNumber, the two who share "12" are out and Rosa One is in.
+        let adp = export("adp_wfn", &built_in("adp_wfn"), &run, &config, &provider).unwrap();
+        assert_eq!(
+            adp.csv.lines().skip(1).collect::<Vec<_>>(),
+            ["CO,B1,11,8.00,,,,,,,,,"]
+        );
+        let out = left_out(&adp);
+        assert_eq!(
+            out.iter().map(|(u, _)| u.as_str()).collect::<Vec<_>>(),
+            ["rosa2", "tom"]
+        );
+        assert!(
+            out[0].1.contains("employeeNumber \"12\" is 2 people's"),
+            "{}",
+            out[0].1
+        );
+    }
+
+    /// ADP's File # is 1 to 6 digits: any other employeeNumber is refused.
+    #[test]
+    fn an_adp_file_number_is_one_to_six_digits() {
+        let users = r#"[
+            {"userName": "a", "userFullName": "A A", "employeeNumber": "EMP-0001234", "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"},
+            {"userName": "b", "userFullName": "B B", "employeeNumber": "1234567", "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"},
+            {"userName": "c", "userFullName": "C C", "employeeNumber": "000042", "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"}]"#;
+        let cards: Vec<String> = ["a", "b", "c"]
+            .iter()
+            .map(|u| {
+                format!(
+                    r#"{{"userName": "{u}", "entryType": 0, "inDateTime": "2024-05-13 08:00:00", "outDateTime": "2024-05-13 16:00:00"}}"#
+                )
+            })
+            .collect();
+        let (run, config) = crate::test_support::weekly_run(users, &cards);
+        let provider = ProviderConfig {
+            company_code: Some("CO".into()),
+            batch_id: Some("B1".into()),
+        };
+        let adp = export("adp_wfn", &built_in("adp_wfn"), &run, &config, &provider).unwrap();
+        assert_eq!(
+            adp.csv.lines().skip(1).collect::<Vec<_>>(),
+            ["CO,B1,000042,8.00,,,,,,,,,"]
+        );
+        let messages: Vec<&str> = adp
+            .exceptions
+            .iter()
+            .map(|(_, e)| e.message.as_str())
+            .collect();
+        assert_eq!(messages.len(), 2);
+        assert!(
+            messages[0].starts_with(
+                "export adp_wfn: its employeeNumber \"EMP-0001234\" is not 1 to 6 digits"
+            ),
+            "{}",
+            messages[0]
+        );
+        assert!(messages[1].contains("\"1234567\" is not 1 to 6 digits"));
     }
 }
