@@ -422,6 +422,36 @@ pub struct UserChange {
     /// (column, old, new) for each of the summary's hours columns and
     /// `gross_pay` that changed.
     pub figures: Vec<(&'static str, Decimal, Decimal)>,
+    /// The row's `status` in the old and the new run, when it changed
+    /// (empty text where the user has no row).
+    pub status: Option<(String, String)>,
+}
+
+/// What a second run of a period means for what is paid, per person and
+/// in total: the net change of each person's pay lines, sorted into pay
+/// that is now held (the new run holds the person's pay: not a debt, it is
+/// paid once the record is fixed), pay to pay and pay to recover.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settlement {
+    /// (user_name, employee_number, amount no longer paid) of each person
+    /// whose pay the new run holds.
+    pub held: Vec<(Option<String>, Option<String>, Decimal)>,
+    /// (user_name, employee_number, amount) to pay.
+    pub to_pay: Vec<(Option<String>, Option<String>, Decimal)>,
+    /// (user_name, employee_number, amount, negative) to recover.
+    pub to_recover: Vec<(Option<String>, Option<String>, Decimal)>,
+}
+
+impl Settlement {
+    /// The totals held, to pay and to recover (negative).
+    pub fn totals(&self) -> (Decimal, Decimal, Decimal) {
+        let total = |v: &[(Option<String>, Option<String>, Decimal)]| v.iter().map(|p| p.2).sum();
+        (
+            total(&self.held),
+            total(&self.to_pay),
+            total(&self.to_recover),
+        )
+    }
 }
 
 /// Two runs of one period compared.
@@ -462,6 +492,44 @@ impl RunDiff {
     /// What the new run pays beyond the old (negative: to recover).
     pub fn retro(&self) -> Decimal {
         self.lines.iter().map(|l| l.amount.1 - l.amount.0).sum()
+    }
+
+    /// Each person's net change, sorted into held, to pay and to recover
+    /// (see [`Settlement`]): a person whose row the new run marks `held`,
+    /// and the old did not, has their lost pay held, not recovered.
+    pub fn settlement(&self) -> Settlement {
+        type Person = (Option<String>, Option<String>);
+        let mut net: BTreeMap<Person, Decimal> = BTreeMap::new();
+        for l in &self.lines {
+            *net.entry((l.user_name.clone(), l.employee_number.clone()))
+                .or_default() += l.amount.1 - l.amount.0;
+        }
+        let newly_held: BTreeSet<Person> = self
+            .users
+            .iter()
+            .filter(|u| {
+                u.status
+                    .as_ref()
+                    .is_some_and(|(was, is)| is == "held" && was != "held")
+            })
+            .map(|u| (u.user_name.clone(), u.employee_number.clone()))
+            .collect();
+        let mut settlement = Settlement::default();
+        for ((user_name, number), amount) in net {
+            let person = (user_name, number);
+            let list = if newly_held.contains(&person) && amount.is_sign_negative() {
+                settlement.held.push((person.0, person.1, -amount));
+                continue;
+            } else if amount.is_sign_negative() {
+                &mut settlement.to_recover
+            } else if amount.is_zero() {
+                continue;
+            } else {
+                &mut settlement.to_pay
+            };
+            list.push((person.0, person.1, amount));
+        }
+        settlement
     }
 
     /// `diff.{csv,parquet}`: one row per user and pay line that changed.
@@ -769,22 +837,56 @@ fn compare_lines(old: &Table, new: &Table) -> Result<Vec<LineChange>, String> {
     )
 }
 
-/// Summary rows matched by user name and employee number.
+/// Summary rows matched by user name and employee number: those whose
+/// figures or `status` changed.
 fn compare_users(old: &Table, new: &Table) -> Result<Vec<UserChange>, String> {
     let user = ["user_name", "employee_number"];
-    Ok(
-        changed((old, new), "payroll_summary", &user, SUMMARY_FIGURES)?
-            .into_iter()
-            .map(|(k, was, is)| UserChange {
+    let statuses = |table: &Table| -> Result<BTreeMap<Vec<Option<String>>, String>, String> {
+        let at = table
+            .column("status")
+            .ok_or("payroll_summary has no status column")?;
+        Ok(table
+            .rows
+            .iter()
+            .map(|row| (key(table, row, &user), row[at].clone().unwrap_or_default()))
+            .collect())
+    };
+    let (was_status, is_status) = (statuses(old)?, statuses(new)?);
+    let status_of = |statuses: &BTreeMap<Vec<Option<String>>, String>, k: &Vec<Option<String>>| {
+        statuses.get(k).cloned().unwrap_or_default()
+    };
+    let mut changes: BTreeMap<Vec<Option<String>>, UserChange> = BTreeMap::new();
+    for (k, was, is) in changed((old, new), "payroll_summary", &user, SUMMARY_FIGURES)? {
+        let figures = SUMMARY_FIGURES
+            .iter()
+            .zip(was.iter().zip(&is))
+            .filter(|(_, (a, b))| a != b)
+            .map(|(name, (a, b))| (*name, *a, *b))
+            .collect();
+        changes.insert(
+            k.clone(),
+            UserChange {
                 user_name: k[0].clone(),
                 employee_number: k[1].clone(),
-                figures: SUMMARY_FIGURES
-                    .iter()
-                    .zip(was.iter().zip(&is))
-                    .filter(|(_, (a, b))| a != b)
-                    .map(|(name, (a, b))| (*name, *a, *b))
-                    .collect(),
-            })
-            .collect(),
-    )
+                figures,
+                status: None,
+            },
+        );
+    }
+    let keys: BTreeSet<&Vec<Option<String>>> = was_status.keys().chain(is_status.keys()).collect();
+    for k in keys {
+        let (was, is) = (status_of(&was_status, k), status_of(&is_status, k));
+        if was != is {
+            changes
+                .entry(k.clone())
+                .or_insert_with(|| UserChange {
+                    user_name: k[0].clone(),
+                    employee_number: k[1].clone(),
+                    figures: Vec::new(),
+                    status: None,
+                })
+                .status = Some((was, is));
+        }
+    }
+    Ok(changes.into_values().collect())
 }

@@ -1,7 +1,6 @@
 //! `payrun diff`: two runs of one period compared (late edits in Q2, and
 //! the retro pay they call for).
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -129,32 +128,52 @@ pub fn render(old: &RunFolder, new: &RunFolder, d: &RunDiff, out: &std::path::Pa
                 .iter()
                 .map(|(name, a, b)| format!("{name} {a} → {b}"))
                 .collect();
+            let mut said = figures;
+            if let Some((was, is)) = &u.status {
+                let shown = |s: &str| {
+                    if s.is_empty() {
+                        "no row".to_owned()
+                    } else {
+                        s.to_owned()
+                    }
+                };
+                said.push(format!("status {} → {}", shown(was), shown(is)));
+            }
             let _ = writeln!(
                 w,
                 "  {} ({}): {}",
                 u.user_name.as_deref().unwrap_or("-"),
                 u.employee_number.as_deref().unwrap_or("-"),
-                figures.join("; ")
+                said.join("; ")
             );
         }
     }
     if !d.lines.is_empty() {
-        // Net per person: what to pay, and what to recover.
-        let mut net: BTreeMap<(Option<&str>, Option<&str>), Decimal> = BTreeMap::new();
-        for l in &d.lines {
-            *net.entry((l.user_name.as_deref(), l.employee_number.as_deref()))
-                .or_default() += l.amount.1 - l.amount.0;
-        }
-        let pay: Decimal = net.values().filter(|v| v.is_sign_positive()).sum();
-        let recover: Decimal = net.values().filter(|v| v.is_sign_negative()).sum();
+        // Net per person: held (not a debt), to pay, to recover.
+        let settlement = d.settlement();
+        let (held, pay, recover) = settlement.totals();
+        let held_text = if settlement.held.is_empty() {
+            String::new()
+        } else {
+            format!(", ${held} held")
+        };
         let _ = writeln!(
             w,
-            "retro: {} net ({} to pay, {} to recover); {} pay lines changed",
-            signed(d.retro()),
+            "retro: {} net ({} to pay, {} to recover{held_text}); {} pay lines changed",
+            signed(d.retro() + held),
             signed(pay),
             signed(recover),
             d.lines.len()
         );
+        for (user, number, amount) in &settlement.held {
+            let _ = writeln!(
+                w,
+                "  held: {} ({}) ${amount}, paid once the new run's held record is fixed \
+                 (see its exceptions); not to recover",
+                user.as_deref().unwrap_or("-"),
+                number.as_deref().unwrap_or("-"),
+            );
+        }
     }
     let _ = writeln!(w, "written to {}", out.display());
     text

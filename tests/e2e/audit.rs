@@ -310,3 +310,45 @@ async fn diff_reports_late_edits_and_the_retro_pay() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("has changed since the run wrote it"));
 }
+
+/// The edited company, and ann's pay rate made negative after payroll: the
+/// new run holds her pay. `diff` says her $588.00 is held (paid once the
+/// record is fixed), not a debt to recover, and lists her status change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diff_tells_held_pay_from_pay_to_recover() {
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after) = (dir.path().join("before"), dir.path().join("after"));
+    run_into(Company::load_dir(&golden()).unwrap(), &before).await;
+    let mut held = edited_company();
+    let ann = held
+        .users
+        .iter()
+        .position(|u| u.user_name == "ann")
+        .unwrap();
+    let mut object: serde_json::Map<String, Value> =
+        serde_json::from_str(&held.users[ann].json).unwrap();
+    object.insert("payRate".into(), "-12.00".into());
+    held.users[ann] = payrun::q2sim::company::UserRecord::from_object(&object);
+    run_into(held, &after).await;
+    let output = payrun(&["diff", "--out"], None)
+        .arg(dir.path().join("changes"))
+        .arg(&before)
+        .arg(&after)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(4), "{stdout}");
+    // Ann held at 0 (was $588.00 in 46 h at $12), cal -$200.00, eve +$66.00.
+    assert!(
+        stdout.contains("retro: -$134.00 net (+$66.00 to pay, -$200.00 to recover, $588.00 held)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  held: ann (1001) $588.00, paid once the new run's held record is fixed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("gross_pay 588.00 → 0.00; status warning → held"),
+        "{stdout}"
+    );
+}
