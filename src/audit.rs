@@ -464,6 +464,8 @@ pub struct RunDiff {
     /// Whether the configuration differs in anything that decides pay or
     /// the files written (`[api]`, where the time cards came from, is not).
     pub config_changed: bool,
+    /// The keys that differ, as `key: old → new` (`(none)` where absent).
+    pub config_keys: Vec<String>,
     /// Pay lines that changed.
     pub lines: Vec<LineChange>,
     /// Users whose summary figures changed.
@@ -614,7 +616,9 @@ pub fn diff(old: &RunFolder, new: &RunFolder) -> Result<RunDiff, AuditError> {
     let mut diff = RunDiff::default();
     if old.has_inputs() && new.has_inputs() {
         // The API's address is not a term of pay.
-        diff.config_changed = old.settings()?.pay_text() != new.settings()?.pay_text();
+        let (was, is) = (old.settings()?.pay_text(), new.settings()?.pay_text());
+        diff.config_changed = was != is;
+        diff.config_keys = changed_keys(&was, &is);
         let cards = format!("{INPUTS}/timecards.parquet");
         let read = |run: &RunFolder| -> Result<Table, AuditError> {
             let frame = ParquetReader::new(std::io::Cursor::new(run.verified(&cards)?))
@@ -630,6 +634,49 @@ pub fn diff(old: &RunFolder, new: &RunFolder) -> Result<RunDiff, AuditError> {
     let (old_summary, new_summary) = (old.table("payroll_summary")?, new.table("payroll_summary")?);
     diff.users = compare_users(&old_summary, &new_summary).map_err(|e| fail(&new.dir, e))?;
     Ok(diff)
+}
+
+/// The dotted keys whose values differ between two configuration texts,
+/// each as `key: old → new`.
+fn changed_keys(was: &str, is: &str) -> Vec<String> {
+    fn flatten(prefix: &str, value: &toml::Value, into: &mut BTreeMap<String, String>) {
+        match value {
+            toml::Value::Table(table) => {
+                for (key, value) in table {
+                    let key = if key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        key.clone()
+                    } else {
+                        format!("\"{key}\"")
+                    };
+                    let path = if prefix.is_empty() {
+                        key
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    flatten(&path, value, into);
+                }
+            }
+            other => {
+                into.insert(prefix.to_owned(), other.to_string());
+            }
+        }
+    }
+    let parse = |text: &str| {
+        let mut keys = BTreeMap::new();
+        if let Ok(table) = text.parse::<toml::Table>() {
+            flatten("", &toml::Value::Table(table), &mut keys);
+        }
+        keys
+    };
+    let (was, is) = (parse(was), parse(is));
+    let keys: BTreeSet<&String> = was.keys().chain(is.keys()).collect();
+    keys.into_iter()
+        .filter(|k| was.get(*k) != is.get(*k))
+        .map(|k| {
+            let shown = |v: Option<&String>| v.cloned().unwrap_or_else(|| "(none)".into());
+            format!("{k}: {} → {}", shown(was.get(k)), shown(is.get(k)))
+        })
+        .collect()
 }
 
 /// Fields of a time card that are not its content.
@@ -889,4 +936,27 @@ fn compare_users(old: &Table, new: &Table) -> Result<Vec<UserChange>, String> {
         }
     }
     Ok(changes.into_values().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A configuration change is named by its keys, old and new values.
+    #[test]
+    fn configuration_changes_name_their_keys() {
+        let was = "[overtime_rules.default]\nweekly_ot_after = \"40\"\not_multiplier = \"1.5\"\n\
+                   [jobs.\"Weld ing\"]\nrate = \"15\"\n";
+        let is = "[overtime_rules.default]\nweekly_ot_after = \"38\"\not_multiplier = \"1.5\"\n\
+                  [shifts.night]\npremium = \"2\"\n";
+        assert_eq!(
+            changed_keys(was, is),
+            [
+                "jobs.\"Weld ing\".rate: \"15\" → (none)",
+                "overtime_rules.default.weekly_ot_after: \"40\" → \"38\"",
+                "shifts.night.premium: (none) → \"2\"",
+            ]
+        );
+        assert!(changed_keys(was, was).is_empty());
+    }
 }

@@ -115,10 +115,10 @@ pub fn render(old: &RunFolder, new: &RunFolder, d: &RunDiff, out: &std::path::Pa
         }
     }
     if d.config_changed {
-        let _ = writeln!(
-            w,
-            "configuration: changed (compare the runs' inputs/payrun.toml)"
-        );
+        let _ = writeln!(w, "configuration: {} keys changed", d.config_keys.len());
+        for key in &d.config_keys {
+            let _ = writeln!(w, "  {key}");
+        }
     }
     if !d.users.is_empty() {
         let _ = writeln!(w, "pay: {} people changed", d.users.len());
