@@ -115,7 +115,7 @@ pub fn render(old: &RunFolder, new: &RunFolder, d: &RunDiff, out: &std::path::Pa
         }
     }
     if d.config_changed {
-        let _ = writeln!(w, "configuration: {} keys changed", d.config_keys.len());
+        let _ = writeln!(w, "configuration changed:");
         for key in &d.config_keys {
             let _ = writeln!(w, "  {key}");
         }
