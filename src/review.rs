@@ -1,7 +1,8 @@
 //! The review page: `report.html`, one self-contained file a payroll
 //! administrator reads before submitting the period, on screen or printed.
 //!
-//! It holds the period's totals, overtime by department and by workweek as
+//! It opens with the people whose pay is held and why (when anyone's is),
+//! then holds the period's totals, overtime by department and by workweek as
 //! inline SVG bar charts, the people with the most overtime, unapproved
 //! time, and every exception grouped by kind. It loads nothing: no script,
 //! no font, no image, no style sheet from anywhere, so it reads the same
@@ -162,9 +163,15 @@ pub fn review_page(
         .iter()
         .filter(|r| r.status == payrun_rules::Status::Held)
         .count();
-    let rows: [(&str, &str, String); 10] = [
-        ("people", "People paid", s.height().to_string()),
-        ("held", "Rows with pay held", held.to_string()),
+    let paid = run
+        .summary
+        .iter()
+        .filter(|r| r.status != payrun_rules::Status::Held && r.pay.gross > Decimal::ZERO)
+        .count();
+    let rows: [(&str, &str, String); 11] = [
+        ("people", "People in the payroll", s.height().to_string()),
+        ("paid", "People paid (gross above $0)", paid.to_string()),
+        ("held", "People with pay held", held.to_string()),
         (
             "regular-hours",
             "Regular hours",
@@ -206,6 +213,43 @@ pub fn review_page(
             format!("${}", grouped(column_total(s, "gross_pay"))),
         ),
     ];
+    // Held pay first: who, and why, before any total is trusted.
+    let held_rows: Vec<&payrun_rules::SummaryRow> = run
+        .summary
+        .iter()
+        .filter(|r| r.status == payrun_rules::Status::Held)
+        .collect();
+    if !held_rows.is_empty() {
+        h.push_str(
+            "<h2 id=\"held-pay\">Held</h2><p class=\"sub\">Pay held at $0 (or the part of it \
+             named) until the record is fixed in Q2 and the period run again.</p>\
+             <table><thead><tr><th>Person</th><th>User name</th><th>Employee number</th>\
+             <th class=\"n\">Hours</th><th class=\"n\">Gross paid</th><th>Why</th></tr></thead><tbody>",
+        );
+        for r in &held_rows {
+            let why: Vec<String> = run
+                .exceptions
+                .iter()
+                .filter(|e| e.severity == Severity::Error && e.user_name == r.user_name)
+                .take(3)
+                .map(|e| escape(&e.message))
+                .collect();
+            let worked = r.hours.regular + r.hours.overtime + r.hours.double_time;
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
+                 <td class=\"n\">${}</td><td>{}</td></tr>",
+                escape(r.user_full_name.as_deref().unwrap_or("")),
+                escape(r.user_name.as_deref().unwrap_or("")),
+                escape(r.employee_number.as_deref().unwrap_or("")),
+                hours(worked),
+                money(r.pay.gross),
+                why.join("<br>"),
+            );
+        }
+        h.push_str("</tbody></table>");
+    }
+
     h.push_str("<h2>Totals</h2><table class=\"totals\"><tbody>");
     for (id, label, value) in rows {
         let _ = write!(
@@ -374,7 +418,30 @@ pub fn review_page(
         h.push_str("</tbody></table>");
     }
 
-    // Exceptions, grouped by kind.
+    // Exceptions, grouped by kind; each person by name, user name and
+    // employee number (several people can share a name).
+    let mut numbers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for r in &run.summary {
+        if let (Some(name), Some(number)) = (r.user_name.as_deref(), r.employee_number.as_deref()) {
+            numbers.entry(name).or_default().push(number);
+        }
+    }
+    let person = |e: &payrun_ingest::Exception| -> String {
+        let Some(user_name) = e.user_name.as_deref() else {
+            return escape(e.user_full_name.as_deref().unwrap_or(""));
+        };
+        let number = numbers
+            .get(user_name)
+            .map(|n| n.join(" or "))
+            .unwrap_or_default();
+        format!(
+            "{} <span class=\"sub\">{}{}{}</span>",
+            escape(e.user_full_name.as_deref().unwrap_or("")),
+            escape(user_name),
+            if number.is_empty() { "" } else { " · #" },
+            escape(&number)
+        )
+    };
     let mut kinds: BTreeMap<(Severity, ExceptionKind), Vec<&payrun_ingest::Exception>> =
         BTreeMap::new();
     for e in &run.exceptions {
@@ -402,12 +469,7 @@ pub fn review_page(
             let _ = write!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(
-                    e.user_full_name
-                        .as_deref()
-                        .or(e.user_name.as_deref())
-                        .unwrap_or("")
-                ),
+                person(e),
                 escape(&card),
                 escape(&e.message)
             );
@@ -563,6 +625,56 @@ mod tests {
         assert!(
             !page().contains("share a userName"),
             "listed only when some do"
+        );
+    }
+
+    /// A person whose pay is held is listed first, with user name,
+    /// employee number, hours and why; the totals count them apart from
+    /// the people paid; exceptions name people by user name and number.
+    #[test]
+    fn held_people_come_first_with_why_and_exceptions_name_people_fully() {
+        let users = r#"[{"userName": "ann", "userFullName": "Wen Silva", "employeeNumber": "7",
+                  "rateType": "Hourly Rate", "payRate": "-12.00", "timeZone": "UTC"},
+                 {"userName": "bob", "userFullName": "Wen Silva", "employeeNumber": "8",
+                  "rateType": "Hourly Rate", "payRate": "10.00", "timeZone": "UTC"}]"#;
+        let cards: Vec<String> = ["ann", "bob"]
+            .iter()
+            .map(|u| {
+                format!(
+                    r#"{{"userName": "{u}", "entryType": 0, "inDateTime": "2024-05-13 08:00:00", "outDateTime": "2024-05-13 16:00:00"}}"#
+                )
+            })
+            .collect();
+        let (run, _) = crate::test_support::weekly_run(users, &cards);
+        let html = review_page(
+            &run,
+            &Summaries::build(&run).unwrap(),
+            chrono::DateTime::UNIX_EPOCH,
+        );
+        let held = html
+            .find("<h2 id=\"held-pay\">Held</h2>")
+            .expect("a Held section");
+        assert!(
+            held < html.find("<h2>Totals</h2>").unwrap(),
+            "before the totals"
+        );
+        assert!(
+            html.contains(
+                "<tr><td>Wen Silva</td><td>ann</td><td>7</td><td class=\"n\">8.00</td>\
+                 <td class=\"n\">$0.00</td><td>"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("id=\"people\">2<"));
+        assert!(html.contains("id=\"paid\">1<"), "bob only");
+        assert!(html.contains("id=\"held\">1<"));
+        assert!(
+            html.contains("<td>Wen Silva <span class=\"sub\">ann · #7</span></td>"),
+            "{html}"
+        );
+        assert!(
+            !page().contains("held-pay"),
+            "no Held section when nothing is held"
         );
     }
 }
