@@ -736,8 +736,14 @@ pub fn export(
             }
         }
     }
+    // A preview of a period not yet ended says so in its name.
+    let partial = if run.unfinished {
+        "_PARTIAL-not-for-payment"
+    } else {
+        ""
+    };
     Ok(Exported {
-        file_name: format!("export_{name}.csv"),
+        file_name: format!("export_{name}{partial}.csv"),
         csv: out,
         exceptions,
     })

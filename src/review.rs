@@ -145,12 +145,18 @@ pub fn review_page(
     let mut html = String::new();
     let h = &mut html;
     let period = format!("{} to {}", run.period.start, run.period.end);
+    // A period not yet ended when its cards were read is a preview.
+    let partial = if run.unfinished {
+        "PARTIAL — not for payment: "
+    } else {
+        ""
+    };
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>Payroll review {period}</title><style>{STYLE}</style></head><body>\
-         <h1>Payroll review</h1><p class=\"sub\">Pay period {period} · time cards as of {} · \
+         <title>{partial}Payroll review {period}</title><style>{STYLE}</style></head><body>\
+         <h1>{partial}Payroll review</h1><p class=\"sub\">Pay period {period} · time cards as of {} · \
          payrun {}</p>",
         as_of.format("%Y-%m-%d %H:%M UTC"),
         env!("CARGO_PKG_VERSION")

@@ -91,6 +91,28 @@ pub struct PeriodArgs {
     pub any_range: bool,
 }
 
+/// Refuses a period that has not ended yet (today, in the company's zone,
+/// is on or before its last day) unless `partial`: its salaries would be
+/// paid in full and the days still to come would be missing.
+pub fn refuse_unfinished(
+    period: &PayPeriod,
+    settings: &Settings,
+    partial: bool,
+) -> anyhow::Result<()> {
+    let today = Utc::now()
+        .with_timezone(&settings.rules.company.default_time_zone.0)
+        .date_naive();
+    if today <= period.end && !partial {
+        anyhow::bail!(
+            "pay period {period} has not ended (today is {today}): its salaries would be paid \
+             in full and the days still to come would be missing; run it after {}, or give \
+             --partial for a preview marked not for payment",
+            period.end
+        );
+    }
+    Ok(())
+}
+
 /// Where and how a payroll is written.
 #[derive(Debug, clap::Args)]
 pub struct WriteArgs {

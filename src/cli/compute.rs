@@ -12,7 +12,7 @@ use payrun::job::{Provenance, compute_period_as_of};
 use payrun::output::{Staging, from_spreadsheet_safe, stage_report};
 use sha2::Digest;
 
-use super::common::{WriteArgs, finish, load_config, read, resolve_period};
+use super::common::{WriteArgs, finish, load_config, read, refuse_unfinished, resolve_period};
 use super::{Outcome, progress};
 
 /// Arguments of `payrun compute`.
@@ -28,6 +28,11 @@ pub struct ComputeArgs {
     /// then paid for the days it covers).
     #[arg(long)]
     pub any_range: bool,
+    /// Compute a period that has not ended yet, as a preview: marked
+    /// PARTIAL, not for payment, in the exceptions, the review page and
+    /// the exports' file names.
+    #[arg(long)]
+    pub partial: bool,
     /// Time cards: .json, .jsonl, .csv, .parquet, or a directory of .json pages.
     /// A `fetch_exceptions.csv` beside them (as `payrun fetch` writes) is carried
     /// into the run, so values that could not be read are still reported.
@@ -64,7 +69,7 @@ pub struct ComputeArgs {
     /// Recompute the run in DIR from its own `inputs/` and check that every
     /// output file is byte-identical to what its manifest lists (exit 1,
     /// naming the files, otherwise).
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "period", "timecards", "users", "any_range"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "period", "timecards", "users", "any_range", "partial"])]
     pub replay: Option<PathBuf>,
 }
 
@@ -88,6 +93,7 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     let Some(period) = resolve_period(&period_text, &config, args.any_range)? else {
         return Ok(Outcome::NothingToDo);
     };
+    refuse_unfinished(&period, &config, args.partial)?;
     let claim = write.claim()?;
     let clock = std::time::Instant::now();
     // One Parquet file of time cards or users is kept as it is (see

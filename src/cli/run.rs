@@ -5,7 +5,9 @@ use payrun::job::{Provenance, fetch_period};
 use payrun::rules::PayPeriod;
 use payrun::settings::Settings;
 
-use super::common::{PeriodArgs, WriteArgs, finish, load_config, resolve_period};
+use super::common::{
+    PeriodArgs, WriteArgs, finish, load_config, refuse_unfinished, resolve_period,
+};
 use super::{Outcome, progress};
 
 /// Arguments of `payrun run`.
@@ -22,6 +24,11 @@ pub struct RunArgs {
     /// developer token then crosses the network in cleartext).
     #[arg(long)]
     pub allow_insecure_http: bool,
+    /// Compute a period that has not ended yet, as a preview: marked
+    /// PARTIAL, not for payment, in the exceptions, the review page and
+    /// the exports' file names.
+    #[arg(long)]
+    pub partial: bool,
 }
 
 pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
@@ -29,6 +36,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let Some(period) = resolve_period(&args.target.period, &config, args.target.any_range)? else {
         return Ok(Outcome::NothingToDo);
     };
+    refuse_unfinished(&period, &config, args.partial)?;
     let claim = args.write.claim()?;
     let credentials =
         Credentials::resolve(config.company_id.as_deref(), config.token_file.as_deref())?;

@@ -711,3 +711,73 @@ fn a_run_replays_byte_for_byte_and_an_edited_output_is_named() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// `--period current` (a period not yet ended) is refused, naming the
+/// period; with `--partial` it is computed and marked not for payment in
+/// its exceptions, its review page's title and its exports' file names.
+#[test]
+fn a_period_not_yet_ended_is_refused_unless_partial() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("payrun.toml");
+    std::fs::write(
+        &config,
+        "[company]\ndefault_time_zone = \"UTC\"\n[overtime_rules.default]\nweekly_ot_after = 40\n",
+    )
+    .unwrap();
+    let users = dir.path().join("users.json");
+    std::fs::write(
+        &users,
+        r#"[{"userName": "ann", "employeeNumber": "7", "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"}]"#,
+    )
+    .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let cards = dir.path().join("timecards.json");
+    std::fs::write(
+        &cards,
+        format!(
+            r#"[{{"userName": "ann", "entryType": 0, "inDateTime": "{today} 00:00:01", "outDateTime": "{today} 00:00:02"}}]"#
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let compute = |extra: &[&str]| {
+        let mut command = crate::helpers::payrun(&["compute", "--period", "current"], None);
+        command
+            .arg("--config")
+            .arg(&config)
+            .arg("--timecards")
+            .arg(&cards)
+            .arg("--users")
+            .arg(&users)
+            .arg("--out")
+            .arg(&out)
+            .args(extra);
+        command.output().unwrap()
+    };
+    let refused = compute(&["--export", "long"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("has not ended (today is")
+            && stderr.contains("give --partial for a preview marked not for payment"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing written");
+    crate::helpers::ok(compute(&["--export", "long", "--partial"]));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("<title>PARTIAL — not for payment: Payroll review"),
+        "{}",
+        &html[..300]
+    );
+    assert!(
+        out.join("export_long_PARTIAL-not-for-payment.csv")
+            .is_file()
+    );
+    assert!(!out.join("export_long.csv").exists());
+    let exceptions = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
+    assert!(
+        exceptions.contains("info,partial_period,,,,,\"PARTIAL, not for payment:"),
+        "{exceptions}"
+    );
+}

@@ -80,6 +80,7 @@ pub fn compute(
             days: Vec::new(),
             pay_lines: Vec::new(),
             exceptions: Vec::new(),
+            unfinished: false,
         },
         raised: Vec::new(),
         listed: vec![false; input.users.len()],
@@ -140,6 +141,22 @@ pub fn compute(
             format!(
                 "{period} is not one pay period of the calendar: salaries are paid for the days it covers ({})",
                 parts.join(", ")
+            ),
+            period.start,
+        ));
+    }
+    let read_on = input
+        .as_of
+        .with_timezone(&config.company.default_time_zone.0)
+        .date_naive();
+    if read_on <= period.end {
+        run.unfinished = true;
+        raised.push(period_level(
+            Severity::Info,
+            ExceptionKind::PartialPeriod,
+            format!(
+                "PARTIAL, not for payment: {period} had not ended when its time cards were \
+                 read ({read_on}); salaries are for the whole period and later days are missing"
             ),
             period.start,
         ));

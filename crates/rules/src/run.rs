@@ -22,6 +22,9 @@ pub struct PayrollRun {
     pub pay_lines: Vec<PayLine>,
     /// Every exception concerning the period, sorted.
     pub exceptions: Vec<Exception>,
+    /// Whether the period had not ended when its time cards were read
+    /// (`as_of`, in the company's zone): a preview, not for payment.
+    pub unfinished: bool,
 }
 
 /// A user's hours in one pay period.

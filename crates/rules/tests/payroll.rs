@@ -1467,3 +1467,47 @@ fn settings_that_match_nothing_in_the_input_are_warnings() {
     // Ann's pay is what the used settings make it: 8 h at 25 + 1 night premium, and the bonus.
     assert_eq!(run.summary[0].pay.gross, dec("258.00"));
 }
+
+/// A period whose time cards were read before it ended is a preview: the
+/// run says so (`unfinished`, and a `partial_period` info exception);
+/// read the day after it ended, it is not.
+#[test]
+fn a_period_read_before_it_ended_is_marked_partial() {
+    let users = [user("ann", "Hourly Rate", "20.00", "UTC", "")];
+    let cards = [punch("ann", "2024-05-13 08:00:00", "2024-05-13 16:00:00")];
+    let config = payrun_rules::RulesConfig::parse(WEEKLY).unwrap();
+    let week = period("2024-05-12", "2024-05-18");
+    let (mut input, _) = common::input(&users, &cards);
+    let at = |day: &str| {
+        chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc()
+    };
+    input.as_of = at("2024-05-18");
+    let run = payrun_rules::compute(&input, &config, &week).unwrap();
+    assert!(run.unfinished);
+    let partial: Vec<&str> = run
+        .exceptions
+        .iter()
+        .filter(|e| e.kind == ExceptionKind::PartialPeriod)
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(
+        partial,
+        [
+            "PARTIAL, not for payment: 2024-05-12..2024-05-18 had not ended when its time cards \
+          were read (2024-05-18); salaries are for the whole period and later days are missing"
+        ]
+    );
+    assert_eq!(run.summary[0].pay.gross, dec("160.00"), "paid as computed");
+    input.as_of = at("2024-05-19");
+    let run = payrun_rules::compute(&input, &config, &week).unwrap();
+    assert!(!run.unfinished);
+    assert!(
+        run.exceptions
+            .iter()
+            .all(|e| e.kind != ExceptionKind::PartialPeriod)
+    );
+}
