@@ -422,10 +422,33 @@ pub struct UserChange {
     /// (column, old, new) for each of the summary's hours columns and
     /// `gross_pay` that changed.
     pub figures: Vec<(&'static str, Decimal, Decimal)>,
-    /// The row's `status` in the old and the new run, when it changed
-    /// (empty text where the user has no row).
-    pub status: Option<(String, String)>,
+    /// (column, old, new) of the row's `status` and the user's record as
+    /// the run applied it (`pay_rate`, `rate_type`, `overtime_rule`,
+    /// `time_zone`, `department_name`) that changed; empty text where the
+    /// user has no row or no value.
+    pub record: Vec<(&'static str, String, String)>,
 }
+
+impl UserChange {
+    /// The row's `status` in the old and the new run, if it changed.
+    pub fn status(&self) -> Option<(&str, &str)> {
+        self.record
+            .iter()
+            .find(|(column, ..)| *column == "status")
+            .map(|(_, was, is)| (was.as_str(), is.as_str()))
+    }
+}
+
+/// The summary's text columns compared per user: the row's status and the
+/// user's record as applied.
+const RECORD_FIELDS: [&str; 6] = [
+    "status",
+    "pay_rate",
+    "rate_type",
+    "overtime_rule",
+    "time_zone",
+    "department_name",
+];
 
 /// What a second run of a period means for what is paid, per person and
 /// in total: the net change of each person's pay lines, sorted into pay
@@ -510,8 +533,7 @@ impl RunDiff {
             .users
             .iter()
             .filter(|u| {
-                u.status
-                    .as_ref()
+                u.status()
                     .is_some_and(|(was, is)| is == "held" && was != "held")
             })
             .map(|u| (u.user_name.clone(), u.employee_number.clone()))
@@ -884,55 +906,70 @@ fn compare_lines(old: &Table, new: &Table) -> Result<Vec<LineChange>, String> {
     )
 }
 
+/// The change of the user `k` (user name, employee number), made empty
+/// on first use.
+fn change_of<'c>(
+    changes: &'c mut BTreeMap<Vec<Option<String>>, UserChange>,
+    k: &[Option<String>],
+) -> &'c mut UserChange {
+    changes.entry(k.to_vec()).or_insert_with(|| UserChange {
+        user_name: k[0].clone(),
+        employee_number: k[1].clone(),
+        figures: Vec::new(),
+        record: Vec::new(),
+    })
+}
+
 /// Summary rows matched by user name and employee number: those whose
-/// figures or `status` changed.
+/// figures, `status` or record ([`RECORD_FIELDS`]) changed.
 fn compare_users(old: &Table, new: &Table) -> Result<Vec<UserChange>, String> {
     let user = ["user_name", "employee_number"];
-    let statuses = |table: &Table| -> Result<BTreeMap<Vec<Option<String>>, String>, String> {
-        let at = table
-            .column("status")
-            .ok_or("payroll_summary has no status column")?;
+    type Records = BTreeMap<Vec<Option<String>>, Vec<String>>;
+    let records = |table: &Table| -> Result<Records, String> {
+        let at: Vec<usize> = RECORD_FIELDS
+            .iter()
+            .map(|f| {
+                table
+                    .column(f)
+                    .ok_or(format!("payroll_summary has no {f} column"))
+            })
+            .collect::<Result<_, _>>()?;
         Ok(table
             .rows
             .iter()
-            .map(|row| (key(table, row, &user), row[at].clone().unwrap_or_default()))
+            .map(|row| {
+                let values = at
+                    .iter()
+                    .map(|&i| row[i].clone().unwrap_or_default())
+                    .collect();
+                (key(table, row, &user), values)
+            })
             .collect())
     };
-    let (was_status, is_status) = (statuses(old)?, statuses(new)?);
-    let status_of = |statuses: &BTreeMap<Vec<Option<String>>, String>, k: &Vec<Option<String>>| {
-        statuses.get(k).cloned().unwrap_or_default()
-    };
+    let (was_records, is_records) = (records(old)?, records(new)?);
+    let blank = vec![String::new(); RECORD_FIELDS.len()];
     let mut changes: BTreeMap<Vec<Option<String>>, UserChange> = BTreeMap::new();
     for (k, was, is) in changed((old, new), "payroll_summary", &user, SUMMARY_FIGURES)? {
-        let figures = SUMMARY_FIGURES
+        change_of(&mut changes, &k).figures = SUMMARY_FIGURES
             .iter()
             .zip(was.iter().zip(&is))
             .filter(|(_, (a, b))| a != b)
             .map(|(name, (a, b))| (*name, *a, *b))
             .collect();
-        changes.insert(
-            k.clone(),
-            UserChange {
-                user_name: k[0].clone(),
-                employee_number: k[1].clone(),
-                figures,
-                status: None,
-            },
-        );
     }
-    let keys: BTreeSet<&Vec<Option<String>>> = was_status.keys().chain(is_status.keys()).collect();
+    let keys: BTreeSet<&Vec<Option<String>>> =
+        was_records.keys().chain(is_records.keys()).collect();
     for k in keys {
-        let (was, is) = (status_of(&was_status, k), status_of(&is_status, k));
-        if was != is {
-            changes
-                .entry(k.clone())
-                .or_insert_with(|| UserChange {
-                    user_name: k[0].clone(),
-                    employee_number: k[1].clone(),
-                    figures: Vec::new(),
-                    status: None,
-                })
-                .status = Some((was, is));
+        let was = was_records.get(k).unwrap_or(&blank);
+        let is = is_records.get(k).unwrap_or(&blank);
+        let record: Vec<(&'static str, String, String)> = RECORD_FIELDS
+            .iter()
+            .zip(was.iter().zip(is))
+            .filter(|(_, (a, b))| a != b)
+            .map(|(name, (a, b))| (*name, a.clone(), b.clone()))
+            .collect();
+        if !record.is_empty() {
+            change_of(&mut changes, k).record = record;
         }
     }
     Ok(changes.into_values().collect())

@@ -129,15 +129,15 @@ pub fn render(old: &RunFolder, new: &RunFolder, d: &RunDiff, out: &std::path::Pa
                 .map(|(name, a, b)| format!("{name} {a} → {b}"))
                 .collect();
             let mut said = figures;
-            if let Some((was, is)) = &u.status {
+            for (column, was, is) in &u.record {
                 let shown = |s: &str| {
                     if s.is_empty() {
-                        "no row".to_owned()
+                        "-".to_owned()
                     } else {
                         s.to_owned()
                     }
                 };
-                said.push(format!("status {} → {}", shown(was), shown(is)));
+                said.push(format!("{column} {} → {}", shown(was), shown(is)));
             }
             let _ = writeln!(
                 w,

@@ -348,7 +348,9 @@ async fn diff_tells_held_pay_from_pay_to_recover() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("gross_pay 588.00 → 0.00; status warning → held"),
+        stdout.contains(
+            "gross_pay 588.00 → 0.00; status warning → held; pay_rate 12.0000 → -12.0000"
+        ),
         "{stdout}"
     );
 }
