@@ -14,6 +14,14 @@
 //! silently: an employee with no identifier, or pay of a kind the profile
 //! has no place for, is an error exception (`export_unidentified`,
 //! `export_unmapped`) and never a blank or partial row.
+//!
+//! Every export is reconciled with payrun's pay, person by person (see
+//! [`reconcile`]): the regular-rate premium a provider that prices hours
+//! would miss travels in the file as an amount, or the person is left out
+//! (`export_unreconciled`); `export_NAME.reconcile.csv` shows each person's
+//! figures.
+
+pub mod reconcile;
 
 use std::collections::BTreeMap;
 
@@ -163,12 +171,15 @@ columns = [
   { header = "Earnings 3 Amount", value = "amount:bonus" },
   { header = "Earnings 4 Code", value = "code:adjustment" },
   { header = "Earnings 4 Amount", value = "amount:adjustment" },
+  { header = "Earnings 5 Code", value = "code:premium" },
+  { header = "Earnings 5 Amount", value = "amount:premium" },
 ]
 [codes]
 double_time = "D"
 pto = "V"
 bonus = "B"
 adjustment = "A"
+premium = "P"
 "#,
     ),
     (
@@ -187,7 +198,7 @@ columns = [
   { header = "overtime_hours", value = "hours:overtime" },
   { header = "double_overtime_hours", value = "hours:double_time" },
   { header = "bonus", value = "amount:bonus" },
-  { header = "correction_payment", value = "amount:adjustment" },
+  { header = "correction_payment", value = "amount:adjustment+premium" },
 ]
 "#,
     ),
@@ -263,6 +274,10 @@ fn kind_named(name: &str) -> Option<PayKind> {
     KINDS.into_iter().find(|k| k.as_str() == name)
 }
 
+/// The name of the regular-rate premium in `amount:` and `code:` values
+/// and `codes` (see [`reconcile`]).
+const PREMIUM: &str = "premium";
+
 /// What a column holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
@@ -284,10 +299,13 @@ pub enum Value {
     Text(String),
     /// `hours:<kind>[+<kind>...]`.
     Hours(Vec<PayKind>),
-    /// `amount:<kind>[+<kind>...]`, or `amount:gross`.
-    Amount(Vec<PayKind>),
+    /// `amount:<kind>[+<kind>...]`, or `amount:gross`; `true` when the list
+    /// names `premium` (the regular-rate premium the export carries).
+    Amount(Vec<PayKind>, bool),
     /// `code:<kind>`: the kind's earning code when the employee has any of it.
     CodeOf(PayKind),
+    /// `code:premium`: the premium's code when the employee has one.
+    PremiumCode,
     /// Long layout: `code`, `kind`, `hours`, `hours_hhmm`, `amount`.
     Line(&'static str),
 }
@@ -309,8 +327,18 @@ impl Value {
         let value = match text.split_once(':') {
             Some(("text", literal)) => Value::Text(literal.to_owned()),
             Some(("hours", list)) => Value::Hours(kinds(list)?),
-            Some(("amount", "gross")) => Value::Amount(KINDS.to_vec()),
-            Some(("amount", list)) => Value::Amount(kinds(list)?),
+            Some(("amount", "gross")) => Value::Amount(KINDS.to_vec(), false),
+            Some(("amount", list)) => {
+                let premium = list.split('+').any(|k| k.trim() == PREMIUM);
+                let rest: Vec<&str> = list.split('+').filter(|k| k.trim() != PREMIUM).collect();
+                let kinds = if rest.is_empty() {
+                    Vec::new()
+                } else {
+                    kinds(&rest.join("+"))?
+                };
+                Value::Amount(kinds, premium)
+            }
+            Some(("code", PREMIUM)) => Value::PremiumCode,
             Some(("code", kind)) => Value::CodeOf(kinds(kind)?[0]),
             _ => match text {
                 "company_code" => Value::CompanyCode,
@@ -359,7 +387,12 @@ impl Profile {
     pub fn check(&self, name: &str) -> Result<(), String> {
         let fail = |m: String| format!("[exports.{name}]: {m}");
         self.values(name)?;
-        for kind in self.codes.keys().chain(&self.omit) {
+        for kind in self
+            .codes
+            .keys()
+            .filter(|k| *k != PREMIUM)
+            .chain(&self.omit)
+        {
             kind_named(kind).ok_or_else(|| fail(format!("`{kind}` is not a pay line kind")))?;
         }
         if self.columns.is_empty() {
@@ -395,7 +428,7 @@ impl Profile {
         let mut placed = Vec::new();
         for value in values {
             match value {
-                Value::Hours(kinds) | Value::Amount(kinds) => placed.extend(kinds),
+                Value::Hours(kinds) | Value::Amount(kinds, _) => placed.extend(kinds),
                 Value::Line(_) => placed.extend(
                     KINDS
                         .into_iter()
@@ -434,8 +467,22 @@ pub struct Exported {
     pub file_name: String,
     /// The file's text.
     pub csv: String,
+    /// `export_<name>.reconcile.csv`.
+    pub reconcile_file_name: String,
+    /// Each person's pay reconciled with what the provider will pay
+    /// ([`reconcile`]): `employee_id`, `user_name`, `full_name`,
+    /// `payrun_pays`, `provider_prices`, `premium_carried`, `difference`
+    /// (0.00 for everyone written) and `outcome`.
+    pub reconcile_csv: String,
     /// Employees left out, and pay the layout has no place for.
     pub exceptions: Vec<(usize, Exception)>,
+}
+
+/// What a long layout's row is of: a pay line kind, or the premium.
+#[derive(Debug, Clone, Copy)]
+enum Earning {
+    Kind(PayKind),
+    Premium,
 }
 
 /// Per employee: hours and cents by kind.
@@ -590,6 +637,33 @@ pub fn export(
     }
     let placed = profile.placed(&values);
     let omitted: Vec<PayKind> = profile.omit.iter().filter_map(|k| kind_named(k)).collect();
+    // The kinds the file sends, each once.
+    let sent: Vec<PayKind> = KINDS
+        .into_iter()
+        .filter(|k| placed.contains(k) && !omitted.contains(k))
+        .collect();
+    let handover = reconcile::Handover::of(profile, &values);
+    let mut reconciliation = String::from(reconcile::HEADER);
+    let mut reconciled_row = |employee_id: &str,
+                              row: &payrun_rules::SummaryRow,
+                              figures: Option<reconcile::Reconciled>,
+                              carried: Decimal,
+                              outcome: &str| {
+        let money = |d: Option<Decimal>| d.map(|d| rounded(d, 2)).unwrap_or_default();
+        let cells = [
+            employee_id.to_owned(),
+            row.user_name.clone().unwrap_or_default(),
+            row.user_full_name.clone().unwrap_or_default(),
+            money(figures.map(|r| r.payrun)),
+            money(figures.map(|r| r.provider)),
+            rounded(carried, 2),
+            money(figures.map(|r| r.premium() - carried)),
+            outcome.to_owned(),
+        ];
+        let cells: Vec<String> = cells.iter().map(|c| field(c)).collect();
+        reconciliation.push_str(&cells.join(","));
+        reconciliation.push_str("\r\n");
+    };
     let decimals = profile.decimals;
     let date = |d: chrono::NaiveDate| d.format(&profile.date_format).to_string();
     let mut out = String::new();
@@ -631,6 +705,7 @@ pub fn export(
         let employee_id = match employee_id {
             Ok(id) => id,
             Err(how) => {
+                reconciled_row("", row, None, Decimal::ZERO, "left out: not identified");
                 exceptions.push((
                     i,
                     raise(
@@ -644,6 +719,54 @@ pub fn export(
                 continue;
             }
         };
+        // Held pay is paid by nobody until it is released: a provider
+        // sent the hours would price them.
+        if row.status == Status::Held {
+            exceptions.push((
+                i,
+                raise(
+                    ExceptionKind::ExportUnreconciled,
+                    format!(
+                        "export {name}: this employee's pay is held (see their other errors), \
+                         so their hours are not in export_{name}.csv, where the provider would \
+                         price them; they go in once the record is fixed and the period run again"
+                    ),
+                ),
+            ));
+            reconciled_row(&employee_id, row, None, Decimal::ZERO, "left out: pay held");
+            continue;
+        }
+        // What the provider will pay for what the file sends, against
+        // payrun's figure: the difference travels as the premium, or the
+        // person is left out.
+        let figures = reconcile::provider_rate(row, rules)
+            .map(|rate| reconcile::reconcile(&handover, f, &sent, row, rules, rate));
+        let premium = figures.map_or(Decimal::ZERO, |r| r.premium());
+        if !premium.is_zero() && !handover.carries_premium {
+            let r = figures.expect("a premium comes from a reconciliation");
+            exceptions.push((
+                i,
+                raise(
+                    ExceptionKind::ExportUnreconciled,
+                    format!(
+                        "export {name}: the provider would pay {} for these hours at its rate, \
+                         payrun computed {} (regular-rate premium {premium}), and the layout has \
+                         no place for the difference; this employee is not in export_{name}.csv: \
+                         enter their pay by hand, or use a profile with an amount:premium column",
+                        rounded(r.provider, 2),
+                        rounded(r.payrun, 2),
+                    ),
+                ),
+            ));
+            reconciled_row(
+                &employee_id,
+                row,
+                figures,
+                Decimal::ZERO,
+                "left out: premium not carried",
+            );
+            continue;
+        }
         // Pay of a kind this layout has no place for is never dropped silently.
         let unplaced: Vec<String> = KINDS
             .into_iter()
@@ -669,6 +792,12 @@ pub fn export(
                 ),
             ));
         }
+        let outcome = match (figures.is_some(), unplaced.is_empty()) {
+            (true, true) => "written",
+            (true, false) => "written; pay it has no place for is entered by hand",
+            (false, _) => "written: salaried, priced by the provider",
+        };
+        reconciled_row(&employee_id, row, figures, premium, outcome);
         let figure = |d: Decimal| {
             let text = rounded(d, decimals);
             if profile.write_zeros || !text.trim_start_matches(['-', '0', '.']).is_empty() {
@@ -677,7 +806,7 @@ pub fn export(
                 String::new()
             }
         };
-        let cell = |value: &Value, line: Option<PayKind>| -> String {
+        let cell = |value: &Value, line: Option<Earning>| -> String {
             let sum = |kinds: &[PayKind], of: &[Decimal; KINDS.len()]| -> Decimal {
                 kinds.iter().map(|k| of[slot(*k)]).sum()
             };
@@ -695,18 +824,34 @@ pub fn export(
                 Value::PeriodEnd => date(run.period.end),
                 Value::Text(t) => t.clone(),
                 Value::Hours(kinds) => figure(sum(kinds, &f.hours)),
-                Value::Amount(kinds) => figure(sum(kinds, &f.amount)),
+                Value::Amount(kinds, with_premium) => {
+                    let premium = if *with_premium {
+                        premium
+                    } else {
+                        Decimal::ZERO
+                    };
+                    figure(sum(kinds, &f.amount) + premium)
+                }
                 Value::CodeOf(kind) if has(*kind) => profile
                     .codes
                     .get(kind.as_str())
                     .cloned()
                     .unwrap_or_default(),
                 Value::CodeOf(_) => String::new(),
-                Value::Line(what) => {
-                    let Some(kind) = line else {
-                        return String::new();
-                    };
-                    match *what {
+                Value::PremiumCode if !premium.is_zero() => {
+                    profile.codes.get(PREMIUM).cloned().unwrap_or_default()
+                }
+                Value::PremiumCode => String::new(),
+                Value::Line(what) => match line {
+                    None => String::new(),
+                    Some(Earning::Premium) => match *what {
+                        "code" => profile.codes.get(PREMIUM).cloned().unwrap_or_default(),
+                        "kind" => PREMIUM.to_owned(),
+                        "hours" => rounded(Decimal::ZERO, decimals),
+                        "hours_hhmm" => hhmm(Decimal::ZERO),
+                        _ => rounded(premium, decimals),
+                    },
+                    Some(Earning::Kind(kind)) => match *what {
                         "code" => profile
                             .codes
                             .get(kind.as_str())
@@ -716,11 +861,11 @@ pub fn export(
                         "hours" => rounded(f.hours[slot(kind)], decimals),
                         "hours_hhmm" => hhmm(f.hours[slot(kind)]),
                         _ => rounded(f.amount[slot(kind)], decimals),
-                    }
-                }
+                    },
+                },
             }
         };
-        let mut write_row = |line: Option<PayKind>| {
+        let mut write_row = |line: Option<Earning>| {
             let cells: Vec<String> = values.iter().map(|v| field(&cell(v, line))).collect();
             out.push_str(&cells.join(","));
             out.push_str("\r\n");
@@ -730,8 +875,11 @@ pub fn export(
             Layout::Long => {
                 for kind in KINDS {
                     if has(kind) && profile.codes.contains_key(kind.as_str()) {
-                        write_row(Some(kind));
+                        write_row(Some(Earning::Kind(kind)));
                     }
+                }
+                if !premium.is_zero() {
+                    write_row(Some(Earning::Premium));
                 }
             }
         }
@@ -745,6 +893,8 @@ pub fn export(
     Ok(Exported {
         file_name: format!("export_{name}{partial}.csv"),
         csv: out,
+        reconcile_file_name: format!("export_{name}{partial}.reconcile.csv"),
+        reconcile_csv: reconciliation,
         exceptions,
     })
 }
@@ -962,7 +1112,7 @@ mod tests {
         let adp = export("adp_wfn", &built_in("adp_wfn"), &run, &config, &provider).unwrap();
         assert_eq!(
             adp.csv.lines().skip(1).collect::<Vec<_>>(),
-            ["CO,B1,11,8.00,,,,,,,,,"]
+            ["CO,B1,11,8.00,,,,,,,,,,,"]
         );
         let out = left_out(&adp);
         assert_eq!(
@@ -999,7 +1149,7 @@ mod tests {
         let adp = export("adp_wfn", &built_in("adp_wfn"), &run, &config, &provider).unwrap();
         assert_eq!(
             adp.csv.lines().skip(1).collect::<Vec<_>>(),
-            ["CO,B1,000042,8.00,,,,,,,,,"]
+            ["CO,B1,000042,8.00,,,,,,,,,,,"]
         );
         let messages: Vec<&str> = adp
             .exceptions
@@ -1015,5 +1165,94 @@ mod tests {
             messages[0]
         );
         assert!(messages[1].contains("\"1234567\" is not 1 to 6 digits"));
+    }
+
+    /// The 778.115 example: 40 h welding at $15 (`[jobs."Welding"]`), 5 h
+    /// helping at the $12 `payRate`; payrun pays 696.67. A provider sent
+    /// hours prices them at $12: 40 x 12 + 5 x 18 = 570.00, so the export
+    /// carries the 126.67 difference (ADP `Earnings 5` code `P`, Gusto's
+    /// `correction_payment`), or leaves the person out (QuickBooks time
+    /// activities carry hours only); the long layout sends amounts and
+    /// needs none. Every reconcile file says so, to the cent.
+    #[test]
+    fn every_export_pays_payruns_gross_or_leaves_the_person_out() {
+        let users = r#"[{"userName": "ann", "userFullName": "Ann Adams", "employeeNumber": "7",
+                "rateType": "Hourly Rate", "payRate": "12.00", "timeZone": "UTC"}]"#;
+        let mut cards: Vec<String> = (13..=17)
+            .map(|d| {
+                format!(
+                    r#"{{"userName": "ann", "entryType": 0, "inDateTime": "2024-05-{d} 08:00:00", "outDateTime": "2024-05-{d} 16:00:00", "jobName": "Welding"}}"#
+                )
+            })
+            .collect();
+        cards.push(r#"{"userName": "ann", "entryType": 0, "inDateTime": "2024-05-18 08:00:00", "outDateTime": "2024-05-18 13:00:00", "jobName": "Helping"}"#.into());
+        let (run, config) =
+            crate::test_support::weekly_run_with(users, &cards, "[jobs.\"Welding\"]\nrate = 15\n");
+        assert_eq!(run.summary[0].pay.gross.to_string(), "696.67");
+        let provider = ProviderConfig {
+            company_code: Some("CO".into()),
+            batch_id: Some("B1".into()),
+        };
+        let adp = export("adp_wfn", &built_in("adp_wfn"), &run, &config, &provider).unwrap();
+        assert_eq!(
+            adp.csv.lines().nth(1).unwrap(),
+            "CO,B1,7,40.00,5.00,,,,,,,,,P,126.67"
+        );
+        assert_eq!(
+            adp.reconcile_csv,
+            "employee_id,user_name,full_name,payrun_pays,provider_prices,premium_carried,difference,outcome\r\n\
+             7,ann,Ann Adams,696.67,570.00,126.67,0.00,written\r\n"
+        );
+        let gusto = Profile {
+            identify: Identify::EmployeeNumber,
+            ..built_in("gusto")
+        };
+        let out = export("gusto", &gusto, &run, &config, &provider).unwrap();
+        assert_eq!(
+            out.csv.lines().nth(1).unwrap(),
+            "Ann,Adams,7,40.00,5.00,,,126.67"
+        );
+        let qb = export(
+            "quickbooks",
+            &built_in("quickbooks"),
+            &run,
+            &config,
+            &provider,
+        )
+        .unwrap();
+        assert_eq!(qb.csv.lines().count(), 1, "header only: Ann is left out");
+        assert_eq!(qb.exceptions[0].1.kind, ExceptionKind::ExportUnreconciled);
+        assert!(
+            qb.exceptions[0].1.message.starts_with(
+                "export quickbooks: the provider would pay 570.00 for these hours at its rate, \
+                 payrun computed 696.67 (regular-rate premium 126.67)"
+            ),
+            "{}",
+            qb.exceptions[0].1.message
+        );
+        assert!(
+            qb.reconcile_csv
+                .ends_with("Ann Adams,696.67,570.00,0.00,126.67,left out: premium not carried\r\n")
+        );
+        let long = export("long", &built_in("long"), &run, &config, &provider).unwrap();
+        assert!(
+            long.reconcile_csv
+                .ends_with("696.67,696.67,0.00,0.00,written\r\n")
+        );
+        // A provider_rate other than payRate is the rate priced.
+        let mut at_15 = config.clone();
+        at_15.users.insert(
+            "ann".into(),
+            payrun_rules::config::UserOverride {
+                provider_rate: Some(Decimal::new(15, 0)),
+                ..Default::default()
+            },
+        );
+        let adp = export("adp_wfn", &built_in("adp_wfn"), &run, &at_15, &provider).unwrap();
+        // 40 x 15 + 5 x 22.50 = 712.50: the provider pays 15.83 too much.
+        assert_eq!(
+            adp.csv.lines().nth(1).unwrap(),
+            "CO,B1,7,40.00,5.00,,,,,,,,,P,-15.83"
+        );
     }
 }

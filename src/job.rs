@@ -254,6 +254,7 @@ pub fn stage_extras(staging: &Staging, computed: &Computed) -> Result<(), Output
     )?;
     for (_, exported) in &computed.exports {
         staging.text(&exported.file_name, &exported.csv)?;
+        staging.text(&exported.reconcile_file_name, &exported.reconcile_csv)?;
     }
     Ok(())
 }

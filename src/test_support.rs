@@ -8,15 +8,20 @@ use payrun_rules::{PayPeriod, PayrollRun, RulesConfig};
 /// default 40 h rule) of `users` (a JSON array of Q2 user records) and
 /// `cards` (Q2 time card records, one JSON object each).
 pub fn weekly_run(users: &str, cards: &[String]) -> (PayrollRun, RulesConfig) {
+    weekly_run_with(users, cards, "")
+}
+
+/// [`weekly_run`] with `more` configuration (tables after the rule).
+pub fn weekly_run_with(users: &str, cards: &[String], more: &str) -> (PayrollRun, RulesConfig) {
     let users = decode_records(users.as_bytes(), RecordType::User).unwrap();
     let cards = decode_records(
         format!("[{}]", cards.join(",")).as_bytes(),
         RecordType::TimeCard,
     )
     .unwrap();
-    let config = RulesConfig::parse(
-        "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]\n",
-    )
+    let config = RulesConfig::parse(&format!(
+        "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]\n{more}"
+    ))
     .unwrap();
     let period = PayPeriod {
         start: NaiveDate::from_ymd_opt(2024, 5, 12).unwrap(),

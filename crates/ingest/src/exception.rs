@@ -78,6 +78,10 @@ pub enum ExceptionKind {
     ExportUnidentified,
     /// Pay of a kind a payroll-provider export has no place for.
     ExportUnmapped,
+    /// An employee whose pay the provider would price differently from
+    /// payrun (a regular-rate premium the layout cannot carry), or whose
+    /// pay is held; left out of the export.
+    ExportUnreconciled,
     /// A punch time moved by a DST change (informational).
     DstAdjusted,
     /// The input lacks the days before the period that its first workweek needs.
@@ -95,7 +99,7 @@ pub enum ExceptionKind {
 
 impl ExceptionKind {
     /// Every kind, in output order.
-    pub const ALL: [ExceptionKind; 20] = [
+    pub const ALL: [ExceptionKind; 21] = [
         ExceptionKind::OpenPunch,
         ExceptionKind::NonPositiveDuration,
         ExceptionKind::LongShift,
@@ -110,6 +114,7 @@ impl ExceptionKind {
         ExceptionKind::UnapprovedTimeCard,
         ExceptionKind::ExportUnidentified,
         ExceptionKind::ExportUnmapped,
+        ExceptionKind::ExportUnreconciled,
         ExceptionKind::DstAdjusted,
         ExceptionKind::IncompleteInput,
         ExceptionKind::DeferredPremium,
@@ -135,6 +140,7 @@ impl ExceptionKind {
             ExceptionKind::UnapprovedTimeCard => "unapproved_time_card",
             ExceptionKind::ExportUnidentified => "export_unidentified",
             ExceptionKind::ExportUnmapped => "export_unmapped",
+            ExceptionKind::ExportUnreconciled => "export_unreconciled",
             ExceptionKind::DstAdjusted => "dst_adjusted",
             ExceptionKind::IncompleteInput => "incomplete_input",
             ExceptionKind::DeferredPremium => "deferred_premium",
