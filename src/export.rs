@@ -474,8 +474,23 @@ pub struct Exported {
     /// `payrun_pays`, `provider_prices`, `premium_carried`, `difference`
     /// (0.00 for everyone written) and `outcome`.
     pub reconcile_csv: String,
+    /// The reconciliation's totals, for the manifest.
+    pub reconciled: Reconciliation,
     /// Employees left out, and pay the layout has no place for.
     pub exceptions: Vec<(usize, Exception)>,
+}
+
+/// An export's reconciliation in totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reconciliation {
+    /// People written.
+    pub written: usize,
+    /// People left out (not identified, held, or a premium not carried).
+    pub left_out: usize,
+    /// What payrun pays the people written, of the kinds the file sends.
+    pub payrun_pays: Decimal,
+    /// The premiums carried, summed (can be negative).
+    pub premium_carried: Decimal,
 }
 
 /// What a long layout's row is of: a pay line kind, or the premium.
@@ -494,6 +509,11 @@ struct Figures {
 
 fn slot(kind: PayKind) -> usize {
     KINDS.iter().position(|k| *k == kind).unwrap_or(0)
+}
+
+/// Money as text with two decimals, rounded half away from zero (`0.00`).
+pub fn cents(d: Decimal) -> String {
+    rounded(d, 2)
 }
 
 fn rounded(d: Decimal, decimals: u32) -> String {
@@ -644,11 +664,19 @@ pub fn export(
         .collect();
     let handover = reconcile::Handover::of(profile, &values);
     let mut reconciliation = String::from(reconcile::HEADER);
+    let mut totals = Reconciliation::default();
     let mut reconciled_row = |employee_id: &str,
                               row: &payrun_rules::SummaryRow,
                               figures: Option<reconcile::Reconciled>,
                               carried: Decimal,
                               outcome: &str| {
+        if outcome.starts_with("written") {
+            totals.written += 1;
+            totals.payrun_pays += figures.map_or(Decimal::ZERO, |r| r.payrun);
+            totals.premium_carried += carried;
+        } else {
+            totals.left_out += 1;
+        }
         let money = |d: Option<Decimal>| d.map(|d| rounded(d, 2)).unwrap_or_default();
         let cells = [
             employee_id.to_owned(),
@@ -895,6 +923,7 @@ pub fn export(
         csv: out,
         reconcile_file_name: format!("export_{name}{partial}.reconcile.csv"),
         reconcile_csv: reconciliation,
+        reconciled: totals,
         exceptions,
     })
 }
@@ -1203,6 +1232,15 @@ mod tests {
             "employee_id,user_name,full_name,payrun_pays,provider_prices,premium_carried,difference,outcome\r\n\
              7,ann,Ann Adams,696.67,570.00,126.67,0.00,written\r\n"
         );
+        assert_eq!(
+            adp.reconciled,
+            Reconciliation {
+                written: 1,
+                left_out: 0,
+                payrun_pays: Decimal::new(69667, 2),
+                premium_carried: Decimal::new(12667, 2),
+            }
+        );
         let gusto = Profile {
             identify: Identify::EmployeeNumber,
             ..built_in("gusto")
@@ -1221,6 +1259,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(qb.csv.lines().count(), 1, "header only: Ann is left out");
+        assert_eq!((qb.reconciled.written, qb.reconciled.left_out), (0, 1));
         assert_eq!(qb.exceptions[0].1.kind, ExceptionKind::ExportUnreconciled);
         assert!(
             qb.exceptions[0].1.message.starts_with(

@@ -314,6 +314,22 @@ fn manifest(
         "exceptions_by_kind": by_kind,
         "exceptions_by_severity": by_severity,
         "exports": computed.exports.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+        "exports_reconciled": computed
+            .exports
+            .iter()
+            .map(|(name, e)| {
+                let r = e.reconciled;
+                (
+                    name.clone(),
+                    serde_json::json!({
+                        "written": r.written,
+                        "left_out": r.left_out,
+                        "payrun_pays": crate::export::cents(r.payrun_pays),
+                        "premium_carried": crate::export::cents(r.premium_carried),
+                    }),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>(),
         "files_sha256": files,
     });
     serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"

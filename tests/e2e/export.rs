@@ -113,6 +113,14 @@ async fn every_profile_matches_its_hand_checked_file() {
     // The manifest lists every export, and a replay recomputes them too.
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
     assert!(manifest.contains("\"export_bureau.csv\""), "{manifest}");
+    // ann 46 h at $12 (588.00) and cal's California week (1275.00) are
+    // priced by ADP exactly as payrun pays them; fww and sal are salaried.
+    let manifest_json: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(
+        manifest_json["exports_reconciled"]["adp_wfn"],
+        serde_json::json!({"written": 4, "left_out": 0, "payrun_pays": "1863.00", "premium_carried": "0.00"}),
+        "{manifest}"
+    );
     let replayed = crate::helpers::payrun(&["compute", "--replay"], None)
         .arg(&out)
         .output()
