@@ -16,8 +16,7 @@
 //! (regular, PTO and adjustment hours at 1) on the hours as the file
 //! writes them (rounded to the profile's decimals, or to the minute in
 //! `h:mm`), each line rounded to the cent. Salaried users are paid by the
-//! provider from its own records: without a `provider_rate` they are not
-//! priced here.
+//! provider from its own records and are not priced here.
 
 use payrun_rules::{PayKind, RulesConfig, SummaryRow};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -109,16 +108,19 @@ impl Reconciled {
     }
 }
 
-/// The rate the provider holds for `row`'s person: `provider_rate`, else
-/// an hourly user's `payRate`; none for a salaried user without one.
+/// The hourly rate the provider holds for `row`'s person: `provider_rate`,
+/// else `payRate`; none for a salaried user, whom the provider pays from
+/// its own records (their hours are not priced from the file: the salary
+/// covers a week's regular hours, which the file still sends).
 pub(super) fn provider_rate(row: &SummaryRow, rules: &RulesConfig) -> Option<Decimal> {
-    let configured = row
-        .user_name
+    if row.rate_type.as_deref() == Some("Salary Rate") {
+        return None;
+    }
+    row.user_name
         .as_ref()
         .and_then(|name| rules.users.get(name))
-        .and_then(|user| user.provider_rate);
-    let salaried = row.rate_type.as_deref() == Some("Salary Rate");
-    configured.or(if salaried { None } else { row.pay_rate })
+        .and_then(|user| user.provider_rate)
+        .or(row.pay_rate)
 }
 
 /// `f`'s kinds in `placed` (and not omitted), priced as the provider will at

@@ -150,9 +150,9 @@ pub struct UserOverride {
     /// How the payroll provider identifies this user (payroll-provider
     /// exports with `identify = "provider_id"`); the rules do not read it.
     pub provider_id: Option<String>,
-    /// The hourly rate the payroll provider holds for this user, when it is
-    /// not `payRate` (exports price hours with it to reconcile with
-    /// payrun's gross); the rules do not read it.
+    /// The hourly rate the payroll provider holds for this hourly user,
+    /// when it is not `payRate` (exports price hours with it to reconcile
+    /// with payrun's gross); the rules do not read it.
     #[serde(
         deserialize_with = "hourly_amount",
         skip_serializing_if = "Option::is_none"
