@@ -510,15 +510,22 @@ fn daily_frame(summary: &[SummaryRow], rounded: &RoundedOf) -> PolarsResult<Data
         rows.extend(std::iter::repeat_n(i as IdxSize, days.len()));
         dates.extend(days.iter().map(|d| d.work_date));
     }
+    let rows = IdxCa::from_vec("".into(), rows);
     let names: StringChunked = summary.iter().map(|r| r.user_name.as_deref()).collect();
-    let users = names
-        .take(&IdxCa::from_vec("".into(), rows))?
-        .with_name("user_name".into());
+    let users = names.take(&rows)?.with_name("user_name".into());
+    let numbers: StringChunked = summary
+        .iter()
+        .map(|r| r.employee_number.as_deref())
+        .collect();
+    let numbers = numbers.take(&rows)?.with_name("employee_number".into());
     let mut columns = vec![
         users.into_series().into_column(),
         date_column("work_date", dates),
     ];
     columns.extend(hour_columns(&rounded.per_day)?);
+    // Last, so that importers reading columns by position are undisturbed;
+    // two users who share a userName are told apart by it.
+    columns.push(numbers.into_series().into_column());
     DataFrame::new(height, columns)
 }
 

@@ -847,7 +847,9 @@ fn report_frames_have_the_spec_columns_and_agree_with_each_other() {
             "regular_hours",
             "overtime_hours",
             "double_time_hours",
-            "pto_hours"
+            "pto_hours",
+            // Beyond SPEC §9, appended: two users sharing a userName differ by it.
+            "employee_number"
         ]
     );
     assert_eq!(
