@@ -710,6 +710,7 @@ pub fn export(
             in_date_time: None,
             out_date_time: None,
             message,
+            employee_number: row.employee_number.clone(),
         };
         if !profile.include_zero && !KINDS.into_iter().any(has) {
             continue;

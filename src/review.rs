@@ -436,10 +436,14 @@ pub fn review_page(
         let Some(user_name) = e.user_name.as_deref() else {
             return escape(e.user_full_name.as_deref().unwrap_or(""));
         };
-        let number = numbers
-            .get(user_name)
-            .map(|n| n.join(" or "))
-            .unwrap_or_default();
+        // The record's own number, else the numbers of the userName's rows.
+        let number = match e.employee_number.as_deref() {
+            Some(number) => number.to_owned(),
+            None => numbers
+                .get(user_name)
+                .map(|n| n.join(" or "))
+                .unwrap_or_default(),
+        };
         format!(
             "{} <span class=\"sub\">{}{}{}</span>",
             escape(e.user_full_name.as_deref().unwrap_or("")),

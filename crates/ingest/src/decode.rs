@@ -484,6 +484,7 @@ pub fn identify(
         in_date_time: cell_text(frame, col::IN_DATE_TIME, row),
         out_date_time: cell_text(frame, col::OUT_DATE_TIME, row),
         message: String::new(),
+        employee_number: cell_text(frame, col::EMPLOYEE_NUMBER, row).filter(|n| !n.is_empty()),
     }
 }
 

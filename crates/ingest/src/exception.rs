@@ -184,6 +184,9 @@ pub struct Exception {
     pub out_date_time: Option<String>,
     /// One sentence naming the field and value where there is one.
     pub message: String,
+    /// The record's (or user's) `employeeNumber`, if known: it tells apart
+    /// people who share a `userName` or a name.
+    pub employee_number: Option<String>,
 }
 
 impl Exception {
@@ -198,6 +201,7 @@ impl Exception {
             in_date_time: None,
             out_date_time: None,
             message,
+            employee_number: None,
         }
     }
 }
@@ -256,6 +260,8 @@ pub fn exceptions_from_frame(frame: &DataFrame) -> Result<Vec<Exception>, String
         out_date_time?,
         message?,
     );
+    // Files written before the column existed have none.
+    let employee_number = column("employee_number").unwrap_or_else(|_| vec![None; frame.height()]);
     (0..frame.height())
         .map(|i| {
             Ok(Exception {
@@ -266,6 +272,7 @@ pub fn exceptions_from_frame(frame: &DataFrame) -> Result<Vec<Exception>, String
                 in_date_time: in_date_time[i].clone(),
                 out_date_time: out_date_time[i].clone(),
                 message: message[i].clone().unwrap_or_default(),
+                employee_number: employee_number[i].clone(),
             })
         })
         .collect()
@@ -286,6 +293,8 @@ pub fn exceptions_frame(exceptions: &[Exception]) -> PolarsResult<DataFrame> {
             text("in_date_time", &|e| e.in_date_time.as_deref()),
             text("out_date_time", &|e| e.out_date_time.as_deref()),
             text("message", &|e| Some(e.message.as_str())),
+            // Last, so that importers reading columns by position are undisturbed.
+            text("employee_number", &|e| e.employee_number.as_deref()),
         ],
     )
 }
@@ -305,9 +314,15 @@ mod tests {
             out_date_time: None,
             message: "time card field `inLatitude` has invalid value \"north\": not a number"
                 .into(),
+            employee_number: Some("7".into()),
         }];
         let frame = exceptions_frame(&exceptions).unwrap();
         assert_eq!(exceptions_from_frame(&frame).unwrap(), exceptions);
+        // A file written before `employee_number` existed reads back without it.
+        let older = frame.drop("employee_number").unwrap();
+        let read = exceptions_from_frame(&older).unwrap();
+        assert_eq!(read[0].employee_number, None);
+        assert_eq!(read[0].message, exceptions[0].message);
         for kind in ExceptionKind::ALL {
             assert_eq!(kind.as_str().parse::<ExceptionKind>(), Ok(kind));
         }

@@ -35,6 +35,7 @@ impl Raised {
                 in_date_time: None,
                 out_date_time: None,
                 message,
+                employee_number: user.employee_number.clone(),
             },
             user: Some(id),
             workday: None,

@@ -47,6 +47,7 @@ impl Record<'_> {
                 in_date_time: self.in_ms.and_then(payrun_ingest::decode::format_millis),
                 out_date_time: self.out_ms.and_then(payrun_ingest::decode::format_millis),
                 message,
+                employee_number: self.user.employee_number.clone(),
             },
             user: Some(self.id),
             workday: self.workday,
