@@ -978,6 +978,14 @@ mod tests {
         crate::test_support::weekly_run(users, &cards)
     }
 
+    /// ADP's company code and batch, for the tests.
+    fn provider() -> ProviderConfig {
+        ProviderConfig {
+            company_code: Some("CO".into()),
+            batch_id: Some("B1".into()),
+        }
+    }
+
     fn built_in(name: &str) -> Profile {
         profile(name, &BTreeMap::new()).unwrap()
     }
@@ -1090,19 +1098,9 @@ mod tests {
             {"userName": "rosa1", "userFullName": "Rosa Hughes", "employeeNumber": "11", "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"},
             {"userName": "rosa2", "userFullName": "rosa  HUGHES", "employeeNumber": "12", "rateType": "Hourly Rate", "payRate": "25.00", "timeZone": "UTC"},
             {"userName": "tom", "userFullName": "Tom Lee", "employeeNumber": "12", "rateType": "Hourly Rate", "payRate": "10.00", "timeZone": "UTC"}]"#;
-        let cards: Vec<String> = ["rosa1", "rosa2", "tom"]
-            .iter()
-            .map(|u| {
-                format!(
-                    r#"{{"userName": "{u}", "entryType": 0, "inDateTime": "2024-05-13 08:00:00", "outDateTime": "2024-05-13 16:00:00"}}"#
-                )
-            })
-            .collect();
+        let cards = crate::test_support::a_day_each(&["rosa1", "rosa2", "tom"]);
         let (run, config) = crate::test_support::weekly_run(users, &cards);
-        let provider = ProviderConfig {
-            company_code: Some("CO".into()),
-            batch_id: Some("B1".into()),
-        };
+        let provider = provider();
         let left_out = |out: &Exported| -> Vec<(String, String)> {
             out.exceptions
                 .iter()
@@ -1163,19 +1161,9 @@ mod tests {
             {"userName": "a", "userFullName": "A A", "employeeNumber": "EMP-0001234", "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"},
             {"userName": "b", "userFullName": "B B", "employeeNumber": "1234567", "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"},
             {"userName": "c", "userFullName": "C C", "employeeNumber": "000042", "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"}]"#;
-        let cards: Vec<String> = ["a", "b", "c"]
-            .iter()
-            .map(|u| {
-                format!(
-                    r#"{{"userName": "{u}", "entryType": 0, "inDateTime": "2024-05-13 08:00:00", "outDateTime": "2024-05-13 16:00:00"}}"#
-                )
-            })
-            .collect();
+        let cards = crate::test_support::a_day_each(&["a", "b", "c"]);
         let (run, config) = crate::test_support::weekly_run(users, &cards);
-        let provider = ProviderConfig {
-            company_code: Some("CO".into()),
-            batch_id: Some("B1".into()),
-        };
+        let provider = provider();
         let adp = export("adp_wfn", &built_in("adp_wfn"), &run, &config, &provider).unwrap();
         assert_eq!(
             adp.csv.lines().skip(1).collect::<Vec<_>>(),
@@ -1219,10 +1207,7 @@ mod tests {
         let (run, config) =
             crate::test_support::weekly_run_with(users, &cards, "[jobs.\"Welding\"]\nrate = 15\n");
         assert_eq!(run.summary[0].pay.gross.to_string(), "696.67");
-        let provider = ProviderConfig {
-            company_code: Some("CO".into()),
-            batch_id: Some("B1".into()),
-        };
+        let provider = provider();
         let adp = export("adp_wfn", &built_in("adp_wfn"), &run, &config, &provider).unwrap();
         assert_eq!(
             adp.csv.lines().nth(1).unwrap(),

@@ -426,30 +426,17 @@ pub fn review_page(
 
     // Exceptions, grouped by kind; each person by name, user name and
     // employee number (several people can share a name).
-    let mut numbers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for r in &run.summary {
-        if let (Some(name), Some(number)) = (r.user_name.as_deref(), r.employee_number.as_deref()) {
-            numbers.entry(name).or_default().push(number);
-        }
-    }
     let person = |e: &payrun_ingest::Exception| -> String {
         let Some(user_name) = e.user_name.as_deref() else {
             return escape(e.user_full_name.as_deref().unwrap_or(""));
         };
-        // The record's own number, else the numbers of the userName's rows.
-        let number = match e.employee_number.as_deref() {
-            Some(number) => number.to_owned(),
-            None => numbers
-                .get(user_name)
-                .map(|n| n.join(" or "))
-                .unwrap_or_default(),
-        };
+        let number = e.employee_number.as_deref().unwrap_or("");
         format!(
             "{} <span class=\"sub\">{}{}{}</span>",
             escape(e.user_full_name.as_deref().unwrap_or("")),
             escape(user_name),
             if number.is_empty() { "" } else { " · #" },
-            escape(&number)
+            escape(number)
         )
     };
     let mut kinds: BTreeMap<(Severity, ExceptionKind), Vec<&payrun_ingest::Exception>> =
@@ -647,14 +634,7 @@ mod tests {
                   "rateType": "Hourly Rate", "payRate": "-12.00", "timeZone": "UTC"},
                  {"userName": "bob", "userFullName": "Wen Silva", "employeeNumber": "8",
                   "rateType": "Hourly Rate", "payRate": "10.00", "timeZone": "UTC"}]"#;
-        let cards: Vec<String> = ["ann", "bob"]
-            .iter()
-            .map(|u| {
-                format!(
-                    r#"{{"userName": "{u}", "entryType": 0, "inDateTime": "2024-05-13 08:00:00", "outDateTime": "2024-05-13 16:00:00"}}"#
-                )
-            })
-            .collect();
+        let cards = crate::test_support::a_day_each(&["ann", "bob"]);
         let (run, _) = crate::test_support::weekly_run(users, &cards);
         let html = review_page(
             &run,

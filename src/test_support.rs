@@ -33,3 +33,15 @@ pub fn weekly_run_with(users: &str, cards: &[String], more: &str) -> (PayrollRun
         config,
     )
 }
+
+/// One 8-hour job entry on Monday 2024-05-13 for each of `users`.
+pub fn a_day_each(users: &[&str]) -> Vec<String> {
+    users
+        .iter()
+        .map(|u| {
+            format!(
+                r#"{{"userName": "{u}", "entryType": 0, "inDateTime": "2024-05-13 08:00:00", "outDateTime": "2024-05-13 16:00:00"}}"#
+            )
+        })
+        .collect()
+}

@@ -55,6 +55,16 @@ fn payrun(args: &[&str], url: &str) -> Command {
     command
 }
 
+/// `payrun run --period period --out out --config config` against `url`.
+fn run_period(period: &str, out: &Path, url: &str, config: &Path) -> Command {
+    let mut command = payrun(
+        &["run", "--period", period, "--out", out.to_str().unwrap()],
+        url,
+    );
+    command.arg(config);
+    command
+}
+
 fn csvs(dir: &Path) -> Vec<(String, Vec<u8>)> {
     [
         "payroll_summary",
@@ -283,20 +293,10 @@ async fn the_token_appears_nowhere_even_at_trace_level_and_under_faults() {
     let config = CONFIG.replace("max_retries = 1", "max_retries = 12");
     let (sim, dir, config) = setup(faults, &config).await;
     let out = dir.path().join("out");
-    let output = payrun(
-        &[
-            "run",
-            "--period",
-            "2024-03-05",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &sim.url(),
-    )
-    .arg(&config)
-    .env("RUST_LOG", "trace")
-    .output()
-    .unwrap();
+    let output = run_period("2024-03-05", &out, &sim.url(), &config)
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
     let (stdout, stderr) = (output.stdout.clone(), output.stderr.clone());
     ok(output);
     for fault in ["HTTP 500; retrying", "HTTP 429); waiting", "unreadable"] {
@@ -385,11 +385,7 @@ async fn a_run_killed_at_any_step_of_writing_leaves_one_whole_set() {
     let (sim, dir, config) = setup(Faults::none(), CONFIG).await;
     let out = dir.path().join("out");
     let run = |period: &str, crash_at: Option<&str>, no_exchange: bool| {
-        let mut command = payrun(
-            &["run", "--period", period, "--out", out.to_str().unwrap()],
-            &sim.url(),
-        );
-        command.arg(&config);
+        let mut command = run_period(period, &out, &sim.url(), &config);
         if let Some(step) = crash_at {
             command.env("PAYRUN_TEST_CRASH_AT", step);
         }
@@ -483,12 +479,7 @@ async fn a_second_run_into_the_same_folder_is_refused_and_the_set_stays_whole() 
     let (sim, dir, config) = setup(faults, CONFIG).await;
     let out = dir.path().join("out");
     let start = |period: &str| {
-        let mut command = payrun(
-            &["run", "--period", period, "--out", out.to_str().unwrap()],
-            &sim.url(),
-        );
-        command.arg(&config);
-        command
+        run_period(period, &out, &sim.url(), &config)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -537,17 +528,9 @@ async fn an_out_that_is_a_file_is_refused_and_left_alone() {
     let (sim, dir, config) = setup(Faults::none(), CONFIG).await;
     let out = dir.path().join("out");
     std::fs::write(&out, "not a folder\n").unwrap();
-    let mut command = payrun(
-        &[
-            "run",
-            "--period",
-            "2024-03-05",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &sim.url(),
-    );
-    let output = command.arg(&config).output().unwrap();
+    let output = run_period("2024-03-05", &out, &sim.url(), &config)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(

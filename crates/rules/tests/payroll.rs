@@ -848,7 +848,7 @@ fn report_frames_have_the_spec_columns_and_agree_with_each_other() {
             "overtime_hours",
             "double_time_hours",
             "pto_hours",
-            // Beyond SPEC §9, appended: two users sharing a userName differ by it.
+            // Appended to the contract's columns: two users sharing a userName differ by it.
             "employee_number"
         ]
     );
