@@ -151,7 +151,12 @@ pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats:
         "  payroll_summary, daily_hours, department_summary, exceptions, pay_lines ({formats})"
     );
     for (name, exported) in &computed.exports {
-        let _ = writeln!(text, "  {} (the {name} export)", exported.file_name);
+        let r = &exported.reconciled;
+        let _ = writeln!(
+            text,
+            "  {} (the {name} export), {} ({} written, {} left out: see it)",
+            exported.file_name, exported.reconcile_file_name, r.written, r.left_out
+        );
     }
     let _ = writeln!(text, "  manifest.json");
     let page = out.join(payrun::output::REVIEW_PAGE);
