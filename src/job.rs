@@ -78,9 +78,21 @@ pub struct Computed {
     pub summaries: Summaries,
     /// The payroll-provider exports asked for (see [`Computed::export`]), by name.
     pub exports: Vec<(String, crate::export::Exported)>,
+    /// What the review page shows beyond the run: the company, and the
+    /// last period (see [`Computed::compare_with`]). The manifest records it.
+    pub review: crate::review::PageContext,
 }
 
 impl Computed {
+    /// Compares the period with the run in `previous` on the review page.
+    pub fn compare_with(
+        &mut self,
+        previous: &crate::audit::RunFolder,
+    ) -> Result<(), crate::audit::AuditError> {
+        self.review.compared_with = Some(crate::review::Comparison::between(previous, &self.run)?);
+        Ok(())
+    }
+
     /// Adds the payroll-provider exports `names` (profiles from `settings`
     /// or built in). Their exceptions join the run's, and the tables are
     /// built again when there are any.
@@ -178,6 +190,7 @@ pub fn compute_input(
         run,
         summaries,
         exports: Vec::new(),
+        review: crate::review::PageContext::default(),
     })
 }
 
@@ -250,7 +263,12 @@ pub fn stage_inputs(
 pub fn stage_extras(staging: &Staging, computed: &Computed) -> Result<(), OutputError> {
     staging.text(
         crate::output::REVIEW_PAGE,
-        &crate::review::review_page(&computed.run, &computed.summaries, computed.as_of),
+        &crate::review::review_page(
+            &computed.run,
+            &computed.summaries,
+            computed.as_of,
+            &computed.review,
+        ),
     )?;
     for (_, exported) in &computed.exports {
         staging.text(&exported.file_name, &exported.csv)?;
@@ -313,6 +331,8 @@ fn manifest(
         },
         "exceptions_by_kind": by_kind,
         "exceptions_by_severity": by_severity,
+        "company_id": computed.review.company_id,
+        "compared_with": computed.review.compared_with,
         "exports": computed.exports.iter().map(|(name, _)| name).collect::<Vec<_>>(),
         "exports_reconciled": computed
             .exports

@@ -1057,12 +1057,26 @@ pub fn stage_report(
         ("department_summary", &summaries.department_summary),
         ("exceptions", &summaries.exceptions),
     ];
+    // exceptions.parquet holds its times as timestamps; the CSV as text.
+    let stamped = if formats.contains(&Format::Parquet) {
+        payrun_ingest::exceptions_parquet_frame(&run.exceptions).map_err(|e| OutputError {
+            path: staging.dir().join("exceptions.parquet"),
+            message: e.to_string(),
+        })?
+    } else {
+        DataFrame::empty()
+    };
     let files: Vec<(String, &DataFrame, Format)> = small
         .into_iter()
         .flat_map(|(name, frame)| {
-            formats
-                .iter()
-                .map(move |f| (format!("{name}.{}", f.extension()), frame, *f))
+            let stamped = &stamped;
+            formats.iter().map(move |f| {
+                let frame = match (name, f) {
+                    ("exceptions", Format::Parquet) => stamped,
+                    _ => frame,
+                };
+                (format!("{name}.{}", f.extension()), frame, *f)
+            })
         })
         .collect();
     // Files are independent: write them at the same time. The blocks are

@@ -1,22 +1,30 @@
 //! The review page: `report.html`, one self-contained file a payroll
 //! administrator reads before submitting the period, on screen or printed.
 //!
-//! It opens with the people whose pay is held and why (when anyone's is),
-//! then holds the period's totals, overtime by department and by workweek as
-//! inline SVG bar charts, the people with the most overtime, unapproved
-//! time, and every exception grouped by kind. It loads nothing: no script,
-//! no font, no image, no style sheet from anywhere, so it reads the same
-//! from a disk, a mail attachment or a printer. Figures are the summary's:
-//! each total is the sum of the `payroll_summary` column it names.
+//! It opens with what is not paid: the people whose pay is held and the
+//! time cards excluded or held from pay, each with why. Then the period's
+//! totals, the comparison with the last period (when its folder is known),
+//! overtime by department and by workweek as inline SVG bar charts, the
+//! people with the most overtime, the register of every person (sortable
+//! and filterable by a few lines of inline script; a plain table without
+//! it), unapproved time, and the exceptions grouped by kind. It loads
+//! nothing: no font, image, script or style sheet from anywhere, so it
+//! reads the same from a disk, a mail attachment or a printer, and at
+//! 400 px (wide tables scroll inside their box). Figures are the
+//! summary's: each total is the sum of the `payroll_summary` column it
+//! names.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 use payrun_ingest::{ExceptionKind, Severity};
-use payrun_rules::{PayKind, PayrollRun, Summaries};
+use payrun_rules::{PayKind, PayrollRun, Status, Summaries, SummaryRow};
 use polars::prelude::*;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{AuditError, RunFolder};
 
 /// The sum of a `Decimal(18, 2)` column of `frame`, in hundredths.
 pub fn column_total(frame: &DataFrame, column: &str) -> i128 {
@@ -59,9 +67,181 @@ pub fn escape(text: &str) -> String {
 }
 
 /// Exceptions listed per kind before "and N more".
-const LISTED_PER_KIND: usize = 200;
+const LISTED_PER_KIND: usize = 10;
 /// People listed by overtime.
 const TOP_PEOPLE: usize = 10;
+/// Rows of the Held section's tables (held people; time cards excluded)
+/// before "and N more".
+const HELD_LISTED: usize = 1_000;
+/// People in the register. A page of 865k rows would be hundreds of
+/// megabytes; past this many, `payroll_summary` is the register.
+pub const REGISTER_LISTED: usize = 20_000;
+/// People listed whose gross changed by more than a quarter.
+const CHANGES_LISTED: usize = 50;
+
+/// What the review page shows beyond the run itself. A manifest records
+/// it, so a replay writes the same page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageContext {
+    /// The Q2 `companyId` the time cards were read from, when known.
+    pub company_id: Option<String>,
+    /// The last period's figures, when its run folder is known.
+    pub compared_with: Option<Comparison>,
+}
+
+/// This period against the last one: totals, and the people whose gross
+/// changed by more than 25%.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The last period's run folder, as given or found.
+    pub folder: String,
+    /// The last period.
+    pub period_start: NaiveDate,
+    /// Its last day.
+    pub period_end: NaiveDate,
+    /// People in each payroll: last period, this one.
+    pub people: (usize, usize),
+    /// Gross pay: last period, this one.
+    pub gross: (Decimal, Decimal),
+    /// Overtime cost (overtime and double-time pay): last period, this one.
+    pub overtime_cost: (Decimal, Decimal),
+    /// How many people in both payrolls had their gross change by more
+    /// than 25% (from $0 to anything counts).
+    pub changed: usize,
+    /// The largest of those changes, largest first (at most 50).
+    pub largest: Vec<GrossChange>,
+}
+
+/// One person's gross in two periods.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GrossChange {
+    /// `userName`.
+    pub user_name: Option<String>,
+    /// `employeeNumber`.
+    pub employee_number: Option<String>,
+    /// `userFullName`.
+    pub user_full_name: Option<String>,
+    /// Gross pay last period.
+    pub was: Decimal,
+    /// Gross pay this period.
+    pub now: Decimal,
+}
+
+type PersonKey = (Option<String>, Option<String>);
+
+impl Comparison {
+    /// `run` against the run in `previous`, from the `payroll_summary` it
+    /// wrote (checked against its manifest). A person is matched by
+    /// userName and employee number; two rows with the same pair are
+    /// matched to nobody.
+    pub fn between(previous: &RunFolder, run: &PayrollRun) -> Result<Comparison, AuditError> {
+        let table = previous.table("payroll_summary")?;
+        let at = |name: &str| {
+            table.column(name).ok_or_else(|| AuditError {
+                path: previous.dir.join("payroll_summary"),
+                message: format!("has no {name} column"),
+            })
+        };
+        let (user, number, gross, ot, dt) = (
+            at("user_name")?,
+            at("employee_number")?,
+            at("gross_pay")?,
+            at("overtime_pay")?,
+            at("double_time_pay")?,
+        );
+        let money = |row: &[Option<String>], i: usize, name: &str| -> Result<Decimal, AuditError> {
+            let text = row[i].as_deref().unwrap_or("0");
+            text.parse::<Decimal>().map_err(|e| AuditError {
+                path: previous.dir.join("payroll_summary"),
+                message: format!(
+                    "row of {}: {name} {text:?}: {e}",
+                    row[user].as_deref().unwrap_or("")
+                ),
+            })
+        };
+        let mut was_gross = Decimal::ZERO;
+        let mut was_cost = Decimal::ZERO;
+        let mut was: HashMap<PersonKey, Option<Decimal>> = HashMap::new();
+        for row in &table.rows {
+            let g = money(row, gross, "gross_pay")?;
+            was_gross += g;
+            was_cost += money(row, ot, "overtime_pay")? + money(row, dt, "double_time_pay")?;
+            was.entry((row[user].clone(), row[number].clone()))
+                .and_modify(|v| *v = None)
+                .or_insert(Some(g));
+        }
+        let mut now_people: HashMap<PersonKey, usize> = HashMap::new();
+        for r in &run.summary {
+            *now_people
+                .entry((r.user_name.clone(), r.employee_number.clone()))
+                .or_default() += 1;
+        }
+        let mut changes: Vec<GrossChange> = run
+            .summary
+            .iter()
+            .filter_map(|r| {
+                let key = (r.user_name.clone(), r.employee_number.clone());
+                let before = (*was.get(&key)?)?;
+                let unique = now_people.get(&key) == Some(&1);
+                let moved = (r.pay.gross - before).abs() * Decimal::from(4) > before.abs()
+                    || (before.is_zero() && !r.pay.gross.is_zero());
+                (unique && moved).then(|| GrossChange {
+                    user_name: r.user_name.clone(),
+                    employee_number: r.employee_number.clone(),
+                    user_full_name: r.user_full_name.clone(),
+                    was: before,
+                    now: r.pay.gross,
+                })
+            })
+            .collect();
+        let changed = changes.len();
+        changes.sort_by(|a, b| {
+            (b.now - b.was)
+                .abs()
+                .cmp(&(a.now - a.was).abs())
+                .then(a.user_name.cmp(&b.user_name))
+                .then(a.employee_number.cmp(&b.employee_number))
+        });
+        changes.truncate(CHANGES_LISTED);
+        Ok(Comparison {
+            folder: previous.dir.display().to_string(),
+            period_start: previous.period.start,
+            period_end: previous.period.end,
+            people: (table.rows.len(), run.summary.len()),
+            gross: (was_gross, run.summary.iter().map(|r| r.pay.gross).sum()),
+            overtime_cost: (
+                was_cost,
+                run.summary
+                    .iter()
+                    .map(|r| r.pay.overtime + r.pay.double_time)
+                    .sum(),
+            ),
+            changed,
+            largest: changes,
+        })
+    }
+}
+
+/// The run folder of the period just before `period` among the siblings
+/// of `out` (folders beside it holding a `manifest.json` whose period ends
+/// the day before `period` starts); the latest computed when several do.
+pub fn find_previous(out: &std::path::Path, period: &payrun_rules::PayPeriod) -> Option<RunFolder> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let this = std::fs::canonicalize(out).ok();
+    let day_before = period.start.pred_opt()?;
+    std::fs::read_dir(parent)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|dir| dir.join("manifest.json").is_file())
+        .filter(|dir| this.is_none() || std::fs::canonicalize(dir).ok() != this)
+        .filter_map(|dir| RunFolder::open(&dir).ok())
+        .filter(|run| run.period.end == day_before)
+        .max_by_key(|run| (run.as_of, run.dir.clone()))
+}
 
 /// Seconds as hours with two decimals, grouped: `1,234.50`.
 fn hours(seconds: i64) -> String {
@@ -131,15 +311,22 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 figure{margin:.5em 0}figcaption{font-weight:600;margin-bottom:.3em}\
 svg .bar{fill:#2f6fb3}svg .label,svg .value{font-size:12px;fill:#1b1f24}\
 .none{color:#57606a}details{margin:.3em 0}summary{cursor:pointer}\
+.scroll{overflow-x:auto;max-width:100%}td{overflow-wrap:break-word}\
+#register th{cursor:pointer;white-space:nowrap}#register th[aria-sort=ascending]::after{content:' ▲'}\
+#register th[aria-sort=descending]::after{content:' ▼'}.ok{color:#1a7f37}\
+#register-filter{width:100%;max-width:24em;box-sizing:border-box;font:inherit;padding:.3em .5em;margin:.3em 0}\
 @page{size:auto;margin:12mm}\
 @media print{body{margin:0;max-width:none;font-size:11px}details{display:block}\
-details>summary{list-style:none}h2{break-after:avoid}tr,figure{break-inside:avoid}}";
+details>summary{list-style:none}h2{break-after:avoid}tr,figure{break-inside:avoid}\
+.scroll{overflow:visible}#register-filter{display:none}}";
 
-/// The review page of a computed period. `as_of` is when its input was read.
+/// The review page of a computed period. `as_of` is when its input was
+/// read; `context` what the page shows beyond the run.
 pub fn review_page(
     run: &PayrollRun,
     summaries: &Summaries,
     as_of: chrono::DateTime<chrono::Utc>,
+    context: &PageContext,
 ) -> String {
     let s = &summaries.payroll_summary;
     let mut html = String::new();
@@ -151,33 +338,54 @@ pub fn review_page(
     } else {
         ""
     };
+    let company = context
+        .company_id
+        .as_deref()
+        .map(|id| format!("company {} · ", escape(id)))
+        .unwrap_or_default();
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{partial}Payroll review {period}</title><style>{STYLE}</style></head><body>\
-         <h1>{partial}Payroll review</h1><p class=\"sub\">Pay period {period} · time cards as of {} · \
+         <title>{partial}Payroll review {company}{period}</title><style>{STYLE}</style></head><body>\
+         <h1>{partial}Payroll review</h1><p class=\"sub\">{company}pay period {period} · time cards as of {} · \
          payrun {}</p>",
         as_of.format("%Y-%m-%d %H:%M UTC"),
         env!("CARGO_PKG_VERSION")
     );
 
-    // Totals.
-    let cost = column_total(s, "overtime_pay") + column_total(s, "double_time_pay");
-    let held = run
+    // Held pay and time cards kept out of pay first: who, and why, before
+    // any total is trusted.
+    let held_rows: Vec<&SummaryRow> = run
         .summary
         .iter()
-        .filter(|r| r.status == payrun_rules::Status::Held)
-        .count();
+        .filter(|r| r.status == Status::Held)
+        .collect();
+    // An error on a time card means the card was excluded from pay, or
+    // held, or changed: each is listed with its hours and why.
+    let kept_out: Vec<&payrun_ingest::Exception> = run
+        .exceptions
+        .iter()
+        .filter(|e| e.severity == Severity::Error && e.in_date_time.is_some())
+        .collect();
+    held_section(h, run, &held_rows, &kept_out);
+
+    // Totals.
+    let cost = column_total(s, "overtime_pay") + column_total(s, "double_time_pay");
     let paid = run
         .summary
         .iter()
-        .filter(|r| r.status != payrun_rules::Status::Held && r.pay.gross > Decimal::ZERO)
+        .filter(|r| r.status != Status::Held && r.pay.gross > Decimal::ZERO)
         .count();
-    let rows: [(&str, &str, String); 11] = [
+    let rows: [(&str, &str, String); 12] = [
         ("people", "People in the payroll", s.height().to_string()),
         ("paid", "People paid (gross above $0)", paid.to_string()),
-        ("held", "People with pay held", held.to_string()),
+        ("held", "People with pay held", held_rows.len().to_string()),
+        (
+            "kept-out",
+            "Time cards excluded or held from pay",
+            kept_out.len().to_string(),
+        ),
         (
             "regular-hours",
             "Regular hours",
@@ -219,43 +427,6 @@ pub fn review_page(
             format!("${}", grouped(column_total(s, "gross_pay"))),
         ),
     ];
-    // Held pay first: who, and why, before any total is trusted.
-    let held_rows: Vec<&payrun_rules::SummaryRow> = run
-        .summary
-        .iter()
-        .filter(|r| r.status == payrun_rules::Status::Held)
-        .collect();
-    if !held_rows.is_empty() {
-        h.push_str(
-            "<h2 id=\"held-pay\">Held</h2><p class=\"sub\">Pay held at $0 (or the part of it \
-             named) until the record is fixed in Q2 and the period run again.</p>\
-             <table><thead><tr><th>Person</th><th>User name</th><th>Employee number</th>\
-             <th class=\"n\">Hours</th><th class=\"n\">Gross paid</th><th>Why</th></tr></thead><tbody>",
-        );
-        for r in &held_rows {
-            let why: Vec<String> = run
-                .exceptions
-                .iter()
-                .filter(|e| e.severity == Severity::Error && e.user_name == r.user_name)
-                .take(3)
-                .map(|e| escape(&e.message))
-                .collect();
-            let worked = r.hours.regular + r.hours.overtime + r.hours.double_time;
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
-                 <td class=\"n\">${}</td><td>{}</td></tr>",
-                escape(r.user_full_name.as_deref().unwrap_or("")),
-                escape(r.user_name.as_deref().unwrap_or("")),
-                escape(r.employee_number.as_deref().unwrap_or("")),
-                hours(worked),
-                money(r.pay.gross),
-                why.join("<br>"),
-            );
-        }
-        h.push_str("</tbody></table>");
-    }
-
     h.push_str("<h2>Totals</h2><table class=\"totals\"><tbody>");
     for (id, label, value) in rows {
         let _ = write!(
@@ -264,6 +435,9 @@ pub fn review_page(
         );
     }
     h.push_str("</tbody></table>");
+    if let Some(comparison) = &context.compared_with {
+        comparison_section(h, comparison);
+    }
 
     // Overtime by department and by week.
     let departments = &summaries.department_summary;
@@ -319,14 +493,13 @@ pub fn review_page(
     // Most overtime first, then by userName, then in summary order: only
     // the first TOP_PEOPLE are sorted (a full sort of 865k people took
     // 0.5 s).
-    let mut people: Vec<(usize, &payrun_rules::SummaryRow)> = run
+    let mut people: Vec<(usize, &SummaryRow)> = run
         .summary
         .iter()
         .enumerate()
         .filter(|(_, r)| r.hours.overtime + r.hours.double_time > 0)
         .collect();
-    let most = |(i, a): &(usize, &payrun_rules::SummaryRow),
-                (j, b): &(usize, &payrun_rules::SummaryRow)| {
+    let most = |(i, a): &(usize, &SummaryRow), (j, b): &(usize, &SummaryRow)| {
         (b.hours.overtime + b.hours.double_time)
             .cmp(&(a.hours.overtime + a.hours.double_time))
             .then(a.user_name.cmp(&b.user_name))
@@ -337,7 +510,7 @@ pub fn review_page(
         people.truncate(TOP_PEOPLE);
     }
     people.sort_unstable_by(most);
-    let people: Vec<&payrun_rules::SummaryRow> = people.into_iter().map(|(_, r)| r).collect();
+    let people: Vec<&SummaryRow> = people.into_iter().map(|(_, r)| r).collect();
     let _ = write!(h, "<h2>Most overtime</h2>");
     if people.is_empty() {
         h.push_str("<p class=\"none\">Nobody worked overtime.</p>");
@@ -365,8 +538,10 @@ pub fn review_page(
         h.push_str("</tbody></table>");
     }
 
+    register_section(h, run);
+
     // Unapproved time.
-    let unapproved: Vec<&payrun_rules::SummaryRow> = run
+    let unapproved: Vec<&SummaryRow> = run
         .summary
         .iter()
         .filter(|r| r.hours.unapproved > 0)
@@ -393,7 +568,7 @@ pub fn review_page(
 
     // People who share a userName: a time card naming only that name is
     // paid to neither of them (an unknown_user error on each one's row).
-    let mut by_name: BTreeMap<&str, Vec<&payrun_rules::SummaryRow>> = BTreeMap::new();
+    let mut by_name: BTreeMap<&str, Vec<&SummaryRow>> = BTreeMap::new();
     for r in &run.summary {
         if let Some(name) = r.user_name.as_deref() {
             by_name.entry(name).or_default().push(r);
@@ -424,21 +599,8 @@ pub fn review_page(
         h.push_str("</tbody></table>");
     }
 
-    // Exceptions, grouped by kind; each person by name, user name and
-    // employee number (several people can share a name).
-    let person = |e: &payrun_ingest::Exception| -> String {
-        let Some(user_name) = e.user_name.as_deref() else {
-            return escape(e.user_full_name.as_deref().unwrap_or(""));
-        };
-        let number = e.employee_number.as_deref().unwrap_or("");
-        format!(
-            "{} <span class=\"sub\">{}{}{}</span>",
-            escape(e.user_full_name.as_deref().unwrap_or("")),
-            escape(user_name),
-            if number.is_empty() { "" } else { " · #" },
-            escape(number)
-        )
-    };
+    // Exceptions, grouped by kind: the first few of each; the rest are in
+    // exceptions.csv.
     let mut kinds: BTreeMap<(Severity, ExceptionKind), Vec<&payrun_ingest::Exception>> =
         BTreeMap::new();
     for e in &run.exceptions {
@@ -458,31 +620,332 @@ pub fn review_page(
             n = list.len()
         );
         for e in list.iter().take(LISTED_PER_KIND) {
-            let card = match (&e.in_date_time, &e.out_date_time) {
-                (Some(i), Some(o)) => format!("{i} → {o}"),
-                (Some(i), None) => i.clone(),
-                _ => String::new(),
-            };
             let _ = write!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 person(e),
-                escape(&card),
+                escape(&card_times(e)),
                 escape(&e.message)
             );
         }
-        if list.len() > LISTED_PER_KIND {
-            let _ = write!(
-                h,
-                "<tr><td colspan=\"3\" class=\"sub\">… and {} more: see exceptions.csv</td></tr>",
-                list.len() - LISTED_PER_KIND
-            );
-        }
+        more_rows(h, list.len(), LISTED_PER_KIND, 3, "exceptions.csv");
         h.push_str("</tbody></table></details>");
     }
-    h.push_str("<p class=\"sub\">Every figure is in payroll_summary, department_summary, pay_lines and exceptions (CSV and Parquet) beside this page; `payrun explain` tells why a person's pay is what it is.</p></body></html>\n");
+    // Wide tables scroll inside their box, never the page.
+    let mut html = html
+        .replace("<table", "<div class=\"scroll\"><table")
+        .replace("</table>", "</table></div>");
+    html.push_str(REGISTER_SCRIPT);
+    html.push_str("<p class=\"sub\">Every figure is in payroll_summary, department_summary, pay_lines and exceptions (CSV and Parquet) beside this page; `payrun explain` tells why a person's pay is what it is.</p></body></html>\n");
     html
 }
+
+/// Held people and the time cards kept out of pay, each with why.
+fn held_section(
+    h: &mut String,
+    run: &PayrollRun,
+    held: &[&SummaryRow],
+    kept_out: &[&payrun_ingest::Exception],
+) {
+    if held.is_empty() && kept_out.is_empty() {
+        return;
+    }
+    h.push_str("<h2 id=\"held-pay\">Held</h2>");
+    if !held.is_empty() {
+        let mut why: HashMap<(Option<&str>, Option<&str>), Vec<&str>> = HashMap::new();
+        for e in run
+            .exceptions
+            .iter()
+            .filter(|e| e.severity == Severity::Error)
+        {
+            let reasons = why
+                .entry((e.user_name.as_deref(), e.employee_number.as_deref()))
+                .or_default();
+            if reasons.len() < 3 && !reasons.contains(&e.message.as_str()) {
+                reasons.push(&e.message);
+            }
+        }
+        let _ = write!(
+            h,
+            "<p class=\"sub\">{} {} pay held: at $0, or the records named kept out, until \
+             the record is fixed in Q2 and the period run again.</p>\
+             <table id=\"held-people\"><thead><tr><th>Person</th><th>User name</th>\
+             <th>Employee number</th><th class=\"n\">Hours paid</th><th class=\"n\">Gross paid</th>\
+             <th>Why</th></tr></thead><tbody>",
+            held.len(),
+            if held.len() == 1 {
+                "person has"
+            } else {
+                "people have"
+            }
+        );
+        for r in held.iter().take(HELD_LISTED) {
+            let reasons = why
+                .get(&(r.user_name.as_deref(), r.employee_number.as_deref()))
+                .map(|m| m.iter().map(|m| escape(m)).collect::<Vec<_>>().join("<br>"))
+                .unwrap_or_default();
+            let worked = r.hours.regular + r.hours.overtime + r.hours.double_time;
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
+                 <td class=\"n\">${}</td><td>{}</td></tr>",
+                escape(r.user_full_name.as_deref().unwrap_or("")),
+                escape(r.user_name.as_deref().unwrap_or("")),
+                escape(r.employee_number.as_deref().unwrap_or("")),
+                hours(worked),
+                money(r.pay.gross),
+                reasons,
+            );
+        }
+        more_rows(
+            h,
+            held.len(),
+            HELD_LISTED,
+            6,
+            "the held rows of payroll_summary.csv",
+        );
+        h.push_str("</tbody></table>");
+    }
+    if !kept_out.is_empty() {
+        let seconds: i64 = kept_out.iter().filter_map(|e| card_seconds(e)).sum();
+        let _ = write!(
+            h,
+            "<p class=\"sub\">{} time {} excluded or held from pay{}. Their people are paid \
+             the rest, with status warning (or held).</p><table id=\"kept-out-cards\"><thead><tr>\
+             <th>Person</th><th>Time card</th><th class=\"n\">Hours</th><th>Kind</th><th>Why</th>\
+             </tr></thead><tbody>",
+            kept_out.len(),
+            if kept_out.len() == 1 {
+                "card is"
+            } else {
+                "cards are"
+            },
+            if seconds > 0 {
+                format!(
+                    ", {} h of them where both punches are known",
+                    hours(seconds)
+                )
+            } else {
+                String::new()
+            },
+        );
+        for e in kept_out.iter().take(HELD_LISTED) {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                person(e),
+                escape(&card_times(e)),
+                card_seconds(e).map(hours).unwrap_or_else(|| "open".into()),
+                e.kind.as_str(),
+                escape(&e.message),
+            );
+        }
+        more_rows(
+            h,
+            kept_out.len(),
+            HELD_LISTED,
+            5,
+            "exceptions.csv (severity error)",
+        );
+        h.push_str("</tbody></table>");
+    }
+}
+
+/// "… and N more: see WHERE" as the last row of a table of `columns`.
+fn more_rows(h: &mut String, total: usize, listed: usize, columns: usize, place: &str) {
+    if total > listed {
+        let _ = write!(
+            h,
+            "<tr><td colspan=\"{columns}\" class=\"sub\">… and {} more: see {place}</td></tr>",
+            total - listed
+        );
+    }
+}
+
+/// An exception's person: name, then user name and employee number
+/// (several people can share a name).
+fn person(e: &payrun_ingest::Exception) -> String {
+    let Some(user_name) = e.user_name.as_deref() else {
+        return escape(e.user_full_name.as_deref().unwrap_or(""));
+    };
+    let number = e.employee_number.as_deref().unwrap_or("");
+    format!(
+        "{} <span class=\"sub\">{}{}{}</span>",
+        escape(e.user_full_name.as_deref().unwrap_or("")),
+        escape(user_name),
+        if number.is_empty() { "" } else { " · #" },
+        escape(number)
+    )
+}
+
+/// An exception's time card as `in → out`.
+fn card_times(e: &payrun_ingest::Exception) -> String {
+    match (&e.in_date_time, &e.out_date_time) {
+        (Some(i), Some(o)) => format!("{i} → {o}"),
+        (Some(i), None) => i.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Seconds between an exception's punches, when both are times and the
+/// out is after the in.
+fn card_seconds(e: &payrun_ingest::Exception) -> Option<i64> {
+    let at = |t: &Option<String>| {
+        chrono::NaiveDateTime::parse_from_str(t.as_deref()?, "%Y-%m-%d %H:%M:%S").ok()
+    };
+    let seconds = (at(&e.out_date_time)? - at(&e.in_date_time)?).num_seconds();
+    (seconds > 0).then_some(seconds)
+}
+
+/// A change as a percentage of `was`, one decimal: `+31.5%`; `new` from $0.
+fn percent(was: Decimal, now: Decimal) -> String {
+    if was.is_zero() {
+        return "from $0".into();
+    }
+    let p = ((now - was) / was.abs() * Decimal::ONE_HUNDRED).round_dp(1);
+    format!("{}{p:.1}%", if p > Decimal::ZERO { "+" } else { "" })
+}
+
+/// This period beside the last one.
+fn comparison_section(h: &mut String, c: &Comparison) {
+    let _ = write!(
+        h,
+        "<h2 id=\"compared\">Compared with the last period</h2><p class=\"sub\">Pay period \
+         {} to {}, from {}.</p><table id=\"comparison\"><thead><tr><th></th>\
+         <th class=\"n\">Last period</th><th class=\"n\">This period</th><th class=\"n\">Change</th>\
+         </tr></thead><tbody>",
+        c.period_start,
+        c.period_end,
+        escape(&c.folder)
+    );
+    for (label, (was, now), dollars) in [
+        ("Gross pay", c.gross, true),
+        ("Overtime cost (OT + DT pay)", c.overtime_cost, true),
+        (
+            "People in the payroll",
+            (Decimal::from(c.people.0), Decimal::from(c.people.1)),
+            false,
+        ),
+    ] {
+        let show = |d: Decimal| {
+            if dollars {
+                format!("${}", money(d))
+            } else {
+                d.to_string()
+            }
+        };
+        let _ = write!(
+            h,
+            "<tr><th>{label}</th><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td></tr>",
+            show(was),
+            show(now),
+            percent(was, now)
+        );
+    }
+    h.push_str("</tbody></table>");
+    if c.changed == 0 {
+        h.push_str(
+            "<p class=\"none\">Nobody in both payrolls had their gross change by more than 25%.</p>",
+        );
+        return;
+    }
+    let _ = write!(
+        h,
+        "<p class=\"sub\">{} {} in both payrolls had their gross change by more than 25%{}:</p>\
+         <table id=\"gross-changes\"><thead><tr><th>Person</th><th class=\"n\">Last period</th>\
+         <th class=\"n\">This period</th><th class=\"n\">Change</th></tr></thead><tbody>",
+        c.changed,
+        if c.changed == 1 { "person" } else { "people" },
+        if c.changed > c.largest.len() {
+            format!("; the {} largest changes", c.largest.len())
+        } else {
+            String::new()
+        }
+    );
+    for p in &c.largest {
+        let number = p.employee_number.as_deref().unwrap_or("");
+        let _ = write!(
+            h,
+            "<tr><td>{} <span class=\"sub\">{}{}{}</span></td><td class=\"n\">${}</td>\
+             <td class=\"n\">${}</td><td class=\"n\">{}</td></tr>",
+            escape(p.user_full_name.as_deref().unwrap_or("")),
+            escape(p.user_name.as_deref().unwrap_or("")),
+            if number.is_empty() { "" } else { " · #" },
+            escape(number),
+            money(p.was),
+            money(p.now),
+            percent(p.was, p.now)
+        );
+    }
+    h.push_str("</tbody></table>");
+}
+
+/// Every person (up to [`REGISTER_LISTED`]): user name, employee number,
+/// department, hours by tier, gross and status.
+fn register_section(h: &mut String, run: &PayrollRun) {
+    let _ = write!(
+        h,
+        "<h2 id=\"register-title\">Register</h2><p class=\"sub\">Every person in the payroll{}. \
+         Click a column's title to sort by it.</p>\
+         <input id=\"register-filter\" type=\"search\" placeholder=\"Filter: name, user name, \
+         number, department, status\" aria-label=\"Filter the register\" hidden>\
+         <table id=\"register\"><thead><tr><th>Person</th><th>User name</th><th>Employee number</th>\
+         <th>Department</th><th class=\"n\">Regular h</th><th class=\"n\">Overtime h</th>\
+         <th class=\"n\">Double time h</th><th class=\"n\">Gross pay</th><th>Status</th></tr></thead><tbody>",
+        if run.summary.len() > REGISTER_LISTED {
+            format!(
+                " (the first {REGISTER_LISTED} of {} by userName; payroll_summary.csv holds them all)",
+                run.summary.len()
+            )
+        } else {
+            String::new()
+        }
+    );
+    for r in run.summary.iter().take(REGISTER_LISTED) {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">${}</td>\
+             <td class=\"{}\">{}</td></tr>",
+            escape(r.user_full_name.as_deref().unwrap_or("")),
+            escape(r.user_name.as_deref().unwrap_or("")),
+            escape(r.employee_number.as_deref().unwrap_or("")),
+            escape(r.department_name.as_deref().unwrap_or("")),
+            hours(r.hours.regular),
+            hours(r.hours.overtime),
+            hours(r.hours.double_time),
+            money(r.pay.gross),
+            match r.status {
+                Status::Held => "error",
+                Status::Warning => "warning",
+                Status::Ok => "ok",
+            },
+            r.status.as_str(),
+        );
+    }
+    h.push_str("</tbody></table>");
+}
+
+/// The register's sort and filter: inline, loading nothing. Without
+/// script the register is a plain table and the filter stays hidden.
+const REGISTER_SCRIPT: &str = "<script>(function(){\
+var t=document.getElementById('register');if(!t)return;var b=t.tBodies[0];\
+var f=document.getElementById('register-filter');f.hidden=false;\
+f.addEventListener('input',function(){var q=f.value.toLowerCase();\
+for(var i=0;i<b.rows.length;i++){var r=b.rows[i];r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0;}});\
+var cells=t.tHead.rows[0].cells;\
+for(var c=0;c<cells.length;c++){cells[c].tabIndex=0;cells[c].addEventListener('click',sort);\
+cells[c].addEventListener('keydown',function(e){if(e.key==='Enter')sort.call(this);});}\
+function sort(){var th=this,i=th.cellIndex,num=th.classList.contains('n');\
+var dir=th.getAttribute('aria-sort')==='ascending'?-1:1;\
+for(var c=0;c<cells.length;c++)cells[c].removeAttribute('aria-sort');\
+th.setAttribute('aria-sort',dir>0?'ascending':'descending');\
+var key=function(r){var v=r.cells[i].textContent;return num?parseFloat(v.replace(/[$,]/g,'')):v.toLowerCase();};\
+var rows=Array.prototype.slice.call(b.rows);\
+rows.sort(function(x,y){var a=key(x),z=key(y);return (a<z?-1:a>z?1:0)*dir;});\
+for(var k=0;k<rows.length;k++)b.appendChild(rows[k]);}\
+})();</script>";
 
 #[cfg(test)]
 mod tests {
@@ -511,7 +974,12 @@ mod tests {
         );
         let (run, _) = crate::test_support::weekly_run(users, &cards);
         let summaries = Summaries::build(&run).unwrap();
-        review_page(&run, &summaries, chrono::DateTime::UNIX_EPOCH)
+        review_page(
+            &run,
+            &summaries,
+            chrono::DateTime::UNIX_EPOCH,
+            &PageContext::default(),
+        )
     }
 
     /// Of 13 people with overtime, the ten with the most are listed, most
@@ -540,6 +1008,7 @@ mod tests {
             &run,
             &Summaries::build(&run).unwrap(),
             chrono::DateTime::UNIX_EPOCH,
+            &PageContext::default(),
         );
         let listed: Vec<&str> = html
             .split("<span class=\"sub\">")
@@ -568,10 +1037,20 @@ mod tests {
         assert!(html.contains("id=\"overtime-cost\">$108.00<"));
         assert!(html.contains("id=\"people\">2<"));
         for remote in [
-            "http:", "https:", "<script", "<link", "src=", "@import", "url(",
+            "http:",
+            "https:",
+            "<link",
+            "src=",
+            "@import",
+            "url(",
+            "fetch(",
+            "XMLHttpRequest",
+            "import(",
         ] {
             assert!(!html.contains(remote), "{remote}");
         }
+        // One inline script: the register's sort and filter.
+        assert_eq!(html.matches("<script").count(), 1);
         assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
     }
 
@@ -606,6 +1085,7 @@ mod tests {
             &run,
             &Summaries::build(&run).unwrap(),
             chrono::DateTime::UNIX_EPOCH,
+            &PageContext::default(),
         );
         assert!(
             html.contains("<h2>People who share a userName</h2>"),
@@ -640,6 +1120,7 @@ mod tests {
             &run,
             &Summaries::build(&run).unwrap(),
             chrono::DateTime::UNIX_EPOCH,
+            &PageContext::default(),
         );
         let held = html
             .find("<h2 id=\"held-pay\">Held</h2>")
@@ -662,9 +1143,111 @@ mod tests {
             html.contains("<td>Wen Silva <span class=\"sub\">ann · #7</span></td>"),
             "{html}"
         );
+        // Nothing held and no card kept out: no Held section.
+        let users = r#"[{"userName": "cy", "rateType": "Hourly Rate", "payRate": "10.00", "timeZone": "UTC"}]"#;
+        let (run, _) =
+            crate::test_support::weekly_run(users, &crate::test_support::a_day_each(&["cy"]));
+        let clean = review_page(
+            &run,
+            &Summaries::build(&run).unwrap(),
+            chrono::DateTime::UNIX_EPOCH,
+            &PageContext::default(),
+        );
+        assert!(!clean.contains("held-pay"), "{clean}");
+        assert!(clean.contains("id=\"kept-out\">0<"));
+    }
+
+    /// An open punch is listed in the Held section as a card kept out of
+    /// pay, with its person in full; the person is paid the rest, status
+    /// warning, and the totals count the card.
+    #[test]
+    fn a_card_excluded_from_pay_is_listed_under_held_and_its_person_is_a_warning() {
+        let html = page();
+        let held = html
+            .find("<h2 id=\"held-pay\">Held</h2>")
+            .expect("a Held section");
+        assert!(held < html.find("<h2>Totals</h2>").unwrap());
         assert!(
-            !page().contains("held-pay"),
-            "no Held section when nothing is held"
+            html.contains(
+                "<tr><td>Bob <span class=\"sub\">bob · #2</span></td><td>2024-05-17 09:00:00</td>\
+                 <td class=\"n\">open</td><td>open_punch</td><td>"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("id=\"kept-out\">1<"));
+        assert!(html.contains("id=\"held\">0<"), "nobody's pay is held");
+        // Bob's 38 h at $12 are paid; his status is warning.
+        assert!(
+            html.contains(
+                "<tr><td>Bob</td><td>bob</td><td>2</td><td>Yard</td><td class=\"n\">38.00</td>\
+                 <td class=\"n\">0.00</td><td class=\"n\">0.00</td><td class=\"n\">$456.00</td>\
+                 <td class=\"warning\">warning</td></tr>"
+            ),
+            "{html}"
+        );
+    }
+
+    /// The register lists every person with hours by tier, gross and
+    /// status; its filter is hidden until the script shows it.
+    #[test]
+    fn the_register_lists_every_person() {
+        let html = page();
+        let register = &html[html.find("<table id=\"register\">").expect("a register")..];
+        let register = &register[..register.find("</table>").unwrap()];
+        assert_eq!(
+            register.matches("<tr>").count(),
+            3,
+            "a title row and two people"
+        );
+        assert!(
+            register.contains(
+                "<td>Kitchen</td><td class=\"n\">40.00</td><td class=\"n\">6.00</td>\
+                 <td class=\"n\">0.00</td><td class=\"n\">$588.00</td><td class=\"ok\">ok</td>"
+            ),
+            "{register}"
+        );
+        assert!(html.contains("aria-label=\"Filter the register\" hidden>"));
+        assert!(html.contains("<div class=\"scroll\"><table id=\"register\">"));
+    }
+
+    /// Twelve exceptions of one kind: the first ten are listed, then how
+    /// many more are in exceptions.csv.
+    #[test]
+    fn exceptions_list_the_first_ten_of_each_kind() {
+        let users = r#"[{"userName": "dee", "rateType": "Hourly Rate", "payRate": "10.00", "timeZone": "UTC"}]"#;
+        let cards: Vec<String> = (13..=18)
+            .flat_map(|day| {
+                [8, 10].map(|hour| {
+                    format!(
+                        r#"{{"userName": "dee", "entryType": 0, "inDateTime": "2024-05-{day} {hour:02}:00:00", "outDateTime": "2024-05-{day} {:02}:00:00"}}"#,
+                        hour + 1
+                    )
+                })
+            })
+            .collect();
+        let (run, _) = crate::test_support::weekly_run_with(
+            users,
+            &cards,
+            "[approvals]\nrequire = \"manager\"\n",
+        );
+        let html = review_page(
+            &run,
+            &Summaries::build(&run).unwrap(),
+            chrono::DateTime::UNIX_EPOCH,
+            &PageContext {
+                company_id: Some("4242".into()),
+                compared_with: None,
+            },
+        );
+        let section = &html[html.find("unapproved_time_card (").expect("the kind")..];
+        let section = &section[..section.find("</details>").unwrap()];
+        assert_eq!(section.matches("<tr><td>").count(), 10, "{section}");
+        assert!(
+            section.contains("… and 2 more: see exceptions.csv"),
+            "{section}"
+        );
+        assert!(
+            html.contains("<title>Payroll review company 4242 · 2024-05-12 to 2024-05-18</title>")
         );
     }
 }

@@ -136,6 +136,11 @@ pub struct WriteArgs {
     /// or an `[exports.NAME]` of the configuration.
     #[arg(long, value_delimiter = ',', value_name = "NAME[,NAME]")]
     pub export: Vec<String>,
+    /// The last period's output folder, to compare with on the review
+    /// page. Without it, a folder beside `--out` whose run ended the day
+    /// before this period starts is used, when there is one.
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<std::path::PathBuf>,
 }
 
 impl WriteArgs {
@@ -185,6 +190,17 @@ impl WriteArgs {
         }
         let mut computed = computed?;
         computed.export(&self.export, settings)?;
+        computed.review.company_id = settings.company_id.clone();
+        match &self.previous {
+            Some(dir) => computed.compare_with(&payrun::audit::RunFolder::open(dir)?)?,
+            None => {
+                if let Some(found) = payrun::review::find_previous(&self.out, period)
+                    && let Err(e) = computed.compare_with(&found)
+                {
+                    eprintln!("not compared with the last period: {e}");
+                }
+            }
+        }
         Ok((staging, computed))
     }
 }

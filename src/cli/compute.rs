@@ -66,6 +66,11 @@ pub struct ComputeArgs {
         conflicts_with = "replay"
     )]
     pub export: Vec<String>,
+    /// The last period's output folder, to compare with on the review
+    /// page. Without it, a folder beside `--out` whose run ended the day
+    /// before this period starts is used, when there is one.
+    #[arg(long, value_name = "DIR", conflicts_with = "replay")]
+    pub previous: Option<PathBuf>,
     /// Recompute the run in DIR from its own `inputs/` and check that every
     /// output file is byte-identical to what its manifest lists (exit 1,
     /// naming the files, otherwise).
@@ -88,6 +93,7 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         strict: args.strict,
         no_inputs: args.no_inputs,
         export: args.export.clone(),
+        previous: args.previous.clone(),
     };
     let config = load_config(&config_path, None)?;
     let Some(period) = resolve_period(&period_text, &config, args.any_range)? else {
@@ -200,6 +206,12 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
         })
         .unwrap_or_default();
     computed.export(&exports, &settings)?;
+    // What the page showed beyond the run, as the manifest recorded it.
+    computed.review = payrun::review::PageContext {
+        company_id: serde_json::from_value(run.manifest["company_id"].clone()).unwrap_or(None),
+        compared_with: serde_json::from_value(run.manifest["compared_with"].clone())
+            .unwrap_or(None),
+    };
     // Into a scratch folder (removed unless committed), or --out.
     let scratch = std::env::temp_dir().join(format!("payrun-replay-{}", std::process::id()));
     let staging = match out {

@@ -60,6 +60,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         no_inputs: false,
         // What a payroll provider imports: one provider-neutral, one ADP.
         export: vec!["long".into(), "adp_wfn".into()],
+        previous: None,
     };
     let claim = write.claim()?;
     let outcome = super::run::execute(&config, &period, credentials, claim, &write, false).await;

@@ -65,6 +65,7 @@ pub async fn execute(
         allow_insecure_http,
         ..ClientOptions::new(config.api.clone())
     };
+    let company_id = credentials.company_id.clone();
     let client = Q2Client::new(options, credentials)?.with_observer(observer);
     let fetched = fetch_period(&client, &config.rules, period).await;
     bar.finish_and_clear();
@@ -91,8 +92,9 @@ pub async fn execute(
         &inputs.users.frame,
         exceptions.clone(),
     )?;
-    let (staging, computed) =
+    let (staging, mut computed) =
         write.compute(claim, input, kept, users, exceptions, config, period)?;
+    computed.review.company_id = Some(company_id);
     spinner.finish_and_clear();
     finish(staging, &computed, config, &provenance, write)
 }

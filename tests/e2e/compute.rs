@@ -781,3 +781,49 @@ fn a_period_not_yet_ended_is_refused_unless_partial() {
         "{exceptions}"
     );
 }
+
+/// exceptions.parquet holds a time card's punches as timestamps (wall
+/// clock, no zone); exceptions.csv as the same text; an open punch has no
+/// out time in either.
+#[test]
+fn exception_times_are_timestamps_in_parquet() {
+    let users = r#"[{"userName": "ann", "role": "Employee", "rateType": "Hourly Rate", "payRate": "10.00", "timeZone": "America/Chicago"}]"#;
+    let cards = r#"[{"userName": "ann", "entryType": 0, "inDateTime": "2024-05-13 09:00:00"},
+                    {"userName": "ann", "entryType": 0, "inDateTime": "2024-05-14 09:00:00", "outDateTime": "2024-05-14 08:00:00"}]"#;
+    let dir = tempfile::tempdir().unwrap();
+    crate::helpers::ok(compute_files(
+        dir.path(),
+        users,
+        cards,
+        "timecards.json",
+        &[],
+    ));
+    let out = dir.path().join("out");
+    let parquet = ParquetReader::new(std::fs::File::open(out.join("exceptions.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    let csv = crate::helpers::csv(&out.join("exceptions.csv"));
+    for name in ["in_date_time", "out_date_time"] {
+        let times = parquet.column(name).unwrap();
+        assert_eq!(
+            times.dtype(),
+            &DataType::Datetime(TimeUnit::Milliseconds, None)
+        );
+        let as_text: Vec<String> = times
+            .cast(&DataType::String)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|t| t.unwrap_or("").trim_end_matches(".000").to_owned())
+            .collect();
+        assert_eq!(as_text, crate::helpers::texts(&csv, name), "{name}");
+    }
+    assert_eq!(
+        crate::helpers::rows(&csv, &["kind", "in_date_time", "out_date_time"]),
+        [
+            "open_punch 2024-05-13 09:00:00 ",
+            "non_positive_duration 2024-05-14 09:00:00 2024-05-14 08:00:00"
+        ]
+    );
+}

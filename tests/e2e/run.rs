@@ -541,3 +541,120 @@ async fn an_out_that_is_a_file_is_refused_and_left_alone() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "not a folder\n");
     no_leftovers(&out);
 }
+
+/// The gross pay of each person of a payroll_summary.csv, by userName and
+/// employee number, and the totals the review page compares.
+fn gross_by_person(
+    dir: &Path,
+) -> (
+    std::collections::HashMap<(String, String), rust_decimal::Decimal>,
+    rust_decimal::Decimal,
+) {
+    let summary = crate::helpers::csv(&dir.join("payroll_summary.csv"));
+    let key = crate::helpers::rows(&summary, &["user_name", "employee_number"]);
+    let gross = crate::helpers::texts(&summary, "gross_pay");
+    let mut by_person = std::collections::HashMap::new();
+    let mut total = rust_decimal::Decimal::ZERO;
+    for (k, g) in key.into_iter().zip(gross) {
+        let g: rust_decimal::Decimal = g.parse().unwrap();
+        total += g;
+        let (user, number) = k.split_once(' ').unwrap();
+        by_person.insert((user.to_owned(), number.to_owned()), g);
+    }
+    (by_person, total)
+}
+
+/// Two periods run into folders side by side: the second's review page
+/// compares with the first (found beside it, or named by --previous),
+/// with totals and the count of people whose gross moved by more than a
+/// quarter, each figure computed here from the two summaries; the company
+/// is in the title; a replay writes the same page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_page_compares_with_the_last_period_beside_it() {
+    let (sim, dir, config) = setup(Faults::none(), CONFIG).await;
+    let runs = dir.path().join("runs");
+    let (first, second) = (runs.join("2024-03-01"), runs.join("2024-03-16"));
+    ok(
+        run_period("2024-03-01..2024-03-15", &first, &sim.url(), &config)
+            .output()
+            .unwrap(),
+    );
+    ok(
+        run_period("2024-03-16..2024-03-31", &second, &sim.url(), &config)
+            .output()
+            .unwrap(),
+    );
+    let page = std::fs::read_to_string(second.join("report.html")).unwrap();
+    assert!(
+        page.contains("<title>Payroll review company 12345 · 2024-03-16 to 2024-03-31</title>"),
+        "{page}"
+    );
+    let section = &page[page
+        .find("<h2 id=\"compared\">Compared with the last period</h2>")
+        .expect("a comparison")..];
+    assert!(
+        section.contains(&format!(
+            "Pay period 2024-03-01 to 2024-03-15, from {}.",
+            first.display()
+        )),
+        "{section}"
+    );
+    let (was, was_total) = gross_by_person(&first);
+    let (now, now_total) = gross_by_person(&second);
+    let dollars = |d: rust_decimal::Decimal| {
+        format!(
+            "${}",
+            payrun::review::grouped((d * rust_decimal::Decimal::ONE_HUNDRED).trunc().mantissa())
+        )
+    };
+    assert!(
+        section.contains(&format!(
+            "<tr><th>Gross pay</th><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+            dollars(was_total),
+            dollars(now_total)
+        )),
+        "{section}"
+    );
+    let four = rust_decimal::Decimal::from(4);
+    let moved = now
+        .iter()
+        .filter(|(k, n)| {
+            was.get(*k)
+                .is_some_and(|w| (**n - *w).abs() * four > w.abs() || (w.is_zero() && !n.is_zero()))
+        })
+        .count();
+    assert!(moved > 0, "the generated company has some large changes");
+    assert!(
+        section.contains(&format!(
+            "<p class=\"sub\">{moved} people in both payrolls had their gross change by more than 25%"
+        )),
+        "{section}"
+    );
+    // The manifest keeps what the page compared with: a replay writes the same page.
+    let replayed = ok(crate::helpers::payrun(
+        &["compute", "--replay", second.to_str().unwrap()],
+        None,
+    )
+    .output()
+    .unwrap());
+    assert!(replayed.contains("byte-identical"), "{replayed}");
+    // Elsewhere, with the last period named.
+    let elsewhere = dir.path().join("elsewhere");
+    ok(
+        run_period("2024-03-16..2024-03-31", &elsewhere, &sim.url(), &config)
+            .arg("--previous")
+            .arg(&first)
+            .output()
+            .unwrap(),
+    );
+    let named = std::fs::read_to_string(elsewhere.join("report.html")).unwrap();
+    let start = |p: &str| p.find("<h2 id=\"compared\">").unwrap();
+    let end = |p: &str| p.find("<h2>Overtime</h2>").unwrap();
+    assert_eq!(
+        &named[start(&named)..end(&named)],
+        &page[start(&page)..end(&page)]
+    );
+    // The first period has no period before it.
+    let first_page = std::fs::read_to_string(first.join("report.html")).unwrap();
+    assert!(!first_page.contains("id=\"compared\""));
+}

@@ -220,12 +220,22 @@ impl fmt::Display for Exception {
 }
 
 /// Reads exceptions back from a frame with the output columns (an
-/// `exceptions.csv` or `fetch_exceptions.csv` read as text).
+/// `exceptions.csv` or `fetch_exceptions.csv` read as text, or an
+/// `exceptions.parquet` with its times as timestamps).
 pub fn exceptions_from_frame(frame: &DataFrame) -> Result<Vec<Exception>, String> {
     let column = |name: &str| -> Result<Vec<Option<String>>, String> {
         let c = frame
             .column(name)
             .map_err(|_| format!("no `{name}` column"))?;
+        if let DataType::Datetime(TimeUnit::Milliseconds, None) = c.dtype() {
+            return Ok(c
+                .datetime()
+                .map_err(|e| e.to_string())?
+                .physical()
+                .iter()
+                .map(|v| v.and_then(crate::decode::format_millis))
+                .collect());
+        }
         let c = c.cast(&DataType::String).map_err(|e| e.to_string())?;
         Ok(c.str()
             .map_err(|e| e.to_string())?
@@ -299,6 +309,38 @@ pub fn exceptions_frame(exceptions: &[Exception]) -> PolarsResult<DataFrame> {
     )
 }
 
+/// [`exceptions_frame`] with `in_date_time` and `out_date_time` as
+/// timestamps (wall-clock milliseconds, no zone: the card's local time), as
+/// `exceptions.parquet` holds them. A time that is not one is null there;
+/// the message of its exception names the value.
+pub fn exceptions_parquet_frame(exceptions: &[Exception]) -> PolarsResult<DataFrame> {
+    let mut frame = exceptions_frame(exceptions)?;
+    for (name, of) in [
+        (
+            "in_date_time",
+            (|e: &Exception| e.in_date_time.as_deref()) as fn(&Exception) -> Option<&str>,
+        ),
+        ("out_date_time", |e: &Exception| e.out_date_time.as_deref()),
+    ] {
+        let millis: Int64Chunked = exceptions
+            .iter()
+            .map(|e| {
+                of(e).and_then(|t| {
+                    chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
+                        .ok()
+                        .map(crate::decode::to_millis)
+                })
+            })
+            .collect();
+        let times = millis
+            .with_name(name.into())
+            .into_datetime(TimeUnit::Milliseconds, None)
+            .into_column();
+        frame.with_column(times)?;
+    }
+    Ok(frame)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,6 +360,21 @@ mod tests {
         }];
         let frame = exceptions_frame(&exceptions).unwrap();
         assert_eq!(exceptions_from_frame(&frame).unwrap(), exceptions);
+        // Parquet's times are timestamps: 2024-01-02 08:00:00 is
+        // 1,704,182,400,000 ms of wall clock; the other is null.
+        let stamped = exceptions_parquet_frame(&exceptions).unwrap();
+        let times = stamped.column("in_date_time").unwrap();
+        assert_eq!(
+            times.dtype(),
+            &DataType::Datetime(TimeUnit::Milliseconds, None)
+        );
+        assert_eq!(
+            times.datetime().unwrap().physical().get(0),
+            Some(1_704_182_400_000)
+        );
+        assert_eq!(stamped.column("out_date_time").unwrap().null_count(), 1);
+        assert_eq!(stamped.get_column_names(), frame.get_column_names());
+        assert_eq!(exceptions_from_frame(&stamped).unwrap(), exceptions);
         // A file written before `employee_number` existed reads back without it.
         let older = frame.drop("employee_number").unwrap();
         let read = exceptions_from_frame(&older).unwrap();

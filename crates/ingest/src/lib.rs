@@ -31,7 +31,10 @@ pub mod schema;
 pub use decode::{
     DecodedPage, MalformedPage, PageHeader, conform, conform_columns, decode_page, decode_records,
 };
-pub use exception::{Exception, ExceptionKind, Severity, exceptions_frame, exceptions_from_frame};
+pub use exception::{
+    Exception, ExceptionKind, Severity, exceptions_frame, exceptions_from_frame,
+    exceptions_parquet_frame,
+};
 pub use files::{
     FileError, FileRecords, TimeCardsRead, read_payroll_records, read_records, read_time_cards_into,
 };
