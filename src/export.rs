@@ -64,6 +64,10 @@ pub enum Identify {
     UserName,
     /// The full name (providers that match by name).
     FullName,
+    /// `[users."<userName>"] provider_id` where one is configured, else the
+    /// first and last name (`first_name`, `last_name`): providers that
+    /// take either, as Gusto's CSV upload does.
+    ProviderIdOrName,
 }
 
 /// One column: its header and what it holds.
@@ -188,12 +192,12 @@ premium = "P"
          999914471000000): column titles and formatting guidelines for regular payrolls",
         r#"
 layout = "wide"
-identify = "provider_id"
+identify = "provider_id_or_name"
 omit = ["salary"]
 columns = [
   { header = "first_name", value = "first_name" },
   { header = "last_name", value = "last_name" },
-  { header = "gusto_employee_id", value = "employee_id" },
+  { header = "gusto_employee_id", value = "provider_id" },
   { header = "regular_hours", value = "hours:regular" },
   { header = "overtime_hours", value = "hours:overtime" },
   { header = "double_overtime_hours", value = "hours:double_time" },
@@ -287,9 +291,11 @@ pub enum Value {
     BatchId,
     /// `employee_id`: as the profile's `identify` says.
     EmployeeId,
-    /// `user_name`, `employee_number`, `full_name`, `first_name` (all but
-    /// the last word of the full name), `last_name` (its last word),
-    /// `department`.
+    /// `user_name`, `employee_number`, `full_name`, `first_name` and
+    /// `last_name` (the time cards' `firstName` and `lastName`; where a
+    /// person's cards have neither, all but the last word of the full name,
+    /// and its last word), `provider_id` (`[users."<userName>"]
+    /// provider_id`, or empty), `department`.
     Field(&'static str),
     /// `period_start`, `period_end`.
     PeriodStart,
@@ -351,6 +357,7 @@ impl Value {
                 "full_name" => Value::Field("full_name"),
                 "first_name" => Value::Field("first_name"),
                 "last_name" => Value::Field("last_name"),
+                "provider_id" => Value::Field("provider_id"),
                 "department" => Value::Field("department"),
                 "code" | "kind" | "hours" | "hours_hhmm" | "amount" if layout == Layout::Long => {
                     Value::Line(match text {
@@ -369,7 +376,7 @@ impl Value {
                 _ => {
                     return Err(format!(
                         "`{text}` is not a column value: company_code, batch_id, employee_id, \
-                         user_name, employee_number, full_name, first_name, last_name, department, \
+                         user_name, employee_number, full_name, first_name, last_name, provider_id, department, \
                          period_start, period_end, text:<literal>, hours:<kind>, amount:<kind>, \
                          amount:gross, code:<kind>; in long layouts also code, kind, hours, \
                          hours_hhmm, amount"
@@ -549,8 +556,35 @@ impl Identify {
             Identify::ProviderId => "provider_id",
             Identify::UserName => "userName",
             Identify::FullName => "full name",
+            Identify::ProviderIdOrName => "first and last name",
         }
     }
+}
+
+/// A person's first and last name: the time cards' `firstName` and
+/// `lastName`, or, where their cards have neither, the full name split
+/// before its last word.
+fn given_names(row: &payrun_rules::SummaryRow) -> (String, String) {
+    if row.first_name.is_some() || row.last_name.is_some() {
+        let trimmed = |n: &Option<String>| n.as_deref().unwrap_or("").trim().to_owned();
+        return (trimmed(&row.first_name), trimmed(&row.last_name));
+    }
+    let full = row.user_full_name.as_deref().unwrap_or("").trim();
+    match full.rsplit_once(' ') {
+        Some((first, last)) => (first.trim().to_owned(), last.to_owned()),
+        None => (String::new(), full.to_owned()),
+    }
+}
+
+/// The `[users."<userName>"] provider_id` of `row`'s person, if any.
+fn provider_id(row: &payrun_rules::SummaryRow, rules: &RulesConfig) -> Option<String> {
+    row.user_name
+        .as_ref()
+        .and_then(|n| rules.users.get(n))
+        .and_then(|u| u.provider_id.as_deref())
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
 }
 
 /// How `row`'s person is identified in the profile, or why they cannot be:
@@ -559,16 +593,32 @@ fn employee_id(
     profile: &Profile,
     row: &payrun_rules::SummaryRow,
     rules: &RulesConfig,
-) -> Result<String, String> {
+) -> Result<Identity, String> {
     let id = match profile.identify {
         Identify::EmployeeNumber => row.employee_number.clone(),
         Identify::UserName => row.user_name.clone(),
         Identify::FullName => row.user_full_name.clone(),
-        Identify::ProviderId => row
-            .user_name
-            .as_ref()
-            .and_then(|n| rules.users.get(n))
-            .and_then(|u| u.provider_id.clone()),
+        Identify::ProviderId => provider_id(row, rules),
+        Identify::ProviderIdOrName => {
+            if let Some(id) = provider_id(row, rules) {
+                return Ok(Identity {
+                    key: format!("id {id}"),
+                    shown: id,
+                });
+            }
+            let (first, last) = given_names(row);
+            if first.is_empty() || last.is_empty() {
+                return Err(format!(
+                    "it has no [users.\"{}\"] provider_id, and its first or last name is empty",
+                    row.user_name.as_deref().unwrap_or("")
+                ));
+            }
+            let shown = format!("{first} {last}");
+            return Ok(Identity {
+                key: format!("name {}", name_key(&shown)),
+                shown,
+            });
+        }
     }
     .map(|id| id.trim().to_owned())
     .filter(|id| !id.is_empty());
@@ -576,7 +626,7 @@ fn employee_id(
         return Err(match profile.identify {
             Identify::EmployeeNumber => "employeeNumber is empty".to_owned(),
             Identify::UserName => "userName is empty".to_owned(),
-            Identify::FullName => "userFullName is empty".to_owned(),
+            Identify::FullName | Identify::ProviderIdOrName => "userFullName is empty".to_owned(),
             Identify::ProviderId => format!(
                 "no [users.\"{}\"] provider_id is configured",
                 row.user_name.as_deref().unwrap_or("")
@@ -591,20 +641,31 @@ fn employee_id(
             profile.identify.what()
         ));
     }
-    Ok(id)
+    Ok(Identity {
+        key: match profile.identify {
+            Identify::FullName => name_key(&id),
+            _ => id.clone(),
+        },
+        shown: id,
+    })
 }
 
-/// The form in which two identifiers name the same person at the
-/// provider: names compare without regard to case or spacing.
-fn same_person_key(profile: &Profile, id: &str) -> String {
-    match profile.identify {
-        Identify::FullName => id
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase(),
-        _ => id.to_owned(),
-    }
+/// How a person is known to a provider.
+#[derive(Debug, Clone)]
+struct Identity {
+    /// The identifier as written.
+    shown: String,
+    /// The form in which two identifiers name the same person at the
+    /// provider (names compare without regard to case or spacing).
+    key: String,
+}
+
+/// A name as a provider compares it: case and spacing ignored.
+fn name_key(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// Writes the `name` export of `run` (rows in summary order). `rules`
@@ -645,15 +706,15 @@ pub fn export(
             figures[i].amount[k] += line.amount;
         }
     }
-    let ids: Vec<Result<String, String>> = run
+    let ids: Vec<Result<Identity, String>> = run
         .summary
         .iter()
         .map(|row| employee_id(profile, row, rules))
         .collect();
     // An identifier two people share would merge them at the provider.
-    let mut sharing: BTreeMap<String, usize> = BTreeMap::new();
+    let mut sharing: BTreeMap<&str, usize> = BTreeMap::new();
     for id in ids.iter().flatten() {
-        *sharing.entry(same_person_key(profile, id)).or_default() += 1;
+        *sharing.entry(&id.key).or_default() += 1;
     }
     let placed = profile.placed(&values);
     let omitted: Vec<PayKind> = profile.omit.iter().filter_map(|k| kind_named(k)).collect();
@@ -716,18 +777,20 @@ pub fn export(
             continue;
         }
         let full = row.user_full_name.clone().unwrap_or_default();
-        let (first, last) = match full.trim().rsplit_once(' ') {
-            Some((first, last)) => (first.trim().to_owned(), last.to_owned()),
-            None => (String::new(), full.trim().to_owned()),
-        };
+        let (first, last) = given_names(row);
         let employee_id = match &ids[i] {
-            Ok(id) => match sharing.get(&same_person_key(profile, id)) {
+            Ok(id) => match sharing.get(id.key.as_str()) {
                 Some(&n) if n > 1 => Err(format!(
-                    "its {} \"{id}\" is {n} people's in this run, and the provider would \
+                    "its {} \"{}\" is {n} people's in this run, and the provider would \
                      merge them",
-                    profile.identify.what()
+                    if id.key.starts_with("id ") && profile.identify == Identify::ProviderIdOrName {
+                        "provider_id"
+                    } else {
+                        profile.identify.what()
+                    },
+                    id.shown
                 )),
-                _ => Ok(id.clone()),
+                _ => Ok(id.shown.clone()),
             },
             Err(why) => Err(why.clone()),
         };
@@ -848,6 +911,7 @@ pub fn export(
                 Value::Field("full_name") => full.clone(),
                 Value::Field("first_name") => first.clone(),
                 Value::Field("last_name") => last.clone(),
+                Value::Field("provider_id") => provider_id(row, rules).unwrap_or_default(),
                 Value::Field(_) => row.department_name.clone().unwrap_or_default(),
                 Value::PeriodStart => date(run.period.start),
                 Value::PeriodEnd => date(run.period.end),
@@ -995,16 +1059,20 @@ mod tests {
         let (run, config) = ann();
         // 40 R + 4 OT at $20 = 800 + 120, PTO 160, adjustment 50: 1130.
         assert_eq!(run.summary[0].pay.gross.to_string(), "1130.00");
-        let gusto = Profile {
-            identify: Identify::EmployeeNumber,
-            ..built_in("gusto")
-        };
-        let out = export("gusto", &gusto, &run, &config, &ProviderConfig::default()).unwrap();
+        // No provider_id: Gusto matches her by first and last name.
+        let out = export(
+            "gusto",
+            &built_in("gusto"),
+            &run,
+            &config,
+            &ProviderConfig::default(),
+        )
+        .unwrap();
         assert_eq!(
             out.csv,
             "first_name,last_name,gusto_employee_id,regular_hours,overtime_hours,\
              double_overtime_hours,bonus,correction_payment\r\n\
-             Ann Marie,Adams,7,40.00,4.00,,,50.00\r\n"
+             Ann Marie,Adams,,40.00,4.00,,,50.00\r\n"
         );
         let messages: Vec<&str> = out
             .exceptions
@@ -1154,6 +1222,74 @@ mod tests {
         );
     }
 
+    /// Gusto matches by first and last name where no provider_id is set:
+    /// the time cards' `firstName`/`lastName` ("Mary Ann" / "Van Dyke"),
+    /// not the full name split on its last word; the full name only for
+    /// a person whose cards have neither. Two people with one name (any
+    /// case or spacing) are both left out; a provider_id keeps its person
+    /// apart (and is written as gusto_employee_id).
+    #[test]
+    fn gusto_identifies_by_the_cards_first_and_last_names() {
+        let users = r#"[
+            {"userName": "mary", "userFullName": "Mary Ann Van Dyke", "employeeNumber": "1", "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"},
+            {"userName": "jo1", "userFullName": "Jo Park", "employeeNumber": "2", "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"},
+            {"userName": "jo2", "userFullName": "jo  park", "employeeNumber": "3", "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"},
+            {"userName": "jo3", "userFullName": "Jo Park", "employeeNumber": "4", "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"},
+            {"userName": "lee", "userFullName": "Lee Kim Ho", "employeeNumber": "5", "rateType": "Hourly Rate", "payRate": "20.00", "timeZone": "UTC"}]"#;
+        let card = |user: &str, names: &str| {
+            format!(
+                r#"{{"userName": "{user}", {names} "entryType": 0, "inDateTime": "2024-05-13 08:00:00", "outDateTime": "2024-05-13 16:00:00"}}"#
+            )
+        };
+        let cards = [
+            card(
+                "mary",
+                r#""firstName": "Mary Ann", "lastName": "Van Dyke","#,
+            ),
+            card("jo1", r#""firstName": "Jo", "lastName": "Park","#),
+            card("jo2", r#""firstName": "JO", "lastName": "park","#),
+            card("jo3", r#""firstName": "Jo", "lastName": "Park","#),
+            card("lee", ""),
+        ];
+        let (run, config) = crate::test_support::weekly_run_with(
+            users,
+            &cards,
+            "[users.\"jo3\"]\nprovider_id = \"g-77\"\n",
+        );
+        let gusto = export("gusto", &built_in("gusto"), &run, &config, &provider()).unwrap();
+        assert_eq!(
+            gusto.csv.lines().skip(1).collect::<Vec<_>>(),
+            [
+                "Jo,Park,g-77,8.00,,,,",
+                "Lee Kim,Ho,,8.00,,,,",
+                "Mary Ann,Van Dyke,,8.00,,,,"
+            ]
+        );
+        let left_out: Vec<(&str, &str)> = gusto
+            .exceptions
+            .iter()
+            .map(|(_, e)| (e.user_name.as_deref().unwrap(), e.message.as_str()))
+            .collect();
+        assert_eq!(
+            left_out.iter().map(|(u, _)| *u).collect::<Vec<_>>(),
+            ["jo1", "jo2"]
+        );
+        assert!(
+            left_out[0]
+                .1
+                .starts_with("export gusto: its first and last name \"Jo Park\" is 2 people's"),
+            "{}",
+            left_out[0].1
+        );
+        assert!(
+            gusto.reconcile_csv.contains(
+                "\r\nMary Ann Van Dyke,mary,Mary Ann Van Dyke,160.00,160.00,0.00,0.00,written\r\n"
+            ),
+            "{}",
+            gusto.reconcile_csv
+        );
+    }
+
     /// ADP's File # is 1 to 6 digits: any other employeeNumber is refused.
     #[test]
     fn an_adp_file_number_is_one_to_six_digits() {
@@ -1227,14 +1363,10 @@ mod tests {
                 premium_carried: Decimal::new(12667, 2),
             }
         );
-        let gusto = Profile {
-            identify: Identify::EmployeeNumber,
-            ..built_in("gusto")
-        };
-        let out = export("gusto", &gusto, &run, &config, &provider).unwrap();
+        let out = export("gusto", &built_in("gusto"), &run, &config, &provider).unwrap();
         assert_eq!(
             out.csv.lines().nth(1).unwrap(),
-            "Ann,Adams,7,40.00,5.00,,,126.67"
+            "Ann,Adams,,40.00,5.00,,,126.67"
         );
         let qb = export(
             "quickbooks",

@@ -132,6 +132,11 @@ pub struct User {
     pub overtime_rule: Option<String>,
     /// `hiredDate`.
     pub hired: Option<NaiveDate>,
+    /// `firstName` of the user's first time card that has a first or last
+    /// name (the user records have none).
+    pub first_name: Option<String>,
+    /// `lastName`, from the same card.
+    pub last_name: Option<String>,
 }
 
 /// One time card of a known user. Date times are wall-clock milliseconds
@@ -607,6 +612,8 @@ fn read_users(users: &DataFrame) -> PolarsResult<Vec<User>> {
             hired: hired
                 .next()?
                 .and_then(|d| epoch.checked_add_signed(chrono::Duration::days(i64::from(d)))),
+            first_name: None,
+            last_name: None,
         })
     };
     // Sized once: collecting from `from_fn` would grow it by doubling.
@@ -672,6 +679,10 @@ pub struct InputBuilder {
     unknown: Vec<Exception>,
     /// Rows pushed (pass 2).
     rows: usize,
+    /// Which users have a first or last name from a card (allocated by the
+    /// first batch that has the columns), and how many.
+    has_given_names: Vec<bool>,
+    named: usize,
 }
 
 impl InputBuilder {
@@ -693,6 +704,8 @@ impl InputBuilder {
             details: Vec::new(),
             unknown: Vec::new(),
             rows: 0,
+            has_given_names: Vec::new(),
+            named: 0,
         })
     }
 
@@ -762,6 +775,54 @@ impl InputBuilder {
         self.push_cow(std::borrow::Cow::Owned(batch))
     }
 
+    /// Each user's `firstName` and `lastName`, from the first of their cards
+    /// (rows from `first` on) that has either, while some user lacks them.
+    fn take_given_names(&mut self, batch: &DataFrame, first: usize) -> PolarsResult<()> {
+        if self.named == self.users.len() {
+            return Ok(());
+        }
+        let text = |name: &str| -> PolarsResult<Option<StringChunked>> {
+            match batch.column(name) {
+                Ok(c) => Ok(Some(c.cast(&DataType::String)?.str()?.clone())),
+                Err(_) => Ok(None),
+            }
+        };
+        let (firsts, lasts) = (text(col::FIRST_NAME)?, text(col::LAST_NAME)?);
+        if firsts.is_none() && lasts.is_none() {
+            return Ok(());
+        }
+        let given = |c: &Option<StringChunked>, i: usize| {
+            c.as_ref()
+                .and_then(|c| c.get(i))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+        };
+        if self.has_given_names.is_empty() {
+            self.has_given_names = vec![false; self.users.len()];
+        }
+        for i in 0..batch.height() {
+            let Some(Some(user)) = self.matched.get(first + i) else {
+                continue;
+            };
+            if self.has_given_names[user.index()] {
+                continue;
+            }
+            let (first_name, last_name) = (given(&firsts, i), given(&lasts, i));
+            if first_name.is_none() && last_name.is_none() {
+                continue;
+            }
+            let u = &mut self.users[user.index()];
+            (u.first_name, u.last_name) = (first_name, last_name);
+            self.has_given_names[user.index()] = true;
+            self.named += 1;
+            if self.named == self.users.len() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn push_cow(&mut self, mut batch: std::borrow::Cow<'_, DataFrame>) -> PolarsResult<()> {
         let first = self.rows;
         let rows = first..first + batch.height();
@@ -771,6 +832,7 @@ impl InputBuilder {
         if first == 0 {
             self.place();
         }
+        self.take_given_names(&batch, first)?;
         let unknown = self.unmatched_in(rows.clone()).iter();
         let unknown: Vec<Exception> = unknown
             .map(|(row, why)| unknown_user(&batch, row - first, why))

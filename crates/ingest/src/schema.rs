@@ -174,6 +174,8 @@ impl RecordType {
                 col::UPDATE_DATE_TIME,
                 col::APPROVED_BY_EMPLOYEE,
                 col::APPROVED_MANAGER_FULL_NAME,
+                col::FIRST_NAME,
+                col::LAST_NAME,
             ],
             RecordType::User => &[
                 col::USER_NAME,
@@ -235,6 +237,8 @@ impl FieldKind {
 pub mod col {
     #![allow(missing_docs)]
     pub const USER_FULL_NAME: &str = "userFullName";
+    pub const FIRST_NAME: &str = "firstName";
+    pub const LAST_NAME: &str = "lastName";
     pub const USER_NAME: &str = "userName";
     pub const EMPLOYEE_NUMBER: &str = "employeeNumber";
     pub const IN_DATE_TIME: &str = "inDateTime";

@@ -425,6 +425,8 @@ impl<'c> Context<'c> {
             user_name: user.user_name.clone(),
             employee_number: user.employee_number.clone(),
             user_full_name: user.full_name.clone(),
+            first_name: user.first_name.clone(),
+            last_name: user.last_name.clone(),
             department_name: user.department.clone(),
             rate_type: user.rate_type.clone(),
             pay_rate: user.pay_rate,

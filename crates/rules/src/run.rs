@@ -92,6 +92,11 @@ pub struct SummaryRow {
     pub employee_number: Option<String>,
     /// `userFullName`.
     pub user_full_name: Option<String>,
+    /// `firstName`, from the user's time cards (for exports that identify
+    /// people by name).
+    pub first_name: Option<String>,
+    /// `lastName`, from the same card.
+    pub last_name: Option<String>,
     /// `departmentName`.
     pub department_name: Option<String>,
     /// `rateType` as the API gave it.
