@@ -23,9 +23,9 @@
 
 pub mod reconcile;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use payrun_ingest::{Exception, ExceptionKind, Severity};
+use payrun_ingest::{Exception, ExceptionKind, Severity, UserId};
 use payrun_rules::{PayKind, PayrollRun, RulesConfig, Status};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
@@ -118,6 +118,13 @@ pub struct Profile {
     /// any other is refused, the employee left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employee_id_digits: Option<u32>,
+    /// Long layouts: one row per workday and earning code, dated by the
+    /// `work_date` value, rather than one per period (QuickBooks time
+    /// activities are each one day's time). Each kind's hours as written
+    /// for the period are shared across its workdays (see [`apportion`]),
+    /// so the rows add up to the period's figure exactly.
+    #[serde(default)]
+    pub per_workday: bool,
 }
 
 fn default_date_format() -> String {
@@ -137,7 +144,8 @@ fn default_decimals() -> u32 {
 ///   `File #` first, then `Reg Hours`, `O/T Hours`, `Hours 3/4 Code` and
 ///   `Amount`, `Earnings 3/4 Code` and `Amount`. ADP names upload files
 ///   `EPI<co code><batch>.csv`; rename `export_adp_wfn.csv` when uploading.
-/// * `gusto` follows the Gusto Help Center's "Run payroll with CSV upload"
+/// * `gusto` follows the Gusto Help Center's "Run payroll with CSV upload",
+///   which matches employees by name or by Gusto employee ID
 ///   (column titles `first_name`, `last_name`, `gusto_employee_id`,
 ///   `regular_hours`, `overtime_hours`, `bonus`, `correction_payment`);
 ///   `double_overtime_hours` is Gusto's double-overtime earning, which that
@@ -145,10 +153,11 @@ fn default_decimals() -> u32 {
 /// * `quickbooks` follows the QuickBooks Online time activity fields as the
 ///   QuickBooks Online import tools list them (Zed Systems, "How to import
 ///   timesheets into QuickBooks Online using Axis Online"; iClassPro, "How
-///   do I use Time Clock with QuickBooks Payroll Services"): `Txn Date`,
-///   `Name Of`, `Employee Vendor Ref Name` (First Last), `Payroll Item Ref`
-///   (which must name the company's QuickBooks payroll items), `Duration`
-///   as hh:mm.
+///   do I use Time Clock with QuickBooks Payroll Services"): `Txn Date`
+///   ("the date of the time activity": one row per workday, see
+///   [`Profile::per_workday`]), `Name Of`, `Employee Vendor Ref Name`
+///   (First Last), `Payroll Item Ref` (which must name the company's
+///   QuickBooks payroll items), `Duration` as hh:mm.
 /// * `long` is provider-neutral.
 pub const BUILT_IN: [(&str, &str, &str); 4] = [
     (
@@ -214,11 +223,12 @@ columns = [
          Vendor Ref Name (First Last), Payroll Item Ref, Duration (hh:mm), Description",
         r#"
 layout = "long"
+per_workday = true
 identify = "full_name"
 date_format = "%m/%d/%Y"
 omit = ["salary"]
 columns = [
-  { header = "Txn Date", value = "period_end" },
+  { header = "Txn Date", value = "work_date" },
   { header = "Name Of", value = "text:Employee" },
   { header = "Employee Vendor Ref Name", value = "employee_id" },
   { header = "Payroll Item Ref", value = "code" },
@@ -301,6 +311,9 @@ pub enum Value {
     PeriodStart,
     /// The period's last day.
     PeriodEnd,
+    /// `work_date`: the row's workday in a `per_workday` layout, the
+    /// period's last day otherwise.
+    WorkDate,
     /// `text:<literal>`.
     Text(String),
     /// `hours:<kind>[+<kind>...]`.
@@ -352,6 +365,7 @@ impl Value {
                 "employee_id" => Value::EmployeeId,
                 "period_start" => Value::PeriodStart,
                 "period_end" => Value::PeriodEnd,
+                "work_date" => Value::WorkDate,
                 "user_name" => Value::Field("user_name"),
                 "employee_number" => Value::Field("employee_number"),
                 "full_name" => Value::Field("full_name"),
@@ -377,7 +391,7 @@ impl Value {
                     return Err(format!(
                         "`{text}` is not a column value: company_code, batch_id, employee_id, \
                          user_name, employee_number, full_name, first_name, last_name, provider_id, department, \
-                         period_start, period_end, text:<literal>, hours:<kind>, amount:<kind>, \
+                         period_start, period_end, work_date, text:<literal>, hours:<kind>, amount:<kind>, \
                          amount:gross, code:<kind>; in long layouts also code, kind, hours, \
                          hours_hhmm, amount"
                     ));
@@ -404,6 +418,12 @@ impl Profile {
         }
         if self.columns.is_empty() {
             return Err(fail("has no columns".into()));
+        }
+        if self.per_workday && self.layout != Layout::Long {
+            return Err(fail(
+                "per_workday = true needs layout = \"long\" (one row per workday and earning code)"
+                    .into(),
+            ));
         }
         if self.employee_id_digits == Some(0) {
             return Err(fail(
@@ -537,6 +557,111 @@ fn hhmm(hours: Decimal) -> String {
         .parse::<i64>()
         .unwrap_or(0);
     format!("{}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// Minutes as `h:mm`.
+fn minutes_hhmm(minutes: i64) -> String {
+    let sign = if minutes < 0 { "-" } else { "" };
+    let m = minutes.abs();
+    format!("{sign}{}:{:02}", m / 60, m % 60)
+}
+
+/// One workday's part of a kind's figures, in a per-workday row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct DayShare {
+    date: chrono::NaiveDate,
+    /// Hours at the profile's decimals.
+    hours: Decimal,
+    /// Whole minutes (for `hours_hhmm`).
+    minutes: i64,
+    /// Money at the profile's decimals.
+    amount: Decimal,
+}
+
+/// A kind's period figures as written, shared across the person's
+/// workdays in proportion to the day's hours of that tier (regular,
+/// overtime, double time, PTO), each part in the unit the file writes (a
+/// minute, or `10^-decimals` of an hour or a dollar) by [`apportion`], so
+/// that the rows add up to the period's figure exactly and reconcile as
+/// the one row would. A kind with no hours by day (adjustments, bonuses),
+/// or a tier none of whose hours fall on a workday of the period (a
+/// straddling week's premium), is one row on the period's last day.
+fn day_shares(
+    kind: PayKind,
+    f: &Figures,
+    days: &[&payrun_rules::DayRow],
+    decimals: u32,
+    period_end: chrono::NaiveDate,
+) -> Vec<DayShare> {
+    let weight = |d: &payrun_rules::DayRow| -> i128 {
+        match kind {
+            PayKind::Regular => i128::from(d.regular),
+            PayKind::Overtime => i128::from(d.overtime),
+            PayKind::DoubleTime => i128::from(d.double_time),
+            PayKind::Pto => (d.pto * Decimal::from(3600)).trunc().mantissa(),
+            _ => 0,
+        }
+    };
+    let weighted: Vec<(chrono::NaiveDate, i128)> = days
+        .iter()
+        .map(|d| (d.work_date, weight(d).max(0)))
+        .filter(|(_, w)| *w > 0)
+        .collect();
+    let (hours, amount) = (f.hours[slot(kind)], f.amount[slot(kind)]);
+    let units = |d: Decimal, scale: u32| -> i128 {
+        let mut r = d.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
+        r.rescale(scale);
+        r.mantissa()
+    };
+    let minutes = (hours * Decimal::from(60))
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .mantissa();
+    if weighted.is_empty() {
+        return vec![DayShare {
+            date: period_end,
+            hours: hours.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero),
+            minutes: i64::try_from(minutes).unwrap_or(0),
+            amount: amount.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero),
+        }];
+    }
+    let weights: Vec<i128> = weighted.iter().map(|(_, w)| *w).collect();
+    let hour_parts = apportion(units(hours, decimals), &weights);
+    let minute_parts = apportion(minutes, &weights);
+    let amount_parts = apportion(units(amount, decimals), &weights);
+    weighted
+        .iter()
+        .enumerate()
+        .map(|(i, (date, _))| DayShare {
+            date: *date,
+            hours: Decimal::from_i128_with_scale(hour_parts[i], decimals),
+            minutes: i64::try_from(minute_parts[i]).unwrap_or(0),
+            amount: Decimal::from_i128_with_scale(amount_parts[i], decimals),
+        })
+        .collect()
+}
+
+/// `total` shared in proportion to `weights` (all positive) in whole
+/// units, by largest remainder: each part is its exact share rounded down,
+/// then the units left go one each to the largest remainders (the
+/// earlier day on a tie). The parts add up to `total` exactly; a negative
+/// total is shared as its magnitude.
+fn apportion(total: i128, weights: &[i128]) -> Vec<i128> {
+    let sum: i128 = weights.iter().sum();
+    if sum <= 0 || weights.is_empty() {
+        return vec![0; weights.len()];
+    }
+    let magnitude = total.abs();
+    let mut parts: Vec<i128> = weights.iter().map(|w| magnitude * w / sum).collect();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(magnitude * weights[i] % sum), i));
+    let left = magnitude - parts.iter().sum::<i128>();
+    for &i in order.iter().take(usize::try_from(left).unwrap_or(0)) {
+        parts[i] += 1;
+    }
+    if total < 0 {
+        parts.iter_mut().for_each(|p| *p = -*p);
+    }
+    parts
 }
 
 /// A CSV field, quoted when it must be.
@@ -760,6 +885,13 @@ pub fn export(
     out.push_str(&headers.join(","));
     out.push_str("\r\n");
     let mut exceptions = Vec::new();
+    // Each person's workdays, for per-workday rows.
+    let mut workdays: HashMap<UserId, Vec<&payrun_rules::DayRow>> = HashMap::new();
+    if profile.per_workday {
+        for day in &run.days {
+            workdays.entry(day.user).or_default().push(day);
+        }
+    }
     for (i, row) in run.summary.iter().enumerate() {
         let f = &figures[i];
         let has = |k: PayKind| !f.hours[slot(k)].is_zero() || !f.amount[slot(k)].is_zero();
@@ -898,7 +1030,7 @@ pub fn export(
                 String::new()
             }
         };
-        let cell = |value: &Value, line: Option<Earning>| -> String {
+        let cell = |value: &Value, line: Option<Earning>, day: Option<&DayShare>| -> String {
             let sum = |kinds: &[PayKind], of: &[Decimal; KINDS.len()]| -> Decimal {
                 kinds.iter().map(|k| of[slot(*k)]).sum()
             };
@@ -915,6 +1047,7 @@ pub fn export(
                 Value::Field(_) => row.department_name.clone().unwrap_or_default(),
                 Value::PeriodStart => date(run.period.start),
                 Value::PeriodEnd => date(run.period.end),
+                Value::WorkDate => date(day.map_or(run.period.end, |d| d.date)),
                 Value::Text(t) => t.clone(),
                 Value::Hours(kinds) => figure(sum(kinds, &f.hours)),
                 Value::Amount(kinds, with_premium) => {
@@ -944,35 +1077,46 @@ pub fn export(
                         "hours_hhmm" => hhmm(Decimal::ZERO),
                         _ => rounded(premium, decimals),
                     },
-                    Some(Earning::Kind(kind)) => match *what {
-                        "code" => profile
+                    Some(Earning::Kind(kind)) => match (*what, day) {
+                        ("code", _) => profile
                             .codes
                             .get(kind.as_str())
                             .cloned()
                             .unwrap_or_default(),
-                        "kind" => kind.as_str().to_owned(),
-                        "hours" => rounded(f.hours[slot(kind)], decimals),
-                        "hours_hhmm" => hhmm(f.hours[slot(kind)]),
-                        _ => rounded(f.amount[slot(kind)], decimals),
+                        ("kind", _) => kind.as_str().to_owned(),
+                        ("hours", Some(d)) => rounded(d.hours, decimals),
+                        ("hours", None) => rounded(f.hours[slot(kind)], decimals),
+                        ("hours_hhmm", Some(d)) => minutes_hhmm(d.minutes),
+                        ("hours_hhmm", None) => hhmm(f.hours[slot(kind)]),
+                        (_, Some(d)) => rounded(d.amount, decimals),
+                        (_, None) => rounded(f.amount[slot(kind)], decimals),
                     },
                 },
             }
         };
-        let mut write_row = |line: Option<Earning>| {
-            let cells: Vec<String> = values.iter().map(|v| field(&cell(v, line))).collect();
+        let mut write_row = |line: Option<Earning>, day: Option<&DayShare>| {
+            let cells: Vec<String> = values.iter().map(|v| field(&cell(v, line, day))).collect();
             out.push_str(&cells.join(","));
             out.push_str("\r\n");
         };
         match profile.layout {
-            Layout::Wide => write_row(None),
+            Layout::Wide => write_row(None, None),
             Layout::Long => {
                 for kind in KINDS {
-                    if has(kind) && profile.codes.contains_key(kind.as_str()) {
-                        write_row(Some(Earning::Kind(kind)));
+                    if !(has(kind) && profile.codes.contains_key(kind.as_str())) {
+                        continue;
+                    }
+                    if profile.per_workday {
+                        let days = workdays.get(&row.user).map_or(&[][..], Vec::as_slice);
+                        for share in day_shares(kind, f, days, decimals, run.period.end) {
+                            write_row(Some(Earning::Kind(kind)), Some(&share));
+                        }
+                    } else {
+                        write_row(Some(Earning::Kind(kind)), None);
                     }
                 }
                 if !premium.is_zero() {
-                    write_row(Some(Earning::Premium));
+                    write_row(Some(Earning::Premium), None);
                 }
             }
         }
@@ -1189,7 +1333,7 @@ mod tests {
         assert_eq!(
             qb.csv,
             "Txn Date,Name Of,Employee Vendor Ref Name,Payroll Item Ref,Duration,Description\r\n\
-             05/18/2024,Employee,Tom Lee,Regular Pay,8:00,payrun pay period\r\n"
+             05/13/2024,Employee,Tom Lee,Regular Pay,8:00,payrun pay period\r\n"
         );
         let out = left_out(&qb);
         assert_eq!(out.len(), 2);
@@ -1288,6 +1432,52 @@ mod tests {
             "{}",
             gusto.reconcile_csv
         );
+    }
+
+    /// QuickBooks time activities are each one day's: a row per workday
+    /// and payroll item, dated on the day. Three days of 7:20:20 are 22:01
+    /// for the period (22 h 1 min exactly); the days' minutes, apportioned
+    /// by largest remainder (a tie to the earlier day), are 7:21, 7:20,
+    /// 7:20 and add up to it, so the file prices as the period's one row
+    /// would.
+    #[test]
+    fn quickbooks_dates_each_row_on_its_workday_and_the_rows_add_up() {
+        let users = r#"[{"userName": "ivy", "userFullName": "Ivy Stone", "employeeNumber": "9", "rateType": "Hourly Rate", "payRate": "30.00", "timeZone": "UTC"}]"#;
+        let cards: Vec<String> = (13..=15)
+            .map(|d| {
+                format!(
+                    r#"{{"userName": "ivy", "entryType": 0, "inDateTime": "2024-05-{d} 08:00:00", "outDateTime": "2024-05-{d} 15:20:20"}}"#
+                )
+            })
+            .collect();
+        let (run, config) = crate::test_support::weekly_run(users, &cards);
+        let qb = export(
+            "quickbooks",
+            &built_in("quickbooks"),
+            &run,
+            &config,
+            &provider(),
+        )
+        .unwrap();
+        assert_eq!(
+            qb.csv.lines().skip(1).collect::<Vec<_>>(),
+            [
+                "05/13/2024,Employee,Ivy Stone,Regular Pay,7:21,payrun pay period",
+                "05/14/2024,Employee,Ivy Stone,Regular Pay,7:20,payrun pay period",
+                "05/15/2024,Employee,Ivy Stone,Regular Pay,7:20,payrun pay period",
+            ]
+        );
+        // 22:01 at $30 is 660.50; payrun pays 22.0167 h at $30, 660.50.
+        assert!(
+            qb.reconcile_csv
+                .ends_with("Ivy Stone,ivy,Ivy Stone,660.50,660.50,0.00,0.00,written\r\n"),
+            "{}",
+            qb.reconcile_csv
+        );
+        assert_eq!(apportion(10, &[1, 1, 1]), [4, 3, 3]);
+        assert_eq!(apportion(100, &[1, 2, 3, 4]), [10, 20, 30, 40]);
+        assert_eq!(apportion(-5, &[1, 1]), [-3, -2]);
+        assert_eq!(apportion(7, &[5, 0, 5]).iter().sum::<i128>(), 7);
     }
 
     /// ADP's File # is 1 to 6 digits: any other employeeNumber is refused.
