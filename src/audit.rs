@@ -410,6 +410,11 @@ pub struct LineChange {
     pub hours: (Decimal, Decimal),
     /// Amount in the old and the new run.
     pub amount: (Decimal, Decimal),
+    /// The line's hours and rate are the same in both runs and its amount
+    /// moved by one cent: not a change of the week, but where a cent
+    /// lands when the summary line, rounded once over the period, is
+    /// apportioned to its weeks (see [`compare_lines`]).
+    pub rounding: bool,
 }
 
 /// One user's summary figures that changed: hours by tier and gross pay.
@@ -582,6 +587,10 @@ impl RunDiff {
                 money("old_amount", |l| l.amount.0, 2)?,
                 money("new_amount", |l| l.amount.1, 2)?,
                 money("amount_change", |l| l.amount.1 - l.amount.0, 2)?,
+                Column::new(
+                    "rounding".into(),
+                    self.lines.iter().map(|l| l.rounding).collect::<Vec<bool>>(),
+                ),
             ],
         )
     }
@@ -888,19 +897,43 @@ fn changed<const N: usize>(
 }
 
 /// Pay lines matched by user, week, kind, job and shift.
+///
+/// Each summary line is rounded once over the period and its cents
+/// apportioned to the week's lines, so a change in one week can move a
+/// cent of another whose time cards, rates and rules did not change. Such
+/// a line (the same hours and rate in both runs, the amount one cent
+/// apart) is marked [`LineChange::rounding`]: its cent is paid or
+/// recovered like any other, but it is not reported as the week's change.
 fn compare_lines(old: &Table, new: &Table) -> Result<Vec<LineChange>, String> {
+    let rates = |table: &Table| -> HashMap<Vec<Option<String>>, Option<String>> {
+        let at = table.column("rate");
+        table
+            .rows
+            .iter()
+            .map(|row| (key(table, row, &LINE_KEY), at.and_then(|i| row[i].clone())))
+            .collect()
+    };
+    let (was_rate, is_rate) = (rates(old), rates(new));
+    let cent = Decimal::new(1, 2);
     Ok(
         changed((old, new), "pay_lines", &LINE_KEY, ["hours", "amount"])?
             .into_iter()
-            .map(|(k, was, is)| LineChange {
-                user_name: k[0].clone(),
-                employee_number: k[1].clone(),
-                week_start: k[2].clone(),
-                kind: k[3].clone().unwrap_or_default(),
-                job_name: k[4].clone(),
-                shift_name: k[5].clone(),
-                hours: (was[0], is[0]),
-                amount: (was[1], is[1]),
+            .map(|(k, was, is)| {
+                let same_rate = matches!(
+                    (was_rate.get(&k), is_rate.get(&k)),
+                    (Some(a), Some(b)) if a == b
+                );
+                LineChange {
+                    rounding: same_rate && was[0] == is[0] && (is[1] - was[1]).abs() == cent,
+                    user_name: k[0].clone(),
+                    employee_number: k[1].clone(),
+                    week_start: k[2].clone(),
+                    kind: k[3].clone().unwrap_or_default(),
+                    job_name: k[4].clone(),
+                    shift_name: k[5].clone(),
+                    hours: (was[0], is[0]),
+                    amount: (was[1], is[1]),
+                }
             })
             .collect(),
     )

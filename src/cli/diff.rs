@@ -157,13 +157,22 @@ pub fn render(old: &RunFolder, new: &RunFolder, d: &RunDiff, out: &std::path::Pa
         } else {
             format!(", ${held} held")
         };
+        let rounding = d.lines.iter().filter(|l| l.rounding).count();
+        let rounding_text = if rounding == 0 {
+            String::new()
+        } else {
+            format!(
+                " (and {rounding} of weeks that did not change moved a cent: each summary line \
+                 is rounded once over the period; `rounding` in diff.csv)"
+            )
+        };
         let _ = writeln!(
             w,
-            "retro: {} net ({} to pay, {} to recover{held_text}); {} pay lines changed",
+            "retro: {} net ({} to pay, {} to recover{held_text}); {} pay lines changed{rounding_text}",
             signed(d.retro() + held),
             signed(pay),
             signed(recover),
-            d.lines.len()
+            d.lines.len() - rounding
         );
         for (user, number, amount) in &settlement.held {
             let _ = writeln!(

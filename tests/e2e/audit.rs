@@ -354,3 +354,75 @@ async fn diff_tells_held_pay_from_pay_to_recover() {
         "{stdout}"
     );
 }
+
+/// A card of the second week ends two minutes later. At $10.0033 an hour
+/// the first week's 38 h are $380.1254 exactly and the second week's 30 h
+/// $300.099 (30 h 2 min: $300.4324); the period's regular pay, rounded
+/// once, is $680.22, then $680.56, and the cent the first week's line
+/// gets moves with it: 380.12 → 380.13, although nothing of that week
+/// changed. `diff` reports one changed line (the second week's) and marks
+/// the first week's cent `rounding`; the cent is still paid.
+#[test]
+fn a_cent_moved_by_rounding_is_not_a_change_of_its_week() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = r#"[{"userName": "ron", "employeeNumber": "5", "rateType": "Hourly Rate", "payRate": "10.0033", "timeZone": "UTC"}]"#;
+    std::fs::write(dir.path().join("users.json"), users).unwrap();
+    std::fs::write(
+        dir.path().join("payrun.toml"),
+        "[company]\ndefault_time_zone = \"UTC\"\n[pay_period]\nfrequency = \"biweekly\"\n\
+         anchor = \"2024-05-12\"\n[overtime_rules.default]\nweekly_ot_after = 40\n",
+    )
+    .unwrap();
+    let run = |name: &str, last_out: &str| -> PathBuf {
+        let card = |day: u32, from: &str, to: &str| {
+            format!(
+                r#"{{"userName": "ron", "entryType": 0, "inDateTime": "2024-05-{day} {from}", "outDateTime": "2024-05-{day} {to}", "createdDateTime": "2024-05-{day} {from}"}}"#
+            )
+        };
+        let mut cards: Vec<String> = (13..=16).map(|d| card(d, "08:00:00", "17:30:00")).collect();
+        cards.push(card(20, "08:00:00", "18:00:00"));
+        cards.push(card(21, "08:00:00", "18:00:00"));
+        cards.push(card(22, "08:00:00", last_out));
+        let cards_path = dir.path().join(format!("{name}.json"));
+        std::fs::write(&cards_path, format!("[{}]", cards.join(","))).unwrap();
+        let out = dir.path().join(name);
+        ok(payrun(
+            &["compute", "--period", "2024-05-12..2024-05-25", "--config"],
+            None,
+        )
+        .arg(dir.path().join("payrun.toml"))
+        .arg("--timecards")
+        .arg(&cards_path)
+        .arg("--users")
+        .arg(dir.path().join("users.json"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap());
+        out
+    };
+    let (before, after) = (run("before", "18:00:00"), run("after", "18:02:00"));
+    let output = payrun(&["diff", "--out"], None)
+        .arg(dir.path().join("changes"))
+        .arg(&before)
+        .arg(&after)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(4), "{stdout}");
+    assert!(
+        stdout.contains("retro: +$0.34 net (+$0.34 to pay, +$0 to recover); 1 pay lines changed (and 1 of weeks that did not change moved a cent"),
+        "{stdout}"
+    );
+    let lines = csv(&dir.path().join("changes/diff.csv"));
+    assert_eq!(
+        rows(
+            &lines,
+            &["week_start", "kind", "old_amount", "new_amount", "rounding"]
+        ),
+        [
+            "2024-05-12 regular 380.12 380.13 true",
+            "2024-05-19 regular 300.10 300.43 false",
+        ]
+    );
+}
