@@ -413,7 +413,7 @@ pub struct LineChange {
     /// The line's hours and rate are the same in both runs and its amount
     /// moved by one cent: not a change of the week, but where a cent
     /// lands when the summary line, rounded once over the period, is
-    /// apportioned to its weeks (see [`compare_lines`]).
+    /// apportioned to its weeks.
     pub rounding: bool,
 }
 

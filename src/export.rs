@@ -121,7 +121,7 @@ pub struct Profile {
     /// Long layouts: one row per workday and earning code, dated by the
     /// `work_date` value, rather than one per period (QuickBooks time
     /// activities are each one day's time). Each kind's hours as written
-    /// for the period are shared across its workdays (see [`apportion`]),
+    /// for the period are shared across its workdays (largest remainder),
     /// so the rows add up to the period's figure exactly.
     #[serde(default)]
     pub per_workday: bool,

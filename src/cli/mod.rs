@@ -53,7 +53,7 @@ pub enum Strictness {
     Warnings,
 }
 
-/// How a verb that writes payroll ended (SPEC §8 exit codes).
+/// How a verb that writes payroll ended (design §8 exit codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Written (exit 0).

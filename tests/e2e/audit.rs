@@ -1,5 +1,5 @@
 //! `payrun explain` and `payrun diff` on runs of the golden company (the
-//! worked examples of SPEC §5), fetched from payrun-q2sim over loopback.
+//! worked examples of design §5), fetched from payrun-q2sim over loopback.
 
 use std::path::{Path, PathBuf};
 

@@ -536,7 +536,7 @@ fn the_output_folder_holds_exactly_one_run() {
     assert_eq!(listed, csvs);
 }
 
-/// SPEC §5c through the command line: a fluctuating workweek straddling
+/// design §5c through the command line: a fluctuating workweek straddling
 /// 05-15, computed from the cards a run would have fetched on 05-16,
 /// 05-17 or 05-20, pays the same $1,300.00 for 05-01..05-15, with the
 /// premium deferred; 05-16..05-31 pays it once ($1,457.14).

@@ -1,5 +1,5 @@
 //! Payroll-provider exports of the golden company (the worked examples of
-//! SPEC §5): each built-in profile and a profile of the configuration,
+//! design §5): each built-in profile and a profile of the configuration,
 //! compared with hand-checked files in `data/golden/spec_examples/exports/`.
 //!
 //! After a deliberate change, regenerate them with

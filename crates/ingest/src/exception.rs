@@ -1,6 +1,6 @@
 //! Exceptions: every problem found in the data becomes a row, never a silent drop.
 //!
-//! The columns are those of SPEC §6 and the `exceptions` output file:
+//! The columns are those of design §6 and the `exceptions` output file:
 //! `severity`, `kind`, `user_name`, `user_full_name`, `in_date_time`,
 //! `out_date_time`, `message`. Ingest raises `invalid_value` and
 //! `unknown_user`; the rules crate raises the rest.
@@ -47,7 +47,7 @@ impl fmt::Display for Severity {
     }
 }
 
-/// What kind of problem (SPEC §6).
+/// What kind of problem (design §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ExceptionKind {
     /// A job entry with no out time; excluded.

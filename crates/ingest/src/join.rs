@@ -1,6 +1,6 @@
 //! Matching time cards to their users.
 //!
-//! SPEC §2: the key is `userName`. A time card with an empty `userName`
+//! design §2: the key is `userName`. A time card with an empty `userName`
 //! matches on `employeeNumber`, then on `userFullName` if exactly one user
 //! has that name. A time card that names a `userName` the users list does
 //! not have does not fall back: a different person with the same full name

@@ -16,7 +16,7 @@
 //!   `""`), addition and deduction adjustments in hours and in amounts;
 //! * five job names and a day and a night shift on every job entry, and a
 //!   weekly `"Production Bonus"` for some long-week workers (the demo pays
-//!   job rates, a night differential and that bonus, SPEC §5b);
+//!   job rates, a night differential and that bonus, design §5b);
 //! * values in every loose form the API uses (numbers as text and as JSON
 //!   numbers);
 //! * a time card whose user is not in the users list, and one that names its

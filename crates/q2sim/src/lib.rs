@@ -40,7 +40,7 @@
 //!
 //! ## Query semantics
 //!
-//! The behaviour payrun relies on is written down in `SPEC.md` §2. Where the
+//! The behaviour payrun relies on is written down in `docs/design.md` §2. Where the
 //! API document is silent, the simulator chooses as follows (and payrun must
 //! not depend on these choices beyond what §2 says):
 //!

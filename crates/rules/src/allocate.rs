@@ -6,7 +6,7 @@
 //! (DT). Every second gets exactly one tier, so `regular + OT + DT = worked`
 //! for every piece.
 //!
-//! The steps of SPEC §4, in order, per user and per workweek:
+//! The steps of design §4, in order, per user and per workweek:
 //!
 //! 1. **Daily.** Seconds beyond `daily_dt_after` hours in a workday are DT,
 //!    beyond `daily_ot_after` OT.

@@ -454,7 +454,7 @@ impl<'c> Context<'c> {
         let active =
             user.role.as_deref() != Some("Inactive") && user.hired.is_none_or(|h| h <= period.end);
         // Someone who is neither active nor worked in the period may still be
-        // owed the deferred premium of a workweek that ends in it (SPEC §5c).
+        // owed the deferred premium of a workweek that ends in it (design §5c).
         let only_owed = !active && !entries.has_activity(|d| period.contains(d));
         if only_owed
             && !entries.pieces.iter().any(|p| {
@@ -573,7 +573,7 @@ fn period_hours(ledger: &Ledger) -> PeriodHours {
     }
 }
 
-/// The `deferred_premium` info exception of SPEC §5c.
+/// The `deferred_premium` info exception of design §5c.
 fn deferred_premium(
     id: UserId,
     user: &User,

@@ -3,9 +3,9 @@
 //! For every workweek that shares a day with the period, the ledger holds
 //! its worked seconds by job and shift (with their rate) and by tier, and
 //! its bonuses, each split into the days before the period, in it and after
-//! it. From these come the week's hours (H of SPEC §5b), its straight-time
+//! it. From these come the week's hours (H of design §5b), its straight-time
 //! pay and bonuses (B), and what was known of them when an earlier period,
-//! or this one, was run (SPEC §5c). For the days in the period it also
+//! or this one, was run (design §5c). For the days in the period it also
 //! holds the regular seconds beyond the salaried week, PTO, and adjustment
 //! hours and money.
 //!

@@ -87,7 +87,7 @@ pub use run::{DayRow, PayKind, PayLine, PayTotals, PayrollRun, PeriodHours, Stat
 pub use users::RateType;
 
 impl PayrollRun {
-    /// The period's output frames, with the columns of SPEC §9.
+    /// The period's output frames, with the columns of design §9.
     pub fn report(&self) -> polars::prelude::PolarsResult<Report> {
         Report::build(self)
     }

@@ -1,5 +1,5 @@
 //! Pricing: from a user's workweek ledger to pay lines and the summary's pay
-//! (SPEC §5, §5b).
+//! (design §5, §5b).
 //!
 //! Arithmetic is exact: hours are whole seconds, money is `rust_decimal`,
 //! and worked time is priced as rate × seconds with the division by 3600
@@ -15,7 +15,7 @@
 //! hours worked, straight-time pay P (every worked hour at its own rate) and
 //! bonuses B: RR = (P + B) / H, and an overtime hour worked at rate s pays
 //! s + RR × (ot_multiplier − 1). With one rate and no bonus, RR is that rate
-//! and this is rate × multiplier, as in SPEC §5.
+//! and this is rate × multiplier, as in design §5.
 //!
 //! Worked example (778.115): 45 hours in a week, 40 as a welder at $15 and
 //! 5 as a helper at $12, overtime after 40 (the last 5 hours, helper work):
@@ -24,7 +24,7 @@
 //! "rate in effect" (778.419) instead, the 5 overtime hours pay 12 × 1.5:
 //! $690.00.
 //!
-//! ## Workweeks that straddle the period's end (SPEC §5c)
+//! ## Workweeks that straddle the period's end (design §5c)
 //!
 //! A premium that depends on the whole week's hours (the fluctuating
 //! workweek; a bonus; averaging several rates) is not known while the week
@@ -215,7 +215,7 @@ pub(crate) fn rate_stories(ledger: &Ledger, terms: &Terms, config: &RulesConfig)
             if !known.complete && known.depends_during {
                 sentence.push_str(
                     "; the week ends after the period, so the premium that depends on the whole \
-                     week is paid in the period it ends in (SPEC §5c)",
+                     week is paid in the period it ends in (design §5c)",
                 );
             }
             RateStory {
@@ -271,7 +271,7 @@ fn money(week: Option<NaiveDate>, kind: PayKind, hours: Decimal, dollars: Decima
     }
 }
 
-/// How a user's overtime premium is figured (SPEC §5b).
+/// How a user's overtime premium is figured (design §5b).
 #[derive(Debug, Clone, Copy)]
 enum Premium {
     /// Hourly, 778.115: RR = (straight-time pay + bonuses) / hours.
@@ -319,7 +319,7 @@ impl Money {
 
 impl Premium {
     /// Whether the premium of the week's hours depends on hours worked
-    /// after the end of `part` (SPEC §5c): the fluctuating workweek always;
+    /// after the end of `part` (design §5c): the fluctuating workweek always;
     /// otherwise a bonus, or, averaging, a second rate, seen so far.
     fn depends_on_the_whole_week(self, week: &Week, through: Part) -> bool {
         let bonus = !week.bonus_through(through).is_zero();
@@ -445,7 +445,7 @@ impl WeekPremium {
 }
 
 /// The overtime and double-time lines of one week, and the premium of its
-/// hours before the period that is owed now (SPEC §5c).
+/// hours before the period that is owed now (design §5c).
 fn premium_lines(
     week: &Week,
     terms: &Terms,

@@ -1,5 +1,5 @@
 //! From one user's time cards to worked pieces, PTO, adjustments and
-//! bonuses, raising the record-level exceptions of SPEC §6 on the way.
+//! bonuses, raising the record-level exceptions of design §6 on the way.
 //!
 //! Order per record: duplicates are dropped first (`duplicate_record`: every
 //! field that carries meaning is equal, names and notes included), then

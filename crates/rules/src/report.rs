@@ -1,4 +1,4 @@
-//! The output tables of SPEC §9 as typed rows and as Polars DataFrames.
+//! The output tables of design §9 as typed rows and as Polars DataFrames.
 //!
 //! Hours are exact seconds until here. Displayed with two decimals, they are
 //! rounded so that the files agree with themselves: each summary tier is the

@@ -47,7 +47,7 @@ pub struct PeriodHours {
     pub unapproved: i64,
 }
 
-/// A user's pay in one period, each line rounded once to cents (SPEC §5).
+/// A user's pay in one period, each line rounded once to cents (design §5).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PayTotals {
     /// Regular pay (the period salary, for salaried users, included).

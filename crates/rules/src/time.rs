@@ -2,7 +2,7 @@
 //!
 //! Punch times are wall-clock times in a zone (the user's, or one fixed zone).
 //! Turning one into an instant is ambiguous twice a year, and payrun names
-//! how it decides (SPEC §3):
+//! how it decides (design §3):
 //!
 //! * **Nonexistent** local times (the spring-forward gap) are read with the
 //!   offset in force before the gap, which lands on the *later* wall time:

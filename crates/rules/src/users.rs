@@ -215,7 +215,7 @@ impl<'c> RateTables<'c> {
     }
 
     /// The hourly rate of time worked as `worked_as` by a user paid
-    /// `pay_rate` an hour (SPEC §5b): the job's `rate` replaces it or its
+    /// `pay_rate` an hour (design §5b): the job's `rate` replaces it or its
     /// `premium` is added; then the shift's `premium`, or its `percent` of
     /// the base rate (`payRate` or the job's `rate`), is added.
     pub fn rate(&self, pay_rate: Decimal, worked_as: WorkedAs) -> Decimal {

@@ -11,7 +11,7 @@ fn zero() -> Decimal {
     Decimal::ZERO
 }
 
-// ---- The four worked examples of SPEC §5 --------------------------------
+// ---- The four worked examples of design §5 --------------------------------
 
 #[test]
 fn hourly_twelve_dollars_forty_six_hours_is_588() {
@@ -834,7 +834,7 @@ fn report_frames_have_the_spec_columns_and_agree_with_each_other() {
             "gross_pay",
             "exceptions",
             "status",
-            // Beyond SPEC §9, appended so that columns read by position stay put.
+            // Beyond design §9, appended so that columns read by position stay put.
             "unapproved_hours",
         ]
     );

@@ -161,7 +161,7 @@ proptest! {
         prop_assert!(row(&after, "u0").pay.gross >= row(&before, "u0").pay.gross);
     }
 
-    /// SPEC §5c: a period boundary inside a workweek moves overtime premium
+    /// design §5c: a period boundary inside a workweek moves overtime premium
     /// to the period the week ends in, but never changes the total. Two
     /// half-months pay what the month pays, to the rounding of their lines.
     #[test]

@@ -1,4 +1,4 @@
-//! The regular rate (SPEC §5b; 29 CFR 778.109, 778.115, 778.207(b),
+//! The regular rate (design §5b; 29 CFR 778.109, 778.115, 778.207(b),
 //! 778.209, 778.419): job rates, shift differentials and bonuses, with
 //! figures a clerk can check by hand. Every week below is Sunday 2024-05-12
 //! to Saturday 05-18, weekly overtime after 40 hours.
@@ -359,7 +359,7 @@ fn exempt_salary_with_a_bonus() {
 }
 
 /// Job and shift tables are for hourly users: a salaried user's job
-/// changes nothing (the 253.92 example of SPEC §5).
+/// changes nothing (the 253.92 example of design §5).
 #[test]
 fn job_rates_do_not_apply_to_salaried_users() {
     let (users, config) = salaried("nonexempt_fixed");
@@ -383,7 +383,7 @@ fn zero() -> rust_decimal::Decimal {
     rust_decimal::Decimal::ZERO
 }
 
-// ---- Workweeks that straddle the period's end (SPEC §5c) -------------------
+// ---- Workweeks that straddle the period's end (design §5c) -------------------
 
 /// The cards as a run on the morning of `as_of` sees them: those that
 /// began before that day.
@@ -584,7 +584,7 @@ fn a_two_rate_week_straddling_a_semimonthly_end() {
     );
 
     // One rate so far (all welding up to 05-15): nothing depends on the
-    // rest of the week, so nothing is deferred and SPEC §5 holds: 2 h of
+    // rest of the week, so nothing is deferred and design §5 holds: 2 h of
     // overtime at 15 x 1.5.
     let mut one_rate = cards.clone();
     one_rate[3] = welding(15, 12);

@@ -1,5 +1,5 @@
 //! The configuration model: every key of `payrun.toml` that the rules read
-//! (SPEC §7), one module per group of sections.
+//! (design §7), one module per group of sections.
 //!
 //! Parsing rejects unknown keys and ill-formed values with the key and its
 //! line; [`RulesConfig::validate`] then checks what involves several keys (a
@@ -107,7 +107,7 @@ pub struct RulesConfig {
     pub jobs: BTreeMap<String, JobPay>,
     /// `[shifts."<shiftName>"]`: shift differentials (hourly users).
     pub shifts: BTreeMap<String, ShiftPay>,
-    /// `[regular_rate]`: bonuses and the method of SPEC §5b.
+    /// `[regular_rate]`: bonuses and the method of design §5b.
     pub regular_rate: RegularRateConfig,
     /// `[users."<userName>"]` overrides.
     pub users: BTreeMap<String, UserOverride>,
@@ -302,7 +302,8 @@ mod tests {
     use chrono_tz::Tz;
     use rust_decimal::Decimal;
 
-    const SPEC_EXAMPLE: &str = r#"
+    /// A configuration with every section of design §7.
+    const EVERY_SECTION: &str = r#"
 [company]
 id = "12345"
 token_file = "~/.config/payrun/token"
@@ -363,7 +364,7 @@ salary_mode = "exempt"
 
     #[test]
     fn the_spec_example_parses_with_every_key() {
-        let c = RulesConfig::parse(SPEC_EXAMPLE).unwrap();
+        let c = RulesConfig::parse(EVERY_SECTION).unwrap();
         assert_eq!(c.company.week_start.0, Weekday::Sun);
         assert_eq!(c.company.default_time_zone.0, Tz::America__New_York);
         assert_eq!(c.pay_period.frequency, Frequency::Biweekly);
