@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use payrun::audit::{RunFolder, explain_run};
 use payrun::rules::Explanation;
 use payrun::rules::config::Tier;
-use payrun::rules::explain::{hours, money_text, rate_text};
+use payrun::rules::words::{hours, money_text, rate_text};
 use rust_decimal::Decimal;
 
 /// Arguments of `payrun explain`.

@@ -9,7 +9,7 @@
 //! reads what [`allocate`](crate::allocate) and [`price`](crate::price)
 //! decided, so an explanation always matches the payroll it explains.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Datelike, Duration, NaiveDate};
 use chrono_tz::Tz;
 use payrun_ingest::{Exception, PayrollInput, UserId};
 use rust_decimal::Decimal;
@@ -17,12 +17,14 @@ use serde::Serialize;
 
 use crate::allocate::{DayRule, Piece, Why};
 use crate::calendar::PayPeriod;
-use crate::compute::{Context, Rows, RulesError};
 use crate::config::{Basis, OvertimeRule, RulesConfig, Tier};
+use crate::error::RulesError;
 use crate::exceptions::concerning;
+use crate::person::{Context, Rows};
 use crate::price::rate_stories;
 use crate::run::Status;
-use crate::time::{Workdays, to_wall};
+use crate::time::Workdays;
+use crate::words::{hours, local};
 
 /// One person's payroll for one period, in words and figures.
 #[derive(Debug, Clone, Serialize)]
@@ -247,7 +249,7 @@ pub fn explain(
         .map(|s| {
             let card = &cards[s.card];
             let punched = |ms: Option<i64>| {
-                ms.and_then(payrun_ingest::decode::format_millis)
+                ms.and_then(crate::words::card_time)
                     .unwrap_or_default()
             };
             let mut notes = Vec::new();
@@ -480,49 +482,6 @@ fn tier_name(tier: Tier) -> &'static str {
         Tier::Regular => "regular",
         Tier::Overtime => "overtime",
         Tier::DoubleTime => "double time",
-    }
-}
-
-/// Seconds as hours: `8`, `8.5`, `7.25`; to the second as `h:mm:ss` when
-/// not a whole number of hundredths of an hour.
-pub fn hours(seconds: i64) -> String {
-    if seconds % 36 == 0 {
-        (Decimal::from(seconds) / Decimal::from(3600))
-            .normalize()
-            .to_string()
-    } else {
-        let sign = if seconds < 0 { "-" } else { "" };
-        let s = seconds.abs();
-        format!("{sign}{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-    }
-}
-
-/// A rate per hour to at most four decimals, at least two: `25.00`, `41.7341`.
-pub fn rate_text(rate: Decimal) -> String {
-    let mut r = rate.round_dp(4).normalize();
-    if r.scale() < 2 {
-        r.rescale(2);
-    }
-    r.to_string()
-}
-
-/// Money to the cent: `1275.00`.
-pub fn money_text(amount: Decimal) -> String {
-    let mut m = amount.round_dp(2);
-    m.rescale(2);
-    m.to_string()
-}
-
-/// An instant as local wall time: `Fri 05-17 14:12` (seconds when not zero).
-fn local(tz: Tz, instant: i64) -> String {
-    short(to_wall(tz, instant))
-}
-
-fn short(wall: NaiveDateTime) -> String {
-    if wall.and_utc().timestamp() % 60 == 0 {
-        wall.format("%a %m-%d %H:%M").to_string()
-    } else {
-        wall.format("%a %m-%d %H:%M:%S").to_string()
     }
 }
 

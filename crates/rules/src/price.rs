@@ -158,7 +158,7 @@ pub(crate) fn rate_stories(ledger: &Ledger, terms: &Terms, config: &RulesConfig)
         cents.rescale(2);
         format!("${cents}")
     };
-    let rate = |d: Decimal| format!("${}", crate::explain::rate_text(d));
+    let rate = |d: Decimal| format!("${}", crate::words::rate_text(d));
     ledger
         .weeks
         .iter()

@@ -7,8 +7,8 @@ use chrono_tz::Tz;
 use payrun_ingest::{ExceptionKind, Names, Severity, User, UserId};
 use rust_decimal::Decimal;
 
-use crate::compute::RulesError;
 use crate::config::{JobPay, OvertimeRule, PunchZone, RulesConfig, SalaryMode, ShiftPay};
+use crate::error::RulesError;
 use crate::exceptions::Raised;
 use crate::punches::WorkedAs;
 use crate::time::Workdays;
