@@ -1,6 +1,7 @@
 //! Overtime allocation: which tier each worked second gets.
 //!
-//! This is the one place the overtime rules live. Input: one user's worked
+//! The rules themselves are [`overtime`](crate::overtime), one module
+//! each; this runs them. Input: one user's worked
 //! time as chronological *pieces*, each inside one workday. Output: for each
 //! piece, how many of its seconds are regular, overtime (OT) and double time
 //! (DT). Every second gets exactly one tier, so `regular + OT + DT = worked`
@@ -74,21 +75,12 @@
 //! payRate alone (20 × 1.5 = $30), $12 less, which is the underpayment the
 //! regular rate exists to prevent.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::calendar::{Calendar, PerWorkday};
-use crate::config::{Basis, OvertimeRule, Tier};
-
-/// Worked seconds inside one workday, in time order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Piece {
-    /// The workday the seconds belong to.
-    pub workday: NaiveDate,
-    /// When they start (seconds since the Unix epoch).
-    pub start: i64,
-    /// How many.
-    pub seconds: i64,
-}
+use crate::config::{Basis, OvertimeRule};
+pub use crate::overtime::{DayRule, Piece};
+use crate::overtime::{DayThresholds, DayUnit};
 
 /// Seconds that count toward step 4 without being worked (PTO when
 /// `pto.counts_toward_overtime = true`).
@@ -132,19 +124,6 @@ fn split(done: i64, seconds: i64, ot_after: Option<i64>, dt_after: Option<i64>) 
         overtime: overlap(ot_from, dt_from),
         double_time: overlap(dt_from, i64::MAX),
     }
-}
-
-/// Which rule set a threshold of the day (steps 1-3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DayRule {
-    /// `daily_ot_after` / `daily_dt_after`.
-    Daily,
-    /// `seventh_day`: the seventh workday of a workweek worked every day.
-    SeventhDay,
-    /// `special_dates`.
-    SpecialDate,
-    /// `special_weekdays`.
-    SpecialWeekday,
 }
 
 /// Why one piece was allocated as it was: the thresholds that applied and
@@ -214,12 +193,8 @@ pub fn allocate_traced(
             })
             .collect();
     }
-    // Only the seventh-day rule asks which workweeks were worked every day.
-    let full_weeks = if rule.seventh_day {
-        seven_day_weeks(calendar, pieces)
-    } else {
-        Vec::new()
-    };
+    // The rules of the workday (steps 1-3), each prepared for these pieces.
+    let day_units = DayUnit::of(rule, calendar, pieces);
     let thresholds = rule.accumulation_thresholds();
     let window_of = |day: NaiveDate| match rule.basis {
         Basis::Biweekly => calendar.biweekly_window_start(day),
@@ -250,37 +225,15 @@ pub fn allocate_traced(
             day = Some(piece.workday);
             day_done = 0;
         }
-        // Steps 1–3: the lowest thresholds of the rules that apply today.
-        let mut ot_after = rule.daily_ot_after.map(|h| (h.seconds, DayRule::Daily));
-        let mut dt_after = rule.daily_dt_after.map(|h| (h.seconds, DayRule::Daily));
-        if rule.seventh_day
-            && let week = calendar.workweek_start(piece.workday)
-            && (piece.workday - week).num_days() == 6
-            && full_weeks.binary_search(&week).is_ok()
-        {
-            ot_after = Some((0, DayRule::SeventhDay));
-            let seventh = rule.seventh_day_dt_after.seconds;
-            if dt_after.is_none_or(|(t, _)| seventh < t) {
-                dt_after = Some((seventh, DayRule::SeventhDay));
-            }
+        // Steps 1–3: each rule of the workday lowers today's thresholds.
+        let mut today = DayThresholds::default();
+        for unit in &day_units {
+            unit.apply(piece.workday, calendar, &mut today);
         }
-        let special = rule
-            .special_dates
-            .get(&piece.workday)
-            .map(|t| (*t, DayRule::SpecialDate))
-            .into_iter()
-            .chain(
-                rule.special_weekdays
-                    .iter()
-                    .find(|(d, _)| d.0 == piece.workday.weekday())
-                    .map(|(_, t)| (*t, DayRule::SpecialWeekday)),
-            )
-            .max_by_key(|(t, _)| *t);
-        match special {
-            Some((Tier::DoubleTime, by)) => dt_after = Some((0, by)),
-            Some((Tier::Overtime, by)) => ot_after = Some((0, by)),
-            Some((Tier::Regular, _)) | None => {}
-        }
+        let DayThresholds {
+            ot: ot_after,
+            dt: dt_after,
+        } = today;
         let threshold = |t: Option<(i64, DayRule)>| t.map(|(seconds, _)| seconds);
         let daily = split(
             day_done,
@@ -324,32 +277,11 @@ pub fn allocate_traced(
     out
 }
 
-/// Workweeks (by first day, sorted) in which every one of the seven workdays has worked time.
-fn seven_day_weeks(calendar: &Calendar, pieces: &[Piece]) -> Vec<NaiveDate> {
-    let mut weeks: Vec<(NaiveDate, u8)> = Vec::new();
-    for piece in pieces.iter().filter(|p| p.seconds > 0) {
-        let week = calendar.workweek_start(piece.workday);
-        let bit = 1u8 << (piece.workday - week).num_days();
-        match weeks.last_mut() {
-            Some((w, mask)) if *w == week => *mask |= bit,
-            _ => weeks.push((week, bit)),
-        }
-    }
-    let mut full: Vec<NaiveDate> = weeks
-        .into_iter()
-        .filter(|(_, m)| *m == 0x7f)
-        .map(|(w, _)| w)
-        .collect();
-    full.sort();
-    full.dedup();
-    full
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Frequency, Hours, WeekdayName};
-    use chrono::{Duration, Weekday};
+    use crate::config::{Frequency, Hours, Tier, WeekdayName};
+    use chrono::{Datelike, Duration, Weekday};
 
     const H: i64 = 3600;
 

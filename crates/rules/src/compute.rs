@@ -1,4 +1,4 @@
-//! One pay period's payroll: every user's steps 1-5 ([`person`](crate::person)),
+//! One pay period's payroll: every user's steps 1-5 (`person.rs`),
 //! in parallel, merged in `userName` order (so rows come out sorted), a
 //! block of users at a time; then the exceptions of the period are
 //! selected and counted per user.

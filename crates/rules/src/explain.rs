@@ -9,7 +9,7 @@
 //! reads what [`allocate`](crate::allocate) and [`price`](crate::price)
 //! decided, so an explanation always matches the payroll it explains.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate};
 use chrono_tz::Tz;
 use payrun_ingest::{Exception, PayrollInput, UserId};
 use rust_decimal::Decimal;
@@ -24,7 +24,7 @@ use crate::person::{Context, Rows};
 use crate::price::rate_stories;
 use crate::run::Status;
 use crate::time::Workdays;
-use crate::words::{hours, local};
+use crate::words::local;
 
 /// One person's payroll for one period, in words and figures.
 #[derive(Debug, Clone, Serialize)]
@@ -413,76 +413,16 @@ impl Explanation {
 
 /// A rule's thresholds in words.
 fn rule_in_words(rule: &OvertimeRule, config: &RulesConfig) -> Vec<String> {
-    let mut words = Vec::new();
-    let (ot, dt) = (rule.ot_multiplier, rule.dt_multiplier);
     if rule.basis == Basis::Off {
-        words.push("basis = \"off\": every hour is regular".to_owned());
-        return words;
+        return vec!["basis = \"off\": every hour is regular".to_owned()];
     }
-    if let Some(h) = rule.daily_ot_after {
-        words.push(format!(
-            "daily: hours past {h} in a workday are overtime ({ot}×)"
-        ));
-    }
-    if let Some(h) = rule.daily_dt_after {
-        words.push(format!(
-            "daily: hours past {h} in a workday are double time ({dt}×)"
-        ));
-    }
-    if rule.seventh_day {
-        words.push(format!(
-            "seventh consecutive day: on the seventh workday of a workweek worked every day, the first {} h are overtime, the rest double time",
-            rule.seventh_day_dt_after
-        ));
-    }
-    for (day, tier) in &rule.special_weekdays {
-        words.push(format!(
-            "special weekday: every {:?} is at least {}",
-            day.0,
-            tier_name(*tier)
-        ));
-    }
-    for (date, tier) in &rule.special_dates {
-        words.push(format!(
-            "special date {date}: at least {}",
-            tier_name(*tier)
-        ));
-    }
-    let what = match rule.basis {
-        Basis::Biweekly => "biweekly: still-regular hours past {} in a 14-day window",
-        _ => "weekly: still-regular hours past {} in a workweek",
-    };
-    if let Some((ot_after, dt_after)) = rule.accumulation_thresholds() {
-        let h = |s: i64| hours(s);
-        if let Some(t) = ot_after {
-            words.push(format!(
-                "{} are overtime ({ot}×)",
-                what.replace("{}", &h(t))
-            ));
-        }
-        if let Some(t) = dt_after {
-            words.push(format!(
-                "{} are double time ({dt}×)",
-                what.replace("{}", &h(t))
-            ));
-        }
-    } else {
-        words.push("basis = \"daily_only\": no weekly threshold".to_owned());
-    }
+    let mut words = crate::overtime::describe(rule);
     words.push(format!(
         "workweeks start on {:?}; workdays at {} in the user's zone",
         config.company.week_start.0,
         config.company.workday_start.0.format("%H:%M")
     ));
     words
-}
-
-fn tier_name(tier: Tier) -> &'static str {
-    match tier {
-        Tier::Regular => "regular",
-        Tier::Overtime => "overtime",
-        Tier::DoubleTime => "double time",
-    }
 }
 
 /// Turns each piece's [`Why`] into tiers with reasons, remembering when
@@ -516,14 +456,10 @@ impl<'a> Reasons<'a> {
         // piece's first seconds), then daily OT, daily DT (steps 1-3).
         let weekly_ot = r.overtime - d.overtime;
         let weekly_dt = r.double_time - d.double_time;
-        let day = piece.workday.format("%a").to_string();
         let (ot_t, dt_t) = why.window.unwrap_or((None, None));
         let mut at = piece.start;
         let mut parts = Vec::new();
-        let scope = match self.rule.basis {
-            Basis::Biweekly => "biweekly",
-            _ => "weekly",
-        };
+        let scope = crate::overtime::window::scope(self.rule);
         let mut push = |tier: Tier, seconds: i64, reason: Option<String>| {
             if seconds > 0 {
                 parts.push(TierPart {
@@ -547,12 +483,12 @@ impl<'a> Reasons<'a> {
             }
         }
         let weekly_reason = |threshold: Option<i64>, passed: Option<i64>| {
-            let t = hours(threshold.unwrap_or(0));
-            Some(match passed {
-                Some(at) => format!("{scope}: past {t} h at {}", local(self.tz, at)),
-                // Reached by PTO counted toward overtime, not by a shift.
-                None => format!("{scope}: past {t} h"),
-            })
+            // Not passed by a shift: by PTO counted toward overtime.
+            Some(crate::overtime::window::reason(
+                scope,
+                threshold.unwrap_or(0),
+                passed.map(|at| local(self.tz, at)),
+            ))
         };
         push(
             Tier::Overtime,
@@ -566,17 +502,7 @@ impl<'a> Reasons<'a> {
         );
         let daily_reason = |rule: Option<(i64, DayRule)>, tier: Tier| {
             let (t, by) = rule?;
-            Some(match by {
-                DayRule::Daily => format!("daily: past {} h on {day}", hours(t)),
-                DayRule::SeventhDay if tier == Tier::DoubleTime => {
-                    format!("seventh consecutive day: past {} h", hours(t))
-                }
-                DayRule::SeventhDay => "seventh consecutive day".to_owned(),
-                DayRule::SpecialDate => format!("special date {}", piece.workday),
-                DayRule::SpecialWeekday => {
-                    format!("special weekday: every {:?}", piece.workday.weekday())
-                }
-            })
+            Some(crate::overtime::reason(by, t, tier, piece.workday))
         };
         push(
             Tier::Overtime,

@@ -69,6 +69,7 @@ mod error;
 mod exceptions;
 pub mod explain;
 mod ledger;
+pub mod overtime;
 mod person;
 pub mod price;
 mod punches;
