@@ -26,6 +26,7 @@ pub mod reconcile;
 use std::collections::{BTreeMap, HashMap};
 
 use payrun_ingest::{Exception, ExceptionKind, Severity, UserId};
+use payrun_rules::apportion::share;
 use payrun_rules::{PayKind, PayrollRun, RulesConfig, Status};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
@@ -581,7 +582,7 @@ struct DayShare {
 /// A kind's period figures as written, shared across the person's
 /// workdays in proportion to the day's hours of that tier (regular,
 /// overtime, double time, PTO), each part in the unit the file writes (a
-/// minute, or `10^-decimals` of an hour or a dollar) by [`apportion`], so
+/// minute, or `10^-decimals` of an hour or a dollar) by largest remainder, so
 /// that the rows add up to the period's figure exactly and reconcile as
 /// the one row would. A kind with no hours by day (adjustments, bonuses),
 /// or a tier none of whose hours fall on a workday of the period (a
@@ -625,9 +626,9 @@ fn day_shares(
         }];
     }
     let weights: Vec<i128> = weighted.iter().map(|(_, w)| *w).collect();
-    let hour_parts = apportion(units(hours, decimals), &weights);
-    let minute_parts = apportion(minutes, &weights);
-    let amount_parts = apportion(units(amount, decimals), &weights);
+    let hour_parts = share(units(hours, decimals), &weights);
+    let minute_parts = share(minutes, &weights);
+    let amount_parts = share(units(amount, decimals), &weights);
     weighted
         .iter()
         .enumerate()
@@ -638,30 +639,6 @@ fn day_shares(
             amount: Decimal::from_i128_with_scale(amount_parts[i], decimals),
         })
         .collect()
-}
-
-/// `total` shared in proportion to `weights` (all positive) in whole
-/// units, by largest remainder: each part is its exact share rounded down,
-/// then the units left go one each to the largest remainders (the
-/// earlier day on a tie). The parts add up to `total` exactly; a negative
-/// total is shared as its magnitude.
-fn apportion(total: i128, weights: &[i128]) -> Vec<i128> {
-    let sum: i128 = weights.iter().sum();
-    if sum <= 0 || weights.is_empty() {
-        return vec![0; weights.len()];
-    }
-    let magnitude = total.abs();
-    let mut parts: Vec<i128> = weights.iter().map(|w| magnitude * w / sum).collect();
-    let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by_key(|&i| (std::cmp::Reverse(magnitude * weights[i] % sum), i));
-    let left = magnitude - parts.iter().sum::<i128>();
-    for &i in order.iter().take(usize::try_from(left).unwrap_or(0)) {
-        parts[i] += 1;
-    }
-    if total < 0 {
-        parts.iter_mut().for_each(|p| *p = -*p);
-    }
-    parts
 }
 
 /// A CSV field, quoted when it must be.
@@ -1474,10 +1451,6 @@ mod tests {
             "{}",
             qb.reconcile_csv
         );
-        assert_eq!(apportion(10, &[1, 1, 1]), [4, 3, 3]);
-        assert_eq!(apportion(100, &[1, 2, 3, 4]), [10, 20, 30, 40]);
-        assert_eq!(apportion(-5, &[1, 1]), [-3, -2]);
-        assert_eq!(apportion(7, &[5, 0, 5]).iter().sum::<i128>(), 7);
     }
 
     /// ADP's File # is 1 to 6 digits: any other employeeNumber is refused.

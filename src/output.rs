@@ -1030,13 +1030,7 @@ pub const REVIEW_PAGE: &str = "report.html";
 /// The folder of a run's inputs (`inputs/timecards.parquet`, …).
 pub const INPUTS: &str = "inputs";
 
-/// Users whose `daily_hours` and `pay_lines` rows are built and written
-/// at a time: about 86k day rows and 46k pay lines (frames of about 10 and
-/// 8 MiB) instead of the tables' gigabytes. A block is built while up to
-/// two earlier ones are still being written, so the block's size is a
-/// part of the peak: 16,384 users peaked 35-45 MiB higher at 1M time
-/// cards, in the same time.
-const USERS_PER_BLOCK: usize = 8_192;
+use payrun_rules::USERS_PER_BLOCK;
 
 /// Stages the tables of a payroll report in each format:
 /// `payroll_summary`, `daily_hours`, `department_summary`, `exceptions`,

@@ -15,8 +15,14 @@ use crate::person::{Context, Rows};
 use crate::run::{PayrollRun, Status};
 use crate::time::Workdays;
 
-/// Users computed before their rows are merged into the run (see [`compute`]).
-const USERS_PER_BLOCK: usize = 16_384;
+/// Users handled at a time where a run is built or written a block of
+/// users at a time: computed before their rows are merged into the run
+/// (see [`compute`]), and written to `daily_hours` and `pay_lines`
+/// (about 86k day rows and 46k pay lines at a time, frames of about 10
+/// and 8 MiB, instead of the tables' gigabytes). A block is in memory
+/// twice while it is merged, or while up to two earlier ones are still
+/// being written, so its size is a part of the peak (docs/performance.md).
+pub const USERS_PER_BLOCK: usize = 8_192;
 
 /// Users computed one after the other by one task, into the same vectors.
 const USERS_PER_TASK: usize = 64;

@@ -62,6 +62,7 @@
 //! ```
 
 pub mod allocate;
+pub mod apportion;
 pub mod calendar;
 pub mod compute;
 pub mod config;
@@ -82,7 +83,7 @@ mod users;
 pub mod words;
 
 pub use calendar::{Calendar, PayPeriod, PeriodSpec};
-pub use compute::compute;
+pub use compute::{USERS_PER_BLOCK, compute};
 pub use config::{ConfigError, RulesConfig};
 pub use error::RulesError;
 pub use exceptions::sort as sort_exceptions;

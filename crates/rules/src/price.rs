@@ -42,7 +42,10 @@
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use std::cmp::Reverse;
+
 use crate::allocate::Allocation;
+use crate::apportion::largest;
 use crate::config::{RateMethod, RulesConfig, SalaryMode, Tier};
 use crate::ledger::{Ledger, Part, Week};
 use crate::punches::WorkedAs;
@@ -730,15 +733,11 @@ pub(crate) fn apportion(
         _ => None,
     };
     if only.is_none() {
-        let mut missing = total * hundred - shares.iter().map(|s| s.floor).sum::<Decimal>();
-        // Stable: equal remainders keep their order.
-        shares.sort_by_key(|s| std::cmp::Reverse(s.remainder));
-        for share in shares.iter_mut() {
-            if missing < Decimal::ONE {
-                break;
-            }
+        let missing = total * hundred - shares.iter().map(|s| s.floor).sum::<Decimal>();
+        let missing = usize::try_from(missing.max(Decimal::ZERO).trunc().mantissa()).unwrap_or(0);
+        // Largest remainder first, the earlier amount on a tie.
+        for share in largest(shares, missing, |s| (Reverse(s.remainder), s.index)) {
             share.floor += Decimal::ONE;
-            missing -= Decimal::ONE;
         }
     }
     let each = shares

@@ -16,6 +16,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
+use crate::apportion::{floor_rem, largest, round_div};
 use crate::run::{DayRow, PayLine, PayTotals, PayrollRun, SummaryRow};
 
 /// The output tables.
@@ -105,47 +106,6 @@ pub fn detail_blocks(
 const SECONDS_PER_HUNDREDTH: i128 = 36;
 /// Hundredths of an hour in a PTO mantissa at scale 6.
 const MICRO_HOURS_PER_HUNDREDTH: i128 = 10_000;
-
-/// Rounds `value / unit` half away from zero.
-fn round_div(value: i128, unit: i128) -> i128 {
-    let q = value / unit;
-    let r = value % unit;
-    if 2 * r.abs() >= unit {
-        q + value.signum()
-    } else {
-        q
-    }
-}
-
-/// `value`'s floor and remainder in `unit`s, in i64 when it fits (i128
-/// division is a slow library call); hours here always fit.
-fn floor_rem(value: i128, unit: i128) -> (i128, i128) {
-    match (i64::try_from(value), i64::try_from(unit)) {
-        (Ok(v), Ok(u)) => (i128::from(v.div_euclid(u)), i128::from(v.rem_euclid(u))),
-        _ => (value.div_euclid(unit), value.rem_euclid(unit)),
-    }
-}
-
-/// Non-negative `values` (in `unit`s per hundredth) as hundredths that add up
-/// to the rounded total: floors, then one more hundredth for the largest remainders.
-pub fn apportion(values: &[i128], unit: i128) -> (i128, Vec<i128>) {
-    let total = round_div(values.iter().sum(), unit);
-    let (mut parts, remainders): (Vec<i128>, Vec<i128>) =
-        values.iter().map(|&v| floor_rem(v, unit)).unzip();
-    let mut missing = total - parts.iter().sum::<i128>();
-    if missing > 0 {
-        let mut order: Vec<usize> = (0..values.len()).collect();
-        order.sort_by_key(|&i| (std::cmp::Reverse(remainders[i]), i));
-        for i in order {
-            if missing <= 0 {
-                break;
-            }
-            parts[i] += 1;
-            missing -= 1;
-        }
-    }
-    (total, parts)
-}
 
 /// `d`'s mantissa at scale `dp`, rounded half away from zero: what
 /// `round_dp_with_strategy(dp, MidpointAwayFromZero)` then `rescale(dp)`
@@ -257,7 +217,7 @@ fn round_totals(days: &[DayRow]) -> Hundredths {
 }
 
 /// A user's rounded totals, and in `parts` (one per day) each day's share
-/// of them: per tier, what [`apportion`] gives the days' values, computed
+/// of them: per tier, what [`apportion`](crate::apportion::apportion) gives the days' values, computed
 /// in place (`order` is a buffer the caller keeps).
 fn round_user(
     days: &[DayRow],
@@ -291,15 +251,9 @@ fn round_tier<const UNIT: i128>(
         order.push((std::cmp::Reverse(remainder), i));
     }
     let total = round_div(sum, UNIT);
-    let missing = usize::try_from(total - floors)
-        .unwrap_or(0)
-        .min(order.len());
-    if missing > 0 {
-        // The `missing` first days in (largest remainder, earliest) order.
-        order.select_nth_unstable(missing - 1);
-        for &(_, i) in &order[..missing] {
-            parts[i][tier] += 1;
-        }
+    let missing = usize::try_from(total - floors).unwrap_or(0);
+    for &mut (_, i) in largest(order, missing, |o| *o) {
+        parts[i][tier] += 1;
     }
     total
 }
@@ -641,6 +595,7 @@ fn pay_lines_frame(summary: &[SummaryRow], lines: &[PayLine]) -> PolarsResult<Da
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apportion::apportion;
     use rust_decimal::RoundingStrategy;
 
     /// `round_user` gives each tier exactly what `apportion` gives it, on
