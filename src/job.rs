@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-use payrun_ingest::client::{Fetched, IngestError, Q2Client, TimeCardQuery, UserQuery};
-use payrun_ingest::{Exception, PayrollInput};
+use payrun_ingest::client::{Fetched, IngestError};
+use payrun_ingest::{Exception, PayrollInput, Source};
 use payrun_rules::{Calendar, PayPeriod, PayrollRun, RulesConfig, RulesError, Summaries, compute};
 use polars::prelude::*;
 use serde_json::json;
@@ -51,17 +51,15 @@ pub struct Inputs {
     pub users: Fetched,
 }
 
-/// Fetches everything `period` needs (see [`fetch_range`]), time cards and
-/// users at the same time.
+/// Fetches everything `period` needs from `source` (see [`fetch_range`]),
+/// time cards and users at the same time.
 pub async fn fetch_period(
-    client: &Q2Client,
+    source: &impl Source,
     config: &RulesConfig,
     period: &PayPeriod,
 ) -> Result<Inputs, IngestError> {
     let (from, to) = fetch_range(config, period);
-    let query = TimeCardQuery::between(from, to);
-    let everyone = UserQuery::all();
-    let (time_cards, users) = tokio::try_join!(client.time_cards(&query), client.users(&everyone))?;
+    let (time_cards, users) = tokio::try_join!(source.time_cards(from, to), source.users())?;
     Ok(Inputs { time_cards, users })
 }
 
@@ -353,4 +351,99 @@ fn manifest(
         "files_sha256": files,
     });
     serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use payrun_ingest::{RecordType, decode_records};
+
+    /// An accounting tool's own records as a [`Source`]: the time cards it
+    /// holds in the range asked for, every user; no HTTP.
+    struct InMemory {
+        cards: Vec<(NaiveDateTime, String)>,
+        users: String,
+    }
+
+    impl Source for InMemory {
+        async fn time_cards(
+            &self,
+            from: NaiveDateTime,
+            to: NaiveDateTime,
+        ) -> Result<Fetched, IngestError> {
+            let wanted: Vec<&str> = self
+                .cards
+                .iter()
+                .filter(|(at, _)| (from..=to).contains(at))
+                .map(|(_, json)| json.as_str())
+                .collect();
+            let page = decode_records(
+                format!("[{}]", wanted.join(",")).as_bytes(),
+                RecordType::TimeCard,
+            )
+            .expect("the test's cards decode");
+            Ok(Fetched {
+                frame: page.frame,
+                exceptions: page.exceptions,
+                pages: 0,
+            })
+        }
+
+        async fn users(&self) -> Result<Fetched, IngestError> {
+            let page = decode_records(self.users.as_bytes(), RecordType::User)
+                .expect("the test's users decode");
+            Ok(Fetched {
+                frame: page.frame,
+                exceptions: page.exceptions,
+                pages: 0,
+            })
+        }
+    }
+
+    /// `fetch_period` asks any source for the period and its lookback: a
+    /// card of the week before the weekly period is not asked for; 46 h at
+    /// $12 in the period pay $588.00 (design §5).
+    #[tokio::test]
+    async fn a_source_other_than_q2_feeds_the_same_payroll() {
+        let config = RulesConfig::parse(
+            "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]\n",
+        )
+        .unwrap();
+        let period = PayPeriod {
+            start: chrono::NaiveDate::from_ymd_opt(2024, 5, 12).unwrap(),
+            end: chrono::NaiveDate::from_ymd_opt(2024, 5, 18).unwrap(),
+        };
+        let card = |day: u32, hours: u32| {
+            let at = chrono::NaiveDate::from_ymd_opt(2024, 5, day)
+                .unwrap()
+                .and_hms_opt(7, 0, 0)
+                .unwrap();
+            (
+                at,
+                format!(
+                    r#"{{"userName": "ann", "entryType": 0, "inDateTime": "2024-05-{day:02} 07:00:00", "outDateTime": "2024-05-{day:02} {:02}:00:00"}}"#,
+                    7 + hours
+                ),
+            )
+        };
+        let mut cards: Vec<_> = [(13, 10), (14, 10), (15, 10), (16, 8), (17, 8)]
+            .into_iter()
+            .map(|(d, h)| card(d, h))
+            .collect();
+        cards.push(card(1, 8));
+        let source = InMemory {
+            cards,
+            users: r#"[{"userName": "ann", "rateType": "Hourly Rate", "payRate": "12.00", "timeZone": "UTC"}]"#.into(),
+        };
+        let inputs = fetch_period(&source, &config, &period).await.unwrap();
+        assert_eq!(inputs.time_cards.frame.height(), 5, "05-01 is not asked for");
+        let input = PayrollInput::from_frames(
+            &inputs.time_cards.frame,
+            &inputs.users.frame,
+            Vec::new(),
+        )
+        .unwrap();
+        let run = compute(&input, &config, &period).unwrap();
+        assert_eq!(run.summary[0].pay.gross.to_string(), "588.00");
+    }
 }

@@ -39,11 +39,13 @@ pub use files::{
     FileError, FileRecords, TimeCardsRead, read_payroll_records, read_records, read_time_cards_into,
 };
 pub use schema::{FieldKind, FieldSpec, RecordType, TIME_CARD_FIELDS, USER_FIELDS};
+pub use source::Source;
 pub mod client;
 pub mod input;
 pub mod join;
 pub mod pacing;
 mod prefetch;
+pub mod source;
 
 pub use client::{
     ApiConfig, ClientOptions, Credentials, DeveloperToken, FetchEvent, Fetched, IngestError,
