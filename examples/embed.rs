@@ -60,12 +60,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "#,
     )?;
     let period = "2024-05-12..2024-05-18".parse::<payrun::rules::PeriodSpec>()?;
-    let period: PayPeriod = period
-        .resolve(
-            &payrun::rules::Calendar::new(&config),
-            chrono::Utc::now().date_naive(),
-        )
-        .ok_or("a range is always a period")?;
+    let period: PayPeriod = period.resolve(
+        &payrun::rules::Calendar::new(&config),
+        chrono::Utc::now().date_naive(),
+    )?;
 
     // One typed input: users by row, each user's time cards sorted, and
     // every exception found reading either table.
@@ -73,13 +71,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let input = PayrollInput::from_frames(&time_cards.frame, &users.frame, exceptions)?;
     let run = compute(&input, &config, &period)?;
 
-    // Typed figures, exact.
+    // Typed figures, exact: seconds, and decimal hours from them.
     for row in &run.summary {
         println!(
-            "{:<4} regular {:>6} s  overtime {:>6} s  double time {:>5} s  gross ${}",
+            "{:<4} regular {:>6} s  overtime {:>6} s ({:.2} h)  double time {:>5} s  gross ${}",
             row.user_name.as_deref().unwrap_or("?"),
             row.hours.regular,
             row.hours.overtime,
+            row.hours.overtime_hours(),
             row.hours.double_time,
             row.pay.gross
         );

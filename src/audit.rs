@@ -632,6 +632,38 @@ fn decimal_column(
 }
 
 /// Compares two runs of the same period.
+///
+/// ```
+/// use payrun::audit::{RunFolder, diff};
+/// use payrun::ingest::{RecordType, decode_records};
+/// use payrun::job::{Provenance, compute_period, write_outputs};
+/// use payrun::output::Format;
+/// let settings = payrun::settings::Settings::parse(
+///     "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]",
+/// )?;
+/// let users = br#"[{"userName": "ann", "employeeNumber": "7", "rateType": "Hourly Rate",
+///     "payRate": "12.00", "timeZone": "UTC"}]"#;
+/// let day = |d| chrono::NaiveDate::from_ymd_opt(2024, 5, d).unwrap();
+/// let period = payrun::rules::PayPeriod { start: day(12), end: day(18) };
+/// let dir = tempfile::tempdir()?;
+/// // Paid for 8 h, then the card was edited to 10 h: $24.00 more to pay.
+/// for (name, out) in [("paid", "16:00:00"), ("rerun", "18:00:00")] {
+///     let cards = format!(r#"[{{"userName": "ann", "entryType": 0,
+///         "inDateTime": "2024-05-13 08:00:00", "outDateTime": "2024-05-13 {out}"}}]"#);
+///     let cards = decode_records(cards.as_bytes(), RecordType::TimeCard)?;
+///     let users = decode_records(users, RecordType::User)?;
+///     let computed =
+///         compute_period(cards.frame, users.frame, Vec::new(), &settings.rules, &period)?;
+///     write_outputs(&dir.path().join(name), &computed, &[Format::Csv], &settings,
+///         &Provenance::default())?;
+/// }
+/// let (paid, rerun) = (RunFolder::open(&dir.path().join("paid"))?,
+///     RunFolder::open(&dir.path().join("rerun"))?);
+/// let changes = diff(&paid, &rerun)?;
+/// assert_eq!(changes.retro().to_string(), "24.00");
+/// assert_eq!(changes.settlement().to_pay[0].0.as_deref(), Some("ann"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn diff(old: &RunFolder, new: &RunFolder) -> Result<RunDiff, AuditError> {
     if old.period != new.period {
         return Err(fail(

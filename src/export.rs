@@ -773,6 +773,33 @@ fn name_key(name: &str) -> String {
 /// Writes the `name` export of `run` (rows in summary order). `rules`
 /// holds the `[users."<userName>"] provider_id`s. A profile whose columns
 /// need a `[payroll_provider]` value that is not configured is an error.
+///
+/// ```
+/// # use payrun::ingest::{PayrollInput, RecordType, decode_records};
+/// # use payrun::rules::{PayPeriod, RulesConfig, compute};
+/// # let users = decode_records(br#"[{"userName": "ann", "employeeNumber": "7",
+/// #     "userFullName": "Ann Adams", "rateType": "Hourly Rate", "payRate": "12.00",
+/// #     "timeZone": "UTC"}]"#, RecordType::User)?;
+/// # let cards = decode_records(br#"[{"userName": "ann", "entryType": 0,
+/// #     "inDateTime": "2024-05-13 08:00:00", "outDateTime": "2024-05-13 18:00:00"}]"#,
+/// #     RecordType::TimeCard)?;
+/// # let input = PayrollInput::from_frames(&cards.frame, &users.frame, Vec::new())?;
+/// # let config = RulesConfig::parse(
+/// #     "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]")?;
+/// # let day = |d| chrono::NaiveDate::from_ymd_opt(2024, 5, d).unwrap();
+/// # let period = PayPeriod { start: day(12), end: day(18) };
+/// // Ann: 10 h on 2024-05-13 at $12.
+/// let run = compute(&input, &config, &period)?;
+/// let long = payrun::export::profile("long", &Default::default())?;
+/// let out = payrun::export::export("long", &long, &run, &config, &Default::default())?;
+/// assert_eq!(
+///     out.csv.lines().nth(1),
+///     Some("7,ann,Ann Adams,,2024-05-12,2024-05-18,REG,regular,10.00,120.00")
+/// );
+/// // Reconciled with payrun's pay, person by person.
+/// assert_eq!(out.reconciled.written, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn export(
     name: &str,
     profile: &Profile,

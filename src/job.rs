@@ -436,13 +436,14 @@ mod tests {
             users: r#"[{"userName": "ann", "rateType": "Hourly Rate", "payRate": "12.00", "timeZone": "UTC"}]"#.into(),
         };
         let inputs = fetch_period(&source, &config, &period).await.unwrap();
-        assert_eq!(inputs.time_cards.frame.height(), 5, "05-01 is not asked for");
-        let input = PayrollInput::from_frames(
-            &inputs.time_cards.frame,
-            &inputs.users.frame,
-            Vec::new(),
-        )
-        .unwrap();
+        assert_eq!(
+            inputs.time_cards.frame.height(),
+            5,
+            "05-01 is not asked for"
+        );
+        let input =
+            PayrollInput::from_frames(&inputs.time_cards.frame, &inputs.users.frame, Vec::new())
+                .unwrap();
         let run = compute(&input, &config, &period).unwrap();
         assert_eq!(run.summary[0].pay.gross.to_string(), "588.00");
     }

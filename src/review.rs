@@ -322,6 +322,28 @@ details>summary{list-style:none}h2{break-after:avoid}tr,figure{break-inside:avoi
 
 /// The review page of a computed period. `as_of` is when its input was
 /// read; `context` what the page shows beyond the run.
+///
+/// ```
+/// # use payrun::ingest::{PayrollInput, RecordType, decode_records};
+/// # use payrun::rules::{PayPeriod, RulesConfig, compute};
+/// # let users = decode_records(br#"[{"userName": "ann", "employeeNumber": "7",
+/// #     "userFullName": "Ann Adams", "rateType": "Hourly Rate", "payRate": "12.00",
+/// #     "timeZone": "UTC"}]"#, RecordType::User)?;
+/// # let cards = decode_records(br#"[{"userName": "ann", "entryType": 0,
+/// #     "inDateTime": "2024-05-13 08:00:00", "outDateTime": "2024-05-13 18:00:00"}]"#,
+/// #     RecordType::TimeCard)?;
+/// # let input = PayrollInput::from_frames(&cards.frame, &users.frame, Vec::new())?;
+/// # let config = RulesConfig::parse(
+/// #     "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]")?;
+/// # let day = |d| chrono::NaiveDate::from_ymd_opt(2024, 5, d).unwrap();
+/// # let period = PayPeriod { start: day(12), end: day(18) };
+/// // Ann: 10 h on 2024-05-13 at $12.
+/// let run = compute(&input, &config, &period)?;
+/// let summaries = payrun::rules::Summaries::build(&run)?;
+/// let page = payrun::review::review_page(&run, &summaries, chrono::Utc::now(), &Default::default());
+/// assert!(page.contains(r#"<td class="n" id="gross-pay">$120.00</td>"#));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn review_page(
     run: &PayrollRun,
     summaries: &Summaries,

@@ -41,7 +41,7 @@ pub fn resolve_period(
         .with_timezone(&config.company.default_time_zone.0)
         .date_naive();
     let calendar = Calendar::new(config);
-    let period = spec.resolve(&calendar, today);
+    let period = spec.resolve(&calendar, today).ok();
     if let Some(range) = period
         && !any_range
         && !calendar.is_period(range)

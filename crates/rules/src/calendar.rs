@@ -239,11 +239,39 @@ impl std::str::FromStr for PeriodSpec {
     }
 }
 
+/// Why a [`PeriodSpec`] names no period: `just-ended` on a day that
+/// follows no period's end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no pay period ended yesterday ({yesterday})")]
+pub struct NoPeriodEnded {
+    /// The day before the `today` given.
+    pub yesterday: NaiveDate,
+}
+
 impl PeriodSpec {
-    /// The period meant, with `today` as the company's current date;
-    /// `None` for `just-ended` on a day that follows no period's end.
-    pub fn resolve(self, calendar: &Calendar, today: NaiveDate) -> Option<PayPeriod> {
-        Some(match self {
+    /// The period meant, with `today` as the company's current date. Only
+    /// `just-ended` can name none: on a day that follows no period's end.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use payrun_rules::{Calendar, PeriodSpec, RulesConfig};
+    /// let config = RulesConfig::parse(
+    ///     "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"",
+    /// )?;
+    /// let calendar = Calendar::new(&config);
+    /// let today = NaiveDate::from_ymd_opt(2024, 5, 20).unwrap();
+    /// let period = "previous".parse::<PeriodSpec>()?.resolve(&calendar, today)?;
+    /// assert_eq!(period.to_string(), "2024-05-12..2024-05-18");
+    /// let none = "just-ended".parse::<PeriodSpec>()?.resolve(&calendar, today);
+    /// assert_eq!(none.unwrap_err().to_string(), "no pay period ended yesterday (2024-05-19)");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn resolve(
+        self,
+        calendar: &Calendar,
+        today: NaiveDate,
+    ) -> Result<PayPeriod, NoPeriodEnded> {
+        Ok(match self {
             PeriodSpec::Range(start, end) => PayPeriod { start, end },
             PeriodSpec::Current => calendar.period_containing(today),
             PeriodSpec::Previous => calendar.previous(calendar.period_containing(today)),
@@ -251,7 +279,9 @@ impl PeriodSpec {
             PeriodSpec::JustEnded => {
                 let yesterday = today - Duration::days(1);
                 let period = calendar.period_containing(yesterday);
-                return (period.end == yesterday).then_some(period);
+                return (period.end == yesterday)
+                    .then_some(period)
+                    .ok_or(NoPeriodEnded { yesterday });
             }
         })
     }
@@ -403,7 +433,11 @@ mod tests {
         // A scheduler runs every morning for four weeks of a biweekly calendar.
         let c = calendar(Frequency::Biweekly);
         let runs: Vec<PayPeriod> = (0..28)
-            .filter_map(|i| PeriodSpec::JustEnded.resolve(&c, d(2024, 5, 1) + Duration::days(i)))
+            .filter_map(|i| {
+                PeriodSpec::JustEnded
+                    .resolve(&c, d(2024, 5, 1) + Duration::days(i))
+                    .ok()
+            })
             .collect();
         assert_eq!(
             runs,
@@ -421,7 +455,7 @@ mod tests {
         let semimonthly = calendar(Frequency::Semimonthly);
         let ran_on: Vec<NaiveDate> = (0..62)
             .map(|i| d(2024, 1, 1) + Duration::days(i))
-            .filter(|&day| PeriodSpec::JustEnded.resolve(&semimonthly, day).is_some())
+            .filter(|&day| PeriodSpec::JustEnded.resolve(&semimonthly, day).is_ok())
             .collect();
         assert_eq!(
             ran_on,

@@ -82,7 +82,7 @@ pub mod time;
 mod users;
 pub mod words;
 
-pub use calendar::{Calendar, PayPeriod, PeriodSpec};
+pub use calendar::{Calendar, NoPeriodEnded, PayPeriod, PeriodSpec};
 pub use compute::{USERS_PER_BLOCK, compute};
 pub use config::{ConfigError, RulesConfig};
 pub use error::RulesError;

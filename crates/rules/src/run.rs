@@ -47,6 +47,42 @@ pub struct PeriodHours {
     pub unapproved: i64,
 }
 
+impl PeriodHours {
+    /// Seconds as decimal hours, as exact as a decimal can hold (28
+    /// significant digits: `seconds / 3600`); the output files show them
+    /// rounded to two places (design §9).
+    pub fn in_hours(seconds: i64) -> Decimal {
+        Decimal::from(seconds) / Decimal::from(3600)
+    }
+
+    /// Regular hours.
+    pub fn regular_hours(&self) -> Decimal {
+        Self::in_hours(self.regular)
+    }
+
+    /// Overtime hours.
+    pub fn overtime_hours(&self) -> Decimal {
+        Self::in_hours(self.overtime)
+    }
+
+    /// Double-time hours.
+    pub fn double_time_hours(&self) -> Decimal {
+        Self::in_hours(self.double_time)
+    }
+
+    /// Hours worked: regular, overtime and double time.
+    ///
+    /// ```
+    /// use payrun_rules::PeriodHours;
+    /// let hours = PeriodHours { regular: 40 * 3600, overtime: 6 * 3600 + 60, ..Default::default() };
+    /// assert_eq!(hours.worked_hours().round_dp(4).to_string(), "46.0167");
+    /// assert_eq!(hours.overtime_hours().round_dp(2).to_string(), "6.02");
+    /// ```
+    pub fn worked_hours(&self) -> Decimal {
+        Self::in_hours(self.regular + self.overtime + self.double_time)
+    }
+}
+
 /// A user's pay in one period, each line rounded once to cents (design §5).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PayTotals {
