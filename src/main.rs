@@ -26,26 +26,15 @@ fn main() -> ExitCode {
     // A payroll frees its input (gigabytes at millions of time cards) before
     // it builds its tables: give freed memory back soon, or the process
     // holds both at its peak; but not at once, or memory freed and taken
-    // again moments later is faulted in afresh each time. Measured at 1M
-    // time cards (median of 6): a delay of 0 ms took 3.29 s (5.25 CPU-s) in
-    // 358 MiB, 100 ms 2.93 s (4.67 CPU-s) in 406 MiB, 1 s 2.96 s in 498 MiB;
-    // at 10M, 100 ms saved 2.5 s of system time with the same peak. (Never
-    // giving memory back: 0.8 GiB at 1M.) Once the detail tables were
-    // written 8,192 users at a time rather than 16,384 (less memory in
-    // flight), 200 ms was 3-4% faster than 100 ms at 1M (6 runs each,
-    // alternated: typed 0.74-0.76 s against 0.75-0.78 s, text 0.81-0.87 s
-    // against 0.85-0.92 s) and peaked at 404-459 MiB against 397-441
-    // MiB; 300 ms peaked at up to 477 MiB. At 10M the three are alike
-    // (7.2-7.5 s, 2.47-2.57 GiB).
+    // again moments later is faulted in afresh each time. The delay is the
+    // one measured best (docs/performance.md, "Memory").
     // SAFETY: setting an option is always allowed; this one is read when
     // memory is purged, so changing it while running is supported.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
     // And back memory with 4 KiB pages, not 2 MiB transparent huge pages: a
     // huge page is given back only once all of it is free, and thousands of
-    // blocks freed in no order leave most of them partly used. Measured at
-    // 10M time cards when the input was read as one frame: it held 1.8 GiB
-    // of memory instead of 2.2 (1.0 GiB of data), peak 3.3 GiB instead of
-    // 3.65; at 1M, peak 0.36 GiB instead of 0.45; time unchanged.
+    // blocks freed in no order leave most of them partly used (the peak it
+    // saves is in docs/performance.md, "Memory").
     // (What mimalloc's `allow_thp=0` does at start-up, done here because
     // the allocator has started before `main`.) Failure only costs memory.
     // SAFETY: prctl with this option takes integers and touches no memory.

@@ -71,9 +71,8 @@ struct Staged {
 /// On Linux, on a local disk file system (ext4, XFS, Btrfs, F2FS), it
 /// writes straight to the disk (`O_DIRECT`), a whole aligned chunk at a
 /// time, bypassing the page cache: copying a run's gigabyte of output into
-/// the cache took more CPU time than anything else at 10M time cards
-/// (about 2 s of a core, varying with how fresh the memory the cache was
-/// given was), and written this way it takes a tenth of that. The tail
+/// the cache took more CPU time than anything else at 10M time cards, and
+/// written this way it takes a tenth of that (docs/performance.md). The tail
 /// that does not fill a chunk is written through the cache once the file
 /// is done. Elsewhere, or where direct writes are refused, the file is
 /// written through the cache, and the system is asked to start writing
@@ -796,9 +795,8 @@ pub const PARQUET_CODEC: ParquetCompression = ParquetCompression::Snappy;
 /// The codec of the records `payrun fetch` keeps (`timecards.parquet`,
 /// `users.parquet`; `payrun sim --dump` writes the same): zstd. They are
 /// kept, and each run computed from them copies them into its `inputs/`:
-/// zstd makes them two thirds of Snappy's size (1M time cards: 34 MB
-/// instead of 52 MB), and `payrun compute` reads either in the same time
-/// (6 alternated runs each at 1M: 0.76-0.79 s, 1.27-1.37 CPU-s).
+/// zstd makes them two thirds of Snappy's size, and `payrun compute`
+/// reads either in the same time (docs/performance.md).
 pub const RECORDS_CODEC: ParquetCompression = ParquetCompression::Zstd(None);
 
 /// Rows per Parquet row group (Polars' default, set explicitly so that both

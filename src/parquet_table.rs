@@ -81,8 +81,8 @@ impl<W: Write> BlockWriter<W> {
             }
             let options = self.options;
             // Column after column: the tables are written several at a
-            // time, and a fetch's writer sharing the cores with column
-            // tasks peaked 50 MiB higher at 1M time cards, in the same time.
+            // time, and column tasks sharing the cores with them raise the
+            // peak of memory and save no time.
             let columns = batch
                 .columns()
                 .iter()

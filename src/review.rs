@@ -73,7 +73,7 @@ const TOP_PEOPLE: usize = 10;
 /// Rows of the Held section's tables (held people; time cards excluded)
 /// before "and N more".
 const HELD_LISTED: usize = 1_000;
-/// People in the register. A page of 865k rows would be hundreds of
+/// People in the register. A page of a million rows would be hundreds of
 /// megabytes; past this many, `payroll_summary` is the register.
 pub const REGISTER_LISTED: usize = 20_000;
 /// People listed whose gross changed by more than a quarter.
@@ -513,8 +513,8 @@ pub fn review_page(
 
     // The people with the most overtime.
     // Most overtime first, then by userName, then in summary order: only
-    // the first TOP_PEOPLE are sorted (a full sort of 865k people took
-    // 0.5 s).
+    // the first TOP_PEOPLE are sorted (a full sort of every person is a
+    // noticeable part of a large run).
     let mut people: Vec<(usize, &SummaryRow)> = run
         .summary
         .iter()

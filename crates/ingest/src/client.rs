@@ -1332,9 +1332,8 @@ pub fn windows(
 
 /// Rows of fetched pages copied into one chunk at a time: a page's freshly
 /// decoded columns carry spare capacity that the copy drops, and copying a
-/// whole window at its end (330k time cards a week at 1M a period) held
-/// its pages and their copy at once, with the other windows' (0.3 GiB at
-/// the peak of a 1M fetch).
+/// whole window at its end would hold its pages and their copy at once,
+/// with the other windows' (docs/performance.md).
 const ROWS_PER_CHUNK: usize = 1 << 16;
 
 /// A window's pages as they come, copied into compact chunks of at least

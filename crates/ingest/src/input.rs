@@ -145,7 +145,7 @@ pub struct User {
 ///
 /// Its numbers are read through methods ([`in_ms`](Self::in_ms), …)
 /// because an absent one is a bit rather than an `Option` each: a card
-/// takes 64 bytes, not 104 (at 10M time cards, 0.4 GB less).
+/// takes 64 bytes, not 104.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub struct TimeCard {
     /// Whose card it is.
@@ -876,9 +876,9 @@ impl InputBuilder {
         }
         self.next = ranges.iter().map(|r| r.start).collect();
         self.ranges = ranges;
-        // Filled on every core: at 10M cards this is 1 GiB of fresh memory,
-        // whose page faults held one core for most of a second while the
-        // other waited for its first batch.
+        // Filled on every core: at millions of cards this is a gigabyte of
+        // fresh memory, whose page faults would hold one core while the
+        // other waits for its first batch.
         use rayon::prelude::*;
         let mut cards = Vec::with_capacity(start);
         cards.par_extend(rayon::iter::repeat_n(TimeCard::default(), start));

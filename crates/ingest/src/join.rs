@@ -26,10 +26,9 @@ use crate::schema::col;
 /// then a string elsewhere. A column of keys is looked up with
 /// [`Index::find_all`], which asks memory for each key's slot
 /// [`AHEAD`] keys before it compares the key, so the cache misses of many
-/// keys overlap instead of following one another: at 10M time cards and
-/// 862k users, one lookup at a time (in a hash map, compared as soon as
-/// read) kept both cores busy for most of the keys pass, waiting for
-/// memory.
+/// keys overlap instead of following one another: one lookup at a time
+/// (in a hash map, compared as soon as read) keeps the cores waiting for
+/// memory for most of the keys pass at millions of cards.
 struct Index {
     slots: Vec<Slot>,
     /// Keys longer than a slot holds, with their user.
@@ -208,7 +207,8 @@ impl Index {
 /// The users frame's keys: `userName`, `employeeNumber`, `userFullName`.
 /// The last two are indexed the first time a time card without a
 /// `userName`, or with one no single user has, needs them: most inputs
-/// have none, and at 862k users the three indexes took a core 0.24 s.
+/// have none, and building all three costs a noticeable part of a core
+/// at hundreds of thousands of users.
 pub struct UserIndex {
     by_user_name: Index,
     by_number: OnceLock<Index>,
