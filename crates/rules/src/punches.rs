@@ -209,7 +209,11 @@ pub(crate) struct Reading<'a> {
     pub period: &'a PayPeriod,
 }
 
-/// Builds one user's entries from their time cards (sorted by `inDateTime`).
+/// Builds one user's entries from their time cards (sorted by `inDateTime`):
+/// each card read by its entry type ([`job_entry`], [`hours_entry`]), then
+/// the job entries' overlaps cut and their time split into workdays
+/// ([`cut_into_pieces`]). What is left long is the duplicate check and
+/// the dispatch, which share the card's record.
 pub(crate) fn prepare(
     id: UserId,
     user: &User,
@@ -218,12 +222,6 @@ pub(crate) fn prepare(
     reading: &Reading,
     raised: &mut Vec<Raised>,
 ) -> UserEntries {
-    let Reading {
-        config,
-        is_bonus,
-        now,
-        period,
-    } = *reading;
     // Most cards are job entries of one piece: room for them all at once.
     let mut entries = UserEntries {
         pieces: Vec::with_capacity(cards.len() + cards.len() / 8),
@@ -231,7 +229,6 @@ pub(crate) fn prepare(
         ..UserEntries::default()
     };
     let mut shifts: Vec<Shift> = Vec::with_capacity(cards.len());
-    let max_shift = config.punches.max_shift_hours.seconds;
     let mut group_start = 0;
 
     let mut walls = Walls::default();
@@ -266,205 +263,25 @@ pub(crate) fn prepare(
             );
             continue;
         };
+        let at = CardAt {
+            card,
+            index: i,
+            in_wall,
+            workday: record.workday,
+        };
         match card.entry_type() {
             Some(0) => {
-                let Some(out_wall) = card.out_ms().and_then(|ms| walls.wall(ms)) else {
-                    raise(
-                        Severity::Error,
-                        ExceptionKind::OpenPunch,
-                        "job entry has no out time (open punch); excluded from pay".into(),
-                    );
-                    continue;
-                };
-                let rounding = config.rounding.as_ref();
-                let in_wall = rounding
-                    .and_then(|r| r.clock_in)
-                    .map_or(in_wall, |r| round_wall(in_wall, r));
-                let out_wall = rounding
-                    .and_then(|r| r.clock_out)
-                    .map_or(out_wall, |r| round_wall(out_wall, r));
-                let (start, mut end, adjusted) = punch_instants(zone.tz, in_wall, out_wall);
-                if adjusted {
-                    raise(
-                        Severity::Info,
-                        ExceptionKind::DstAdjusted,
-                        format!(
-                            "a punch time falls in a daylight-saving change in {}; read as the real elapsed time ({} h)",
-                            zone.tz.name(),
-                            Decimal::from(end - start) / Decimal::from(3600)
-                        ),
-                    );
-                }
-                if end <= start {
-                    raise(
-                        Severity::Error,
-                        ExceptionKind::NonPositiveDuration,
-                        format!(
-                            "out time is not after in time ({} s); excluded from pay",
-                            end - start
-                        ),
-                    );
-                    continue;
-                }
-                let clocked_end = end;
-                if let Some(lunch) = &config.auto_lunch
-                    && end - start >= lunch.after_hours.seconds
-                {
-                    end -= i64::from(lunch.deduct_minutes) * 60;
-                    end = end.max(start);
-                }
-                if end > now {
-                    raise(
-                        Severity::Error,
-                        ExceptionKind::InvalidValue,
-                        format!(
-                            "the punch ends after this payroll was computed ({}); held from pay",
-                            crate::time::to_wall(chrono_tz::UTC, now)
-                                .format("%Y-%m-%d %H:%M:%S UTC")
-                        ),
-                    );
-                    entries.held.extend(record.workday);
-                    continue;
-                }
-                if end - start > max_shift {
-                    let hours = (Decimal::from(end - start) / Decimal::from(3600)).round_dp(2);
-                    let limit = config.punches.max_shift_hours;
-                    let hold = config.punches.long_shift == LongShift::Hold;
-                    let (severity, outcome) = if hold {
-                        (
-                            Severity::Error,
-                            "held from pay (punches.long_shift = \"pay\" pays it)",
-                        )
-                    } else {
-                        (
-                            Severity::Warning,
-                            "paid as clocked (punches.long_shift = \"pay\")",
-                        )
-                    };
-                    raise(
-                        severity,
-                        ExceptionKind::LongShift,
-                        format!(
-                            "shift of {hours} h is longer than punches.max_shift_hours ({limit}); {outcome}"
-                        ),
-                    );
-                    if hold {
-                        entries.held.extend(record.workday);
-                        continue;
-                    }
-                }
-                // Days outside the period were, or will be, paid in their own.
-                if let Some(missing) = config
-                    .approvals
-                    .require
-                    .missing(card.approved_by_employee, card.approved_by_manager)
-                    .filter(|_| record.workday.is_some_and(|d| period.contains(d)))
-                {
-                    let require = config.approvals.require.as_str();
-                    entries
-                        .unapproved
-                        .extend(record.workday.map(|d| (d, end - start)));
-                    let hold = config.approvals.unapproved == Unapproved::Hold;
-                    let (severity, outcome) = if hold {
-                        (Severity::Error, "held from pay until it is approved")
-                    } else {
-                        (Severity::Warning, "paid (approvals.unapproved = \"pay\")")
-                    };
-                    raise(
-                        severity,
-                        ExceptionKind::UnapprovedTimeCard,
-                        format!(
-                            "job entry lacks {missing} (approvals.require = \"{require}\"); {outcome}"
-                        ),
-                    );
-                    if hold {
-                        entries.held.extend(record.workday);
-                        continue;
-                    }
-                }
-                shifts.push(Shift {
-                    card: i,
-                    rounded: (in_wall, out_wall),
-                    dst_adjusted: adjusted,
-                    lunch: clocked_end - end,
-                    start,
-                    end,
-                    counted_from: start,
-                    pieces: 0..0,
-                });
+                let out_wall = card.out_ms().and_then(|ms| walls.wall(ms));
+                shifts.extend(job_entry(
+                    &at,
+                    out_wall,
+                    zone,
+                    reading,
+                    &mut entries,
+                    &mut raise,
+                ));
             }
-            Some(kind @ (1..=3)) => {
-                let Some(value) = card.hours() else {
-                    raise(
-                        Severity::Error,
-                        ExceptionKind::InvalidValue,
-                        "PTO or adjustment without `hours`; excluded from pay".into(),
-                    );
-                    continue;
-                };
-                // No real PTO or adjustment comes near these; larger values
-                // are typing errors (and could overflow exact arithmetic).
-                let money = kind != 1 && card.adjust_hours_amount() == Some(1);
-                let (limit, what) = if money {
-                    (MAX_ENTRY_AMOUNT, "money adjustment")
-                } else {
-                    (MAX_ENTRY_HOURS, "record of hours")
-                };
-                if value.abs() > Decimal::from(limit) {
-                    raise(
-                        Severity::Error,
-                        ExceptionKind::InvalidValue,
-                        format!("`hours` {value} is beyond {limit} for a {what}; held from pay"),
-                    );
-                    entries.held.extend(record.workday);
-                    continue;
-                }
-                let at = to_instant(zone.tz, in_wall, false).0;
-                let day = zone.of_wall(in_wall);
-                let e = &mut entries;
-                match kind {
-                    1 => {
-                        if value.is_sign_negative() {
-                            raise(
-                                Severity::Error,
-                                ExceptionKind::InvalidValue,
-                                format!("PTO hours {value} are negative; excluded from pay"),
-                            );
-                            continue;
-                        }
-                        e.pto.push(Dated {
-                            workday: day,
-                            at,
-                            value,
-                        });
-                    }
-                    _ => {
-                        let signed = if kind == 2 { value.abs() } else { -value.abs() };
-                        let dated = Dated {
-                            workday: day,
-                            at,
-                            value: signed,
-                        };
-                        match card.adjust_hours_amount() {
-                            Some(1)
-                                if kind == 2
-                                    && card.adjust_type.is_some_and(|t| is_bonus[t.index()]) =>
-                            {
-                                e.bonuses.push(dated)
-                            }
-                            Some(1) => e.adjustment_amounts.push(dated),
-                            Some(0) | None => e.adjustment_hours.push(dated),
-                            Some(other) => raise(
-                                Severity::Error,
-                                ExceptionKind::InvalidValue,
-                                format!(
-                                    "adjustHoursAmount {other} is neither 0 (hours) nor 1 (amount); excluded from pay"
-                                ),
-                            ),
-                        }
-                    }
-                }
-            }
+            Some(kind @ (1..=3)) => hours_entry(&at, kind, zone, reading, &mut entries, &mut raise),
             other => raise(
                 Severity::Error,
                 ExceptionKind::UnknownEntryType,
@@ -477,11 +294,286 @@ pub(crate) fn prepare(
             ),
         }
     }
+    cut_into_pieces(
+        id,
+        user,
+        cards,
+        zone,
+        reading.config,
+        &mut shifts,
+        &mut entries,
+        raised,
+    );
+    entries.shifts = shifts;
+    entries
+}
 
+/// A time card being read: the card, its place among the user's cards, its
+/// in time as wall clock and its workday.
+struct CardAt<'c> {
+    card: &'c TimeCard,
+    index: usize,
+    in_wall: NaiveDateTime,
+    workday: Option<NaiveDate>,
+}
+
+/// A job entry (entryType 0) as a shift, or `None` when it is excluded or
+/// held from pay (an open punch, an out not after the in, a punch later
+/// than the run, a shift too long or unapproved and held; each raised
+/// with why): rounding and auto lunch applied, its instants in the user's
+/// zone. Long because it is the checks of a job entry in the order they
+/// apply, each with its own exception; apart, each would take the same
+/// half-dozen values.
+fn job_entry(
+    at: &CardAt,
+    out_wall: Option<NaiveDateTime>,
+    zone: Workdays,
+    reading: &Reading,
+    entries: &mut UserEntries,
+    raise: &mut impl FnMut(Severity, ExceptionKind, String),
+) -> Option<Shift> {
+    let Reading {
+        config,
+        now,
+        period,
+        ..
+    } = *reading;
+    let CardAt {
+        card,
+        index: i,
+        in_wall,
+        workday,
+    } = *at;
+    let max_shift = config.punches.max_shift_hours.seconds;
+    let Some(out_wall) = out_wall else {
+        raise(
+            Severity::Error,
+            ExceptionKind::OpenPunch,
+            "job entry has no out time (open punch); excluded from pay".into(),
+        );
+        return None;
+    };
+    let rounding = config.rounding.as_ref();
+    let in_wall = rounding
+        .and_then(|r| r.clock_in)
+        .map_or(in_wall, |r| round_wall(in_wall, r));
+    let out_wall = rounding
+        .and_then(|r| r.clock_out)
+        .map_or(out_wall, |r| round_wall(out_wall, r));
+    let (start, mut end, adjusted) = punch_instants(zone.tz, in_wall, out_wall);
+    if adjusted {
+        raise(
+            Severity::Info,
+            ExceptionKind::DstAdjusted,
+            format!(
+                "a punch time falls in a daylight-saving change in {}; read as the real elapsed time ({} h)",
+                zone.tz.name(),
+                Decimal::from(end - start) / Decimal::from(3600)
+            ),
+        );
+    }
+    if end <= start {
+        raise(
+            Severity::Error,
+            ExceptionKind::NonPositiveDuration,
+            format!(
+                "out time is not after in time ({} s); excluded from pay",
+                end - start
+            ),
+        );
+        return None;
+    }
+    let clocked_end = end;
+    if let Some(lunch) = &config.auto_lunch
+        && end - start >= lunch.after_hours.seconds
+    {
+        end -= i64::from(lunch.deduct_minutes) * 60;
+        end = end.max(start);
+    }
+    if end > now {
+        raise(
+            Severity::Error,
+            ExceptionKind::InvalidValue,
+            format!(
+                "the punch ends after this payroll was computed ({}); held from pay",
+                crate::time::to_wall(chrono_tz::UTC, now).format("%Y-%m-%d %H:%M:%S UTC")
+            ),
+        );
+        entries.held.extend(workday);
+        return None;
+    }
+    if end - start > max_shift {
+        let hours = (Decimal::from(end - start) / Decimal::from(3600)).round_dp(2);
+        let limit = config.punches.max_shift_hours;
+        let hold = config.punches.long_shift == LongShift::Hold;
+        let (severity, outcome) = if hold {
+            (
+                Severity::Error,
+                "held from pay (punches.long_shift = \"pay\" pays it)",
+            )
+        } else {
+            (
+                Severity::Warning,
+                "paid as clocked (punches.long_shift = \"pay\")",
+            )
+        };
+        raise(
+            severity,
+            ExceptionKind::LongShift,
+            format!(
+                "shift of {hours} h is longer than punches.max_shift_hours ({limit}); {outcome}"
+            ),
+        );
+        if hold {
+            entries.held.extend(workday);
+            return None;
+        }
+    }
+    // Days outside the period were, or will be, paid in their own.
+    if let Some(missing) = config
+        .approvals
+        .require
+        .missing(card.approved_by_employee, card.approved_by_manager)
+        .filter(|_| workday.is_some_and(|d| period.contains(d)))
+    {
+        let require = config.approvals.require.as_str();
+        entries.unapproved.extend(workday.map(|d| (d, end - start)));
+        let hold = config.approvals.unapproved == Unapproved::Hold;
+        let (severity, outcome) = if hold {
+            (Severity::Error, "held from pay until it is approved")
+        } else {
+            (Severity::Warning, "paid (approvals.unapproved = \"pay\")")
+        };
+        raise(
+            severity,
+            ExceptionKind::UnapprovedTimeCard,
+            format!("job entry lacks {missing} (approvals.require = \"{require}\"); {outcome}"),
+        );
+        if hold {
+            entries.held.extend(workday);
+            return None;
+        }
+    }
+    Some(Shift {
+        card: i,
+        rounded: (in_wall, out_wall),
+        dst_adjusted: adjusted,
+        lunch: clocked_end - end,
+        start,
+        end,
+        counted_from: start,
+        pieces: 0..0,
+    })
+}
+
+/// PTO (entryType 1) or an adjustment (2 adds, 3 deducts; hours or, with
+/// `adjustHoursAmount` 1, money; a listed bonus), dated by its in time; or
+/// raised and left out when its `hours` are missing, beyond sane limits
+/// (held) or a negative PTO. Its length is the three entry types' cases
+/// side by side.
+fn hours_entry(
+    at: &CardAt,
+    kind: i32,
+    zone: Workdays,
+    reading: &Reading,
+    entries: &mut UserEntries,
+    raise: &mut impl FnMut(Severity, ExceptionKind, String),
+) {
+    let CardAt {
+        card,
+        in_wall,
+        workday,
+        ..
+    } = *at;
+    let is_bonus = reading.is_bonus;
+    let Some(value) = card.hours() else {
+        raise(
+            Severity::Error,
+            ExceptionKind::InvalidValue,
+            "PTO or adjustment without `hours`; excluded from pay".into(),
+        );
+        return;
+    };
+    // No real PTO or adjustment comes near these; larger values
+    // are typing errors (and could overflow exact arithmetic).
+    let money = kind != 1 && card.adjust_hours_amount() == Some(1);
+    let (limit, what) = if money {
+        (MAX_ENTRY_AMOUNT, "money adjustment")
+    } else {
+        (MAX_ENTRY_HOURS, "record of hours")
+    };
+    if value.abs() > Decimal::from(limit) {
+        raise(
+            Severity::Error,
+            ExceptionKind::InvalidValue,
+            format!("`hours` {value} is beyond {limit} for a {what}; held from pay"),
+        );
+        entries.held.extend(workday);
+        return;
+    }
+    let at = to_instant(zone.tz, in_wall, false).0;
+    let day = zone.of_wall(in_wall);
+    let e = &mut *entries;
+    match kind {
+        1 => {
+            if value.is_sign_negative() {
+                raise(
+                    Severity::Error,
+                    ExceptionKind::InvalidValue,
+                    format!("PTO hours {value} are negative; excluded from pay"),
+                );
+                return;
+            }
+            e.pto.push(Dated {
+                workday: day,
+                at,
+                value,
+            });
+        }
+        _ => {
+            let signed = if kind == 2 { value.abs() } else { -value.abs() };
+            let dated = Dated {
+                workday: day,
+                at,
+                value: signed,
+            };
+            match card.adjust_hours_amount() {
+                Some(1) if kind == 2 && card.adjust_type.is_some_and(|t| is_bonus[t.index()]) => {
+                    e.bonuses.push(dated)
+                }
+                Some(1) => e.adjustment_amounts.push(dated),
+                Some(0) | None => e.adjustment_hours.push(dated),
+                Some(other) => raise(
+                    Severity::Error,
+                    ExceptionKind::InvalidValue,
+                    format!(
+                        "adjustHoursAmount {other} is neither 0 (hours) nor 1 (amount); excluded from pay"
+                    ),
+                ),
+            }
+        }
+    }
+}
+
+/// The job entries' time as pieces of one workday each, in time order: an
+/// overlap with an earlier shift counts once (an `overlapping_shift`
+/// warning), and each shift is split at workday boundaries (or kept whole
+/// on its first workday without `punches.split_at_workday`).
+#[allow(clippy::too_many_arguments)]
+fn cut_into_pieces(
+    id: UserId,
+    user: &User,
+    cards: &[TimeCard],
+    zone: Workdays,
+    config: &RulesConfig,
+    shifts: &mut [Shift],
+    entries: &mut UserEntries,
+    raised: &mut Vec<Raised>,
+) {
     shifts.sort_by_key(|s| (s.start, s.end, s.card));
     let mut covered_until = i64::MIN;
     let mut covered_from = i64::MIN;
-    for shift in &mut shifts {
+    for shift in shifts.iter_mut() {
         let card = &cards[shift.card];
         let start = shift.start.max(covered_until);
         shift.counted_from = start;
@@ -540,8 +632,6 @@ pub(crate) fn prepare(
             covered_until = shift.end;
         }
     }
-    entries.shifts = shifts;
-    entries
 }
 
 #[cfg(test)]
