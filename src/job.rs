@@ -92,24 +92,15 @@ impl Computed {
     }
 
     /// Adds the payroll-provider exports `names` (profiles from `settings`
-    /// or built in). Their exceptions join the run's, and the tables are
-    /// built again when there are any.
+    /// or built in) to a period already computed. Their exceptions join
+    /// the run's, and the tables are built again when there are any;
+    /// [`compute_and_export`] decides them before the tables are built.
     pub fn export(&mut self, names: &[String], settings: &Settings) -> Result<(), ComputeError> {
-        if names.is_empty() {
-            return Ok(());
-        }
-        let exported = crate::export::export_all(
-            names,
-            &settings.exports,
-            &mut self.run,
-            &settings.rules,
-            &settings.payroll_provider,
-        )
-        .map_err(ComputeError::Export)?;
-        if exported.iter().any(|e| !e.exceptions.is_empty()) {
+        let exported = exports_of(&mut self.run, names, settings)?;
+        if exported.iter().any(|(_, e)| !e.exceptions.is_empty()) {
             self.summaries = Summaries::build(&self.run)?;
         }
-        self.exports = names.iter().cloned().zip(exported).collect();
+        self.exports.extend(exported);
         Ok(())
     }
 }
@@ -170,6 +161,30 @@ pub fn compute_input(
     config: &RulesConfig,
     period: &PayPeriod,
 ) -> Result<Computed, ComputeError> {
+    let (as_of, run) = compute_run(input, config, period)?;
+    finish(as_of, run, Vec::new())
+}
+
+/// [`compute_input`] with the payroll-provider exports `names` (profiles
+/// of `settings` or built in): every exception, the exports' included, is
+/// decided before the tables are built, once.
+pub fn compute_and_export(
+    input: PayrollInput,
+    settings: &Settings,
+    period: &PayPeriod,
+    names: &[String],
+) -> Result<Computed, ComputeError> {
+    let (as_of, mut run) = compute_run(input, &settings.rules, period)?;
+    let exports = exports_of(&mut run, names, settings)?;
+    finish(as_of, run, exports)
+}
+
+/// The rules' run of `input`, and when its input was read.
+fn compute_run(
+    input: PayrollInput,
+    config: &RulesConfig,
+    period: &PayPeriod,
+) -> Result<(DateTime<Utc>, PayrollRun), ComputeError> {
     // `RUST_LOG=payrun=debug` shows where the time goes.
     let clock = std::time::Instant::now();
     tracing::debug!(
@@ -181,13 +196,43 @@ pub fn compute_input(
     let run = compute(&input, config, period)?;
     drop(input);
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), rows = run.summary.len(), "computed");
+    Ok((as_of, run))
+}
+
+/// The exports `names` of `run`; their exceptions join the run's.
+fn exports_of(
+    run: &mut PayrollRun,
+    names: &[String],
+    settings: &Settings,
+) -> Result<Vec<(String, crate::export::Exported)>, ComputeError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let exported = crate::export::export_all(
+        names,
+        &settings.exports,
+        run,
+        &settings.rules,
+        &settings.payroll_provider,
+    )
+    .map_err(ComputeError::Export)?;
+    Ok(names.iter().cloned().zip(exported).collect())
+}
+
+/// A finished run and its exports, with the tables built from it.
+fn finish(
+    as_of: DateTime<Utc>,
+    run: PayrollRun,
+    exports: Vec<(String, crate::export::Exported)>,
+) -> Result<Computed, ComputeError> {
+    let clock = std::time::Instant::now();
     let summaries = Summaries::build(&run)?;
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), "summaries built");
     Ok(Computed {
         as_of,
         run,
         summaries,
-        exports: Vec::new(),
+        exports,
         review: crate::review::PageContext::default(),
     })
 }

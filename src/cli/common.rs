@@ -180,7 +180,7 @@ impl WriteArgs {
                     payrun::job::stage_inputs(staging, &time_cards, &users, &exceptions, settings)
                 })
             });
-            let computed = payrun::job::compute_input(input, &settings.rules, period);
+            let computed = payrun::job::compute_and_export(input, settings, period, &self.export);
             (kept.map(|k| k.join()), computed)
         });
         match kept {
@@ -189,7 +189,6 @@ impl WriteArgs {
             None => {}
         }
         let mut computed = computed?;
-        computed.export(&self.export, settings)?;
         computed.review.company_id = settings.company_id.clone();
         match &self.previous {
             Some(dir) => computed.compare_with(&payrun::audit::RunFolder::open(dir)?)?,

@@ -8,7 +8,7 @@ use payrun::ingest::{Exception, exceptions_from_frame};
 use polars::prelude::{CsvReadOptions, SerReader};
 
 use payrun::ingest::RecordType;
-use payrun::job::{Provenance, compute_period_as_of};
+use payrun::job::Provenance;
 use payrun::output::{Staging, from_spreadsheet_safe, stage_report};
 use sha2::Digest;
 
@@ -188,14 +188,6 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
     })
     .map(|(_, f)| f)
     .collect();
-    let mut computed = compute_period_as_of(
-        inputs.time_cards,
-        inputs.users,
-        inputs.exceptions,
-        &settings.rules,
-        &run.period,
-        run.as_of,
-    )?;
     let exports: Vec<String> = run.manifest["exports"]
         .as_array()
         .map(|names| {
@@ -205,7 +197,13 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
                 .collect()
         })
         .unwrap_or_default();
-    computed.export(&exports, &settings)?;
+    let mut input = payrun::ingest::PayrollInput::from_owned_frames(
+        inputs.time_cards,
+        &inputs.users,
+        inputs.exceptions,
+    )?;
+    input.as_of = run.as_of;
+    let mut computed = payrun::job::compute_and_export(input, &settings, &run.period, &exports)?;
     // What the page showed beyond the run, as the manifest recorded it.
     computed.review = payrun::review::PageContext {
         company_id: serde_json::from_value(run.manifest["company_id"].clone()).unwrap_or(None),
