@@ -2,14 +2,14 @@
 //! (so a file's SHA-256 needs no second read) and, on a local disk, writes
 //! straight to it, bypassing the page cache.
 //!
-//! All of the direct writer's `unsafe` is here: the aligned buffer of
-//! direct writes is allocated and freed by hand, and the system is asked
-//! to write out through `libc`. Each block's SAFETY comment says why it
-//! holds; in short, the buffer is allocated with the layout it is freed
-//! with, never read past what was written into it, and its pointer not
-//! kept past its owner; the system calls take a file descriptor this
-//! writer owns and integers, and touch no memory of ours. (The staging
-//! protocol's own system calls, the exchange and the lock, are in
+//! All of the direct writer's `unsafe` is here: three system calls made
+//! through `libc` (`statfs` to tell a local disk, `fcntl` to turn direct
+//! writing off for the tail, `sync_file_range` to start writing out).
+//! Each block's SAFETY comment says why it holds: they take a
+//! NUL-terminated path and a zeroed struct the call fills, or a file
+//! descriptor this writer owns and integers. The aligned buffer of direct
+//! writes is a plain `Vec` with an aligned offset, no `unsafe`. (The
+//! staging protocol's own system calls, the exchange and the lock, are in
 //! `output.rs` and `lock.rs`.)
 
 use std::fs::File;
