@@ -74,7 +74,7 @@ pub struct MalformedPage(pub String);
 
 /// Decodes one response body.
 pub fn decode_page(body: &[u8], record_type: RecordType) -> Result<DecodedPage, MalformedPage> {
-    let mut table = Table::new(record_type);
+    let mut table = Columns::new(record_type);
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let header = EnvelopeSeed { table: &mut table }
         .deserialize(&mut deserializer)
@@ -95,7 +95,7 @@ pub fn decode_page(body: &[u8], record_type: RecordType) -> Result<DecodedPage, 
 
 /// Decodes a bare JSON array of records (a file of records rather than a response).
 pub fn decode_records(body: &[u8], record_type: RecordType) -> Result<DecodedPage, MalformedPage> {
-    let mut table = Table::new(record_type);
+    let mut table = Columns::new(record_type);
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     DataSeed { table: &mut table }
         .deserialize(&mut deserializer)
@@ -134,7 +134,7 @@ struct BadValue {
 }
 
 /// Column builders for one record type, filled record by record.
-struct Table {
+struct Columns {
     record_type: RecordType,
     fields: &'static [FieldSpec],
     builders: Vec<Builder>,
@@ -146,7 +146,7 @@ struct Table {
 
 const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
-impl Table {
+impl Columns {
     fn new(record_type: RecordType) -> Self {
         Self::with_fields(record_type, record_type.fields())
     }
@@ -172,7 +172,7 @@ impl Table {
                 FieldKind::Float => Builder::Float(Vec::with_capacity(rows)),
             })
             .collect();
-        Table {
+        Columns {
             record_type,
             fields,
             builders,
@@ -412,7 +412,7 @@ pub(crate) fn conform_typed(
                 return Ok((vec![typed.with_name(field.name.into())], None));
             }
             let text = column.cast(&DataType::String).map_err(failed)?;
-            let mut table = Table::with_capacity(record_type, &fields[i..=i], height);
+            let mut table = Columns::with_capacity(record_type, &fields[i..=i], height);
             for value in text.str().map_err(failed)?.iter() {
                 match value {
                     Some(s) => table.push(0, &Loose::Str(std::borrow::Cow::Borrowed(s))),
@@ -515,7 +515,7 @@ pub fn to_millis(t: NaiveDateTime) -> i64 {
 }
 
 struct EnvelopeSeed<'t> {
-    table: &'t mut Table,
+    table: &'t mut Columns,
 }
 
 impl<'de> DeserializeSeed<'de> for EnvelopeSeed<'_> {
@@ -568,7 +568,7 @@ impl<'de> de::Deserialize<'de> for KeyText<'de> {
 }
 
 struct DataSeed<'t> {
-    table: &'t mut Table,
+    table: &'t mut Columns,
 }
 
 /// Reads `data`; `true` when it is an array.
@@ -606,7 +606,7 @@ impl<'de> Visitor<'de> for DataSeed<'_> {
 }
 
 struct RecordSeed<'t> {
-    table: &'t mut Table,
+    table: &'t mut Columns,
     position: usize,
 }
 
