@@ -406,8 +406,11 @@ impl Value {
 impl Profile {
     /// Checks every column value and kind name, and that every kind the
     /// profile places has a code where a column needs one.
-    pub fn check(&self, name: &str) -> Result<(), String> {
-        let fail = |m: String| format!("[exports.{name}]: {m}");
+    pub fn check(&self, name: &str) -> Result<(), ExportError> {
+        let fail = |message: String| ExportError::Profile {
+            profile: name.to_owned(),
+            message,
+        };
         self.values(name)?;
         for kind in self
             .codes
@@ -441,12 +444,14 @@ impl Profile {
     }
 
     /// What each column holds, in order.
-    pub fn values(&self, name: &str) -> Result<Vec<Value>, String> {
+    pub fn values(&self, name: &str) -> Result<Vec<Value>, ExportError> {
         self.columns
             .iter()
             .map(|column| {
-                Value::parse(&column.value, self.layout)
-                    .map_err(|m| format!("[exports.{name}]: column \"{}\": {m}", column.header))
+                Value::parse(&column.value, self.layout).map_err(|m| ExportError::Profile {
+                    profile: name.to_owned(),
+                    message: format!("column \"{}\": {m}", column.header),
+                })
             })
             .collect()
     }
@@ -470,7 +475,7 @@ impl Profile {
 }
 
 /// The profile called `name`: from `[exports.<name>]`, else built in.
-pub fn profile(name: &str, configured: &BTreeMap<String, Profile>) -> Result<Profile, String> {
+pub fn profile(name: &str, configured: &BTreeMap<String, Profile>) -> Result<Profile, ExportError> {
     if let Some(p) = configured.get(name) {
         p.check(name)?;
         return Ok(p.clone());
@@ -478,14 +483,51 @@ pub fn profile(name: &str, configured: &BTreeMap<String, Profile>) -> Result<Pro
     let Some((_, _, text)) = BUILT_IN.iter().find(|(n, _, _)| *n == name) else {
         let mut names: Vec<&str> = BUILT_IN.iter().map(|(n, _, _)| *n).collect();
         names.extend(configured.keys().map(String::as_str));
-        return Err(format!(
-            "no export profile is called `{name}`; there are: {}",
-            names.join(", ")
-        ));
+        return Err(ExportError::UnknownProfile {
+            name: name.to_owned(),
+            known: names.join(", "),
+        });
     };
-    let p: Profile = toml::from_str(text).map_err(|e| format!("built-in {name}: {e}"))?;
+    let p: Profile = toml::from_str(text).map_err(|e| ExportError::Profile {
+        profile: name.to_owned(),
+        message: format!("built in: {e}"),
+    })?;
     p.check(name)?;
     Ok(p)
+}
+
+/// Why an export could not be written at all (a person it cannot write
+/// is an exception of the run, not an error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    /// No profile has the name.
+    #[error("no export profile is called `{name}`; there are: {known}")]
+    UnknownProfile {
+        /// The name asked for.
+        name: String,
+        /// The names there are, comma-separated.
+        known: String,
+    },
+    /// A profile is not well formed: a column's value, a kind, a key.
+    #[error("[exports.{profile}]: {message}")]
+    Profile {
+        /// The profile.
+        profile: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A column needs a `[payroll_provider]` value that is not configured.
+    #[error(
+        "export {export} fills its \"{column}\" column from [payroll_provider] {key}, which is not configured"
+    )]
+    MissingProviderValue {
+        /// The export.
+        export: String,
+        /// The column's header.
+        column: String,
+        /// The `[payroll_provider]` key.
+        key: &'static str,
+    },
 }
 
 /// One export's file and the exceptions it raised.
@@ -806,7 +848,7 @@ pub fn export(
     run: &PayrollRun,
     rules: &RulesConfig,
     provider: &ProviderConfig,
-) -> Result<Exported, String> {
+) -> Result<Exported, ExportError> {
     let values = profile.values(name)?;
     for (value, column) in values.iter().zip(&profile.columns) {
         let (setting, key) = match value {
@@ -815,10 +857,11 @@ pub fn export(
             _ => continue,
         };
         if setting.as_deref().is_none_or(|v| v.trim().is_empty()) {
-            return Err(format!(
-                "export {name} fills its \"{}\" column from [payroll_provider] {key}, which is not configured",
-                column.header
-            ));
+            return Err(ExportError::MissingProviderValue {
+                export: name.to_owned(),
+                column: column.header.clone(),
+                key,
+            });
         }
     }
     let mut figures = vec![Figures::default(); run.summary.len()];
@@ -1150,7 +1193,7 @@ pub fn export_all(
     run: &mut PayrollRun,
     rules: &RulesConfig,
     provider: &ProviderConfig,
-) -> Result<Vec<Exported>, String> {
+) -> Result<Vec<Exported>, ExportError> {
     let mut files = Vec::new();
     for name in names {
         let profile = profile(name, profiles)?;
@@ -1281,20 +1324,26 @@ mod tests {
     fn a_profile_with_a_wrong_value_or_kind_is_refused_naming_it() {
         let bad: Profile =
             toml::from_str("columns = [{ header = \"H\", value = \"hours:overtme\" }]").unwrap();
-        let e = bad.check("mine").unwrap_err();
+        let e = bad.check("mine").unwrap_err().to_string();
         assert!(
             e.starts_with("[exports.mine]: column \"H\": `overtme` is not a pay line kind"),
             "{e}"
         );
         let wide_code: Profile =
             toml::from_str("columns = [{ header = \"C\", value = \"code\" }]").unwrap();
-        assert!(wide_code.check("w").unwrap_err().contains("long layouts"));
+        assert!(
+            wide_code
+                .check("w")
+                .unwrap_err()
+                .to_string()
+                .contains("long layouts")
+        );
         let many: Profile = toml::from_str(
             "decimals = 4294967295\ncolumns = [{ header = \"H\", value = \"hours:regular\" }]",
         )
         .unwrap();
         assert_eq!(
-            many.check("d").unwrap_err(),
+            many.check("d").unwrap_err().to_string(),
             "[exports.d]: decimals = 4294967295 is more than 6 (hours and money are exact to the \
              second and the cent)"
         );

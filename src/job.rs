@@ -115,8 +115,8 @@ pub enum ComputeError {
     #[error("the input data is not what payrun-ingest produces: {0}")]
     Frame(#[from] PolarsError),
     /// An export asked for has no profile, or its profile is wrong.
-    #[error("{0}")]
-    Export(String),
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
 }
 
 /// Reads the typed frames into a [`PayrollInput`] and computes; decode
@@ -214,8 +214,7 @@ fn exports_of(
         run,
         &settings.rules,
         &settings.payroll_provider,
-    )
-    .map_err(ComputeError::Export)?;
+    )?;
     Ok(names.iter().cloned().zip(exported).collect())
 }
 

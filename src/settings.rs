@@ -68,9 +68,9 @@ impl Settings {
             .located(text)
         })?;
         for (name, profile) in &keys.exports {
-            profile.check(name).map_err(|message| ConfigError::Parse {
+            profile.check(name).map_err(|e| ConfigError::Parse {
                 path: "payrun.toml".into(),
-                message,
+                message: e.to_string(),
             })?;
         }
         Ok(Settings {
