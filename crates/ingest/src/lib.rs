@@ -22,10 +22,8 @@
 //!
 //! Nothing in this crate knows about overtime or pay; that is `payrun-rules`.
 
-pub mod decode;
 pub mod exception;
 pub mod files;
-pub mod loose;
 pub mod schema;
 
 pub use decode::{
@@ -40,7 +38,8 @@ pub use files::{
 };
 pub use schema::{FieldKind, FieldSpec, RecordType, TIME_CARD_FIELDS, USER_FIELDS};
 pub use source::Source;
-pub mod client;
+mod q2;
+pub use q2::{client, decode, loose};
 pub mod input;
 pub mod join;
 pub mod pacing;

@@ -1,0 +1,11 @@
+//! The Q2 API, the one [`Source`](crate::Source) payrun has: the HTTP
+//! client (credentials, errors, queries; paging, windows and retries in
+//! `client.rs`), decoding its pages into typed columns, and reading its
+//! loosely typed values.
+
+pub mod client;
+mod credentials;
+pub mod decode;
+mod error;
+pub mod loose;
+mod query;
