@@ -165,8 +165,8 @@ impl RunFolder {
             .finish()
             .map_err(|e| fail(&path, e))?;
         // Found when the inputs were first read; reading them again typed finds none.
-        let exceptions =
-            payrun_ingest::exceptions_from_frame(&frame).map_err(|e| fail(&path, e))?;
+        let exceptions = payrun_ingest::exceptions_from_frame(&frame, &payrun_ingest::kinds::ALL)
+            .map_err(|e| fail(&path, e))?;
         Ok(RunInputs {
             time_cards,
             users,

@@ -52,6 +52,25 @@ pub enum Layout {
     Long,
 }
 
+/// The kinds of exception the exports raise (design §6).
+pub mod kinds {
+    use payrun_ingest::ExceptionKind;
+
+    /// An employee a payroll-provider export cannot identify; left out of it.
+    pub const EXPORT_UNIDENTIFIED: ExceptionKind = ExceptionKind::new(12, "export_unidentified");
+
+    /// Pay of a kind a payroll-provider export has no place for.
+    pub const EXPORT_UNMAPPED: ExceptionKind = ExceptionKind::new(13, "export_unmapped");
+
+    /// An employee whose pay the provider would price differently from
+    /// payrun (a regular-rate premium the layout cannot carry), or whose
+    /// pay is held; left out of the export.
+    pub const EXPORT_UNRECONCILED: ExceptionKind = ExceptionKind::new(14, "export_unreconciled");
+
+    /// Every kind the exports raise.
+    pub const ALL: [ExceptionKind; 3] = [EXPORT_UNIDENTIFIED, EXPORT_UNMAPPED, EXPORT_UNRECONCILED];
+}
+
 /// How the provider knows an employee.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -980,7 +999,7 @@ pub fn export(
                 exceptions.push((
                     i,
                     raise(
-                        ExceptionKind::ExportUnidentified,
+                        crate::export::kinds::EXPORT_UNIDENTIFIED,
                         format!(
                             "export {name}: {how}, so this employee's pay ({}) is not in export_{name}.csv; enter it by hand or fix the identifier and run again",
                             row.pay.gross
@@ -996,7 +1015,7 @@ pub fn export(
             exceptions.push((
                 i,
                 raise(
-                    ExceptionKind::ExportUnreconciled,
+                    crate::export::kinds::EXPORT_UNRECONCILED,
                     format!(
                         "export {name}: this employee's pay is held (see their other errors), \
                          so their hours are not in export_{name}.csv, where the provider would \
@@ -1018,7 +1037,7 @@ pub fn export(
             exceptions.push((
                 i,
                 raise(
-                    ExceptionKind::ExportUnreconciled,
+                    crate::export::kinds::EXPORT_UNRECONCILED,
                     format!(
                         "export {name}: the provider would pay {} for these hours at its rate, \
                          payrun computed {} (regular-rate premium {premium}), and the layout has \
@@ -1055,7 +1074,7 @@ pub fn export(
             exceptions.push((
                 i,
                 raise(
-                    ExceptionKind::ExportUnmapped,
+                    crate::export::kinds::EXPORT_UNMAPPED,
                     format!(
                         "export {name} has no place for {}: enter it by hand, or add a column or code to the profile",
                         unplaced.join(", ")
@@ -1370,7 +1389,7 @@ mod tests {
             out.exceptions
                 .iter()
                 .map(|(_, e)| {
-                    assert_eq!(e.kind, ExceptionKind::ExportUnidentified);
+                    assert_eq!(e.kind, crate::export::kinds::EXPORT_UNIDENTIFIED);
                     (e.user_name.clone().unwrap(), e.message.clone())
                 })
                 .collect()
@@ -1529,6 +1548,37 @@ mod tests {
         );
     }
 
+    /// Each layer owns its kinds; together they have one name and one
+    /// rank each, and list in design §6's order.
+    #[test]
+    fn every_kind_of_every_layer_has_its_own_name_and_rank() {
+        let mut all: Vec<ExceptionKind> = payrun_rules::kinds::ALL.to_vec();
+        all.extend(kinds::ALL);
+        let names: std::collections::BTreeSet<&str> = all.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), all.len());
+        all.sort();
+        let ranks: Vec<&str> = all.iter().map(|k| k.as_str()).collect();
+        assert_eq!(ranks.len(), 21);
+        assert_eq!(
+            &ranks[..3],
+            ["open_punch", "non_positive_duration", "long_shift"]
+        );
+        assert_eq!(
+            &ranks[12..15],
+            [
+                "export_unidentified",
+                "export_unmapped",
+                "export_unreconciled"
+            ]
+        );
+        assert_eq!(ranks.last(), Some(&"unused_setting"));
+        assert!(
+            payrun_ingest::kinds::ALL
+                .iter()
+                .all(|k| payrun_rules::kinds::ALL.contains(k))
+        );
+    }
+
     /// ADP's File # is 1 to 6 digits: any other employeeNumber is refused.
     #[test]
     fn an_adp_file_number_is_one_to_six_digits() {
@@ -1617,7 +1667,10 @@ mod tests {
         .unwrap();
         assert_eq!(qb.csv.lines().count(), 1, "header only: Ann is left out");
         assert_eq!((qb.reconciled.written, qb.reconciled.left_out), (0, 1));
-        assert_eq!(qb.exceptions[0].1.kind, ExceptionKind::ExportUnreconciled);
+        assert_eq!(
+            qb.exceptions[0].1.kind,
+            crate::export::kinds::EXPORT_UNRECONCILED
+        );
         assert!(
             qb.exceptions[0].1.message.starts_with(
                 "export quickbooks: the provider would pay 570.00 for these hours at its rate, \

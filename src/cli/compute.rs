@@ -290,8 +290,8 @@ fn fetch_exceptions(time_cards: &Path) -> anyhow::Result<Vec<Exception>> {
         .try_into_reader_with_file_path(Some(path.clone()))
         .and_then(|r| r.finish())
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    let mut exceptions =
-        exceptions_from_frame(&frame).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let mut exceptions = exceptions_from_frame(&frame, &payrun::ingest::kinds::ALL)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     // The CSV holds text as a spreadsheet may open it; these are the values.
     let restore = |v: &mut Option<String>| {
         if let Some(text) = v {

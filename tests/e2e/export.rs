@@ -257,7 +257,7 @@ fn the_demo_company_reconciles_to_the_cent_in_every_built_in_profile() {
                 let left_out = out
                     .exceptions
                     .iter()
-                    .filter(|(_, e)| e.kind == payrun::ingest::ExceptionKind::ExportUnreconciled)
+                    .filter(|(_, e)| e.kind == payrun::export::kinds::EXPORT_UNRECONCILED)
                     .count();
                 assert!(left_out > 0);
             }

@@ -47,117 +47,50 @@ impl fmt::Display for Severity {
     }
 }
 
-/// What kind of problem (design §6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ExceptionKind {
-    /// A job entry with no out time; excluded.
-    OpenPunch,
-    /// A punch whose out time is not after its in time; excluded.
-    NonPositiveDuration,
-    /// A shift longer than `punches.max_shift_hours`; held from pay unless `punches.long_shift = "pay"`.
-    LongShift,
-    /// Two shifts of one user overlap; the overlap counts once.
-    OverlappingShift,
-    /// An identical record seen twice; counted once.
-    DuplicateRecord,
-    /// A time card that matches no user; excluded from pay.
-    UnknownUser,
-    /// A user's overtime rule is not configured; `default` applies.
-    UnknownOvertimeRule,
-    /// A user's time zone is empty or not an IANA name; the company zone applies.
-    InvalidTimeZone,
-    /// A user with hours but no pay rate.
-    MissingPayRate,
-    /// A field whose value cannot mean what the field means.
-    InvalidValue,
-    /// An `entryType` other than 0–3.
-    UnknownEntryType,
-    /// A job entry without the approval `[approvals] require`s; paid, or held.
-    UnapprovedTimeCard,
-    /// An employee a payroll-provider export cannot identify; left out of it.
-    ExportUnidentified,
-    /// Pay of a kind a payroll-provider export has no place for.
-    ExportUnmapped,
-    /// An employee whose pay the provider would price differently from
-    /// payrun (a regular-rate premium the layout cannot carry), or whose
-    /// pay is held; left out of the export.
-    ExportUnreconciled,
-    /// A punch time moved by a DST change (informational).
-    DstAdjusted,
-    /// The input lacks the days before the period that its first workweek needs.
-    IncompleteInput,
-    /// A workweek's overtime premium waits for the period in which the week ends (informational).
-    DeferredPremium,
-    /// The input has no time card at all.
-    EmptyInput,
-    /// The period is not one pay period of the calendar; salaries are prorated (informational).
-    PartialPeriod,
-    /// A configured name (`[users."X"]`, `[jobs."X"]`, `[shifts."X"]`, a
-    /// bonus) that matches nothing in the input: a typo pays nothing extra.
-    UnusedSetting,
+/// What kind of problem an exception is (design §6): its name in the
+/// files (`open_punch`) and its rank, its place in the order exceptions
+/// are listed in. Each layer owns the kinds it raises: reading records
+/// ([`kinds`]: `invalid_value`, `unknown_user`), the pay rules
+/// (`payrun_rules::kinds`) and the exports (`payrun::export::kinds`);
+/// this is the type their rows share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExceptionKind {
+    rank: u8,
+    name: &'static str,
 }
 
 impl ExceptionKind {
-    /// Every kind, in output order.
-    pub const ALL: [ExceptionKind; 21] = [
-        ExceptionKind::OpenPunch,
-        ExceptionKind::NonPositiveDuration,
-        ExceptionKind::LongShift,
-        ExceptionKind::OverlappingShift,
-        ExceptionKind::DuplicateRecord,
-        ExceptionKind::UnknownUser,
-        ExceptionKind::UnknownOvertimeRule,
-        ExceptionKind::InvalidTimeZone,
-        ExceptionKind::MissingPayRate,
-        ExceptionKind::InvalidValue,
-        ExceptionKind::UnknownEntryType,
-        ExceptionKind::UnapprovedTimeCard,
-        ExceptionKind::ExportUnidentified,
-        ExceptionKind::ExportUnmapped,
-        ExceptionKind::ExportUnreconciled,
-        ExceptionKind::DstAdjusted,
-        ExceptionKind::IncompleteInput,
-        ExceptionKind::DeferredPremium,
-        ExceptionKind::EmptyInput,
-        ExceptionKind::PartialPeriod,
-        ExceptionKind::UnusedSetting,
-    ];
+    /// A kind called `name` (snake_case), listed at `rank` (design §6's
+    /// order: errors of records first, then of people, exports, and
+    /// information).
+    pub const fn new(rank: u8, name: &'static str) -> Self {
+        ExceptionKind { rank, name }
+    }
 
     /// The snake_case name used in output files.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ExceptionKind::OpenPunch => "open_punch",
-            ExceptionKind::NonPositiveDuration => "non_positive_duration",
-            ExceptionKind::LongShift => "long_shift",
-            ExceptionKind::OverlappingShift => "overlapping_shift",
-            ExceptionKind::DuplicateRecord => "duplicate_record",
-            ExceptionKind::UnknownUser => "unknown_user",
-            ExceptionKind::UnknownOvertimeRule => "unknown_overtime_rule",
-            ExceptionKind::InvalidTimeZone => "invalid_time_zone",
-            ExceptionKind::MissingPayRate => "missing_pay_rate",
-            ExceptionKind::InvalidValue => "invalid_value",
-            ExceptionKind::UnknownEntryType => "unknown_entry_type",
-            ExceptionKind::UnapprovedTimeCard => "unapproved_time_card",
-            ExceptionKind::ExportUnidentified => "export_unidentified",
-            ExceptionKind::ExportUnmapped => "export_unmapped",
-            ExceptionKind::ExportUnreconciled => "export_unreconciled",
-            ExceptionKind::DstAdjusted => "dst_adjusted",
-            ExceptionKind::IncompleteInput => "incomplete_input",
-            ExceptionKind::DeferredPremium => "deferred_premium",
-            ExceptionKind::EmptyInput => "empty_input",
-            ExceptionKind::PartialPeriod => "partial_period",
-            ExceptionKind::UnusedSetting => "unused_setting",
-        }
+        self.name
+    }
+
+    /// The kind of `known` called `text`.
+    pub fn parse(text: &str, known: &[ExceptionKind]) -> Result<Self, String> {
+        known
+            .iter()
+            .copied()
+            .find(|k| k.name == text)
+            .ok_or_else(|| format!("`{text}` is not an exception kind"))
     }
 }
 
-impl std::str::FromStr for ExceptionKind {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
-        ExceptionKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == text)
-            .ok_or_else(|| format!("`{text}` is not an exception kind"))
+impl PartialOrd for ExceptionKind {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ExceptionKind {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.rank, self.name).cmp(&(other.rank, other.name))
     }
 }
 
@@ -165,6 +98,20 @@ impl fmt::Display for ExceptionKind {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The kinds raised reading records: a value that cannot mean what its
+/// field means, a time card that matches no user.
+pub mod kinds {
+    use super::ExceptionKind;
+
+    /// A time card that matches no user; excluded from pay.
+    pub const UNKNOWN_USER: ExceptionKind = ExceptionKind::new(5, "unknown_user");
+    /// A field whose value cannot mean what the field means.
+    pub const INVALID_VALUE: ExceptionKind = ExceptionKind::new(9, "invalid_value");
+
+    /// Every kind this crate raises.
+    pub const ALL: [ExceptionKind; 2] = [UNKNOWN_USER, INVALID_VALUE];
 }
 
 /// One problem, tied to the record it was found in.
@@ -221,8 +168,13 @@ impl fmt::Display for Exception {
 
 /// Reads exceptions back from a frame with the output columns (an
 /// `exceptions.csv` or `fetch_exceptions.csv` read as text, or an
-/// `exceptions.parquet` with its times as timestamps).
-pub fn exceptions_from_frame(frame: &DataFrame) -> Result<Vec<Exception>, String> {
+/// `exceptions.parquet` with its times as timestamps), each kind one of
+/// `known` (this crate's [`kinds::ALL`] for records read; a run's
+/// `exceptions` have every layer's).
+pub fn exceptions_from_frame(
+    frame: &DataFrame,
+    known: &[ExceptionKind],
+) -> Result<Vec<Exception>, String> {
     let column = |name: &str| -> Result<Vec<Option<String>>, String> {
         let c = frame
             .column(name)
@@ -276,7 +228,7 @@ pub fn exceptions_from_frame(frame: &DataFrame) -> Result<Vec<Exception>, String
         .map(|i| {
             Ok(Exception {
                 severity: severity[i].as_deref().unwrap_or_default().parse()?,
-                kind: kind[i].as_deref().unwrap_or_default().parse()?,
+                kind: ExceptionKind::parse(kind[i].as_deref().unwrap_or_default(), known)?,
                 user_name: user_name[i].clone(),
                 user_full_name: user_full_name[i].clone(),
                 in_date_time: in_date_time[i].clone(),
@@ -349,7 +301,7 @@ mod tests {
     fn exceptions_survive_a_round_trip_through_their_frame() {
         let exceptions = vec![Exception {
             severity: Severity::Warning,
-            kind: ExceptionKind::InvalidValue,
+            kind: kinds::INVALID_VALUE,
             user_name: Some("ann".into()),
             user_full_name: None,
             in_date_time: Some("2024-01-02 08:00:00".into()),
@@ -359,7 +311,10 @@ mod tests {
             employee_number: Some("7".into()),
         }];
         let frame = exceptions_frame(&exceptions).unwrap();
-        assert_eq!(exceptions_from_frame(&frame).unwrap(), exceptions);
+        assert_eq!(
+            exceptions_from_frame(&frame, &kinds::ALL).unwrap(),
+            exceptions
+        );
         // Parquet's times are timestamps: 2024-01-02 08:00:00 is
         // 1,704,182,400,000 ms of wall clock; the other is null.
         let stamped = exceptions_parquet_frame(&exceptions).unwrap();
@@ -374,15 +329,20 @@ mod tests {
         );
         assert_eq!(stamped.column("out_date_time").unwrap().null_count(), 1);
         assert_eq!(stamped.get_column_names(), frame.get_column_names());
-        assert_eq!(exceptions_from_frame(&stamped).unwrap(), exceptions);
+        assert_eq!(
+            exceptions_from_frame(&stamped, &kinds::ALL).unwrap(),
+            exceptions
+        );
         // A file written before `employee_number` existed reads back without it.
         let older = frame.drop("employee_number").unwrap();
-        let read = exceptions_from_frame(&older).unwrap();
+        let read = exceptions_from_frame(&older, &kinds::ALL).unwrap();
         assert_eq!(read[0].employee_number, None);
         assert_eq!(read[0].message, exceptions[0].message);
-        for kind in ExceptionKind::ALL {
-            assert_eq!(kind.as_str().parse::<ExceptionKind>(), Ok(kind));
+        for kind in kinds::ALL {
+            assert_eq!(ExceptionKind::parse(kind.as_str(), &kinds::ALL), Ok(kind));
         }
-        assert!("flood".parse::<ExceptionKind>().is_err());
+        assert!(ExceptionKind::parse("flood", &kinds::ALL).is_err());
+        // Listed in rank order: unknown_user (5) before invalid_value (9).
+        assert!(kinds::UNKNOWN_USER < kinds::INVALID_VALUE);
     }
 }

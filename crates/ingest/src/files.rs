@@ -562,7 +562,6 @@ impl Presence {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exception::ExceptionKind;
 
     fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
         let path = dir.join(name);
@@ -818,7 +817,7 @@ mod tests {
         let kinds: Vec<_> = input.exceptions.iter().map(|e| e.exception.kind).collect();
         assert_eq!(
             kinds,
-            [ExceptionKind::InvalidValue, ExceptionKind::UnknownUser],
+            [crate::kinds::INVALID_VALUE, crate::kinds::UNKNOWN_USER],
             "bob's hours `eight`, then zed"
         );
         let ann = input.user_ids().next().unwrap();

@@ -1341,7 +1341,7 @@ mod tests {
         assert_eq!(input.exceptions.len(), 1);
         assert_eq!(
             input.exceptions[0].exception.kind,
-            crate::ExceptionKind::UnknownUser
+            crate::kinds::UNKNOWN_USER
         );
     }
 

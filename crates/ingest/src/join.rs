@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use polars::prelude::*;
 
 use crate::decode::identify;
-use crate::exception::{Exception, ExceptionKind, Severity};
+use crate::exception::{Exception, Severity};
 use crate::input::UserId;
 use crate::prefetch::prefetch;
 use crate::schema::col;
@@ -275,7 +275,7 @@ pub fn match_users(time_cards: &DataFrame, index: &UserIndex) -> PolarsResult<Ma
 
 /// The `unknown_user` exception of `row` of `time_cards`, saying `why`.
 pub(crate) fn unknown_user(time_cards: &DataFrame, row: usize, why: &str) -> Exception {
-    let mut e = identify(time_cards, row, Severity::Error, ExceptionKind::UnknownUser);
+    let mut e = identify(time_cards, row, Severity::Error, crate::kinds::UNKNOWN_USER);
     e.message = format!("time card excluded from pay: {why}");
     e
 }
@@ -566,7 +566,7 @@ mod tests {
             joined
                 .exceptions
                 .iter()
-                .all(|e| e.kind == ExceptionKind::UnknownUser)
+                .all(|e| e.kind == crate::kinds::UNKNOWN_USER)
         );
         assert_eq!(
             joined.exceptions[1].in_date_time.as_deref(),

@@ -31,7 +31,7 @@ pub use decode::{
 };
 pub use exception::{
     Exception, ExceptionKind, Severity, exceptions_frame, exceptions_from_frame,
-    exceptions_parquet_frame,
+    exceptions_parquet_frame, kinds,
 };
 pub use files::{
     FileError, FileRecords, TimeCardsRead, read_payroll_records, read_records, read_time_cards_into,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use payrun_ingest::client::{
     ApiConfig, ClientOptions, Credentials, DeveloperToken, Q2Client, UserQuery, Verify,
 };
-use payrun_ingest::{ExceptionKind, PayrollInput, RecordType, decode_page, decode_records};
+use payrun_ingest::{PayrollInput, RecordType, decode_page, decode_records};
 
 /// Serves `bodies` in turn (the last one again after the end), each with
 /// HTTP 200, on loopback; returns the endpoint and the request count.
@@ -221,7 +221,7 @@ fn bad_values_are_exception_rows_never_silent_zeros() {
         cards
             .exceptions
             .iter()
-            .all(|e| e.kind == ExceptionKind::InvalidValue),
+            .all(|e| e.kind == payrun_ingest::kinds::INVALID_VALUE),
         "entryType 7 is the rules' exception, unknown_entry_type"
     );
 }

@@ -110,7 +110,7 @@ pub fn compute(
             .collect();
         raised.push(period_level(
             Severity::Info,
-            ExceptionKind::PartialPeriod,
+            crate::kinds::PARTIAL_PERIOD,
             format!(
                 "{period} is not one pay period of the calendar: salaries are paid for the days it covers ({})",
                 parts.join(", ")
@@ -126,7 +126,7 @@ pub fn compute(
         run.unfinished = true;
         raised.push(period_level(
             Severity::Info,
-            ExceptionKind::PartialPeriod,
+            crate::kinds::PARTIAL_PERIOD,
             format!(
                 "PARTIAL, not for payment: {period} had not ended when its time cards were \
                  read ({read_on}); salaries are for the whole period and later days are missing"
@@ -137,7 +137,7 @@ pub fn compute(
     for message in unused_settings(config, input) {
         raised.push(period_level(
             Severity::Warning,
-            ExceptionKind::UnusedSetting,
+            crate::kinds::UNUSED_SETTING,
             message,
             period.start,
         ));
@@ -145,7 +145,7 @@ pub fn compute(
     if input.records_read == 0 {
         raised.push(period_level(
             Severity::Error,
-            ExceptionKind::EmptyInput,
+            crate::kinds::EMPTY_INPUT,
             "the input has no time card at all: nobody's hours are paid \
              (a fetch that found nothing, or the wrong file?)"
                 .to_owned(),
@@ -275,7 +275,7 @@ fn incomplete_input(
     (lookback < period.start && earliest.is_some_and(|d| d >= period.start)).then(|| {
         period_level(
             Severity::Warning,
-            ExceptionKind::IncompleteInput,
+            crate::kinds::INCOMPLETE_INPUT,
             format!(
                 "no time card is dated before {}, but the period's first workweek starts {lookback}: \
                  hours worked from {lookback} are missing from the overtime thresholds \

@@ -140,7 +140,7 @@ impl<'i> SharedNames<'i> {
     ) -> Self {
         let mut users: std::collections::HashMap<&'i str, Vec<UserId>> = Default::default();
         let named: std::collections::HashSet<&str> = exceptions
-            .filter(|(user, e)| user.is_none() && e.kind == ExceptionKind::UnknownUser)
+            .filter(|(user, e)| user.is_none() && e.kind == crate::kinds::UNKNOWN_USER)
             .filter_map(|(_, e)| e.user_name.as_deref())
             .collect();
         if named.is_empty() {
@@ -160,7 +160,7 @@ impl<'i> SharedNames<'i> {
     /// The users an exception tied to `user` concerns besides `user`.
     fn users(&self, user: Option<UserId>, e: &Exception) -> &[UserId] {
         match (user, e.kind, e.user_name.as_deref()) {
-            (None, ExceptionKind::UnknownUser, Some(name)) => {
+            (None, crate::kinds::UNKNOWN_USER, Some(name)) => {
                 self.users.get(name).map_or(&[], Vec::as_slice)
             }
             _ => &[],

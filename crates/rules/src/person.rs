@@ -16,7 +16,7 @@
 //! 5. **Price** ([`price`](crate::price)): pay lines and the summary's pay.
 
 use chrono::{Duration, NaiveDate};
-use payrun_ingest::{ExceptionKind, Names, PayrollInput, Severity, User, UserId};
+use payrun_ingest::{Names, PayrollInput, Severity, User, UserId};
 use rust_decimal::Decimal;
 
 use crate::allocate::{Allocation, Why, allocate_traced};
@@ -246,7 +246,7 @@ impl<'c> Context<'c> {
                 id,
                 user,
                 Severity::Error,
-                ExceptionKind::MissingPayRate,
+                crate::kinds::MISSING_PAY_RATE,
                 format!(
                     "payRate is {}; pay is computed at 0.00",
                     user.pay_rate.map_or("empty".to_owned(), |r| r.to_string())
@@ -320,7 +320,7 @@ fn deferred_premium(
             id,
             user,
             Severity::Info,
-            ExceptionKind::DeferredPremium,
+            crate::kinds::DEFERRED_PREMIUM,
             format!(
                 "the workweek {week} to {} ends after the period: the premium of its {} overtime and \
                  double-time hours here depends on the whole week's hours and is paid in the period \

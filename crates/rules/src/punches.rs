@@ -250,7 +250,7 @@ pub(crate) fn prepare(
         if cards[group_start..i].iter().any(|c| c.same_record(card)) {
             raise(
                 Severity::Warning,
-                ExceptionKind::DuplicateRecord,
+                crate::kinds::DUPLICATE_RECORD,
                 "the same time card appears twice; it is counted once".into(),
             );
             continue;
@@ -258,7 +258,7 @@ pub(crate) fn prepare(
         let Some(in_wall) = in_wall else {
             raise(
                 Severity::Error,
-                ExceptionKind::InvalidValue,
+                crate::kinds::INVALID_VALUE,
                 "time card has no usable inDateTime; excluded from pay".into(),
             );
             continue;
@@ -284,7 +284,7 @@ pub(crate) fn prepare(
             Some(kind @ (1..=3)) => hours_entry(&at, kind, zone, reading, &mut entries, &mut raise),
             other => raise(
                 Severity::Error,
-                ExceptionKind::UnknownEntryType,
+                crate::kinds::UNKNOWN_ENTRY_TYPE,
                 match other {
                     Some(t) => format!(
                         "entryType {t} is not 0 (job), 1 (PTO), 2 or 3 (adjustment); excluded from pay"
@@ -348,7 +348,7 @@ fn job_entry(
     let Some(out_wall) = out_wall else {
         raise(
             Severity::Error,
-            ExceptionKind::OpenPunch,
+            crate::kinds::OPEN_PUNCH,
             "job entry has no out time (open punch); excluded from pay".into(),
         );
         return None;
@@ -364,7 +364,7 @@ fn job_entry(
     if adjusted {
         raise(
             Severity::Info,
-            ExceptionKind::DstAdjusted,
+            crate::kinds::DST_ADJUSTED,
             format!(
                 "a punch time falls in a daylight-saving change in {}; read as the real elapsed time ({} h)",
                 zone.tz.name(),
@@ -375,7 +375,7 @@ fn job_entry(
     if end <= start {
         raise(
             Severity::Error,
-            ExceptionKind::NonPositiveDuration,
+            crate::kinds::NON_POSITIVE_DURATION,
             format!(
                 "out time is not after in time ({} s); excluded from pay",
                 end - start
@@ -393,7 +393,7 @@ fn job_entry(
     if end > now {
         raise(
             Severity::Error,
-            ExceptionKind::InvalidValue,
+            crate::kinds::INVALID_VALUE,
             format!(
                 "the punch ends after this payroll was computed ({}); held from pay",
                 crate::time::to_wall(chrono_tz::UTC, now).format("%Y-%m-%d %H:%M:%S UTC")
@@ -419,7 +419,7 @@ fn job_entry(
         };
         raise(
             severity,
-            ExceptionKind::LongShift,
+            crate::kinds::LONG_SHIFT,
             format!(
                 "shift of {hours} h is longer than punches.max_shift_hours ({limit}); {outcome}"
             ),
@@ -446,7 +446,7 @@ fn job_entry(
         };
         raise(
             severity,
-            ExceptionKind::UnapprovedTimeCard,
+            crate::kinds::UNAPPROVED_TIME_CARD,
             format!("job entry lacks {missing} (approvals.require = \"{require}\"); {outcome}"),
         );
         if hold {
@@ -489,7 +489,7 @@ fn hours_entry(
     let Some(value) = card.hours() else {
         raise(
             Severity::Error,
-            ExceptionKind::InvalidValue,
+            crate::kinds::INVALID_VALUE,
             "PTO or adjustment without `hours`; excluded from pay".into(),
         );
         return;
@@ -505,7 +505,7 @@ fn hours_entry(
     if value.abs() > Decimal::from(limit) {
         raise(
             Severity::Error,
-            ExceptionKind::InvalidValue,
+            crate::kinds::INVALID_VALUE,
             format!("`hours` {value} is beyond {limit} for a {what}; held from pay"),
         );
         entries.held.extend(workday);
@@ -519,7 +519,7 @@ fn hours_entry(
             if value.is_sign_negative() {
                 raise(
                     Severity::Error,
-                    ExceptionKind::InvalidValue,
+                    crate::kinds::INVALID_VALUE,
                     format!("PTO hours {value} are negative; excluded from pay"),
                 );
                 return;
@@ -545,7 +545,7 @@ fn hours_entry(
                 Some(0) | None => e.adjustment_hours.push(dated),
                 Some(other) => raise(
                     Severity::Error,
-                    ExceptionKind::InvalidValue,
+                    crate::kinds::INVALID_VALUE,
                     format!(
                         "adjustHoursAmount {other} is neither 0 (hours) nor 1 (amount); excluded from pay"
                     ),
@@ -593,7 +593,7 @@ fn cut_into_pieces(
             let earlier = crate::time::to_wall(zone.tz, covered_from).format("%Y-%m-%d %H:%M:%S");
             raised.push(record.raise(
                 Severity::Warning,
-                ExceptionKind::OverlappingShift,
+                crate::kinds::OVERLAPPING_SHIFT,
                 format!(
                     "overlaps the shift from {earlier} by {} min; the overlap counts once",
                     overlap / 60

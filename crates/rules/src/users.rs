@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use chrono_tz::Tz;
-use payrun_ingest::{ExceptionKind, Names, Severity, User, UserId};
+use payrun_ingest::{Names, Severity, User, UserId};
 use rust_decimal::Decimal;
 
 use crate::config::{JobPay, OvertimeRule, PunchZone, RulesConfig, SalaryMode, ShiftPay};
@@ -53,7 +53,7 @@ pub(crate) fn zone_of(
                         id,
                         user,
                         Severity::Error,
-                        ExceptionKind::InvalidTimeZone,
+                        crate::kinds::INVALID_TIME_ZONE,
                         message,
                     ));
                     default_zone
@@ -131,7 +131,7 @@ pub(crate) fn terms_of<'c>(
                 id,
                 user,
                 Severity::Error,
-                ExceptionKind::UnknownOvertimeRule,
+                crate::kinds::UNKNOWN_OVERTIME_RULE,
                 format!(
                     "overTimeRule \"{wanted}\" is not configured under [overtime_rules]; `default` is used"
                 ),
@@ -147,7 +147,7 @@ pub(crate) fn terms_of<'c>(
                 id,
                 user,
                 Severity::Error,
-                ExceptionKind::InvalidValue,
+                crate::kinds::INVALID_VALUE,
                 format!(
                     "user field `rateType` has invalid value {}; paid as \"Hourly Rate\"",
                     other.map_or("null".to_owned(), |t| format!("\"{t}\""))
@@ -164,7 +164,7 @@ pub(crate) fn terms_of<'c>(
             id,
             user,
             Severity::Error,
-            ExceptionKind::InvalidValue,
+            crate::kinds::INVALID_VALUE,
             format!("user field `payRate` has invalid value \"{rate}\": negative; pay held at 0"),
         ));
     }

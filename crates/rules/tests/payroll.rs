@@ -312,7 +312,7 @@ weekly_ot_after = 40
     let partial = days("ann", "2024-05-16", &[10, 10]);
     let run = common::run(&users, &partial, config, period("2024-05-16", "2024-05-31"));
     assert_eq!(tiers(row(&run, "ann")), (dec("20"), zero(), zero()));
-    assert_eq!(kinds(&run), vec![ExceptionKind::IncompleteInput]);
+    assert_eq!(kinds(&run), vec![payrun_rules::kinds::INCOMPLETE_INPUT]);
     assert_eq!(
         run.exceptions[0].message,
         "no time card is dated before 2024-05-16, but the period's first workweek starts 2024-05-12: \
@@ -612,16 +612,16 @@ fn every_exception_kind_is_raised_where_it_arises() {
     found.sort();
     found.dedup();
     let mut want = vec![
-        ExceptionKind::OpenPunch,
-        ExceptionKind::NonPositiveDuration,
-        ExceptionKind::LongShift,
-        ExceptionKind::OverlappingShift,
-        ExceptionKind::DuplicateRecord,
-        ExceptionKind::UnknownUser,
-        ExceptionKind::UnknownOvertimeRule,
-        ExceptionKind::InvalidTimeZone,
-        ExceptionKind::MissingPayRate,
-        ExceptionKind::UnknownEntryType,
+        payrun_rules::kinds::OPEN_PUNCH,
+        payrun_rules::kinds::NON_POSITIVE_DURATION,
+        payrun_rules::kinds::LONG_SHIFT,
+        payrun_rules::kinds::OVERLAPPING_SHIFT,
+        payrun_rules::kinds::DUPLICATE_RECORD,
+        payrun_rules::kinds::UNKNOWN_USER,
+        payrun_rules::kinds::UNKNOWN_OVERTIME_RULE,
+        payrun_rules::kinds::INVALID_TIME_ZONE,
+        payrun_rules::kinds::MISSING_PAY_RATE,
+        payrun_rules::kinds::UNKNOWN_ENTRY_TYPE,
     ];
     want.sort();
     assert_eq!(found, want);
@@ -641,21 +641,21 @@ fn every_exception_kind_is_raised_where_it_arises() {
             .clone()
     };
     assert_eq!(
-        message(ExceptionKind::UnknownOvertimeRule),
+        message(payrun_rules::kinds::UNKNOWN_OVERTIME_RULE),
         "overTimeRule \"nightshift\" is not configured under [overtime_rules]; `default` is used"
     );
     assert_eq!(
-        message(ExceptionKind::OverlappingShift),
+        message(payrun_rules::kinds::OVERLAPPING_SHIFT),
         "overlaps the shift from 2024-05-16 08:00:00 by 60 min; the overlap counts once"
     );
     assert_eq!(
-        message(ExceptionKind::MissingPayRate),
+        message(payrun_rules::kinds::MISSING_PAY_RATE),
         "payRate is empty; pay is computed at 0.00"
     );
     assert_eq!(
         run.exceptions
             .iter()
-            .filter(|e| e.kind == ExceptionKind::InvalidTimeZone)
+            .filter(|e| e.kind == payrun_rules::kinds::INVALID_TIME_ZONE)
             .count(),
         2,
         "an empty zone and an invalid one"
@@ -666,7 +666,7 @@ fn every_exception_kind_is_raised_where_it_arises() {
     let open = run
         .exceptions
         .iter()
-        .find(|e| e.kind == ExceptionKind::OpenPunch)
+        .find(|e| e.kind == payrun_rules::kinds::OPEN_PUNCH)
         .unwrap();
     assert_eq!(open.user_name.as_deref(), Some("ann"));
     assert_eq!(open.in_date_time.as_deref(), Some("2024-05-13 08:00:00"));
@@ -693,9 +693,9 @@ fn dst_adjusted_and_invalid_value_exceptions() {
     assert_eq!(
         kinds(&run),
         vec![
-            ExceptionKind::InvalidValue,
-            ExceptionKind::InvalidValue,
-            ExceptionKind::DstAdjusted
+            payrun_rules::kinds::INVALID_VALUE,
+            payrun_rules::kinds::INVALID_VALUE,
+            payrun_rules::kinds::DST_ADJUSTED
         ]
     );
     let messages: Vec<_> = run.exceptions.iter().map(|e| e.message.as_str()).collect();
@@ -973,7 +973,7 @@ fn two_users_who_share_a_user_name_keep_their_own_figures() {
             ),
         ]
     );
-    assert_eq!(kinds(&run), vec![ExceptionKind::UnknownUser]);
+    assert_eq!(kinds(&run), vec![payrun_rules::kinds::UNKNOWN_USER]);
     let report = run.report().unwrap();
     let daily = report
         .daily_hours
@@ -1025,7 +1025,7 @@ fn an_overlap_remainder_keeps_its_shifts_workday() {
     let run = common::run(&users, &cards, &unsplit, period("2024-02-04", "2024-02-10"));
     let ann = row(&run, "ann");
     assert_eq!((tiers(ann).0, ann.pay.gross), (dec("8"), dec("80.00")));
-    assert_eq!(kinds(&run), vec![ExceptionKind::OverlappingShift]);
+    assert_eq!(kinds(&run), vec![payrun_rules::kinds::OVERLAPPING_SHIFT]);
     let next = common::run(&users, &cards, &unsplit, period("2024-02-11", "2024-02-17"));
     assert!(next.summary.iter().all(|r| r.hours.regular == 0));
 
@@ -1077,7 +1077,7 @@ fn records_that_differ_in_a_name_are_not_duplicates() {
         (dec("80.00"), dec("100.00"))
     );
     // The second "tips" record is the same record twice.
-    assert_eq!(kinds(&run), vec![ExceptionKind::DuplicateRecord]);
+    assert_eq!(kinds(&run), vec![payrun_rules::kinds::DUPLICATE_RECORD]);
 }
 
 /// Weekly periods computed from files warn about missing earlier days only
@@ -1096,7 +1096,7 @@ fn the_lookback_reaches_a_14_day_window_only_for_biweekly_rules() {
         &eight_eighty,
         period("2024-05-19", "2024-05-25"),
     );
-    assert_eq!(kinds(&run), vec![ExceptionKind::IncompleteInput]);
+    assert_eq!(kinds(&run), vec![payrun_rules::kinds::INCOMPLETE_INPUT]);
     assert!(run.exceptions[0].message.contains("starts 2024-05-12"));
 }
 
@@ -1158,11 +1158,11 @@ fn a_negative_or_unreadable_pay_rate_holds_the_users_pay() {
         messages,
         [
             (
-                ExceptionKind::InvalidValue,
+                payrun_rules::kinds::INVALID_VALUE,
                 "user field `payRate` has invalid value \"-5.0000\": negative; pay held at 0"
             ),
             (
-                ExceptionKind::InvalidValue,
+                payrun_rules::kinds::INVALID_VALUE,
                 "user field `payRate` has invalid value \"12.345678\": more than 4 decimal places"
             ),
         ]
@@ -1200,12 +1200,12 @@ fn long_shifts_and_punches_in_the_future_are_held() {
         [
             (
                 "error",
-                ExceptionKind::LongShift,
+                payrun_rules::kinds::LONG_SHIFT,
                 "shift of 30 h is longer than punches.max_shift_hours"
             ),
             (
                 "error",
-                ExceptionKind::InvalidValue,
+                payrun_rules::kinds::INVALID_VALUE,
                 "the punch ends after this payroll was computed"
             ),
         ]
@@ -1225,7 +1225,10 @@ fn long_shifts_and_punches_in_the_future_are_held() {
             .unwrap()
             .severity
     };
-    assert_eq!(severity(ExceptionKind::LongShift).as_str(), "warning");
+    assert_eq!(
+        severity(payrun_rules::kinds::LONG_SHIFT).as_str(),
+        "warning"
+    );
 }
 
 /// 500 PTO hours in one record, or a $250,000 adjustment, are typing
@@ -1276,7 +1279,7 @@ fn a_range_that_is_not_a_calendar_period_pays_salaries_by_the_day() {
             .collect::<Vec<_>>(),
         [(
             "info",
-            ExceptionKind::PartialPeriod,
+            payrun_rules::kinds::PARTIAL_PERIOD,
             "2024-05-10..2024-05-20 is not one pay period of the calendar: salaries are paid for the days it covers (6/15 of 2024-05-01..2024-05-15, 5/16 of 2024-05-16..2024-05-31)"
         )]
     );
@@ -1351,7 +1354,7 @@ fn unapproved_time_cards_are_paid_with_a_warning_or_held_as_configured() {
     let unapproved = |run: &payrun_rules::PayrollRun| {
         run.exceptions
             .iter()
-            .filter(|e| e.kind == ExceptionKind::UnapprovedTimeCard)
+            .filter(|e| e.kind == payrun_rules::kinds::UNAPPROVED_TIME_CARD)
             .map(|e| (e.severity, e.in_date_time.clone().unwrap_or_default()))
             .collect::<Vec<_>>()
     };
@@ -1401,7 +1404,7 @@ fn unapproved_time_cards_are_paid_with_a_warning_or_held_as_configured() {
     let message = &both
         .exceptions
         .iter()
-        .find(|e| e.kind == ExceptionKind::UnapprovedTimeCard)
+        .find(|e| e.kind == payrun_rules::kinds::UNAPPROVED_TIME_CARD)
         .unwrap()
         .message;
     assert!(
@@ -1446,7 +1449,7 @@ fn settings_that_match_nothing_in_the_input_are_warnings() {
     let unused: Vec<&str> = run
         .exceptions
         .iter()
-        .filter(|e| e.kind == ExceptionKind::UnusedSetting)
+        .filter(|e| e.kind == payrun_rules::kinds::UNUSED_SETTING)
         .map(|e| {
             assert_eq!(e.severity, payrun_ingest::Severity::Warning);
             e.message.as_str()
@@ -1493,7 +1496,7 @@ fn a_period_read_before_it_ended_is_marked_partial() {
     let partial: Vec<&str> = run
         .exceptions
         .iter()
-        .filter(|e| e.kind == ExceptionKind::PartialPeriod)
+        .filter(|e| e.kind == payrun_rules::kinds::PARTIAL_PERIOD)
         .map(|e| e.message.as_str())
         .collect();
     assert_eq!(
@@ -1510,6 +1513,6 @@ fn a_period_read_before_it_ended_is_marked_partial() {
     assert!(
         run.exceptions
             .iter()
-            .all(|e| e.kind != ExceptionKind::PartialPeriod)
+            .all(|e| e.kind != payrun_rules::kinds::PARTIAL_PERIOD)
     );
 }

@@ -41,7 +41,7 @@ pub use super::credentials::{
 pub use super::error::IngestError;
 pub use super::query::{TimeCardQuery, UserQuery};
 use crate::decode::{DecodedPage, decode_page, identify};
-use crate::exception::{Exception, ExceptionKind, Severity};
+use crate::exception::{Exception, Severity};
 use crate::pacing::Pacer;
 use crate::schema::RecordType;
 
@@ -525,7 +525,7 @@ impl Q2Client {
                 }
                 shifted = 0;
                 // That record and its exceptions are the previous page's.
-                let mine = identify(&first, 0, Severity::Error, ExceptionKind::InvalidValue);
+                let mine = identify(&first, 0, Severity::Error, crate::kinds::INVALID_VALUE);
                 let same_record = |e: &Exception| {
                     e.user_name == mine.user_name
                         && e.user_full_name == mine.user_full_name
@@ -987,7 +987,7 @@ mod tests {
             let frame = DataFrame::new(rows as usize, columns).unwrap();
             let exceptions = vec![Exception::unattached(
                 Severity::Error,
-                ExceptionKind::InvalidValue,
+                crate::kinds::INVALID_VALUE,
                 format!("page {first}"),
             )];
             Fetched {

@@ -319,7 +319,7 @@ impl Problems {
                 } else {
                     Severity::Warning
                 };
-                let mut e = identify(frame, bad.row, severity, ExceptionKind::InvalidValue);
+                let mut e = identify(frame, bad.row, severity, crate::kinds::INVALID_VALUE);
                 e.message = format!(
                     "{noun} field `{}` has invalid value {}: {}",
                     bad.field.name, bad.value, bad.reason
@@ -330,7 +330,7 @@ impl Problems {
         exceptions.extend(self.not_objects.iter().map(|(position, found)| {
             Exception::unattached(
                 Severity::Error,
-                ExceptionKind::InvalidValue,
+                crate::kinds::INVALID_VALUE,
                 format!("{noun} record at position {position} is {found}, not an object; skipped"),
             )
         }));
@@ -806,7 +806,7 @@ mod tests {
             ]
         );
         let first = &d.exceptions[0];
-        assert_eq!(first.kind, ExceptionKind::InvalidValue);
+        assert_eq!(first.kind, crate::kinds::INVALID_VALUE);
         assert_eq!(first.severity, Severity::Error);
         assert_eq!(first.user_name.as_deref(), Some("a"));
         assert_eq!(first.user_full_name.as_deref(), Some("Ann A"));
