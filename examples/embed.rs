@@ -9,6 +9,7 @@ use payrun::ingest::{PayrollInput, RecordType, conform};
 use payrun::rules::{PayPeriod, RulesConfig, compute};
 use polars::prelude::*;
 
+/// Long because an example reads top to bottom.
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The tool's own tables, with the Q2 API's column names. Text columns are
     // read exactly as API values would be; bad values become exceptions.

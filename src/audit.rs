@@ -5,6 +5,9 @@
 //! Every file read here is first checked against the SHA-256 its run's
 //! `manifest.json` lists, so what is explained or compared is exactly what
 //! the run wrote; a file changed since is an error naming it.
+//!
+//! It is long because reading a run back, explaining one person and
+//! comparing two runs share the run folder and its tables as text.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -747,6 +750,9 @@ const NOT_CONTENT: [&str; 1] = ["updateDateTime"];
 
 /// Time cards matched by (`userName`, `createdDateTime`); among cards that
 /// share both, identical ones pair first, the rest in `inDateTime` order.
+///
+/// Long because the two runs' cards are matched by identity and each
+/// added, removed or edited card worded in the same pass.
 fn compare_cards(old: &Table, new: &Table) -> Vec<CardChange> {
     // The fields both runs have, in the new run's order.
     let fields: Vec<(usize, usize, &str)> = new

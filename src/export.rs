@@ -20,6 +20,10 @@
 //! would miss travels in the file as an amount, or the person is left out
 //! (`export_unreconciled`); `export_NAME.reconcile.csv` shows each person's
 //! figures.
+//!
+//! It is long because the built-in profiles, the column values they share
+//! and the one writer of every layout belong together (the reconciliation
+//! is `export/reconcile.rs`); the last quarter is tests.
 
 pub mod reconcile;
 
@@ -861,6 +865,10 @@ fn name_key(name: &str) -> String {
 /// assert_eq!(out.reconciled.written, 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// Long because each person goes through the same steps in order
+/// (identify, hold, reconcile, place every kind, write the row or rows),
+/// each step using what the earlier ones found for that person.
 pub fn export(
     name: &str,
     profile: &Profile,

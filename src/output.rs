@@ -29,6 +29,9 @@
 //! aside and the staging directory renamed in: a crash between the two
 //! leaves `DIR` missing (never mixed), and the next run puts the previous
 //! set back before it starts.
+//!
+//! It is long because the staging protocol is one sequence of steps with
+//! its recovery; the last quarter is tests.
 
 mod direct;
 mod lock;

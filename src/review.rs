@@ -13,6 +13,9 @@
 //! 400 px (wide tables scroll inside their box). Figures are the
 //! summary's: each total is the sum of the `payroll_summary` column it
 //! names.
+//!
+//! It is long because the page is one document (its sections, style and
+//! script, each section a function); the last quarter is tests.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -134,6 +137,9 @@ impl Comparison {
     /// wrote (checked against its manifest). A person is matched by
     /// userName and employee number; two rows with the same pair are
     /// matched to nobody.
+    ///
+    /// Long because the last period's summary is read, checked and matched to
+    /// this period's people in one pass.
     pub fn between(previous: &RunFolder, run: &PayrollRun) -> Result<Comparison, AuditError> {
         let table = previous.table("payroll_summary")?;
         let at = |name: &str| {
@@ -392,6 +398,27 @@ pub fn review_page(
         .collect();
     held_section(h, run, &held_rows, &kept_out);
 
+    totals_section(h, run, s, held_rows.len(), kept_out.len());
+    if let Some(comparison) = &context.compared_with {
+        comparison_section(h, comparison);
+    }
+    overtime_section(h, run, summaries);
+    most_overtime_section(h, run);
+    register_section(h, run);
+    unapproved_section(h, run);
+    shared_names_section(h, run);
+    exceptions_section(h, run);
+    // Wide tables scroll inside their box, never the page.
+    let mut html = html
+        .replace("<table", "<div class=\"scroll\"><table")
+        .replace("</table>", "</table></div>");
+    html.push_str(REGISTER_SCRIPT);
+    html.push_str("<p class=\"sub\">Every figure is in payroll_summary, department_summary, pay_lines and exceptions (CSV and Parquet) beside this page; `payrun explain` tells why a person's pay is what it is.</p></body></html>\n");
+    html
+}
+
+/// The period's totals, each the sum of its `payroll_summary` column.
+fn totals_section(h: &mut String, run: &PayrollRun, s: &DataFrame, held: usize, kept_out: usize) {
     // Totals.
     let cost = column_total(s, "overtime_pay") + column_total(s, "double_time_pay");
     let paid = run
@@ -402,11 +429,11 @@ pub fn review_page(
     let rows: [(&str, &str, String); 12] = [
         ("people", "People in the payroll", s.height().to_string()),
         ("paid", "People paid (gross above $0)", paid.to_string()),
-        ("held", "People with pay held", held_rows.len().to_string()),
+        ("held", "People with pay held", held.to_string()),
         (
             "kept-out",
             "Time cards excluded or held from pay",
-            kept_out.len().to_string(),
+            kept_out.to_string(),
         ),
         (
             "regular-hours",
@@ -457,10 +484,10 @@ pub fn review_page(
         );
     }
     h.push_str("</tbody></table>");
-    if let Some(comparison) = &context.compared_with {
-        comparison_section(h, comparison);
-    }
+}
 
+/// Overtime and double-time hours by department and by workweek, as bar charts.
+fn overtime_section(h: &mut String, run: &PayrollRun, summaries: &Summaries) {
     // Overtime by department and by week.
     let departments = &summaries.department_summary;
     let mut by_department: Vec<(String, Decimal)> = Vec::new();
@@ -510,7 +537,10 @@ pub fn review_page(
         &by_week,
         "h",
     ));
+}
 
+/// The people with the most overtime.
+fn most_overtime_section(h: &mut String, run: &PayrollRun) {
     // The people with the most overtime.
     // Most overtime first, then by userName, then in summary order: only
     // the first TOP_PEOPLE are sorted (a full sort of every person is a
@@ -559,9 +589,10 @@ pub fn review_page(
         }
         h.push_str("</tbody></table>");
     }
+}
 
-    register_section(h, run);
-
+/// Unapproved time per person.
+fn unapproved_section(h: &mut String, run: &PayrollRun) {
     // Unapproved time.
     let unapproved: Vec<&SummaryRow> = run
         .summary
@@ -587,7 +618,10 @@ pub fn review_page(
         }
         h.push_str("</tbody></table>");
     }
+}
 
+/// People who share a userName.
+fn shared_names_section(h: &mut String, run: &PayrollRun) {
     // People who share a userName: a time card naming only that name is
     // paid to neither of them (an unknown_user error on each one's row).
     let mut by_name: BTreeMap<&str, Vec<&SummaryRow>> = BTreeMap::new();
@@ -620,7 +654,10 @@ pub fn review_page(
         }
         h.push_str("</tbody></table>");
     }
+}
 
+/// The exceptions grouped by kind, the first few of each.
+fn exceptions_section(h: &mut String, run: &PayrollRun) {
     // Exceptions, grouped by kind: the first few of each; the rest are in
     // exceptions.csv.
     let mut kinds: BTreeMap<(Severity, ExceptionKind), Vec<&payrun_ingest::Exception>> =
@@ -653,16 +690,12 @@ pub fn review_page(
         more_rows(h, list.len(), LISTED_PER_KIND, 3, "exceptions.csv");
         h.push_str("</tbody></table></details>");
     }
-    // Wide tables scroll inside their box, never the page.
-    let mut html = html
-        .replace("<table", "<div class=\"scroll\"><table")
-        .replace("</table>", "</table></div>");
-    html.push_str(REGISTER_SCRIPT);
-    html.push_str("<p class=\"sub\">Every figure is in payroll_summary, department_summary, pay_lines and exceptions (CSV and Parquet) beside this page; `payrun explain` tells why a person's pay is what it is.</p></body></html>\n");
-    html
 }
 
 /// Held people and the time cards kept out of pay, each with why.
+///
+/// Long because it is the Held section's two tables, which share the
+/// errors that say why.
 fn held_section(
     h: &mut String,
     run: &PayrollRun,

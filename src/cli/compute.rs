@@ -78,6 +78,8 @@ pub struct ComputeArgs {
     pub replay: Option<PathBuf>,
 }
 
+/// Long because `payrun compute` is a sequence of steps over the same
+/// arguments: read, compute, write, report.
 pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     if let Some(dir) = &args.replay {
         return replay(dir, args.out.as_deref());
@@ -165,6 +167,9 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
 
 /// `--replay DIR`: the run in DIR computed again from its inputs, as of the
 /// moment it was computed, and its files compared with its manifest.
+///
+/// Long because a replay is a sequence of steps (read the run, recompute,
+/// stage, compare every file, write when asked) over the same run folder.
 fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
     let run = payrun::audit::RunFolder::open(dir)?;
     if !run.has_inputs() {

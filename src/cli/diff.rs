@@ -67,6 +67,9 @@ fn signed(d: Decimal) -> String {
 }
 
 /// The terminal summary.
+///
+/// Long because it is the comparison's report section by section, in the
+/// order it is read.
 pub fn render(old: &RunFolder, new: &RunFolder, d: &RunDiff, out: &std::path::Path) -> String {
     let mut text = String::new();
     let w = &mut text;

@@ -63,6 +63,9 @@ fn money(d: Decimal) -> String {
 }
 
 /// The explanation in plain words.
+///
+/// Long because it prints the explanation's sections in order, each from
+/// the parts the one before it named.
 pub fn render(e: &Explanation, one_week: bool) -> String {
     let mut out = String::new();
     let w = &mut out;

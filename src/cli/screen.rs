@@ -59,6 +59,9 @@ fn blended_weeks(run: &payrun::rules::PayrollRun) -> usize {
 }
 
 /// The summary screen.
+///
+/// Long because it is the summary screen line by line, in the order it is
+/// read.
 pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats: &str) -> String {
     let run = &computed.run;
     let s = &computed.summaries.payroll_summary;

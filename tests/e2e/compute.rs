@@ -1,4 +1,7 @@
 //! `payrun fetch` then `payrun compute`, as a user runs them, against the simulator.
+//!
+//! One file because each test runs the same command on files it writes, a
+//! behaviour each.
 
 use payrun::q2sim::{Faults, Simulator};
 use polars::prelude::*;

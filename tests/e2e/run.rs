@@ -1,4 +1,7 @@
 //! `payrun run` as a scheduler runs it.
+//!
+//! One file because each test runs `payrun run` against the same simulator,
+//! a behaviour each.
 
 use std::path::Path;
 use std::process::Command;

@@ -15,6 +15,9 @@
 //! [`read_time_cards_into`] reads a payroll's time cards straight into an
 //! [`InputBuilder`](crate::input::InputBuilder), a Parquet file a few row
 //! groups at a time, so a large file is never a whole frame in memory.
+//!
+//! It is long because each input form (JSON, JSONL, CSV, Parquet, a page
+//! folder) is read into the same columns here; the last third is tests.
 
 use std::path::Path;
 
@@ -103,6 +106,8 @@ pub fn read_time_cards_into(
     read_time_cards_batched(path, builder, BATCH_ROWS)
 }
 
+/// Long because it is the builder's two passes over a file's batches,
+/// which share the reader and the row counts.
 fn read_time_cards_batched(
     path: &Path,
     builder: &mut crate::input::InputBuilder,
@@ -214,6 +219,8 @@ fn read_time_cards_batched(
     })
 }
 
+/// Long because it is one case per input form (JSON response or array,
+/// page folder, JSONL, CSV, Parquet), each reading the same columns.
 fn read_any(
     path: &Path,
     record_type: RecordType,

@@ -23,6 +23,10 @@
 //! A time card that matched no user is not in [`PayrollInput::time_cards`];
 //! its `unknown_user` exception is in [`PayrollInput::exceptions`]. Nothing
 //! is left out without an exception saying so.
+//!
+//! It is long because `PayrollInput`, its two-pass builder and the compact
+//! typed card are one representation, changed together; the last fifth is
+//! tests.
 
 use std::num::NonZeroU32;
 use std::ops::Range;
@@ -961,6 +965,9 @@ struct Placed<'a> {
 
 /// Places the cards of known users among `frame`'s rows, each in its
 /// user's next slot.
+///
+/// Long because a batch's columns become typed cards in one pass over
+/// plain column buffers.
 fn read_time_cards(frame: &DataFrame, placed: Placed<'_>, names: &mut Names) -> PolarsResult<()> {
     let Placed {
         users,

@@ -1,4 +1,7 @@
 //! The client against payrun-q2sim over real HTTP on loopback.
+//!
+//! One file because every test runs the same client against the same
+//! simulator, a behaviour each.
 
 use std::time::Duration;
 

@@ -128,6 +128,9 @@ impl Company {
     /// directory of captured pages (`timecards_000.json`, `timecards_001.json`, …)
     /// is served back in the order it was captured. Records are served exactly
     /// as written, so odd value forms survive.
+    ///
+    /// Long because a company folder's files are read one kind after another,
+    /// each checked as it is read.
     pub fn load_dir(dir: &Path) -> Result<Self, LoadError> {
         let read = |path: &Path| -> Result<Value, LoadError> {
             let bytes = std::fs::read(path).map_err(|source| LoadError::Io {

@@ -164,6 +164,9 @@ pub fn allocate(
 }
 
 /// [`allocate`], telling `trace` why each piece got its tiers, in order.
+///
+/// Long because steps 1-4 of design §4 run piece by piece sharing the
+/// running counts of the day and the window.
 pub fn allocate_traced(
     rule: &OvertimeRule,
     calendar: &Calendar,

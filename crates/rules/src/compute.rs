@@ -34,6 +34,10 @@ const USERS_PER_TASK: usize = 64;
 /// complete) to a day past its end; when it has none before the period
 /// although the period's first workweek began earlier, an
 /// `incomplete_input` warning says so.
+///
+/// Long because it is the batch in order: blocks computed in parallel
+/// while the previous one is merged, then the period's own exceptions,
+/// each from what the merge gathered.
 pub fn compute(
     input: &PayrollInput,
     config: &RulesConfig,

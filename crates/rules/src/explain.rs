@@ -8,6 +8,9 @@
 //! the exceptions that concern the person. Nothing here decides pay: it
 //! reads what [`allocate`](crate::allocate) and [`price`](crate::price)
 //! decided, so an explanation always matches the payroll it explains.
+//!
+//! It is long because the explanation has many parts, each worded from the
+//! same traced computation; the last quarter is tests.
 
 use chrono::{DateTime, Duration, NaiveDate};
 use chrono_tz::Tz;
@@ -198,6 +201,10 @@ impl From<Exception> for ExceptionStory {
 /// [`compute()`](crate::compute()) does. `week` (any day of it) narrows the
 /// shifts, weeks and pay lines to one workweek. `Ok(None)`: the user is not
 /// in the period's summary (neither active nor worked in it).
+///
+/// Long because it builds the explanation's parts (shifts, pieces, weeks,
+/// pay lines, exceptions) in the order they are shown, from one traced
+/// computation whose values they share.
 pub fn explain(
     input: &PayrollInput,
     config: &RulesConfig,

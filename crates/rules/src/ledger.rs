@@ -169,6 +169,9 @@ pub(crate) struct Ledger {
 impl Ledger {
     /// Builds the ledger of `entries`, allocated as `allocations` (one per
     /// piece), with `rate` giving the hourly rate of time worked as a job and shift.
+    ///
+    /// Long because each piece adds to its week's sums by tier and by rate in
+    /// one pass.
     pub fn build(
         entries: &UserEntries,
         allocations: &[Allocation],

@@ -174,6 +174,9 @@ impl<'c> Context<'c> {
 
     /// Steps 3-5 for one user, or `None` when the user is not in the
     /// summary: not active, nothing in the period, and nothing owed.
+    ///
+    /// Long because it is steps 3-5 for one person in order, each using the
+    /// last one's result.
     fn pay(
         &self,
         id: UserId,

@@ -38,6 +38,10 @@
 //! owes for a week is what is known of it at the period's end minus what
 //! was known at the previous period's end; with one rate and no bonus the
 //! two agree on every hour and nothing moves.
+//!
+//! It is long because every pay method (hourly, the three salaried, the
+//! regular rate, straddling weeks) prices the same ledger; the last tenth
+//! is tests.
 
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -139,6 +143,9 @@ pub(crate) struct RateStory {
 }
 
 /// The regular rate of each workweek of `ledger` as [`price`] figures it.
+///
+/// Long because each week's regular rate is told from its own parts
+/// (rates, hours, bonuses) in order.
 pub(crate) fn rate_stories(ledger: &Ledger, terms: &Terms, config: &RulesConfig) -> Vec<RateStory> {
     let premium = match (terms.rate_type, terms.salary_mode) {
         (RateType::Hourly, _) => Some(match config.regular_rate.method {

@@ -10,6 +10,10 @@
 //! flagged when long (`long_shift`). Overlapping shifts are cut so the
 //! overlap counts once (`overlapping_shift`); cutting never moves a second
 //! to another workday. Then shifts are split into workday pieces.
+//!
+//! It is long because each entry type's checks are here with their
+//! exceptions (`prepare` dispatches to one function per type); the tests
+//! are last.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use payrun_ingest::{Exception, ExceptionKind, NameId, Severity, TimeCard, User, UserId};

@@ -7,6 +7,10 @@
 //! 0.01 h of its own exact value; and every `worked_hours` is the sum of
 //! its row's regular, overtime and double-time hours. A clerk adding up the
 //! daily file gets the summary, to the cent of an hour.
+//!
+//! It is long because the tables' columns and their rounding (each tier
+//! rounded once, days apportioned) are built here together; the last fifth
+//! is tests.
 
 use std::collections::BTreeMap;
 
@@ -364,6 +368,8 @@ impl Report {
     }
 }
 
+/// Long because the summary has twenty-five columns, built in three
+/// groups.
 fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFrame> {
     let rows = &run.summary;
     let text = |f: fn(&SummaryRow) -> Option<&str>| rows.iter().map(f);

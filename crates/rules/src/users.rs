@@ -95,6 +95,9 @@ impl Terms<'_> {
 /// Resolves the rule and pay of a user in the summary.
 /// `pay_rate_unreadable`: the input had a `payRate` it could not read
 /// (already an `invalid_value` exception quoting it).
+///
+/// Long because a user's pay terms are each checked and resolved in order
+/// (rate type, rate, rule, salary mode), each check with its exception.
 pub(crate) fn terms_of<'c>(
     id: UserId,
     user: &User,

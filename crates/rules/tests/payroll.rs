@@ -1,4 +1,7 @@
 //! Payroll figures a clerk can check by hand, through the public API.
+//!
+//! One file because each test is a figure a clerk can check by hand, in a
+//! few lines, and they share the helpers that build a week of cards.
 
 mod common;
 

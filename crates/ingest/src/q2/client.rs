@@ -22,6 +22,9 @@
 //! order, is the same set of records a single sequential fetch returns:
 //! de-duplication across windows holds by construction. Identical records
 //! inside the data are kept; reporting them is the rules' job.
+//!
+//! It is long because paging, windows, retries, pacing and verification
+//! share one fetch's state; the last sixth is tests.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -462,6 +465,10 @@ impl Q2Client {
     /// while paging (one would be read twice, or never), and the read is
     /// [`IngestError::Drifted`] once the page, asked again
     /// [`PAGE_REREADS`] times, still does not start there.
+    ///
+    /// Long because one read of a query is a loop over its pages that shares
+    /// the cursor, the checks of each page against the last, and the retry
+    /// and pacing state.
     async fn read_once(
         &self,
         record_type: RecordType,
@@ -689,6 +696,8 @@ impl Q2Client {
         }
     }
 
+    /// Long because one request's checks come in order (status, pacing, size,
+    /// envelope, decoding), each needing the response the previous one read.
     async fn page_once(
         &self,
         record_type: RecordType,

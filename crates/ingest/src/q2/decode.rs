@@ -6,6 +6,9 @@
 //! A value that cannot mean what its field means becomes null in the column
 //! and an `invalid_value` [`Exception`] naming the record, field and value.
 //! Unknown fields are skipped; missing fields are null.
+//!
+//! It is long because the streaming decoder handles the envelope and every
+//! field kind in one pass; the last fifth is tests.
 
 use std::fmt;
 

@@ -6,6 +6,9 @@
 //! body; its `to_*` methods say what it means as a typed value, or why it
 //! cannot mean one. A conversion never panics: bad input is an `Err` carrying
 //! a reason, which the decoder turns into an `invalid_value` exception.
+//!
+//! It is long because each loose form of a value (text, number, empty, a
+//! zero date) is read for every field kind; the last third is tests.
 
 use std::borrow::Cow;
 use std::fmt;

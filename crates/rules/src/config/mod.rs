@@ -9,6 +9,9 @@
 //! The `[api]` table and `company.id` / `company.token_file` configure the
 //! application that fetches from Q2 (the `payrun` binary reads them). They
 //! are accepted here, so one file configures both, and not kept.
+//!
+//! It is long because its tests are half of it: one per rule of reading the
+//! configuration.
 
 mod company;
 mod located;
@@ -155,6 +158,9 @@ impl RulesConfig {
     }
 
     /// Checks what single keys cannot: thresholds in order, sensible sizes.
+    ///
+    /// Long because it is every check across keys, one after another, each
+    /// with the message naming its keys.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key: String, message: String| Err(ConfigError::Invalid { key, message });
         for (name, rule) in &self.overtime_rules {
