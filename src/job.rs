@@ -14,7 +14,7 @@ use polars::prelude::*;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::output::{Format, OutputError, Staging, stage_report};
+use crate::output::{Format, OutputError, Staging};
 use crate::settings::Settings;
 
 /// The `inDateTime` range to fetch for `period`: from two days before the
@@ -72,7 +72,7 @@ pub struct Computed {
     /// Typed rows.
     pub run: PayrollRun,
     /// The small output tables (`daily_hours` and `pay_lines` are built
-    /// from `run` as they are written: see [`stage_report`]).
+    /// from `run` as they are written: see [`crate::output::stage_report`]).
     pub summaries: Summaries,
     /// The payroll-provider exports asked for (see [`Computed::export`]), by name.
     pub exports: Vec<(String, crate::export::Exported)>,
@@ -300,25 +300,6 @@ pub fn stage_inputs(
     Ok(())
 }
 
-/// Stages what every run writes beside its tables: the review page
-/// (`report.html`) and the payroll-provider exports asked for.
-pub fn stage_extras(staging: &Staging, computed: &Computed) -> Result<(), OutputError> {
-    staging.text(
-        crate::output::REVIEW_PAGE,
-        &crate::review::review_page(
-            &computed.run,
-            &computed.summaries,
-            computed.as_of,
-            &computed.review,
-        ),
-    )?;
-    for (_, exported) in &computed.exports {
-        staging.text(&exported.file_name, &exported.csv)?;
-        staging.text(&exported.reconcile_file_name, &exported.reconcile_csv)?;
-    }
-    Ok(())
-}
-
 /// [`write_outputs`] into a staging already begun (holding the inputs, say).
 pub fn write_staged(
     staging: Staging,
@@ -328,8 +309,9 @@ pub fn write_staged(
     provenance: &Provenance,
 ) -> Result<Vec<PathBuf>, OutputError> {
     let clock = std::time::Instant::now();
-    stage_report(&staging, &computed.run, &computed.summaries, formats)?;
-    stage_extras(&staging, computed)?;
+    for sink in crate::sink::every_sink(formats) {
+        sink.stage(&staging, computed)?;
+    }
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), "tables written");
     let files = staging.digests();
     let manifest = manifest(computed, settings, provenance, files);

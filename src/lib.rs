@@ -25,6 +25,8 @@
 //! * [`export`]: the period's pay in a payroll provider's import layout.
 //! * `dump` (feature `sim`): generated companies as Parquet files at any size.
 //! * [`review`]: `report.html`, the page an administrator reads before submitting.
+//! * [`sink`]: what a finished run is written to (tables, review page,
+//!   exports), each reading the whole run.
 //! * [`output`]: writing a set of files so that either all of them replace
 //!   the previous ones or none do.
 
@@ -38,6 +40,7 @@ pub mod output;
 mod parquet_table;
 pub mod review;
 pub mod settings;
+pub mod sink;
 #[cfg(test)]
 mod test_support;
 

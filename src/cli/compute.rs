@@ -9,7 +9,7 @@ use polars::prelude::{CsvReadOptions, SerReader};
 
 use payrun::ingest::RecordType;
 use payrun::job::Provenance;
-use payrun::output::{Staging, from_spreadsheet_safe, stage_report};
+use payrun::output::{Staging, from_spreadsheet_safe};
 use sha2::Digest;
 
 use super::common::{WriteArgs, finish, load_config, read, refuse_unfinished, resolve_period};
@@ -221,8 +221,9 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
         Some(out) => Staging::new(out)?,
         None => Staging::claimed(payrun::output::OutputLock::private(&scratch)?)?,
     };
-    stage_report(&staging, &computed.run, &computed.summaries, &formats)?;
-    payrun::job::stage_extras(&staging, &computed)?;
+    for sink in payrun::sink::every_sink(&formats) {
+        sink.stage(&staging, &computed)?;
+    }
     let digests = staging.digests();
     let mut differing = Vec::new();
     let mut identical = 0;
