@@ -79,6 +79,7 @@ use chrono::NaiveDate;
 
 use crate::calendar::{Calendar, PerWorkday};
 use crate::config::{Basis, OvertimeRule};
+use crate::overtime::consecutive::{Consecutive, InRun};
 pub use crate::overtime::{DayRule, Piece};
 use crate::overtime::{DayThresholds, DayUnit};
 
@@ -146,6 +147,11 @@ pub struct Why {
     pub window: Option<(Option<i64>, Option<i64>)>,
     /// The first day of the workweek (or 14-day window) step 4 counts in.
     pub window_start: Option<NaiveDate>,
+    /// Seconds step 3b (consecutive hours) made overtime beyond what the
+    /// day's rules did.
+    pub consecutive: i64,
+    /// The piece's place in its run of work, when the rule counts runs.
+    pub run: Option<InRun>,
     /// The piece's final allocation.
     pub result: Allocation,
 }
@@ -190,14 +196,18 @@ pub fn allocate_traced(
                     window_before: 0,
                     window: None,
                     window_start: None,
+                    consecutive: 0,
+                    run: None,
                     result: all_regular,
                 });
                 all_regular
             })
             .collect();
     }
-    // The rules of the workday (steps 1-3), each prepared for these pieces.
+    // The rules of the workday (steps 1-3), each prepared for these pieces,
+    // and the runs of work when the rule counts them (step 3b).
     let day_units = DayUnit::of(rule, calendar, pieces);
+    let runs = Consecutive::from_rule(rule).map(|c| c.runs(pieces));
     let thresholds = rule.accumulation_thresholds();
     let window_of = |day: NaiveDate| match rule.basis {
         Basis::Biweekly => calendar.biweekly_window_start(day),
@@ -217,7 +227,7 @@ pub fn allocate_traced(
             *done = 0;
         }
     };
-    for piece in pieces {
+    for (n, piece) in pieces.iter().enumerate() {
         // PTO counted toward step 4 that comes before this piece.
         while let Some(c) = counted.get(next_counted).filter(|c| c.at <= piece.start) {
             enter_window(window_of(c.workday), &mut window, &mut window_done);
@@ -238,12 +248,25 @@ pub fn allocate_traced(
             dt: dt_after,
         } = today;
         let threshold = |t: Option<(i64, DayRule)>| t.map(|(seconds, _)| seconds);
-        let daily = split(
+        let mut daily = split(
             day_done,
             piece.seconds,
             threshold(ot_after),
             threshold(dt_after),
         );
+        // Step 3b: the run's seconds past its threshold are overtime, unless
+        // the day's rules already made them overtime or double time.
+        let run = runs.as_ref().map(|runs| runs[n]);
+        let mut consecutive = 0;
+        if let Some(run) = run {
+            let past = run.past(piece.seconds);
+            let premium = daily.overtime + daily.double_time;
+            if past > premium {
+                consecutive = past - premium;
+                daily.regular -= consecutive;
+                daily.overtime += consecutive;
+            }
+        }
         let day_before = day_done;
         day_done += piece.seconds;
 
@@ -273,6 +296,8 @@ pub fn allocate_traced(
             window_before,
             window: thresholds,
             window_start: thresholds.and(window),
+            consecutive,
+            run,
             result: allocation,
         });
         out.push(allocation);

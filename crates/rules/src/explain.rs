@@ -513,7 +513,13 @@ impl<'a> Reasons<'a> {
         };
         push(
             Tier::Overtime,
-            d.overtime,
+            why.consecutive,
+            why.run
+                .map(|run| crate::overtime::consecutive::reason(&run, self.tz)),
+        );
+        push(
+            Tier::Overtime,
+            d.overtime - why.consecutive,
             daily_reason(why.day_ot, Tier::Overtime),
         );
         push(

@@ -7,7 +7,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::values::{Hours, WeekdayName, day_hours, multiplier, threshold, two_week_threshold};
+use super::values::{
+    Hours, WeekdayName, break_minutes, day_hours, multiplier, threshold, two_week_threshold,
+};
 
 /// Which thresholds of step 4 apply.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -77,6 +79,28 @@ pub struct OvertimeRule {
     pub special_weekdays: BTreeMap<WeekdayName, Tier>,
     /// Dates whose every second is at least this tier.
     pub special_dates: BTreeMap<NaiveDate, Tier>,
+    /// Worked seconds of a run of work past this many hours are
+    /// overtime, whatever workdays they fall in (Colorado; see
+    /// [`crate::overtime::consecutive`]).
+    #[serde(
+        deserialize_with = "threshold",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub consecutive_ot_after: Option<Hours>,
+    /// The longest gap between two job entries, in minutes, that does not
+    /// end a run (60): the gap is not worked and not counted.
+    #[serde(
+        deserialize_with = "break_minutes",
+        skip_serializing_if = "is_default_break"
+    )]
+    pub consecutive_break_minutes: u32,
+}
+
+/// The default `consecutive_break_minutes`: an hour, a duty-free meal.
+pub const DEFAULT_BREAK_MINUTES: u32 = 60;
+
+fn is_default_break(minutes: &u32) -> bool {
+    *minutes == DEFAULT_BREAK_MINUTES
 }
 
 impl Default for OvertimeRule {
@@ -95,6 +119,8 @@ impl Default for OvertimeRule {
             dt_multiplier: Decimal::new(2, 0),
             special_weekdays: BTreeMap::new(),
             special_dates: BTreeMap::new(),
+            consecutive_ot_after: None,
+            consecutive_break_minutes: DEFAULT_BREAK_MINUTES,
         }
     }
 }

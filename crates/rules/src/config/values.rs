@@ -173,6 +173,17 @@ pub(crate) fn day_hours<'de, D: Deserializer<'de>>(d: D) -> Result<Hours, D::Err
     Ok(hours)
 }
 
+/// A break in minutes: at most a day (1440).
+pub(crate) fn break_minutes<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let minutes = u32::deserialize(d)?;
+    if minutes > 24 * 60 {
+        return Err(de::Error::custom(format!(
+            "{minutes} minutes is out of range: at most 1440 (a day) are accepted"
+        )));
+    }
+    Ok(minutes)
+}
+
 /// A threshold of a 14-day window: more than 0 and at most 336 hours.
 pub(crate) fn two_week_threshold<'de, D: Deserializer<'de>>(
     d: D,

@@ -12,6 +12,7 @@
 //! | 1 | [`daily`] | `daily_ot_after`, `daily_dt_after` |
 //! | 2 | [`seventh_day`] | `seventh_day`, `seventh_day_dt_after` |
 //! | 3 | [`special_days`] | `special_weekdays`, `special_dates` |
+//! | 3b | [`consecutive`] | `consecutive_ot_after`, `consecutive_break_minutes` |
 //! | 4 | [`window`] | `basis`, `weekly_*_after`, `biweekly_*_after` |
 //!
 //! Each module holds what its rule is: its keys (read from
@@ -33,6 +34,7 @@
 //!
 //! Nothing in ingest, the exports or the command line changes.
 
+pub mod consecutive;
 pub mod daily;
 pub mod seventh_day;
 pub mod special_days;
@@ -117,6 +119,7 @@ pub fn describe(rule: &OvertimeRule) -> Vec<String> {
     let mut words = daily::describe(rule);
     words.extend(seventh_day::describe(rule));
     words.extend(special_days::describe(rule));
+    words.extend(consecutive::describe(rule));
     words.extend(window::describe(rule));
     words
 }

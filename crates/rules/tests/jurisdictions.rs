@@ -1,0 +1,224 @@
+//! Jurisdiction rules (design §5d), each example worked by hand in its
+//! comment and pinned here.
+
+mod common;
+
+use common::*;
+use rust_decimal::Decimal;
+
+/// A Colorado rule: overtime past 12 consecutive hours (COMPS Order #39,
+/// Rule 4.1.1), and past 12 in a workday and 40 in a workweek; workdays
+/// at midnight, weeks from Sunday.
+const COLORADO: &str = r#"
+[company]
+default_time_zone = "America/Denver"
+[pay_period]
+frequency = "weekly"
+anchor = "2024-05-12"
+[overtime_rules.default]
+daily_ot_after = 12
+weekly_ot_after = 40
+consecutive_ot_after = 12
+"#;
+
+fn colorado(cards: &[String]) -> payrun_rules::PayrollRun {
+    run(
+        &[user("cole", "Hourly Rate", "20.00", "America/Denver", "")],
+        cards,
+        COLORADO,
+        period("2024-05-12", "2024-05-18"),
+    )
+}
+
+/// design §5d: 14:00 Monday to 03:00 Tuesday. Monday's workday has 10 h
+/// and Tuesday's 3 h, under the daily 12; the run is 13 h: 12 h regular,
+/// 1 h overtime, 12 × 20 + 1 × 30 = $270.00.
+#[test]
+fn a_night_shift_past_twelve_consecutive_hours_is_overtime() {
+    let night = colorado(&[punch("cole", "2024-05-13 14:00:00", "2024-05-14 03:00:00")]);
+    let cole = row(&night, "cole");
+    assert_eq!(tiers(cole), (dec("12"), dec("1"), Decimal::ZERO));
+    assert_eq!(cole.pay.gross.to_string(), "270.00");
+    // Without the rule, the same shift is all regular: $260.00.
+    let plain = run(
+        &[user("cole", "Hourly Rate", "20.00", "America/Denver", "")],
+        &[punch("cole", "2024-05-13 14:00:00", "2024-05-14 03:00:00")],
+        &COLORADO.replace("consecutive_ot_after = 12\n", ""),
+        period("2024-05-12", "2024-05-18"),
+    );
+    assert_eq!(row(&plain, "cole").pay.gross.to_string(), "260.00");
+}
+
+/// A 60-minute meal does not end the run and is not counted: 06:00-12:00,
+/// 13:00-20:00 is 13 h worked in one run, 1 h past 12 ($270.00). A gap of
+/// 61 minutes ends it: 06:00-12:00, 13:01-20:01 has no consecutive
+/// overtime, and the workday's 13 h are 1 h past the daily 12 anyway
+/// ($270.00 too, named by the daily rule). Split over midnight with a
+/// 61-minute gap: 18:00-23:00, 00:01-08:01 is two runs of 5 and 8 h: all
+/// regular ($260.00).
+#[test]
+fn a_gap_of_the_break_keeps_the_run_and_a_longer_one_ends_it() {
+    let one_run = colorado(&[
+        punch("cole", "2024-05-13 06:00:00", "2024-05-13 12:00:00"),
+        punch("cole", "2024-05-13 13:00:00", "2024-05-13 20:00:00"),
+    ]);
+    assert_eq!(
+        tiers(row(&one_run, "cole")),
+        (dec("12"), dec("1"), Decimal::ZERO)
+    );
+    let two_runs = colorado(&[
+        punch("cole", "2024-05-13 06:00:00", "2024-05-13 12:00:00"),
+        punch("cole", "2024-05-13 13:01:00", "2024-05-13 20:01:00"),
+    ]);
+    assert_eq!(
+        tiers(row(&two_runs, "cole")),
+        (dec("12"), dec("1"), Decimal::ZERO)
+    );
+    assert_eq!(row(&two_runs, "cole").pay.gross.to_string(), "270.00");
+    let over_midnight = colorado(&[
+        punch("cole", "2024-05-13 18:00:00", "2024-05-13 23:00:00"),
+        punch("cole", "2024-05-14 00:01:00", "2024-05-14 08:01:00"),
+    ]);
+    assert_eq!(
+        tiers(row(&over_midnight, "cole")),
+        (dec("13"), Decimal::ZERO, Decimal::ZERO)
+    );
+    assert_eq!(row(&over_midnight, "cole").pay.gross.to_string(), "260.00");
+    // The same with a 60-minute gap is one run of 13 h: 1 h overtime.
+    let joined = colorado(&[
+        punch("cole", "2024-05-13 18:00:00", "2024-05-13 23:00:00"),
+        punch("cole", "2024-05-14 00:00:00", "2024-05-14 08:00:00"),
+    ]);
+    assert_eq!(
+        tiers(row(&joined, "cole")),
+        (dec("12"), dec("1"), Decimal::ZERO)
+    );
+}
+
+/// No pyramiding: a 14-hour day (06:00-20:00) is 2 h past the daily 12
+/// and 2 h past 12 consecutive hours; they are the same 2 h, overtime
+/// once: 12 R + 2 OT = 240 + 60 = $300.00. Exactly 12 h is all regular.
+#[test]
+fn a_second_is_overtime_once_and_twelve_hours_exactly_is_regular() {
+    let long_day = colorado(&[punch("cole", "2024-05-13 06:00:00", "2024-05-13 20:00:00")]);
+    assert_eq!(
+        tiers(row(&long_day, "cole")),
+        (dec("12"), dec("2"), Decimal::ZERO)
+    );
+    assert_eq!(row(&long_day, "cole").pay.gross.to_string(), "300.00");
+    let twelve = colorado(&[punch("cole", "2024-05-13 20:00:00", "2024-05-14 08:00:00")]);
+    assert_eq!(
+        tiers(row(&twelve, "cole")),
+        (dec("12"), Decimal::ZERO, Decimal::ZERO)
+    );
+}
+
+/// The weekly threshold counts only what is still regular: Saturday
+/// 12:00 to Sunday 02:00 runs across the workweek's end (weeks from
+/// Sunday). After four 10-hour days (40 h) the Saturday run's first 12 h
+/// (12:00-24:00) are past 40 in the week: weekly overtime; its last 2 h
+/// (Sunday 00:00-02:00) are past 12 consecutive hours: overtime, in the
+/// next week, where they count toward nothing. The next period's week
+/// begins with 0 regular hours.
+#[test]
+fn a_run_across_the_workweeks_end_is_seen_whole() {
+    let mut cards: Vec<String> = ["13", "14", "15", "16"]
+        .iter()
+        .map(|d| {
+            punch(
+                "cole",
+                &format!("2024-05-{d} 07:00:00"),
+                &format!("2024-05-{d} 17:00:00"),
+            )
+        })
+        .collect();
+    cards.push(punch("cole", "2024-05-18 12:00:00", "2024-05-19 02:00:00"));
+    let this_week = colorado(&cards);
+    // 40 R; Saturday's 12 h OT (weekly).
+    assert_eq!(
+        tiers(row(&this_week, "cole")),
+        (dec("40"), dec("12"), Decimal::ZERO)
+    );
+    let next = run(
+        &[user("cole", "Hourly Rate", "20.00", "America/Denver", "")],
+        &cards,
+        COLORADO,
+        period("2024-05-19", "2024-05-25"),
+    );
+    // Sunday's 2 h: past 12 consecutive hours of the run begun Saturday.
+    assert_eq!(
+        tiers(row(&next, "cole")),
+        (Decimal::ZERO, dec("2"), Decimal::ZERO)
+    );
+    assert_eq!(row(&next, "cole").pay.gross.to_string(), "60.00");
+}
+
+/// `basis = "off"` turns consecutive overtime off too (design §5d,
+/// settled details): the 13-hour night is all regular.
+#[test]
+fn basis_off_turns_consecutive_hours_off() {
+    let off = run(
+        &[user("cole", "Hourly Rate", "20.00", "America/Denver", "")],
+        &[punch("cole", "2024-05-13 14:00:00", "2024-05-14 03:00:00")],
+        &COLORADO.replace("weekly_ot_after = 40", "basis = \"off\""),
+        period("2024-05-12", "2024-05-18"),
+    );
+    assert_eq!(
+        tiers(row(&off, "cole")),
+        (dec("13"), Decimal::ZERO, Decimal::ZERO)
+    );
+}
+
+/// `explain` names the run: `consecutive: past 12 h of a run that began
+/// Mon 05-13 14:00`.
+#[test]
+fn explain_names_the_run_that_passed_twelve_hours() {
+    let (input, _) = input(
+        &[user("cole", "Hourly Rate", "20.00", "America/Denver", "")],
+        &[punch("cole", "2024-05-13 14:00:00", "2024-05-14 03:00:00")],
+    );
+    let config = payrun_rules::RulesConfig::parse(COLORADO).unwrap();
+    let id = input.user_ids().next().unwrap();
+    let e = payrun_rules::explain(
+        &input,
+        &config,
+        &period("2024-05-12", "2024-05-18"),
+        id,
+        None,
+    )
+    .unwrap()
+    .unwrap();
+    let reasons: Vec<String> = e
+        .shifts
+        .iter()
+        .flat_map(|s| &s.pieces)
+        .flat_map(|p| &p.parts)
+        .filter_map(|p| p.reason.clone())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["consecutive: past 12 h of a run that began Mon 05-13 14:00"]
+    );
+    assert!(
+        e.rule
+            .iter()
+            .any(|w| w
+                .starts_with("consecutive: hours past 12 of a run of work are overtime (1.5×)")),
+        "{:?}",
+        e.rule
+    );
+}
+
+/// The keys are read with their bounds: a break longer than a day is
+/// refused, naming the key.
+#[test]
+fn a_break_longer_than_a_day_is_refused() {
+    let e = payrun_rules::RulesConfig::parse(&COLORADO.replace(
+        "consecutive_ot_after = 12",
+        "consecutive_ot_after = 12\nconsecutive_break_minutes = 1441",
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("consecutive_break_minutes"), "{e}");
+    assert!(e.contains("at most 1440"), "{e}");
+}
