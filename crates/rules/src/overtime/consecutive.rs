@@ -13,7 +13,7 @@
 //! the threshold (the input reaches back two days before the first
 //! workweek).
 //!
-//! Why: Colorado's COMPS Order #39, Rule 4.1.1: overtime is time worked
+//! Why: Colorado's COMPS Order (#38 and the orders after it), Rule 4.1.1, as the Colorado Division of Labor Standards and Statistics states it on its Overtime page (cdle.colorado.gov): overtime is time worked
 //! over 12 consecutive hours, "without regard to the starting and ending
 //! time of the workday (excluding duty free meal periods)"; a day of 12 h
 //! counted midnight to midnight misses a shift that crosses midnight.
