@@ -6,9 +6,9 @@ mod common;
 use common::*;
 use rust_decimal::Decimal;
 
-/// A Colorado rule: overtime past 12 consecutive hours (COMPS Order (#38 and after),
-/// Rule 4.1.1), and past 12 in a workday and 40 in a workweek; workdays
-/// at midnight, weeks from Sunday.
+/// A Colorado rule: overtime past 12 consecutive hours (COMPS Order #38
+/// and after, Rule 4.1.1), and past 12 in a workday and 40 in a
+/// workweek; workdays at midnight, weeks from Sunday.
 const COLORADO: &str = r#"
 [company]
 default_time_zone = "America/Denver"

@@ -13,8 +13,10 @@
 //! the threshold (the input reaches back two days before the first
 //! workweek).
 //!
-//! Why: Colorado's COMPS Order (#38 and the orders after it), Rule 4.1.1, as the Colorado Division of Labor Standards and Statistics states it on its Overtime page (cdle.colorado.gov): overtime is time worked
-//! over 12 consecutive hours, "without regard to the starting and ending
+//! Why: Colorado's COMPS Order (#38 and the orders after it), Rule
+//! 4.1.1, as the Division of Labor Standards and Statistics states it on
+//! its Overtime page (cdle.colorado.gov): overtime is time worked over 12
+//! consecutive hours, "without regard to the starting and ending
 //! time of the workday (excluding duty free meal periods)"; a day of 12 h
 //! counted midnight to midnight misses a shift that crosses midnight.
 //!
