@@ -204,6 +204,9 @@ pub fn render(e: &Explanation, one_week: bool) -> String {
         };
         let _ = writeln!(w, "  {week:<16} {:<12}{worked_as} {figure}", l.kind);
     }
+    for premium in &e.premiums {
+        let _ = writeln!(w, "  premium: {premium}");
+    }
     let total = e.lines_total();
     if one_week {
         let _ = writeln!(

@@ -231,7 +231,7 @@ pub(crate) fn unused_settings(config: &crate::RulesConfig, input: &PayrollInput)
     }
     // Each table's names, what the warning calls one, and the card field.
     type Setting<'c> = (Vec<&'c String>, fn(&str) -> String, &'static str);
-    let settings: [Setting; 3] = [
+    let settings: [Setting; 4] = [
         (
             config.jobs.keys().collect(),
             |n| format!("[jobs.\"{n}\"]"),
@@ -245,6 +245,11 @@ pub(crate) fn unused_settings(config: &crate::RulesConfig, input: &PayrollInput)
         (
             config.regular_rate.bonuses.iter().collect(),
             |n| format!("the [regular_rate] bonuses entry \"{n}\""),
+            "adjustTypeName",
+        ),
+        (
+            config.regular_rate.flat_sum_bonuses.iter().collect(),
+            |n| format!("the [regular_rate] flat_sum_bonuses entry \"{n}\""),
             "adjustTypeName",
         ),
     ];
@@ -263,7 +268,9 @@ pub(crate) fn unused_settings(config: &crate::RulesConfig, input: &PayrollInput)
             }
         }
     }
-    for ((names, setting, field), used) in settings.iter().zip(&used) {
+    // Bonuses and flat-sum bonuses are both adjustTypeNames.
+    for (i, (names, setting, field)) in settings.iter().enumerate() {
+        let used = &used[i.min(2)];
         for name in names {
             if !input.names.find(name).is_some_and(|id| used[id.index()]) {
                 unused.push(format!(

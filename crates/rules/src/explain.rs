@@ -62,6 +62,9 @@ pub struct Explanation {
     pub weeks: Vec<WeekStory>,
     /// The pay lines, as in `pay_lines.csv`.
     pub pay_lines: Vec<LineStory>,
+    /// What premiums of the period added, in words (a flat-sum bonus).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub premiums: Vec<String>,
     /// Seconds in the period by tier: regular, overtime, double time.
     pub regular_seconds: i64,
     /// Overtime seconds in the period.
@@ -344,6 +347,20 @@ pub fn explain(
         })
         .collect();
 
+    let tiers = paid.ledger.tiers();
+    let premiums: Vec<String> = if paid.flat.is_zero() || tiers.regular == 0 || paid.terms.exempt()
+    {
+        Vec::new()
+    } else {
+        [
+            (tiers.overtime, rule.ot_multiplier),
+            (tiers.double_time, rule.dt_multiplier),
+        ]
+        .into_iter()
+        .filter(|(seconds, _)| *seconds > 0)
+        .map(|(_, multiplier)| crate::flat_sum::reason(paid.flat, tiers.regular, multiplier))
+        .collect()
+    };
     let rule_name = paid.terms.rule_name.clone();
     let held = paid.held;
     let mut rows = Rows::default();
@@ -402,6 +419,7 @@ pub fn explain(
         entries: dated,
         weeks: week_stories,
         pay_lines,
+        premiums,
         regular_seconds: summary.hours.regular,
         overtime_seconds: summary.hours.overtime,
         double_time_seconds: summary.hours.double_time,
@@ -424,6 +442,7 @@ fn rule_in_words(rule: &OvertimeRule, config: &RulesConfig) -> Vec<String> {
         return vec!["basis = \"off\": every hour is regular".to_owned()];
     }
     let mut words = crate::overtime::describe(rule);
+    words.extend(crate::flat_sum::describe(rule));
     words.push(format!(
         "workweeks start on {:?}; workdays at {} in the user's zone",
         config.company.week_start.0,

@@ -69,6 +69,7 @@ pub mod config;
 mod error;
 mod exceptions;
 pub mod explain;
+mod flat_sum;
 pub mod kinds;
 mod ledger;
 pub mod overtime;

@@ -53,6 +53,9 @@ pub(crate) struct Paid<'c> {
     pub why: Vec<Why>,
     pub ledger: Ledger,
     pub pricing: Pricing,
+    /// Flat-sum bonuses of the period priced over its non-overtime hours
+    /// (0 when none, or when the rule prices them as any bonus).
+    pub flat: Decimal,
 }
 
 /// Steps 1-5 for one user, everything kept.
@@ -116,6 +119,7 @@ impl<'c> Context<'c> {
         let reading = Reading {
             config: self.config,
             is_bonus: &self.tables.is_bonus,
+            is_flat_sum: &self.tables.is_flat_sum,
             now: input.as_of.timestamp(),
             period: self.period,
         };
@@ -205,6 +209,22 @@ impl<'c> Context<'c> {
             Err(_) if only_owed => return Ok(None),
             Err(e) => return Err(e),
         };
+        // Flat sums join the bonuses under a rule that prices them as any
+        // bonus; otherwise they are priced over the period (flat_sum.rs).
+        let with_flat_sums;
+        let (entries, flat_sums) = if crate::flat_sum::over_non_overtime_hours(terms.rule) {
+            (entries, entries.flat_sums.as_slice())
+        } else if entries.flat_sums.is_empty() {
+            (entries, &[][..])
+        } else {
+            with_flat_sums = entries.flat_sums_as_bonuses();
+            (&with_flat_sums, &[][..])
+        };
+        let flat_in_period: Vec<_> = flat_sums
+            .iter()
+            .filter(|f| period.contains(f.workday))
+            .collect();
+        let flat: Decimal = flat_in_period.iter().map(|f| f.value).sum();
         let mut why = Vec::new();
         let allocations = self.allocate(&terms, entries, |w| {
             if trace {
@@ -223,7 +243,7 @@ impl<'c> Context<'c> {
                 RateType::Salary => terms.pay_rate,
             },
         );
-        let hours = PeriodHours {
+        let mut hours = PeriodHours {
             unapproved: entries
                 .unapproved
                 .iter()
@@ -232,7 +252,16 @@ impl<'c> Context<'c> {
                 .sum(),
             ..period_hours(&ledger)
         };
+        // Money adjustments include bonuses, flat sums too.
+        hours.adjustment_amount += flat;
         let mut pricing = price(&ledger, &terms, self.config, &self.covered);
+        pricing.add(crate::flat_sum::lines(
+            flat,
+            flat_in_period.iter().map(|f| f.workday).min(),
+            &ledger,
+            terms.rule,
+            terms.exempt(),
+        ));
         if terms.held {
             // A rate no administrator would sign pays nothing; the exception says why.
             pricing = Pricing::default();
@@ -266,6 +295,7 @@ impl<'c> Context<'c> {
             why,
             ledger,
             pricing,
+            flat,
         }))
     }
 

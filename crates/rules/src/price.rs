@@ -267,6 +267,22 @@ fn totals(lines: &[Priced]) -> PayTotals {
     }
 }
 
+/// A line of money only, no hours: a bonus, or a premium paid on hours
+/// already on their own lines.
+pub(crate) fn money_line(week: Option<NaiveDate>, kind: PayKind, dollars: Decimal) -> Priced {
+    money(week, kind, Decimal::ZERO, dollars)
+}
+
+impl Pricing {
+    /// Adds `lines` and rounds the summary's columns again.
+    pub(crate) fn add(&mut self, lines: Vec<Priced>) {
+        if !lines.is_empty() {
+            self.lines.extend(lines);
+            self.totals = totals(&self.lines);
+        }
+    }
+}
+
 /// A line of money only (salary, bonus).
 fn money(week: Option<NaiveDate>, kind: PayKind, hours: Decimal, dollars: Decimal) -> Priced {
     Priced {

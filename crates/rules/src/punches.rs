@@ -89,6 +89,9 @@ pub(crate) struct UserEntries {
     pub adjustment_amounts: Vec<Dated>,
     /// Bonuses (`[regular_rate] bonuses`).
     pub bonuses: Vec<Dated>,
+    /// Flat-sum bonuses (`[regular_rate] flat_sum_bonuses`), apart until
+    /// the user's rule says how they enter overtime.
+    pub flat_sums: Vec<Dated>,
     /// Workdays of records held from pay (long shifts, punches later than
     /// the input was read, values beyond sane limits), each with an error.
     pub held: Vec<NaiveDate>,
@@ -125,9 +128,19 @@ impl UserEntries {
                 &self.adjustment_hours,
                 &self.adjustment_amounts,
                 &self.bonuses,
+                &self.flat_sums,
             ]
             .iter()
             .any(|dated| dated.iter().any(|d| in_period(d.workday)))
+    }
+
+    /// The entries with the flat-sum bonuses made bonuses (a rule that
+    /// prices them as any bonus).
+    pub fn flat_sums_as_bonuses(&self) -> UserEntries {
+        let mut entries = self.clone();
+        entries.bonuses.append(&mut entries.flat_sums);
+        entries.bonuses.sort_by_key(|b| b.at);
+        entries
     }
 
     /// The earliest workday with anything on it.
@@ -138,6 +151,7 @@ impl UserEntries {
             &self.adjustment_hours,
             &self.adjustment_amounts,
             &self.bonuses,
+            &self.flat_sums,
         ]
         .into_iter()
         .flat_map(|d| d.iter().map(|d| d.workday));
@@ -207,6 +221,8 @@ pub(crate) struct Reading<'a> {
     pub config: &'a RulesConfig,
     /// `is_bonus[name]`: an `adjustTypeName` listed as a bonus.
     pub is_bonus: &'a [bool],
+    /// `is_flat_sum[name]`: an `adjustTypeName` listed as a flat-sum bonus.
+    pub is_flat_sum: &'a [bool],
     /// When the input was read (seconds since the epoch): later punches are held.
     pub now: i64,
     /// The period computed (only its job entries need approval).
@@ -489,7 +505,7 @@ fn hours_entry(
         workday,
         ..
     } = *at;
-    let is_bonus = reading.is_bonus;
+    let (is_bonus, is_flat_sum) = (reading.is_bonus, reading.is_flat_sum);
     let Some(value) = card.hours() else {
         raise(
             Severity::Error,
@@ -542,6 +558,11 @@ fn hours_entry(
                 value: signed,
             };
             match card.adjust_hours_amount() {
+                Some(1)
+                    if kind == 2 && card.adjust_type.is_some_and(|t| is_flat_sum[t.index()]) =>
+                {
+                    e.flat_sums.push(dated)
+                }
                 Some(1) if kind == 2 && card.adjust_type.is_some_and(|t| is_bonus[t.index()]) => {
                     e.bonuses.push(dated)
                 }

@@ -187,6 +187,8 @@ pub(crate) struct RateTables<'c> {
     shifts: Vec<Option<&'c ShiftPay>>,
     /// `is_bonus[name]`: the name is listed in `[regular_rate] bonuses`.
     pub is_bonus: Vec<bool>,
+    /// `is_flat_sum[name]`: listed in `[regular_rate] flat_sum_bonuses`.
+    pub is_flat_sum: Vec<bool>,
 }
 
 impl<'c> RateTables<'c> {
@@ -210,10 +212,17 @@ impl<'c> RateTables<'c> {
                 is_bonus[id.index()] = true;
             }
         }
+        let mut is_flat_sum = vec![false; names.len()];
+        for name in &config.regular_rate.flat_sum_bonuses {
+            if let Some(id) = names.find(name) {
+                is_flat_sum[id.index()] = true;
+            }
+        }
         RateTables {
             jobs,
             shifts,
             is_bonus,
+            is_flat_sum,
         }
     }
 

@@ -222,3 +222,105 @@ fn a_break_longer_than_a_day_is_refused() {
     assert!(e.contains("consecutive_break_minutes"), "{e}");
     assert!(e.contains("at most 1440"), "{e}");
 }
+
+/// A California-style rule with daily overtime after 8, and an attendance
+/// bonus listed as a flat sum.
+fn california(divisor: &str, cards: &[String]) -> payrun_rules::PayrollRun {
+    let config = format!(
+        "[company]\ndefault_time_zone = \"America/Los_Angeles\"\n[pay_period]\n\
+         frequency = \"weekly\"\nanchor = \"2024-05-12\"\n[regular_rate]\n\
+         flat_sum_bonuses = [\"Attendance\"]\n[overtime_rules.default]\n\
+         daily_ot_after = 8\nweekly_ot_after = 40\n{divisor}"
+    );
+    run(
+        &[user(
+            "cali",
+            "Hourly Rate",
+            "20.00",
+            "America/Los_Angeles",
+            "",
+        )],
+        cards,
+        &config,
+        period("2024-05-12", "2024-05-18"),
+    )
+}
+
+fn nine_hour_week_and_a_bonus() -> Vec<String> {
+    let mut cards = days("cali", "2024-05-13", &[9, 9, 9, 9, 9]);
+    cards.push(named_amount("cali", "2024-05-17", "Attendance", "100"));
+    cards
+}
+
+/// design §5d (Alvarado): $20, Monday to Friday 9 h, daily overtime after
+/// 8, a $100 attendance bonus. Over the non-overtime hours: 40 R × 20 =
+/// 800, 5 OT × 30 = 150, the bonus 100, and 5 × 1.5 × 100 / 40 = 18.75:
+/// $1,068.75. The federal way (all_hours, the default): the week's regular
+/// rate (900 + 100) / 45 = 22.2222, overtime 5 × 20 + 5 × 0.5 × 22.2222 =
+/// 155.56: $1,055.56.
+#[test]
+fn a_flat_sum_bonus_over_the_non_overtime_hours() {
+    let cards = nine_hour_week_and_a_bonus();
+    let alvarado = california("flat_sum_bonus_divisor = \"non_overtime_hours\"", &cards);
+    let cali = row(&alvarado, "cali");
+    assert_eq!(tiers(cali), (dec("40"), dec("5"), Decimal::ZERO));
+    assert_eq!(cali.pay.gross.to_string(), "1068.75");
+    assert_eq!(cali.pay.overtime.to_string(), "168.75");
+    assert_eq!(cali.hours.adjustment_amount.normalize().to_string(), "100");
+    let federal = california("", &cards);
+    assert_eq!(row(&federal, "cali").pay.gross.to_string(), "1055.56");
+}
+
+/// With no non-overtime hours (N = 0) the bonus is paid with no premium
+/// (design §5d, settled details): one 9-hour day of overtime only is not
+/// possible under a daily 8, so take a rule whose every hour is overtime
+/// (special weekday): 9 h × 30 = 270 + 100 = $370.00.
+#[test]
+fn a_flat_sum_with_no_non_overtime_hours_is_paid_with_no_premium() {
+    let mut cards = days("cali", "2024-05-13", &[9]);
+    cards.push(named_amount("cali", "2024-05-13", "Attendance", "100"));
+    let every_hour = california(
+        "flat_sum_bonus_divisor = \"non_overtime_hours\"\nspecial_weekdays = { monday = \"overtime\" }",
+        &cards,
+    );
+    let cali = row(&every_hour, "cali");
+    assert_eq!(tiers(cali), (Decimal::ZERO, dec("9"), Decimal::ZERO));
+    assert_eq!(cali.pay.gross.to_string(), "370.00");
+}
+
+/// `explain` says what the flat sum added.
+#[test]
+fn explain_tells_the_flat_sum_premium() {
+    let (input, _) = input(
+        &[user(
+            "cali",
+            "Hourly Rate",
+            "20.00",
+            "America/Los_Angeles",
+            "",
+        )],
+        &nine_hour_week_and_a_bonus(),
+    );
+    let config = payrun_rules::RulesConfig::parse(
+        "[company]\ndefault_time_zone = \"America/Los_Angeles\"\n[pay_period]\n\
+         frequency = \"weekly\"\nanchor = \"2024-05-12\"\n[regular_rate]\n\
+         flat_sum_bonuses = [\"Attendance\"]\n[overtime_rules.default]\n\
+         daily_ot_after = 8\nflat_sum_bonus_divisor = \"non_overtime_hours\"",
+    )
+    .unwrap();
+    let id = input.user_ids().next().unwrap();
+    let e = payrun_rules::explain(
+        &input,
+        &config,
+        &period("2024-05-12", "2024-05-18"),
+        id,
+        None,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        e.premiums,
+        ["flat-sum bonus: $100.00 / 40 non-overtime hours x 1.5"]
+    );
+    assert_eq!(e.gross_pay.to_string(), "1068.75");
+}

@@ -31,7 +31,7 @@ pub use company::{
     Unapproved,
 };
 pub use located::{SECRET_KEYS, line_of, toml_error};
-pub use overtime::{Basis, OvertimeRule, Tier};
+pub use overtime::{Basis, FlatSumDivisor, OvertimeRule, Tier};
 pub use pay::{
     JobPay, PtoConfig, RateMethod, RegularRateConfig, SalaryConfig, SalaryMode, SalaryPeriod,
     ShiftPay, UserOverride,

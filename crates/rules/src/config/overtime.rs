@@ -94,6 +94,30 @@ pub struct OvertimeRule {
         skip_serializing_if = "is_default_break"
     )]
     pub consecutive_break_minutes: u32,
+    /// How a flat-sum bonus (`[regular_rate] flat_sum_bonuses`) enters
+    /// overtime: as any bonus (`all_hours`, the default) or California's
+    /// way (`non_overtime_hours`; see design §5d and `flat_sum.rs`).
+    #[serde(skip_serializing_if = "FlatSumDivisor::is_default")]
+    pub flat_sum_bonus_divisor: FlatSumDivisor,
+}
+
+/// How a flat-sum bonus enters the overtime of the hours it is paid for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlatSumDivisor {
+    /// As any bonus: into its workweek's regular rate (29 CFR 778.209).
+    #[default]
+    AllHours,
+    /// Paid in full, and F / N × the multiplier on each overtime and
+    /// double-time hour of the pay period, N its non-overtime hours
+    /// (Alvarado v. Dart Container, 4 Cal.5th 542 (2018)).
+    NonOvertimeHours,
+}
+
+impl FlatSumDivisor {
+    fn is_default(&self) -> bool {
+        *self == FlatSumDivisor::AllHours
+    }
 }
 
 /// The default `consecutive_break_minutes`: an hour, a duty-free meal.
@@ -121,6 +145,7 @@ impl Default for OvertimeRule {
             special_dates: BTreeMap::new(),
             consecutive_ot_after: None,
             consecutive_break_minutes: DEFAULT_BREAK_MINUTES,
+            flat_sum_bonus_divisor: FlatSumDivisor::AllHours,
         }
     }
 }

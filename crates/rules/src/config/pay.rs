@@ -139,6 +139,12 @@ pub struct RegularRateConfig {
     /// `adjustTypeName`s of money additions that are nondiscretionary
     /// bonuses: paid in full, and part of their workweek's regular rate.
     pub bonuses: Vec<String>,
+    /// `adjustTypeName`s of flat-sum bonuses (paid whatever the hours, an
+    /// attendance bonus say): a bonus as `bonuses` are, except under a
+    /// rule with `flat_sum_bonus_divisor = "non_overtime_hours"` (see
+    /// design §5d and `flat_sum.rs`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flat_sum_bonuses: Vec<String>,
 }
 
 /// `[users."<userName>"]`.
