@@ -324,3 +324,26 @@ fn explain_tells_the_flat_sum_premium() {
     );
     assert_eq!(e.gross_pay.to_string(), "1068.75");
 }
+
+/// Held entries form no runs (design §5d, settled details): an 11-hour
+/// shift held as longer than `punches.max_shift_hours = 10`, then 3 h
+/// after a 30-minute gap. Were the held shift counted, the 3 h would be
+/// past 12 consecutive hours (11 + 3); it is not, so they are regular.
+#[test]
+fn a_held_shift_is_not_part_of_a_run() {
+    let held = run(
+        &[user("cole", "Hourly Rate", "20.00", "America/Denver", "")],
+        &[
+            punch("cole", "2024-05-13 06:00:00", "2024-05-13 17:00:00"),
+            punch("cole", "2024-05-13 17:30:00", "2024-05-13 20:30:00"),
+        ],
+        &COLORADO.replace(
+            "[overtime_rules.default]",
+            "[punches]\nmax_shift_hours = 10\n[overtime_rules.default]",
+        ),
+        period("2024-05-12", "2024-05-18"),
+    );
+    let cole = row(&held, "cole");
+    assert_eq!(tiers(cole), (dec("3"), Decimal::ZERO, Decimal::ZERO));
+    assert_eq!(cole.pay.gross.to_string(), "60.00");
+}
