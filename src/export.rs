@@ -1566,7 +1566,7 @@ mod tests {
         assert_eq!(names.len(), all.len());
         all.sort();
         let ranks: Vec<&str> = all.iter().map(|k| k.as_str()).collect();
-        assert_eq!(ranks.len(), 21);
+        assert_eq!(ranks.len(), 23);
         assert_eq!(
             &ranks[..3],
             ["open_punch", "non_positive_duration", "long_shift"]
@@ -1579,7 +1579,8 @@ mod tests {
                 "export_unreconciled"
             ]
         );
-        assert_eq!(ranks.last(), Some(&"unused_setting"));
+        assert_eq!(ranks[20], "unused_setting");
+        assert_eq!(ranks.last(), Some(&"exempt_below_salary_threshold"));
         assert!(
             payrun_ingest::kinds::ALL
                 .iter()

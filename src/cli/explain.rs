@@ -204,8 +204,8 @@ pub fn render(e: &Explanation, one_week: bool) -> String {
         };
         let _ = writeln!(w, "  {week:<16} {:<12}{worked_as} {figure}", l.kind);
     }
-    for premium in &e.premiums {
-        let _ = writeln!(w, "  premium: {premium}");
+    for note in &e.notes {
+        let _ = writeln!(w, "  {note}");
     }
     let total = e.lines_total();
     if one_week {

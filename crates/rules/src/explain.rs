@@ -62,9 +62,10 @@ pub struct Explanation {
     pub weeks: Vec<WeekStory>,
     /// The pay lines, as in `pay_lines.csv`.
     pub pay_lines: Vec<LineStory>,
-    /// What premiums of the period added, in words (a flat-sum bonus).
+    /// What the period's jurisdiction rules added or found, in words (a
+    /// flat-sum bonus's premium, a workweek below the minimum wage).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub premiums: Vec<String>,
+    pub notes: Vec<String>,
     /// Seconds in the period by tier: regular, overtime, double time.
     pub regular_seconds: i64,
     /// Overtime seconds in the period.
@@ -348,7 +349,7 @@ pub fn explain(
         .collect();
 
     let tiers = paid.ledger.tiers();
-    let premiums: Vec<String> = if paid.flat.is_zero() || tiers.regular == 0 || paid.terms.exempt()
+    let mut notes: Vec<String> = if paid.flat.is_zero() || tiers.regular == 0 || paid.terms.exempt()
     {
         Vec::new()
     } else {
@@ -361,6 +362,18 @@ pub fn explain(
         .map(|(_, multiplier)| crate::flat_sum::reason(paid.flat, tiers.regular, multiplier))
         .collect()
     };
+    if !paid.terms.held && !paid.terms.pay_rate.is_zero() {
+        notes.extend(
+            crate::minimum_wage::short_weeks(
+                &paid.ledger,
+                &worked.entries.pieces,
+                &paid.terms,
+                config,
+            )
+            .iter()
+            .map(|short| format!("week of {}: {}", short.week, short.words())),
+        );
+    }
     let rule_name = paid.terms.rule_name.clone();
     let held = paid.held;
     let mut rows = Rows::default();
@@ -419,7 +432,7 @@ pub fn explain(
         entries: dated,
         weeks: week_stories,
         pay_lines,
-        premiums,
+        notes,
         regular_seconds: summary.hours.regular,
         overtime_seconds: summary.hours.overtime,
         double_time_seconds: summary.hours.double_time,

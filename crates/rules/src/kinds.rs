@@ -55,8 +55,17 @@ pub const PARTIAL_PERIOD: ExceptionKind = ExceptionKind::new(19, "partial_period
 /// bonus) that matches nothing in the input: a typo pays nothing extra.
 pub const UNUSED_SETTING: ExceptionKind = ExceptionKind::new(20, "unused_setting");
 
+/// A nonexempt user's workweek paid below the minimum wage (straight-time
+/// pay against each hour at the minimum); the shortfall is named, pay is
+/// unchanged.
+pub const BELOW_MINIMUM_WAGE: ExceptionKind = ExceptionKind::new(21, "below_minimum_wage");
+/// An exempt user's salary per week below the exempt threshold in effect;
+/// pay is unchanged.
+pub const EXEMPT_BELOW_SALARY_THRESHOLD: ExceptionKind =
+    ExceptionKind::new(22, "exempt_below_salary_threshold");
+
 /// Every kind the rules raise, theirs and ingest's.
-pub const ALL: [ExceptionKind; 18] = [
+pub const ALL: [ExceptionKind; 20] = [
     OPEN_PUNCH,
     NON_POSITIVE_DURATION,
     LONG_SHIFT,
@@ -75,4 +84,6 @@ pub const ALL: [ExceptionKind; 18] = [
     EMPTY_INPUT,
     PARTIAL_PERIOD,
     UNUSED_SETTING,
+    BELOW_MINIMUM_WAGE,
+    EXEMPT_BELOW_SALARY_THRESHOLD,
 ];

@@ -72,6 +72,7 @@ pub mod explain;
 mod flat_sum;
 pub mod kinds;
 mod ledger;
+mod minimum_wage;
 pub mod overtime;
 mod person;
 pub mod price;

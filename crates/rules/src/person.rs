@@ -262,6 +262,52 @@ impl<'c> Context<'c> {
             terms.rule,
             terms.exempt(),
         ));
+        // The minimum wage, per workweek ending in the period (flagged);
+        // not for pay held or a rate missing, each already an error.
+        let checked = !terms.held && !terms.pay_rate.is_zero();
+        let short_weeks = if checked {
+            crate::minimum_wage::short_weeks(&ledger, &entries.pieces, &terms, self.config)
+        } else {
+            Vec::new()
+        };
+        for short in short_weeks {
+            raised.push(Raised {
+                workday: Some(short.week + Duration::days(6)),
+                ..Raised::about_user(
+                    id,
+                    user,
+                    Severity::Warning,
+                    crate::kinds::BELOW_MINIMUM_WAGE,
+                    format!(
+                        "workweek {} to {}: straight-time pay is below the minimum wage ({}); \
+                         flagged, pay unchanged ([minimum_wage] shortfall = \"flag\")",
+                        short.week,
+                        short.week + Duration::days(6),
+                        short.words()
+                    ),
+                )
+            });
+        }
+        if let Some((weekly, threshold)) =
+            crate::minimum_wage::exempt_below(&terms, self.config, period.end).filter(|_| checked)
+        {
+            raised.push(Raised {
+                workday: Some(period.end),
+                ..Raised::about_user(
+                    id,
+                    user,
+                    Severity::Warning,
+                    crate::kinds::EXEMPT_BELOW_SALARY_THRESHOLD,
+                    format!(
+                        "exempt, but the salary is ${} a week, below the ${} a week an exempt \
+                         salary must reach on {}; pay unchanged",
+                        crate::words::money_text(weekly),
+                        crate::words::money_text(threshold),
+                        period.end
+                    ),
+                )
+            });
+        }
         if terms.held {
             // A rate no administrator would sign pays nothing; the exception says why.
             pricing = Pricing::default();

@@ -267,6 +267,11 @@ fn totals(lines: &[Priced]) -> PayTotals {
     }
 }
 
+/// A salaried user's salary per week (W = the annual equivalent / 52).
+pub(crate) fn weekly_salary(terms: &Terms, config: &RulesConfig) -> Decimal {
+    terms.pay_rate * config.salary.period.per_year() / Decimal::from(52)
+}
+
 /// A line of money only, no hours: a bonus, or a premium paid on hours
 /// already on their own lines.
 pub(crate) fn money_line(week: Option<NaiveDate>, kind: PayKind, dollars: Decimal) -> Priced {

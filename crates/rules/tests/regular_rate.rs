@@ -496,7 +496,16 @@ fn a_fluctuating_workweek_straddling_the_period_end_pays_its_premium_when_it_end
             ),
         ]
     );
-    assert_eq!(kinds_of(&run), Vec::<&str>::new());
+    // $600 for 84 h is $7.14 an hour: the week, complete in this period,
+    // is below the federal minimum ($7.25 x 84 h = $609.00), flagged.
+    assert_eq!(kinds_of(&run), vec!["below_minimum_wage"]);
+    assert!(
+        run.exceptions[0]
+            .message
+            .contains("(minimum wage: $7.25 x 84 h - $600.00 = $9.00)"),
+        "{}",
+        run.exceptions[0].message
+    );
 }
 
 /// Two rates in a week that straddles a semimonthly end: $12/h payRate,

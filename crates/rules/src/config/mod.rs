@@ -15,6 +15,7 @@
 
 mod company;
 mod located;
+pub mod minimum;
 mod overtime;
 mod pay;
 mod values;
@@ -31,6 +32,7 @@ pub use company::{
     Unapproved,
 };
 pub use located::{SECRET_KEYS, line_of, toml_error};
+pub use minimum::{AmountFrom, MinimumWageConfig, RateFrom, Shortfall};
 pub use overtime::{Basis, FlatSumDivisor, OvertimeRule, Tier};
 pub use pay::{
     JobPay, PtoConfig, RateMethod, RegularRateConfig, SalaryConfig, SalaryMode, SalaryPeriod,
@@ -114,6 +116,9 @@ pub struct RulesConfig {
     pub regular_rate: RegularRateConfig,
     /// `[users."<userName>"]` overrides.
     pub users: BTreeMap<String, UserOverride>,
+    /// `[minimum_wage]`: the federal minimum and exempt threshold unless set.
+    #[serde(skip_serializing_if = "MinimumWageConfig::is_default")]
+    pub minimum_wage: MinimumWageConfig,
     #[serde(rename = "api", skip_serializing)]
     _api: Option<IgnoredAny>,
     #[serde(rename = "exports", skip_serializing)]
@@ -163,6 +168,14 @@ impl RulesConfig {
     /// with the message naming its keys.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key: String, message: String| Err(ConfigError::Invalid { key, message });
+        if self.minimum_wage.shortfall == Shortfall::Pay {
+            return invalid(
+                "minimum_wage.shortfall".into(),
+                "\"pay\" is not implemented yet: \"flag\" warns of each workweek below the \
+                 minimum wage, and its shortfall is entered by hand"
+                    .into(),
+            );
+        }
         for (name, rule) in &self.overtime_rules {
             let pairs = [
                 (

@@ -99,6 +99,15 @@ pub struct OvertimeRule {
     /// way (`non_overtime_hours`; see design §5d and `flat_sum.rs`).
     #[serde(skip_serializing_if = "FlatSumDivisor::is_default")]
     pub flat_sum_bonus_divisor: FlatSumDivisor,
+    /// The jurisdiction's own minimum wage, with the days each rate takes
+    /// effect; on each workday the higher of it and `[minimum_wage] rates`
+    /// applies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub minimum_wage: Vec<super::minimum::RateFrom>,
+    /// The jurisdiction's exempt salary threshold per week, replacing
+    /// `[minimum_wage] exempt_weekly_salary`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exempt_weekly_salary: Vec<super::minimum::AmountFrom>,
 }
 
 /// How a flat-sum bonus enters the overtime of the hours it is paid for.
@@ -146,6 +155,8 @@ impl Default for OvertimeRule {
             consecutive_ot_after: None,
             consecutive_break_minutes: DEFAULT_BREAK_MINUTES,
             flat_sum_bonus_divisor: FlatSumDivisor::AllHours,
+            minimum_wage: Vec::new(),
+            exempt_weekly_salary: Vec::new(),
         }
     }
 }
