@@ -835,6 +835,147 @@ fn name_key(name: &str) -> String {
         .to_lowercase()
 }
 
+/// One person's row or rows of an export: what each column's value
+/// writes for them.
+struct PersonCells<'a> {
+    profile: &'a Profile,
+    provider: &'a ProviderConfig,
+    rules: &'a RulesConfig,
+    run: &'a PayrollRun,
+    row: &'a payrun_rules::SummaryRow,
+    figures: &'a Figures,
+    employee_id: &'a str,
+    /// Full, first and last name.
+    names: (&'a str, &'a str, &'a str),
+    /// The regular-rate premium the file carries for them.
+    premium: Decimal,
+}
+
+impl PersonCells<'_> {
+    /// A figure at the profile's decimals; a zero is an empty cell unless
+    /// the profile writes zeros.
+    fn figure(&self, d: Decimal) -> String {
+        let text = rounded(d, self.profile.decimals);
+        if self.profile.write_zeros || !text.trim_start_matches(['-', '0', '.']).is_empty() {
+            text
+        } else {
+            String::new()
+        }
+    }
+
+    fn has(&self, kind: PayKind) -> bool {
+        !self.figures.hours[slot(kind)].is_zero() || !self.figures.amount[slot(kind)].is_zero()
+    }
+
+    fn code(&self, name: &str) -> String {
+        self.profile.codes.get(name).cloned().unwrap_or_default()
+    }
+
+    /// The text of `value` in the row of `line` (a long layout's earning)
+    /// on `day` (a per-workday row).
+    fn cell(&self, value: &Value, line: Option<Earning>, day: Option<&DayShare>) -> String {
+        let (f, row, run, premium) = (self.figures, self.row, self.run, self.premium);
+        let decimals = self.profile.decimals;
+        let date = |d: chrono::NaiveDate| d.format(&self.profile.date_format).to_string();
+        let sum = |kinds: &[PayKind], of: &[Decimal; KINDS.len()]| -> Decimal {
+            kinds.iter().map(|k| of[slot(*k)]).sum()
+        };
+        let (full, first, last) = self.names;
+        match value {
+            Value::CompanyCode => self.provider.company_code.clone().unwrap_or_default(),
+            Value::BatchId => self.provider.batch_id.clone().unwrap_or_default(),
+            Value::EmployeeId => self.employee_id.to_owned(),
+            Value::Field("user_name") => row.user_name.clone().unwrap_or_default(),
+            Value::Field("employee_number") => row.employee_number.clone().unwrap_or_default(),
+            Value::Field("full_name") => full.to_owned(),
+            Value::Field("first_name") => first.to_owned(),
+            Value::Field("last_name") => last.to_owned(),
+            Value::Field("provider_id") => provider_id(row, self.rules).unwrap_or_default(),
+            Value::Field(_) => row.department_name.clone().unwrap_or_default(),
+            Value::PeriodStart => date(run.period.start),
+            Value::PeriodEnd => date(run.period.end),
+            Value::WorkDate => date(day.map_or(run.period.end, |d| d.date)),
+            Value::Text(t) => t.clone(),
+            Value::Hours(kinds) => self.figure(sum(kinds, &f.hours)),
+            Value::Amount(kinds, with_premium) => {
+                let premium = if *with_premium {
+                    premium
+                } else {
+                    Decimal::ZERO
+                };
+                self.figure(sum(kinds, &f.amount) + premium)
+            }
+            Value::CodeOf(kind) if self.has(*kind) => self.code(kind.as_str()),
+            Value::CodeOf(_) => String::new(),
+            Value::PremiumCode if !premium.is_zero() => self.code(PREMIUM),
+            Value::PremiumCode => String::new(),
+            Value::Line(what) => match line {
+                None => String::new(),
+                Some(Earning::Premium) => match *what {
+                    "code" => self.code(PREMIUM),
+                    "kind" => PREMIUM.to_owned(),
+                    "hours" => rounded(Decimal::ZERO, decimals),
+                    "hours_hhmm" => hhmm(Decimal::ZERO),
+                    _ => rounded(premium, decimals),
+                },
+                Some(Earning::Kind(kind)) => match (*what, day) {
+                    ("code", _) => self.code(kind.as_str()),
+                    ("kind", _) => kind.as_str().to_owned(),
+                    ("hours", Some(d)) => rounded(d.hours, decimals),
+                    ("hours", None) => rounded(f.hours[slot(kind)], decimals),
+                    ("hours_hhmm", Some(d)) => minutes_hhmm(d.minutes),
+                    ("hours_hhmm", None) => hhmm(f.hours[slot(kind)]),
+                    (_, Some(d)) => rounded(d.amount, decimals),
+                    (_, None) => rounded(f.amount[slot(kind)], decimals),
+                },
+            },
+        }
+    }
+}
+
+/// Every `[payroll_provider]` value the profile's columns need is set.
+fn check_provider_values(
+    name: &str,
+    profile: &Profile,
+    values: &[Value],
+    provider: &ProviderConfig,
+) -> Result<(), ExportError> {
+    for (value, column) in values.iter().zip(&profile.columns) {
+        let (setting, key) = match value {
+            Value::CompanyCode => (&provider.company_code, "company_code"),
+            Value::BatchId => (&provider.batch_id, "batch_id"),
+            _ => continue,
+        };
+        if setting.as_deref().is_none_or(|v| v.trim().is_empty()) {
+            return Err(ExportError::MissingProviderValue {
+                export: name.to_owned(),
+                column: column.header.clone(),
+                key,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Each summary row's hours and amounts by kind, from the pay lines.
+fn figures_by_person(run: &PayrollRun) -> Vec<Figures> {
+    let mut figures = vec![Figures::default(); run.summary.len()];
+    let index: BTreeMap<_, usize> = run
+        .summary
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.user, i))
+        .collect();
+    for line in &run.pay_lines {
+        if let Some(&i) = index.get(&line.user) {
+            let k = slot(line.kind);
+            figures[i].hours[k] += line.hours;
+            figures[i].amount[k] += line.amount;
+        }
+    }
+    figures
+}
+
 /// Writes the `name` export of `run` (rows in summary order). `rules`
 /// holds the `[users."<userName>"] provider_id`s. A profile whose columns
 /// need a `[payroll_provider]` value that is not configured is an error.
@@ -877,34 +1018,8 @@ pub fn export(
     provider: &ProviderConfig,
 ) -> Result<Exported, ExportError> {
     let values = profile.values(name)?;
-    for (value, column) in values.iter().zip(&profile.columns) {
-        let (setting, key) = match value {
-            Value::CompanyCode => (&provider.company_code, "company_code"),
-            Value::BatchId => (&provider.batch_id, "batch_id"),
-            _ => continue,
-        };
-        if setting.as_deref().is_none_or(|v| v.trim().is_empty()) {
-            return Err(ExportError::MissingProviderValue {
-                export: name.to_owned(),
-                column: column.header.clone(),
-                key,
-            });
-        }
-    }
-    let mut figures = vec![Figures::default(); run.summary.len()];
-    let index: BTreeMap<_, usize> = run
-        .summary
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.user, i))
-        .collect();
-    for line in &run.pay_lines {
-        if let Some(&i) = index.get(&line.user) {
-            let k = slot(line.kind);
-            figures[i].hours[k] += line.hours;
-            figures[i].amount[k] += line.amount;
-        }
-    }
+    check_provider_values(name, profile, &values, provider)?;
+    let figures = figures_by_person(run);
     let ids: Vec<Result<Identity, String>> = run
         .summary
         .iter()
@@ -953,7 +1068,6 @@ pub fn export(
         reconciliation.push_str("\r\n");
     };
     let decimals = profile.decimals;
-    let date = |d: chrono::NaiveDate| d.format(&profile.date_format).to_string();
     let mut out = String::new();
     let headers: Vec<String> = profile.columns.iter().map(|c| field(&c.header)).collect();
     out.push_str(&headers.join(","));
@@ -1096,80 +1210,22 @@ pub fn export(
             (false, _) => "written: salaried, priced by the provider",
         };
         reconciled_row(&employee_id, row, figures, premium, outcome);
-        let figure = |d: Decimal| {
-            let text = rounded(d, decimals);
-            if profile.write_zeros || !text.trim_start_matches(['-', '0', '.']).is_empty() {
-                text
-            } else {
-                String::new()
-            }
-        };
-        let cell = |value: &Value, line: Option<Earning>, day: Option<&DayShare>| -> String {
-            let sum = |kinds: &[PayKind], of: &[Decimal; KINDS.len()]| -> Decimal {
-                kinds.iter().map(|k| of[slot(*k)]).sum()
-            };
-            match value {
-                Value::CompanyCode => provider.company_code.clone().unwrap_or_default(),
-                Value::BatchId => provider.batch_id.clone().unwrap_or_default(),
-                Value::EmployeeId => employee_id.clone(),
-                Value::Field("user_name") => row.user_name.clone().unwrap_or_default(),
-                Value::Field("employee_number") => row.employee_number.clone().unwrap_or_default(),
-                Value::Field("full_name") => full.clone(),
-                Value::Field("first_name") => first.clone(),
-                Value::Field("last_name") => last.clone(),
-                Value::Field("provider_id") => provider_id(row, rules).unwrap_or_default(),
-                Value::Field(_) => row.department_name.clone().unwrap_or_default(),
-                Value::PeriodStart => date(run.period.start),
-                Value::PeriodEnd => date(run.period.end),
-                Value::WorkDate => date(day.map_or(run.period.end, |d| d.date)),
-                Value::Text(t) => t.clone(),
-                Value::Hours(kinds) => figure(sum(kinds, &f.hours)),
-                Value::Amount(kinds, with_premium) => {
-                    let premium = if *with_premium {
-                        premium
-                    } else {
-                        Decimal::ZERO
-                    };
-                    figure(sum(kinds, &f.amount) + premium)
-                }
-                Value::CodeOf(kind) if has(*kind) => profile
-                    .codes
-                    .get(kind.as_str())
-                    .cloned()
-                    .unwrap_or_default(),
-                Value::CodeOf(_) => String::new(),
-                Value::PremiumCode if !premium.is_zero() => {
-                    profile.codes.get(PREMIUM).cloned().unwrap_or_default()
-                }
-                Value::PremiumCode => String::new(),
-                Value::Line(what) => match line {
-                    None => String::new(),
-                    Some(Earning::Premium) => match *what {
-                        "code" => profile.codes.get(PREMIUM).cloned().unwrap_or_default(),
-                        "kind" => PREMIUM.to_owned(),
-                        "hours" => rounded(Decimal::ZERO, decimals),
-                        "hours_hhmm" => hhmm(Decimal::ZERO),
-                        _ => rounded(premium, decimals),
-                    },
-                    Some(Earning::Kind(kind)) => match (*what, day) {
-                        ("code", _) => profile
-                            .codes
-                            .get(kind.as_str())
-                            .cloned()
-                            .unwrap_or_default(),
-                        ("kind", _) => kind.as_str().to_owned(),
-                        ("hours", Some(d)) => rounded(d.hours, decimals),
-                        ("hours", None) => rounded(f.hours[slot(kind)], decimals),
-                        ("hours_hhmm", Some(d)) => minutes_hhmm(d.minutes),
-                        ("hours_hhmm", None) => hhmm(f.hours[slot(kind)]),
-                        (_, Some(d)) => rounded(d.amount, decimals),
-                        (_, None) => rounded(f.amount[slot(kind)], decimals),
-                    },
-                },
-            }
+        let person = PersonCells {
+            profile,
+            provider,
+            rules,
+            run,
+            row,
+            figures: f,
+            employee_id: &employee_id,
+            names: (&full, &first, &last),
+            premium,
         };
         let mut write_row = |line: Option<Earning>, day: Option<&DayShare>| {
-            let cells: Vec<String> = values.iter().map(|v| field(&cell(v, line, day))).collect();
+            let cells: Vec<String> = values
+                .iter()
+                .map(|v| field(&person.cell(v, line, day)))
+                .collect();
             out.push_str(&cells.join(","));
             out.push_str("\r\n");
         };
