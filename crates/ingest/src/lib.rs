@@ -10,7 +10,8 @@
 //! * [`schema`] — which fields payrun reads and their column types.
 //! * [`decode`] — a streaming decoder from a response body straight into
 //!   column builders; bad values become `invalid_value` [`Exception`]s.
-//! * `client` — [`Q2Client`]: POST-only requests, the opaque `nextRecord`
+//! * [`Source`] — where records come from; `client` — [`Q2Client`], the
+//!   Q2 one (`q2/`): POST-only requests, the opaque `nextRecord`
 //!   cursor with loop guards, date windows fetched concurrently, and retries
 //!   with backoff for transport errors, timeouts, 429 and 5xx.
 //! * [`join`](mod@join) — time cards matched to users by `userName`, then

@@ -14,9 +14,10 @@
 //! 3. **Punches** (`punches`): each user's time cards become worked pieces,
 //!    PTO, adjustments and bonuses, with the record-level exceptions.
 //! 4. **Allocation** ([`allocate`]): each worked second gets one tier —
-//!    regular, overtime or double time — by the daily, seventh-day,
-//!    special-day and weekly (or biweekly) rules, per user and workweek,
-//!    in time order. *This is where the overtime rules live.*
+//!    regular, overtime or double time — by the rules of [`overtime`], one
+//!    module each (daily, seventh day, special days, consecutive hours,
+//!    the weekly or biweekly window), per user and workweek, in time
+//!    order. *This is where the overtime rules live.*
 //! 5. **Ledger** (`ledger`): per user and workweek, worked seconds by tier
 //!    and by rate (job and shift), PTO, adjustments and bonuses.
 //! 6. **Pricing** ([`price`]): the regular rate of each workweek (29 CFR
@@ -24,7 +25,11 @@
 //!    once to cents. *This is where pay rules live.*
 //! 7. **Output** ([`run`], [`report`]): the typed rows and the output tables.
 //!
-//! [`compute`](mod@compute) strings these steps together. Nothing is dropped
+//! One person's steps 1-6 are `person.rs`; [`compute`](mod@compute) runs
+//! them for every user and merges the rows; [`explain`](mod@explain) runs
+//! them for one, traced. Jurisdiction rules that price or check a period
+//! (flat-sum bonuses, the minimum wage) are `flat_sum.rs` and
+//! `minimum_wage.rs`; the kinds of exception the rules raise are [`kinds`]. Nothing is dropped
 //! silently: every problem is an [`Exception`](payrun_ingest::Exception) row.
 //!
 //! ```
