@@ -66,6 +66,7 @@ fn main() -> ExitCode {
             cli::Command::Demo(a) => cli::demo::run(a).await,
             cli::Command::Sim(a) => cli::sim::run(a).await.map(|()| cli::Outcome::Written),
             cli::Command::Periods(a) => cli::periods::run(a).map(|()| cli::Outcome::Written),
+            cli::Command::Packs(a) => cli::packs::run(a).map(|()| cli::Outcome::Written),
             cli::Command::Explain(a) => cli::explain::run(a).map(|()| cli::Outcome::Written),
             cli::Command::Diff(a) => cli::diff::run(a),
         }

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod diff;
 pub mod explain;
 pub mod fetch;
+pub mod packs;
 pub mod periods;
 pub mod progress;
 pub mod run;
@@ -38,6 +39,8 @@ pub enum Command {
     Sim(sim::SimArgs),
     /// List the pay periods around a date.
     Periods(periods::PeriodsArgs),
+    /// List the rule packs (a jurisdiction's overtime keys, with sources), or print one.
+    Packs(packs::PacksArgs),
     /// Why one person's pay in a run is what it is: shifts, overtime rules, regular rate, pay lines.
     Explain(explain::ExplainArgs),
     /// Compare two runs of one period: time cards edited since, and the retro pay (exit 4 if any change).

@@ -830,3 +830,33 @@ fn exception_times_are_timestamps_in_parquet() {
         ]
     );
 }
+
+/// `payrun packs` lists the rule packs with their jurisdiction and the day
+/// their sources were read; `payrun packs us-co` prints the file as a
+/// rule applies it; an unknown name is one line naming the packs.
+#[test]
+fn packs_are_listed_and_printed_with_their_sources() {
+    let listed = crate::helpers::ok(crate::helpers::payrun(&["packs"], None).output().unwrap());
+    for line in [
+        "us-ca      California               2026-12-07",
+        "us-co      Colorado                 2026-12-07",
+        "us-flsa    United States (FLSA)     2026-12-07",
+    ] {
+        assert!(listed.contains(line), "{listed}");
+    }
+    let co = crate::helpers::ok(
+        crate::helpers::payrun(&["packs", "us-co"], None)
+            .output()
+            .unwrap(),
+    );
+    assert!(co.contains("consecutive_ot_after = 12"), "{co}");
+    assert!(co.contains("cdle.colorado.gov"), "{co}");
+    let unknown = crate::helpers::payrun(&["packs", "us-xx"], None)
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("no pack is called \"us-xx\"; there are: us-ca, us-co, us-flsa"),
+    );
+}

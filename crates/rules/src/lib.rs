@@ -92,7 +92,7 @@ pub mod words;
 
 pub use calendar::{Calendar, NoPeriodEnded, PayPeriod, PeriodSpec};
 pub use compute::{USERS_PER_BLOCK, compute};
-pub use config::{ConfigError, RulesConfig};
+pub use config::{ConfigError, RulesConfig, packs};
 pub use error::RulesError;
 pub use exceptions::sort as sort_exceptions;
 pub use explain::{Explanation, explain};

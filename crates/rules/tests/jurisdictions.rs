@@ -520,3 +520,43 @@ fn explain_tells_the_week_below_the_minimum_wage() {
         ["week of 2024-05-12: minimum wage: $7.25 x 45 h - $315.00 = $11.25"]
     );
 }
+
+/// `pack = "us-co"` sets Colorado's keys; a key the rule sets itself wins:
+/// with the pack the 13-hour night pays $270.00 as above; a rule that
+/// names the pack but sets `consecutive_ot_after = 14` pays it all
+/// regular ($260.00). An unknown pack is refused, naming the packs there
+/// are and the line.
+#[test]
+fn a_pack_sets_its_keys_and_the_rules_own_keys_win() {
+    let with_pack = |more: &str| {
+        run(
+            &[user("cole", "Hourly Rate", "20.00", "America/Denver", "")],
+            &[punch("cole", "2024-05-13 14:00:00", "2024-05-14 03:00:00")],
+            &format!(
+                "[company]\ndefault_time_zone = \"America/Denver\"\n[pay_period]\n\
+                 frequency = \"weekly\"\nanchor = \"2024-05-12\"\n\
+                 [overtime_rules.default]\npack = \"us-co\"\n{more}"
+            ),
+            period("2024-05-12", "2024-05-18"),
+        )
+    };
+    assert_eq!(row(&with_pack(""), "cole").pay.gross.to_string(), "270.00");
+    assert_eq!(
+        row(&with_pack("consecutive_ot_after = 14\n"), "cole")
+            .pay
+            .gross
+            .to_string(),
+        "260.00"
+    );
+    let e = payrun_rules::RulesConfig::parse(
+        "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n\
+         [overtime_rules.default]\npack = \"us-xx\"\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        e,
+        "payrun.toml: line 5, key overtime_rules.default.pack: no pack is called \"us-xx\"; \
+         there are: us-ca, us-co, us-flsa"
+    );
+}

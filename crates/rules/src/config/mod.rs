@@ -17,6 +17,7 @@ mod company;
 mod located;
 pub mod minimum;
 mod overtime;
+pub mod packs;
 mod pay;
 mod values;
 
@@ -154,6 +155,9 @@ impl RulesConfig {
     /// Parses and validates configuration text. Errors are one line
     /// naming the line and key ([`toml_error`], [`ConfigError::located`]).
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        // Rules that name a pack take its keys first (packs.rs).
+        let expanded = packs::expand(text)?;
+        let text = expanded.as_deref().unwrap_or(text);
         let config: RulesConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: "payrun.toml".into(),
             message: toml_error(text, &e),
