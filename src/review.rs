@@ -69,6 +69,20 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// What the page must never contain: anything that would load or send
+/// something from elsewhere (its one script is inline and reads nothing).
+pub const NOTHING_REMOTE: [&str; 9] = [
+    "http:",
+    "https:",
+    "<link",
+    "src=",
+    "@import",
+    "url(",
+    "fetch(",
+    "XMLHttpRequest",
+    "import(",
+];
+
 /// Exceptions listed per kind before "and N more".
 const LISTED_PER_KIND: usize = 10;
 /// People listed by overtime.
@@ -1006,6 +1020,16 @@ for(var k=0;k<rows.length;k++)b.appendChild(rows[k]);}\
 mod tests {
     use super::*;
 
+    /// The page of `run`, read at the epoch, with nothing beyond the run.
+    fn page_of(run: &PayrollRun) -> String {
+        review_page(
+            run,
+            &Summaries::build(run).unwrap(),
+            chrono::DateTime::UNIX_EPOCH,
+            &PageContext::default(),
+        )
+    }
+
     /// Two people, one with a name that is markup, 46 h and 38 h at $12.
     fn page() -> String {
         let users = r#"[{"userName": "ann", "userFullName": "<b>Ann & \"Co\"</b>", "employeeNumber": "1",
@@ -1028,13 +1052,7 @@ mod tests {
             r#"{"userName": "bob", "entryType": 0, "inDateTime": "2024-05-17 09:00:00"}"#.into(),
         );
         let (run, _) = crate::test_support::weekly_run(users, &cards);
-        let summaries = Summaries::build(&run).unwrap();
-        review_page(
-            &run,
-            &summaries,
-            chrono::DateTime::UNIX_EPOCH,
-            &PageContext::default(),
-        )
+        page_of(&run)
     }
 
     /// Of 13 people with overtime, the ten with the most are listed, most
@@ -1059,12 +1077,7 @@ mod tests {
             person(format!("p{i:02}"), i);
         }
         let (run, _) = crate::test_support::weekly_run(&format!("[{}]", users.join(",")), &cards);
-        let html = review_page(
-            &run,
-            &Summaries::build(&run).unwrap(),
-            chrono::DateTime::UNIX_EPOCH,
-            &PageContext::default(),
-        );
+        let html = page_of(&run);
         let listed: Vec<&str> = html
             .split("<span class=\"sub\">")
             .skip(1)
@@ -1091,17 +1104,7 @@ mod tests {
         assert!(html.contains("id=\"overtime-hours\">6.00<"));
         assert!(html.contains("id=\"overtime-cost\">$108.00<"));
         assert!(html.contains("id=\"people\">2<"));
-        for remote in [
-            "http:",
-            "https:",
-            "<link",
-            "src=",
-            "@import",
-            "url(",
-            "fetch(",
-            "XMLHttpRequest",
-            "import(",
-        ] {
+        for remote in NOTHING_REMOTE {
             assert!(!html.contains(remote), "{remote}");
         }
         // One inline script: the register's sort and filter.
@@ -1136,12 +1139,7 @@ mod tests {
             r#"{"userName": "pat", "entryType": 0, "inDateTime": "2024-05-14 08:00:00", "outDateTime": "2024-05-14 09:00:00"}"#.to_owned(),
         ];
         let (run, _) = crate::test_support::weekly_run(users, &cards);
-        let html = review_page(
-            &run,
-            &Summaries::build(&run).unwrap(),
-            chrono::DateTime::UNIX_EPOCH,
-            &PageContext::default(),
-        );
+        let html = page_of(&run);
         assert!(
             html.contains("<h2>People who share a userName</h2>"),
             "{html}"
@@ -1171,12 +1169,7 @@ mod tests {
                   "rateType": "Hourly Rate", "payRate": "10.00", "timeZone": "UTC"}]"#;
         let cards = crate::test_support::a_day_each(&["ann", "bob"]);
         let (run, _) = crate::test_support::weekly_run(users, &cards);
-        let html = review_page(
-            &run,
-            &Summaries::build(&run).unwrap(),
-            chrono::DateTime::UNIX_EPOCH,
-            &PageContext::default(),
-        );
+        let html = page_of(&run);
         let held = html
             .find("<h2 id=\"held-pay\">Held</h2>")
             .expect("a Held section");
@@ -1202,12 +1195,7 @@ mod tests {
         let users = r#"[{"userName": "cy", "rateType": "Hourly Rate", "payRate": "10.00", "timeZone": "UTC"}]"#;
         let (run, _) =
             crate::test_support::weekly_run(users, &crate::test_support::a_day_each(&["cy"]));
-        let clean = review_page(
-            &run,
-            &Summaries::build(&run).unwrap(),
-            chrono::DateTime::UNIX_EPOCH,
-            &PageContext::default(),
-        );
+        let clean = page_of(&run);
         assert!(!clean.contains("held-pay"), "{clean}");
         assert!(clean.contains("id=\"kept-out\">0<"));
     }

@@ -47,6 +47,20 @@ fn premium_parts(e: &Value) -> Vec<(String, f64, String)> {
     parts
 }
 
+/// `payrun diff --out changes before after`, which must find a change
+/// (exit 4); its standard output.
+fn diff_into(changes: &Path, before: &Path, after: &Path) -> String {
+    let output = payrun(&["diff", "--out"], None)
+        .arg(changes)
+        .arg(before)
+        .arg(after)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(4), "{stdout}");
+    stdout
+}
+
 fn money(v: &Value) -> rust_decimal::Decimal {
     v.as_str().unwrap().parse().unwrap()
 }
@@ -330,14 +344,7 @@ async fn diff_tells_held_pay_from_pay_to_recover() {
     object.insert("payRate".into(), "-12.00".into());
     held.users[ann] = payrun::q2sim::company::UserRecord::from_object(&object);
     run_into(held, &after).await;
-    let output = payrun(&["diff", "--out"], None)
-        .arg(dir.path().join("changes"))
-        .arg(&before)
-        .arg(&after)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(4), "{stdout}");
+    let stdout = diff_into(&dir.path().join("changes"), &before, &after);
     // Ann held at 0 (was $588.00 in 46 h at $12), cal -$200.00, eve +$66.00.
     assert!(
         stdout.contains("retro: -$134.00 net (+$66.00 to pay, -$200.00 to recover, $588.00 held)"),
@@ -402,14 +409,7 @@ fn a_cent_moved_by_rounding_is_not_a_change_of_its_week() {
         out
     };
     let (before, after) = (run("before", "18:00:00"), run("after", "18:02:00"));
-    let output = payrun(&["diff", "--out"], None)
-        .arg(dir.path().join("changes"))
-        .arg(&before)
-        .arg(&after)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(4), "{stdout}");
+    let stdout = diff_into(&dir.path().join("changes"), &before, &after);
     assert!(
         stdout.contains("retro: +$0.34 net (+$0.34 to pay, +$0 to recover); 1 pay lines changed (and 1 of weeks that did not change moved a cent"),
         "{stdout}"

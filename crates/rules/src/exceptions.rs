@@ -229,35 +229,37 @@ pub(crate) fn unused_settings(config: &crate::RulesConfig, input: &PayrollInput)
             ));
         }
     }
-    // Each table's names, what the warning calls one, and the card field.
-    type Setting<'c> = (Vec<&'c String>, fn(&str) -> String, &'static str);
+    // The card fields a setting can name, in the order `used` counts them.
+    const FIELDS: [&str; 3] = ["jobName", "shiftName", "adjustTypeName"];
+    // Each table's names, what the warning calls one, and its field in FIELDS.
+    type Setting<'c> = (Vec<&'c String>, fn(&str) -> String, usize);
     let settings: [Setting; 4] = [
         (
             config.jobs.keys().collect(),
             |n| format!("[jobs.\"{n}\"]"),
-            "jobName",
+            0,
         ),
         (
             config.shifts.keys().collect(),
             |n| format!("[shifts.\"{n}\"]"),
-            "shiftName",
+            1,
         ),
         (
             config.regular_rate.bonuses.iter().collect(),
             |n| format!("the [regular_rate] bonuses entry \"{n}\""),
-            "adjustTypeName",
+            2,
         ),
         (
             config.regular_rate.flat_sum_bonuses.iter().collect(),
             |n| format!("the [regular_rate] flat_sum_bonuses entry \"{n}\""),
-            "adjustTypeName",
+            2,
         ),
     ];
     if settings.iter().all(|(names, ..)| names.is_empty()) {
         return unused;
     }
     // Which interned names each field uses, over every card once.
-    let mut used = [(); 3].map(|()| vec![false; input.names.len()]);
+    let mut used = FIELDS.map(|_| vec![false; input.names.len()]);
     for card in &input.time_cards {
         for (field, name) in [card.job, card.shift, card.adjust_type]
             .into_iter()
@@ -268,14 +270,14 @@ pub(crate) fn unused_settings(config: &crate::RulesConfig, input: &PayrollInput)
             }
         }
     }
-    // Bonuses and flat-sum bonuses are both adjustTypeNames.
-    for (i, (names, setting, field)) in settings.iter().enumerate() {
-        let used = &used[i.min(2)];
+    for (names, setting, field) in &settings {
+        let used = &used[*field];
         for name in names {
             if !input.names.find(name).is_some_and(|id| used[id.index()]) {
                 unused.push(format!(
-                    "{} matches no time card's {field} in the input; {check}",
-                    setting(name)
+                    "{} matches no time card's {} in the input; {check}",
+                    setting(name),
+                    FIELDS[*field]
                 ));
             }
         }

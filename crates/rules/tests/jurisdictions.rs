@@ -21,9 +21,31 @@ weekly_ot_after = 40
 consecutive_ot_after = 12
 "#;
 
+/// The explanation of the one user of `users` for the week of 2024-05-12
+/// under the configuration `config`.
+fn explained(users: &[String], cards: &[String], config: &str) -> payrun_rules::Explanation {
+    let (input, _) = input(users, cards);
+    let config = payrun_rules::RulesConfig::parse(config).unwrap();
+    let id = input.user_ids().next().unwrap();
+    payrun_rules::explain(
+        &input,
+        &config,
+        &period("2024-05-12", "2024-05-18"),
+        id,
+        None,
+    )
+    .unwrap()
+    .unwrap()
+}
+
+/// Cole, $20 an hour in Denver.
+fn cole_user() -> Vec<String> {
+    vec![user("cole", "Hourly Rate", "20.00", "America/Denver", "")]
+}
+
 fn colorado(cards: &[String]) -> payrun_rules::PayrollRun {
     run(
-        &[user("cole", "Hourly Rate", "20.00", "America/Denver", "")],
+        &cole_user(),
         cards,
         COLORADO,
         period("2024-05-12", "2024-05-18"),
@@ -41,7 +63,7 @@ fn a_night_shift_past_twelve_consecutive_hours_is_overtime() {
     assert_eq!(cole.pay.gross.to_string(), "270.00");
     // Without the rule, the same shift is all regular: $260.00.
     let plain = run(
-        &[user("cole", "Hourly Rate", "20.00", "America/Denver", "")],
+        &cole_user(),
         &[punch("cole", "2024-05-13 14:00:00", "2024-05-14 03:00:00")],
         &COLORADO.replace("consecutive_ot_after = 12\n", ""),
         period("2024-05-12", "2024-05-18"),
@@ -140,7 +162,7 @@ fn a_run_across_the_workweeks_end_is_seen_whole() {
         (dec("40"), dec("12"), Decimal::ZERO)
     );
     let next = run(
-        &[user("cole", "Hourly Rate", "20.00", "America/Denver", "")],
+        &cole_user(),
         &cards,
         COLORADO,
         period("2024-05-19", "2024-05-25"),
@@ -158,7 +180,7 @@ fn a_run_across_the_workweeks_end_is_seen_whole() {
 #[test]
 fn basis_off_turns_consecutive_hours_off() {
     let off = run(
-        &[user("cole", "Hourly Rate", "20.00", "America/Denver", "")],
+        &cole_user(),
         &[punch("cole", "2024-05-13 14:00:00", "2024-05-14 03:00:00")],
         &COLORADO.replace("weekly_ot_after = 40", "basis = \"off\""),
         period("2024-05-12", "2024-05-18"),
@@ -173,21 +195,11 @@ fn basis_off_turns_consecutive_hours_off() {
 /// Mon 05-13 14:00`.
 #[test]
 fn explain_names_the_run_that_passed_twelve_hours() {
-    let (input, _) = input(
-        &[user("cole", "Hourly Rate", "20.00", "America/Denver", "")],
+    let e = explained(
+        &cole_user(),
         &[punch("cole", "2024-05-13 14:00:00", "2024-05-14 03:00:00")],
+        COLORADO,
     );
-    let config = payrun_rules::RulesConfig::parse(COLORADO).unwrap();
-    let id = input.user_ids().next().unwrap();
-    let e = payrun_rules::explain(
-        &input,
-        &config,
-        &period("2024-05-12", "2024-05-18"),
-        id,
-        None,
-    )
-    .unwrap()
-    .unwrap();
     let reasons: Vec<String> = e
         .shifts
         .iter()
@@ -225,23 +237,33 @@ fn a_break_longer_than_a_day_is_refused() {
 
 /// A California-style rule with daily overtime after 8, and an attendance
 /// bonus listed as a flat sum.
-fn california(divisor: &str, cards: &[String]) -> payrun_rules::PayrollRun {
-    let config = format!(
+/// A California-style configuration: daily overtime after 8, an
+/// attendance bonus listed as a flat sum, and `more` keys of the rule.
+fn california_config(more: &str) -> String {
+    format!(
         "[company]\ndefault_time_zone = \"America/Los_Angeles\"\n[pay_period]\n\
          frequency = \"weekly\"\nanchor = \"2024-05-12\"\n[regular_rate]\n\
          flat_sum_bonuses = [\"Attendance\"]\n[overtime_rules.default]\n\
-         daily_ot_after = 8\nweekly_ot_after = 40\n{divisor}"
-    );
+         daily_ot_after = 8\nweekly_ot_after = 40\n{more}"
+    )
+}
+
+/// Cali, $20 an hour in Los Angeles.
+fn cali() -> Vec<String> {
+    vec![user(
+        "cali",
+        "Hourly Rate",
+        "20.00",
+        "America/Los_Angeles",
+        "",
+    )]
+}
+
+fn california(more: &str, cards: &[String]) -> payrun_rules::PayrollRun {
     run(
-        &[user(
-            "cali",
-            "Hourly Rate",
-            "20.00",
-            "America/Los_Angeles",
-            "",
-        )],
+        &cali(),
         cards,
-        &config,
+        &california_config(more),
         period("2024-05-12", "2024-05-18"),
     )
 }
@@ -291,33 +313,11 @@ fn a_flat_sum_with_no_non_overtime_hours_is_paid_with_no_premium() {
 /// `explain` says what the flat sum added.
 #[test]
 fn explain_tells_the_flat_sum_premium() {
-    let (input, _) = input(
-        &[user(
-            "cali",
-            "Hourly Rate",
-            "20.00",
-            "America/Los_Angeles",
-            "",
-        )],
+    let e = explained(
+        &cali(),
         &nine_hour_week_and_a_bonus(),
+        &california_config("flat_sum_bonus_divisor = \"non_overtime_hours\""),
     );
-    let config = payrun_rules::RulesConfig::parse(
-        "[company]\ndefault_time_zone = \"America/Los_Angeles\"\n[pay_period]\n\
-         frequency = \"weekly\"\nanchor = \"2024-05-12\"\n[regular_rate]\n\
-         flat_sum_bonuses = [\"Attendance\"]\n[overtime_rules.default]\n\
-         daily_ot_after = 8\nflat_sum_bonus_divisor = \"non_overtime_hours\"",
-    )
-    .unwrap();
-    let id = input.user_ids().next().unwrap();
-    let e = payrun_rules::explain(
-        &input,
-        &config,
-        &period("2024-05-12", "2024-05-18"),
-        id,
-        None,
-    )
-    .unwrap()
-    .unwrap();
     assert_eq!(
         e.notes,
         ["flat-sum bonus: $100.00 / 40 non-overtime hours x 1.5"]
@@ -332,7 +332,7 @@ fn explain_tells_the_flat_sum_premium() {
 #[test]
 fn a_held_shift_is_not_part_of_a_run() {
     let held = run(
-        &[user("cole", "Hourly Rate", "20.00", "America/Denver", "")],
+        &cole_user(),
         &[
             punch("cole", "2024-05-13 06:00:00", "2024-05-13 17:00:00"),
             punch("cole", "2024-05-13 17:30:00", "2024-05-13 20:30:00"),
@@ -500,21 +500,11 @@ fn paying_the_shortfall_is_refused_until_it_is_implemented() {
 /// `explain` tells the week below the minimum wage.
 #[test]
 fn explain_tells_the_week_below_the_minimum_wage() {
-    let (input, _) = input(
+    let e = explained(
         &[user("lou", "Hourly Rate", "7.00", "UTC", "")],
         &days("lou", "2024-05-13", &[9, 9, 9, 9, 9]),
+        FEDERAL,
     );
-    let config = payrun_rules::RulesConfig::parse(FEDERAL).unwrap();
-    let id = input.user_ids().next().unwrap();
-    let e = payrun_rules::explain(
-        &input,
-        &config,
-        &period("2024-05-12", "2024-05-18"),
-        id,
-        None,
-    )
-    .unwrap()
-    .unwrap();
     assert_eq!(
         e.notes,
         ["week of 2024-05-12: minimum wage: $7.25 x 45 h - $315.00 = $11.25"]
@@ -530,7 +520,7 @@ fn explain_tells_the_week_below_the_minimum_wage() {
 fn a_pack_sets_its_keys_and_the_rules_own_keys_win() {
     let with_pack = |more: &str| {
         run(
-            &[user("cole", "Hourly Rate", "20.00", "America/Denver", "")],
+            &cole_user(),
             &[punch("cole", "2024-05-13 14:00:00", "2024-05-14 03:00:00")],
             &format!(
                 "[company]\ndefault_time_zone = \"America/Denver\"\n[pay_period]\n\
