@@ -235,7 +235,7 @@ columns = [
   { header = "overtime_hours", value = "hours:overtime" },
   { header = "double_overtime_hours", value = "hours:double_time" },
   { header = "bonus", value = "amount:bonus" },
-  { header = "correction_payment", value = "amount:adjustment+premium" },
+  { header = "correction_payment", value = "amount:adjustment+meal_premium+premium" },
 ]
 "#,
     ),
@@ -293,20 +293,13 @@ double_time = "DT"
 pto = "PTO"
 adjustment = "ADJ"
 bonus = "BONUS"
+meal_premium = "MEAL"
 "#,
     ),
 ];
 
 /// The kinds a pay line can have, by name.
-const KINDS: [PayKind; 7] = [
-    PayKind::Salary,
-    PayKind::Regular,
-    PayKind::Overtime,
-    PayKind::DoubleTime,
-    PayKind::Pto,
-    PayKind::Adjustment,
-    PayKind::Bonus,
-];
+const KINDS: [PayKind; 8] = PayKind::ALL;
 
 fn kind_named(name: &str) -> Option<PayKind> {
     KINDS.into_iter().find(|k| k.as_str() == name)
@@ -361,7 +354,7 @@ impl Value {
                 .map(|k| {
                     kind_named(k.trim()).ok_or_else(|| {
                         format!(
-                            "`{k}` is not a pay line kind (salary, regular, overtime, double_time, pto, adjustment, bonus)"
+                            "`{k}` is not a pay line kind (salary, regular, overtime, double_time, pto, adjustment, bonus, meal_premium)"
                         )
                     })
                 })
@@ -1612,6 +1605,15 @@ mod tests {
         );
     }
 
+    /// Every kind of pay line has its own slot in an employee's figures
+    /// (a kind missing from `KINDS` would count as salary).
+    #[test]
+    fn every_pay_line_kind_has_its_slot() {
+        for (i, kind) in KINDS.iter().enumerate() {
+            assert_eq!(slot(*kind), i);
+        }
+    }
+
     /// Each layer owns its kinds; together they have one name and one
     /// rank each, and list in design §6's order.
     #[test]
@@ -1622,7 +1624,7 @@ mod tests {
         assert_eq!(names.len(), all.len());
         all.sort();
         let ranks: Vec<&str> = all.iter().map(|k| k.as_str()).collect();
-        assert_eq!(ranks.len(), 23);
+        assert_eq!(ranks.len(), 24);
         assert_eq!(
             &ranks[..3],
             ["open_punch", "non_positive_duration", "long_shift"]
@@ -1636,7 +1638,7 @@ mod tests {
             ]
         );
         assert_eq!(ranks[20], "unused_setting");
-        assert_eq!(ranks.last(), Some(&"exempt_below_salary_threshold"));
+        assert_eq!(ranks.last(), Some(&"meal_premium"));
         assert!(
             payrun_ingest::kinds::ALL
                 .iter()

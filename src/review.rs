@@ -440,7 +440,7 @@ fn totals_section(h: &mut String, run: &PayrollRun, s: &DataFrame, held: usize, 
         .iter()
         .filter(|r| r.status != Status::Held && r.pay.gross > Decimal::ZERO)
         .count();
-    let rows: [(&str, &str, String); 12] = [
+    let rows: [(&str, &str, String); 13] = [
         ("people", "People in the payroll", s.height().to_string()),
         ("paid", "People paid (gross above $0)", paid.to_string()),
         ("held", "People with pay held", held.to_string()),
@@ -483,6 +483,11 @@ fn totals_section(h: &mut String, run: &PayrollRun, s: &DataFrame, held: usize, 
             "adjustment-pay",
             "Adjustments and bonuses",
             format!("${}", grouped(column_total(s, "adjustment_pay"))),
+        ),
+        (
+            "premium-pay",
+            "Meal-period premiums",
+            format!("${}", grouped(column_total(s, "premium_pay"))),
         ),
         (
             "gross-pay",

@@ -374,6 +374,19 @@ pub fn explain(
             .map(|short| format!("week of {}: {}", short.week, short.words())),
         );
     }
+    notes.extend(
+        crate::meal_periods::missed(
+            &worked.entries.shifts,
+            input.cards_of(id),
+            zone,
+            rule,
+            config.punches.split_at_workday,
+            paid.terms.exempt(),
+        )
+        .into_iter()
+        .filter(|m| period.contains(m.workday) && shown(m.workday))
+        .map(|m| format!("meal premium on {}: {}", m.workday, m.reason)),
+    );
     let rule_name = paid.terms.rule_name.clone();
     let held = paid.held;
     let mut rows = Rows::default();
@@ -456,6 +469,7 @@ fn rule_in_words(rule: &OvertimeRule, config: &RulesConfig) -> Vec<String> {
     }
     let mut words = crate::overtime::describe(rule);
     words.extend(crate::flat_sum::describe(rule));
+    words.extend(crate::meal_periods::describe(rule));
     words.push(format!(
         "workweeks start on {:?}; workdays at {} in the user's zone",
         config.company.week_start.0,

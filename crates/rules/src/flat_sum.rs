@@ -56,7 +56,7 @@ pub(crate) fn lines(
         return out;
     }
     // F / N per hour, times each tier's multiplier, over its seconds.
-    let per_hour = flat * Decimal::from(3600) / Decimal::from(tiers.regular);
+    let per_hour = per_regular_hour(flat, ledger, rule);
     for (kind, seconds, multiplier) in [
         (PayKind::Overtime, tiers.overtime, rule.ot_multiplier),
         (PayKind::DoubleTime, tiers.double_time, rule.dt_multiplier),
@@ -67,6 +67,16 @@ pub(crate) fn lines(
         }
     }
     out
+}
+
+/// F / N: what the period's flat sums `flat` add to its regular rate under
+/// `rule` (0 under `all_hours`, where they are bonuses, or with N = 0).
+pub(crate) fn per_regular_hour(flat: Decimal, ledger: &Ledger, rule: &OvertimeRule) -> Decimal {
+    let regular = ledger.tiers().regular;
+    if flat.is_zero() || regular == 0 || !over_non_overtime_hours(rule) {
+        return Decimal::ZERO;
+    }
+    flat * Decimal::from(3600) / Decimal::from(regular)
 }
 
 /// Whether `rule` prices flat sums over the period's non-overtime hours.

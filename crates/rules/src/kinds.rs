@@ -64,8 +64,13 @@ pub const BELOW_MINIMUM_WAGE: ExceptionKind = ExceptionKind::new(21, "below_mini
 pub const EXEMPT_BELOW_SALARY_THRESHOLD: ExceptionKind =
     ExceptionKind::new(22, "exempt_below_salary_threshold");
 
+/// A nonexempt user's workday that missed a required meal period (a
+/// `meal_periods` rule): its premium hour is paid, deferred with its
+/// workweek's premium, or only flagged (`meal_premium = "flag"`).
+pub const MEAL_PREMIUM: ExceptionKind = ExceptionKind::new(23, "meal_premium");
+
 /// Every kind the rules raise, theirs and ingest's.
-pub const ALL: [ExceptionKind; 20] = [
+pub const ALL: [ExceptionKind; 21] = [
     OPEN_PUNCH,
     NON_POSITIVE_DURATION,
     LONG_SHIFT,
@@ -86,4 +91,5 @@ pub const ALL: [ExceptionKind; 20] = [
     UNUSED_SETTING,
     BELOW_MINIMUM_WAGE,
     EXEMPT_BELOW_SALARY_THRESHOLD,
+    MEAL_PREMIUM,
 ];

@@ -77,6 +77,7 @@ pub mod explain;
 mod flat_sum;
 pub mod kinds;
 mod ledger;
+mod meal_periods;
 mod minimum_wage;
 pub mod overtime;
 mod person;

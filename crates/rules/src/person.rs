@@ -16,7 +16,7 @@
 //! 5. **Price** ([`price`](crate::price)): pay lines and the summary's pay.
 
 use chrono::{Duration, NaiveDate};
-use payrun_ingest::{Names, PayrollInput, Severity, User, UserId};
+use payrun_ingest::{Names, PayrollInput, Severity, TimeCard, User, UserId};
 use rust_decimal::Decimal;
 
 use crate::allocate::{Allocation, Why, allocate_traced};
@@ -25,7 +25,7 @@ use crate::config::{Basis, OvertimeRule, RulesConfig};
 use crate::error::RulesError;
 use crate::exceptions::Raised;
 use crate::ledger::{Ledger, Part, Week};
-use crate::price::{Pricing, Share, apportion, price};
+use crate::price::{Priced, Pricing, Share, apportion, price};
 use crate::punches::{Reading, UserEntries, prepare};
 use crate::run::{DayRow, PayKind, PayLine, PeriodHours, Status, SummaryRow};
 use crate::time::Workdays;
@@ -126,7 +126,12 @@ impl<'c> Context<'c> {
         let entries = prepare(id, user, input.cards_of(id), zone, &reading, &mut raised);
         // 3-5. Allocate, ledger, price.
         let pay_rate_unreadable = self.unreadable_pay_rate[id.index()];
-        let paid = self.pay(id, user, &entries, pay_rate_unreadable, trace, &mut raised)?;
+        let punched = Punched {
+            entries: &entries,
+            cards: input.cards_of(id),
+            zone,
+        };
+        let paid = self.pay(id, user, punched, pay_rate_unreadable, trace, &mut raised)?;
         Ok(Worked {
             zone,
             entries,
@@ -185,12 +190,13 @@ impl<'c> Context<'c> {
         &self,
         id: UserId,
         user: &User,
-        entries: &UserEntries,
+        punched: Punched,
         pay_rate_unreadable: bool,
         trace: bool,
         raised: &mut Vec<Raised>,
     ) -> Result<Option<Paid<'c>>, RulesError> {
         let (period, calendar) = (self.period, &self.calendar);
+        let entries = punched.entries;
         let active =
             user.role.as_deref() != Some("Inactive") && user.hired.is_none_or(|h| h <= period.end);
         // Someone who is neither active nor worked in the period may still be
@@ -262,6 +268,10 @@ impl<'c> Context<'c> {
             terms.rule,
             terms.exempt(),
         ));
+        let (meal_lines, meal_warnings) =
+            self.meal_premiums(id, user, &terms, &punched, &ledger, flat);
+        pricing.add(meal_lines);
+        raised.extend(meal_warnings);
         // The minimum wage, per workweek ending in the period (flagged);
         // not for pay held or a rate missing, each already an error.
         let checked = !terms.held && !terms.pay_rate.is_zero();
@@ -345,6 +355,57 @@ impl<'c> Context<'c> {
         }))
     }
 
+    /// Meal-period premiums (design §5d): the workdays that missed a
+    /// required meal, each a `meal_premium` warning, and the premium lines
+    /// the period pays.
+    fn meal_premiums(
+        &self,
+        id: UserId,
+        user: &User,
+        terms: &Terms,
+        punched: &Punched,
+        ledger: &Ledger,
+        flat: Decimal,
+    ) -> (Vec<Priced>, Vec<Raised>) {
+        let missed = crate::meal_periods::missed(
+            &punched.entries.shifts,
+            punched.cards,
+            punched.zone,
+            terms.rule,
+            self.config.punches.split_at_workday,
+            terms.exempt(),
+        );
+        if missed.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let flat_per_hour = crate::flat_sum::per_regular_hour(flat, ledger, terms.rule);
+        let (lines, outcomes) = crate::meal_periods::lines(
+            &missed,
+            ledger,
+            terms,
+            self.config,
+            self.period,
+            flat_per_hour,
+        );
+        let warnings = outcomes.into_iter().map(|(workday, outcome)| {
+            let reason = missed
+                .iter()
+                .find(|m| m.workday == workday)
+                .map_or("", |m| m.reason.as_str());
+            Raised {
+                workday: Some(workday),
+                ..Raised::about_user(
+                    id,
+                    user,
+                    Severity::Warning,
+                    crate::kinds::MEAL_PREMIUM,
+                    format!("workday {workday}: {reason}; {}", outcome.words()),
+                )
+            }
+        });
+        (lines, warnings.collect())
+    }
+
     /// Step 3 over everything the input has for the user, so a workweek
     /// that straddles the period's start counts its earlier days. Exempt
     /// salaried time is all regular.
@@ -368,6 +429,13 @@ impl<'c> Context<'c> {
         };
         allocate_traced(terms.rule, &self.calendar, &entries.pieces, &counted, trace)
     }
+}
+
+/// A user's time cards, as read and as they are counted.
+struct Punched<'a> {
+    entries: &'a UserEntries,
+    cards: &'a [TimeCard],
+    zone: Workdays,
 }
 
 /// The summary's hours: worked seconds by tier, PTO and adjustments of the period.

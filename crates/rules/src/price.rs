@@ -147,22 +147,7 @@ pub(crate) struct RateStory {
 /// Long because each week's regular rate is told from its own parts
 /// (rates, hours, bonuses) in order.
 pub(crate) fn rate_stories(ledger: &Ledger, terms: &Terms, config: &RulesConfig) -> Vec<RateStory> {
-    let premium = match (terms.rate_type, terms.salary_mode) {
-        (RateType::Hourly, _) => Some(match config.regular_rate.method {
-            RateMethod::WeightedAverage => Premium::WeightedAverage,
-            RateMethod::RateInEffect => Premium::RateInEffect,
-        }),
-        (RateType::Salary, SalaryMode::Exempt) => None,
-        (RateType::Salary, mode) => {
-            let weekly = terms.pay_rate * config.salary.period.per_year() / Decimal::from(52);
-            Some(match mode {
-                SalaryMode::FluctuatingWorkweek => Premium::Fluctuating { weekly },
-                _ => Premium::FixedSalary {
-                    r: weekly / config.salary.hours_per_week.as_decimal(),
-                },
-            })
-        }
-    };
+    let premium = premium_of(terms, config);
     let money = |d: Decimal| {
         let mut cents = to_cents(d);
         cents.rescale(2);
@@ -237,6 +222,57 @@ pub(crate) fn rate_stories(ledger: &Ledger, terms: &Terms, config: &RulesConfig)
         .collect()
 }
 
+/// How `terms` figure an overtime premium; `None` for an exempt salary.
+fn premium_of(terms: &Terms, config: &RulesConfig) -> Option<Premium> {
+    match (terms.rate_type, terms.salary_mode) {
+        (RateType::Hourly, _) => Some(match config.regular_rate.method {
+            RateMethod::WeightedAverage => Premium::WeightedAverage,
+            RateMethod::RateInEffect => Premium::RateInEffect,
+        }),
+        (RateType::Salary, SalaryMode::Exempt) => None,
+        (RateType::Salary, mode) => {
+            let weekly = weekly_salary(terms, config);
+            Some(match mode {
+                SalaryMode::FluctuatingWorkweek => Premium::Fluctuating { weekly },
+                _ => Premium::FixedSalary {
+                    r: weekly / config.salary.hours_per_week.as_decimal(),
+                },
+            })
+        }
+    }
+}
+
+/// The regular rate of `week` as it was known at the end of `through`
+/// (`During`: this period's end; `Before`: the previous period's, when the
+/// week was unfinished): the complete week's (design §5b) once the week
+/// has ended, the one rate it has so far while that cannot change with the
+/// rest of the week, and `None` while it can (design §5c) or for an exempt
+/// salary. Under `rate_in_effect` a week of several rates is averaged as
+/// 778.115 does, so it too waits for the week's end.
+pub(crate) fn regular_rate_known(
+    week: &Week,
+    terms: &Terms,
+    config: &RulesConfig,
+    through: Part,
+) -> Option<Decimal> {
+    let premium = premium_of(terms, config)?;
+    let known = WeekPremium::new(premium, week);
+    let (complete, depends) = match through {
+        Part::Before => (false, known.depends_before),
+        _ => (known.complete, known.depends_during),
+    };
+    if complete {
+        return Some(known.regular_rate);
+    }
+    if depends {
+        return None;
+    }
+    match premium {
+        Premium::FixedSalary { r } => Some(r),
+        _ => week.single_rate(through),
+    }
+}
+
 /// Each summary column rounded once, and gross.
 fn totals(lines: &[Priced]) -> PayTotals {
     // The columns' sums of money × seconds and of money, in one pass.
@@ -248,22 +284,24 @@ fn totals(lines: &[Priced]) -> PayTotals {
             sums[c].1 += l.dollars;
         }
     }
-    let [regular, overtime, double_time, pto, adjustment] = sums.map(|(per_second, dollars)| {
-        // Zero divided is zero (at scale 0): no division to do.
-        let worked = if per_second.is_zero() {
-            Decimal::ZERO
-        } else {
-            per_second / Decimal::from(SECONDS_PER_HOUR)
-        };
-        to_cents(worked + dollars)
-    });
+    let [regular, overtime, double_time, pto, adjustment, premium] =
+        sums.map(|(per_second, dollars)| {
+            // Zero divided is zero (at scale 0): no division to do.
+            let worked = if per_second.is_zero() {
+                Decimal::ZERO
+            } else {
+                per_second / Decimal::from(SECONDS_PER_HOUR)
+            };
+            to_cents(worked + dollars)
+        });
     PayTotals {
         regular,
         overtime,
         double_time,
         pto,
         adjustment,
-        gross: regular + overtime + double_time + pto + adjustment,
+        premium,
+        gross: regular + overtime + double_time + pto + adjustment + premium,
     }
 }
 

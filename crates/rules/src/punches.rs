@@ -184,6 +184,15 @@ fn millis_to_wall(ms: i64) -> Option<NaiveDateTime> {
     DateTime::from_timestamp_millis(ms).map(|t| t.naive_utc())
 }
 
+/// A job entry's actual instants, as punched (no rounding, no lunch
+/// deducted), when it has both and the out is after the in.
+pub(crate) fn actual_instants(card: &TimeCard, tz: chrono_tz::Tz) -> Option<(i64, i64)> {
+    let in_wall = millis_to_wall(card.in_ms()?)?;
+    let out_wall = millis_to_wall(card.out_ms()?)?;
+    let (start, end, _) = punch_instants(tz, in_wall, out_wall);
+    (end > start).then_some((start, end))
+}
+
 /// [`millis_to_wall`] for one user's cards, which come in time order with
 /// most in and out times on the same day or the next: the date of the last
 /// day seen is kept, so a date is worked out from its day number only when

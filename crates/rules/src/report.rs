@@ -451,6 +451,8 @@ fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFram
                     .collect(),
                 2,
             )?,
+            // Added after unapproved_hours for the same reason (design §5d).
+            money("premium_pay", |p| p.premium)?,
         ])
     };
     let (identity, (hours_columns, pay_columns)) =

@@ -96,6 +96,8 @@ pub struct PayTotals {
     pub pto: Decimal,
     /// Adjustment pay: adjustment hours at the hourly rate, money adjustments and bonuses.
     pub adjustment: Decimal,
+    /// Premium pay: meal-period premiums (design §5d), not hours worked.
+    pub premium: Decimal,
     /// The sum of the rounded lines.
     pub gross: Decimal,
 }
@@ -108,6 +110,7 @@ impl PayTotals {
             PayKind::DoubleTime => self.double_time,
             PayKind::Pto => self.pto,
             PayKind::Adjustment => self.adjustment,
+            PayKind::MealPremium => self.premium,
             _ => self.regular,
         }
     }
@@ -212,6 +215,9 @@ pub enum PayKind {
     Adjustment,
     /// A nondiscretionary bonus (`[regular_rate] bonuses`).
     Bonus,
+    /// A meal-period premium: one hour at the workweek's regular rate for
+    /// a workday that missed a required meal (design §5d).
+    MealPremium,
 }
 
 impl PayKind {
@@ -225,17 +231,31 @@ impl PayKind {
             PayKind::Pto => "pto",
             PayKind::Adjustment => "adjustment",
             PayKind::Bonus => "bonus",
+            PayKind::MealPremium => "meal_premium",
         }
     }
 
-    /// The summary's pay columns, in their order: the kinds
-    /// [`summary_line`](Self::summary_line) gives.
-    pub const SUMMARY_LINES: [PayKind; 5] = [
+    /// Every kind, in the order of the `pay_lines` file.
+    pub const ALL: [PayKind; 8] = [
+        PayKind::Salary,
         PayKind::Regular,
         PayKind::Overtime,
         PayKind::DoubleTime,
         PayKind::Pto,
         PayKind::Adjustment,
+        PayKind::Bonus,
+        PayKind::MealPremium,
+    ];
+
+    /// The summary's pay columns, in their order: the kinds
+    /// [`summary_line`](Self::summary_line) gives.
+    pub const SUMMARY_LINES: [PayKind; 6] = [
+        PayKind::Regular,
+        PayKind::Overtime,
+        PayKind::DoubleTime,
+        PayKind::Pto,
+        PayKind::Adjustment,
+        PayKind::MealPremium,
     ];
 
     /// The summary column this kind adds up into: salary into regular pay,

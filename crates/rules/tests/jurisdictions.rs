@@ -550,3 +550,382 @@ fn a_pack_sets_its_keys_and_the_rules_own_keys_win() {
          there are: us-ca, us-co, us-flsa"
     );
 }
+
+// ---- Meal periods (design §5d) -----------------------------------------
+
+/// Cali's pay under the California rule with meal periods and `more` keys.
+fn meals(more: &str, cards: &[String]) -> payrun_rules::PayrollRun {
+    california(&format!("meal_periods = true\n{more}"), cards)
+}
+
+/// The `meal_premium` warnings' messages.
+fn meal_warnings(run: &payrun_rules::PayrollRun) -> Vec<String> {
+    run.exceptions
+        .iter()
+        .filter(|e| e.kind == payrun_rules::kinds::MEAL_PREMIUM)
+        .map(|e| e.message.clone())
+        .collect()
+}
+
+/// design §5d: $20, 08:00 to 13:30 and 14:00 to 18:00, daily overtime
+/// after 8. 9.5 h worked; the meal began after 5:30 h worked, past the
+/// fifth hour: 8 h × 20 + 1.5 h × 30 + one hour × 20 = 160 + 45 + 20 =
+/// $225.00, the hour in `premium_pay` and on a `meal_premium` line.
+#[test]
+fn a_late_first_meal_earns_an_hour_at_the_regular_rate() {
+    let late = meals(
+        "",
+        &[
+            punch("cali", "2024-05-13 08:00:00", "2024-05-13 13:30:00"),
+            punch("cali", "2024-05-13 14:00:00", "2024-05-13 18:00:00"),
+        ],
+    );
+    let cali = row(&late, "cali");
+    assert_eq!(tiers(cali), (dec("8"), dec("1.5"), Decimal::ZERO));
+    assert_eq!(cali.pay.premium.to_string(), "20.00");
+    assert_eq!(cali.pay.gross.to_string(), "225.00");
+    assert!(
+        lines(&late, "cali").contains(&(
+            "meal_premium",
+            None,
+            None,
+            dec("1"),
+            Some(dec("20")),
+            dec("20.00")
+        )),
+        "{:?}",
+        lines(&late, "cali")
+    );
+    assert_eq!(
+        meal_warnings(&late),
+        [
+            "workday 2024-05-13: first meal late: began after 5:30 h; one hour at the workweek's \
+          regular rate is paid: $20.00"
+        ]
+    );
+    // Flagged only: the warning, and 160 + 45 = $205.00.
+    let flagged = meals(
+        "meal_premium = \"flag\"",
+        &[
+            punch("cali", "2024-05-13 08:00:00", "2024-05-13 13:30:00"),
+            punch("cali", "2024-05-13 14:00:00", "2024-05-13 18:00:00"),
+        ],
+    );
+    assert_eq!(row(&flagged, "cali").pay.gross.to_string(), "205.00");
+    assert_eq!(row(&flagged, "cali").pay.premium, Decimal::ZERO);
+    assert!(
+        meal_warnings(&flagged)[0].ends_with("flagged, nothing paid (meal_premium = \"flag\")")
+    );
+}
+
+/// The boundaries, each a day of its own: a meal beginning at exactly 5:00 h worked is on time; a day of exactly
+/// 5 h needs none; 5 h and 1 minute without a gap misses it; a gap of
+/// exactly 30 minutes is a meal, one of 29 is short. Premiums: the 5:01
+/// day and the 29-minute day, 2 × $20.
+#[test]
+fn meal_boundaries_at_five_hours_and_thirty_minutes() {
+    let cards = [
+        // Mon: 5 h, meal 30 min at 5:00 h, 3.5 h: on time.
+        punch("cali", "2024-05-13 08:00:00", "2024-05-13 13:00:00"),
+        punch("cali", "2024-05-13 13:30:00", "2024-05-13 17:00:00"),
+        // Tue: exactly 5 h: no meal required.
+        punch("cali", "2024-05-14 08:00:00", "2024-05-14 13:00:00"),
+        // Wed: 5:01 h straight: missing.
+        punch("cali", "2024-05-15 08:00:00", "2024-05-15 13:01:00"),
+        // Thu: 4 h, a 29-minute gap, 4 h: short.
+        punch("cali", "2024-05-16 08:00:00", "2024-05-16 12:00:00"),
+        punch("cali", "2024-05-16 12:29:00", "2024-05-16 16:29:00"),
+        // Fri: 4 h, a 30-minute gap, 4 h: a meal.
+        punch("cali", "2024-05-17 08:00:00", "2024-05-17 12:00:00"),
+        punch("cali", "2024-05-17 12:30:00", "2024-05-17 16:30:00"),
+    ];
+    let run = meals("", &cards);
+    assert_eq!(
+        meal_warnings(&run)
+            .iter()
+            .map(|m| m.split(';').next().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "workday 2024-05-15: first meal missing",
+            "workday 2024-05-16: first meal short: 29 min"
+        ]
+    );
+    // 8.5 + 5 + 5:01 + 8 + 8 = 34:31 h at $20 = 690.33, Monday's 0.5 h
+    // past the daily 8 at half again (+5.00), and 2 × 20: $735.33.
+    let cali = row(&run, "cali");
+    assert_eq!(cali.pay.premium.to_string(), "40.00");
+    assert_eq!(cali.pay.gross.to_string(), "735.33");
+}
+
+/// The second meal: 06:00-10:00, 10:30-17:00 is 10.5 h with one meal (at
+/// 4:00 h): the second is missing. With 06:00-10:00, 10:30-16:00,
+/// 16:30-17:30 the second meal began at 9:30 h: on time. A late first
+/// meal is still the first when the second is judged: 06:00-12:00,
+/// 12:30-17:00 (10.5 h) has its first meal late and no second; one
+/// premium for both, both named. A 12-hour day with no meal at all:
+/// one premium.
+#[test]
+fn the_second_meal_and_two_violations_in_one_day() {
+    let run = meals(
+        "",
+        &[
+            punch("cali", "2024-05-13 06:00:00", "2024-05-13 10:00:00"),
+            punch("cali", "2024-05-13 10:30:00", "2024-05-13 17:00:00"),
+            punch("cali", "2024-05-14 06:00:00", "2024-05-14 10:00:00"),
+            punch("cali", "2024-05-14 10:30:00", "2024-05-14 16:00:00"),
+            punch("cali", "2024-05-14 16:30:00", "2024-05-14 17:30:00"),
+            punch("cali", "2024-05-15 06:00:00", "2024-05-15 12:00:00"),
+            punch("cali", "2024-05-15 12:30:00", "2024-05-15 17:00:00"),
+            punch("cali", "2024-05-16 07:00:00", "2024-05-16 19:00:00"),
+        ],
+    );
+    assert_eq!(
+        meal_warnings(&run)
+            .iter()
+            .map(|m| m.split("; one hour").next().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "workday 2024-05-13: second meal missing",
+            "workday 2024-05-15: first meal late: began after 6:00 h; second meal missing",
+            "workday 2024-05-16: first meal missing; second meal missing",
+        ]
+    );
+    // 10.5 + 10.5 + 10.5 + 12 = 43.5 h: 32 R, 11.5 OT (daily over 8;
+    // the weekly 40 finds no regular hour past 40): 640 + 345 = 985, and
+    // three premiums: $1,045.00.
+    let cali = row(&run, "cali");
+    assert_eq!(tiers(cali), (dec("32"), dec("11.5"), Decimal::ZERO));
+    assert_eq!(cali.pay.premium.to_string(), "60.00");
+    assert_eq!(cali.pay.gross.to_string(), "1045.00");
+}
+
+/// `meal_waiver_up_to_hours = 6`: 6 h without a meal is waived; 6 h and
+/// 1 minute is not. The second meal's waiver (12): 11 h with one timely
+/// meal needs no second.
+#[test]
+fn waivers_up_to_their_hours() {
+    let run = meals(
+        "meal_waiver_up_to_hours = 6\nsecond_meal_waiver_up_to_hours = 12",
+        &[
+            punch("cali", "2024-05-13 08:00:00", "2024-05-13 14:00:00"),
+            punch("cali", "2024-05-14 08:00:00", "2024-05-14 14:01:00"),
+            punch("cali", "2024-05-15 06:00:00", "2024-05-15 10:00:00"),
+            punch("cali", "2024-05-15 10:30:00", "2024-05-15 17:30:00"),
+        ],
+    );
+    assert_eq!(
+        meal_warnings(&run)
+            .iter()
+            .map(|m| m.split(';').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["workday 2024-05-14: first meal missing"]
+    );
+}
+
+/// Actual punches, not rounded ones (Donohue): 08:00-12:00, 12:29-17:00
+/// with punches rounded to the nearest 15 minutes is paid as 08:00-12:00,
+/// 12:30-17:00, but the meal was 29 minutes: short. An auto-lunch
+/// deduction is no meal either: 08:00-17:00 with 30 minutes deducted
+/// after 6 h still misses its meal.
+#[test]
+fn meals_are_judged_on_actual_punches() {
+    let rounded = meals(
+        "[rounding]\nclock_in = { mode = \"nearest\", minutes = 15 }\n\
+         clock_out = { mode = \"nearest\", minutes = 15 }",
+        &[
+            punch("cali", "2024-05-13 08:00:00", "2024-05-13 12:00:00"),
+            punch("cali", "2024-05-13 12:29:00", "2024-05-13 17:00:00"),
+        ],
+    );
+    assert_eq!(
+        tiers(row(&rounded, "cali")),
+        (dec("8"), dec("0.5"), Decimal::ZERO)
+    );
+    assert!(meal_warnings(&rounded)[0].starts_with("workday 2024-05-13: first meal short: 29 min"));
+    let lunch = meals(
+        "[auto_lunch]\nafter_hours = 6.0\ndeduct_minutes = 30",
+        &[punch("cali", "2024-05-13 08:00:00", "2024-05-13 17:00:00")],
+    );
+    assert_eq!(tiers(row(&lunch, "cali")).0, dec("8"));
+    assert!(meal_warnings(&lunch)[0].starts_with("workday 2024-05-13: first meal missing"));
+}
+
+/// Ferra: the premium is paid at the workweek's regular rate. Monday to
+/// Friday 9 h with no meal (five premiums) and a $100 attendance bonus.
+/// Federal (the bonus in the week's average): RR = (900 + 100) / 45 =
+/// 22.2222, premiums 5 × 22.2222 = $111.11, gross 1,055.56 + 111.11 =
+/// $1,166.67. Alvarado (the flat sum over the 40 non-overtime hours):
+/// RR = 20 + 100 / 40 = 22.50, premiums $112.50, gross 1,068.75 + 112.50
+/// = $1,181.25.
+#[test]
+fn the_premium_is_at_the_regular_rate_with_the_bonus_in_it() {
+    let federal = meals("", &nine_hour_week_and_a_bonus());
+    let cali = row(&federal, "cali");
+    assert_eq!(cali.pay.premium.to_string(), "111.11");
+    assert_eq!(cali.pay.gross.to_string(), "1166.67");
+    let alvarado = meals(
+        "flat_sum_bonus_divisor = \"non_overtime_hours\"",
+        &nine_hour_week_and_a_bonus(),
+    );
+    let cali = row(&alvarado, "cali");
+    assert_eq!(cali.pay.premium.to_string(), "112.50");
+    assert_eq!(cali.pay.gross.to_string(), "1181.25");
+}
+
+/// Exempt users are never checked; a rule without `meal_periods` checks
+/// nobody.
+#[test]
+fn exempt_users_and_other_rules_are_not_checked() {
+    let no_meal = [punch("cali", "2024-05-13 07:00:00", "2024-05-13 19:00:00")];
+    let exempt = run(
+        &[user(
+            "cali",
+            "Salary Rate",
+            "1000.00",
+            "America/Los_Angeles",
+            "",
+        )],
+        &no_meal,
+        &format!(
+            "{}\n[salary]\nperiod = \"weekly\"\nmode = \"exempt\"\n",
+            california_config("meal_periods = true")
+        ),
+        period("2024-05-12", "2024-05-18"),
+    );
+    assert!(meal_warnings(&exempt).is_empty());
+    assert_eq!(row(&exempt, "cali").pay.premium, Decimal::ZERO);
+    let off = california("", &no_meal);
+    assert!(meal_warnings(&off).is_empty());
+}
+
+/// Only paid entries count (design §5d, settled details): 08:00-13:30,
+/// then an open punch at 14:00 (excluded). The workday worked 5.5 h and
+/// the excluded entry ends no gap: the meal is missing, not late.
+#[test]
+fn an_excluded_entry_ends_no_meal_gap() {
+    let run = meals(
+        "",
+        &[
+            punch("cali", "2024-05-13 08:00:00", "2024-05-13 13:30:00"),
+            punch("cali", "2024-05-13 14:00:00", ""),
+        ],
+    );
+    assert!(meal_warnings(&run)[0].starts_with("workday 2024-05-13: first meal missing"));
+}
+
+/// An entry across the workday's boundary (midnight): split at it (the
+/// default), 20:00-01:30 and 02:00-04:00 are 4 h on Monday and 1.5 + 2 h
+/// on Tuesday, neither past 5 h; with `split_at_workday = false` the
+/// first entry belongs whole to Monday: 5.5 h straight, the meal missing.
+/// A Saturday night into Sunday (the next workweek) is Saturday's, priced
+/// in Saturday's week.
+#[test]
+fn an_entry_belongs_to_its_workday_for_meals() {
+    let night = [
+        punch("cali", "2024-05-13 20:00:00", "2024-05-14 01:30:00"),
+        punch("cali", "2024-05-14 02:00:00", "2024-05-14 04:00:00"),
+        punch("cali", "2024-05-18 20:00:00", "2024-05-19 02:00:00"),
+    ];
+    let split = meals("", &night);
+    assert!(
+        meal_warnings(&split).is_empty(),
+        "{:?}",
+        meal_warnings(&split)
+    );
+    let whole = run(
+        &cali(),
+        &night,
+        &california_config("meal_periods = true").replace(
+            "[overtime_rules.default]",
+            "[punches]\nsplit_at_workday = false\n[overtime_rules.default]",
+        ),
+        period("2024-05-12", "2024-05-18"),
+    );
+    assert_eq!(
+        meal_warnings(&whole)
+            .iter()
+            .map(|m| m.split(';').next().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "workday 2024-05-13: first meal missing",
+            "workday 2024-05-18: first meal missing"
+        ]
+    );
+    // Both in the week of 2024-05-12: one line of the week, 2 hours.
+    let premiums: Vec<_> = whole
+        .pay_lines
+        .iter()
+        .filter(|l| l.kind == payrun_rules::PayKind::MealPremium)
+        .map(|l| {
+            (
+                l.week_start.unwrap().to_string(),
+                l.hours,
+                l.amount.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        premiums,
+        [("2024-05-12".to_owned(), dec("2"), "40.00".to_owned())]
+    );
+}
+
+/// A deferred straddling week (design §5c): semimonthly periods, weeks
+/// from Sunday; the week of 2024-05-12 straddles the first half's end
+/// (05-15). Monday 05-13: 9 h with no meal, and a $90 bonus that day, so
+/// the week's regular rate waits for its end. First half: no premium, the
+/// warning says it is deferred. Second half (05-16 to 05-31), Thursday
+/// 05-16 9 h too: the week is complete, 18 h, RR = (360 + 90) / 18 = 25;
+/// both workdays' premiums are paid now, 2 × 25 = $50.00.
+#[test]
+fn a_meal_premium_waits_with_its_weeks_deferred_premium() {
+    let config = california_config("meal_periods = true").replace(
+        "frequency = \"weekly\"\nanchor = \"2024-05-12\"",
+        "frequency = \"semimonthly\"",
+    );
+    let config = config.replace("[\"Attendance\"]", "[]\nbonuses = [\"Attendance\"]");
+    let cards = [
+        punch("cali", "2024-05-13 08:00:00", "2024-05-13 17:00:00"),
+        named_amount("cali", "2024-05-13", "Attendance", "90"),
+        punch("cali", "2024-05-16 08:00:00", "2024-05-16 17:00:00"),
+    ];
+    let first = run(&cali(), &cards, &config, period("2024-05-01", "2024-05-15"));
+    assert_eq!(row(&first, "cali").pay.premium, Decimal::ZERO);
+    assert!(
+        meal_warnings(&first)[0].starts_with(
+            "workday 2024-05-13: first meal missing; its workweek ends after the period"
+        ),
+        "{:?}",
+        meal_warnings(&first)
+    );
+    let second = run(&cali(), &cards, &config, period("2024-05-16", "2024-05-31"));
+    assert_eq!(row(&second, "cali").pay.premium.to_string(), "50.00");
+    assert_eq!(
+        meal_warnings(&second)
+            .iter()
+            .map(|m| m.split(';').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["workday 2024-05-16: first meal missing"]
+    );
+}
+
+/// `explain` names the missed meal and the rule in words.
+#[test]
+fn explain_tells_the_meal_premium() {
+    let e = explained(
+        &cali(),
+        &[
+            punch("cali", "2024-05-13 08:00:00", "2024-05-13 13:30:00"),
+            punch("cali", "2024-05-13 14:00:00", "2024-05-13 18:00:00"),
+        ],
+        &california_config("meal_periods = true"),
+    );
+    assert_eq!(
+        e.notes,
+        ["meal premium on 2024-05-13: first meal late: began after 5:30 h"]
+    );
+    assert!(e.rule.iter().any(|r| r.starts_with(
+        "meal periods: a first meal of 30 minutes by the end of the 5th hour worked"
+    )));
+    assert_eq!(e.gross_pay.to_string(), "225.00");
+}

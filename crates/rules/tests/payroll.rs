@@ -839,6 +839,8 @@ fn report_frames_have_the_spec_columns_and_agree_with_each_other() {
             "status",
             // Beyond design §9, appended so that columns read by position stay put.
             "unapproved_hours",
+            // design §5d: meal-period premiums, last.
+            "premium_pay",
         ]
     );
     assert_eq!(

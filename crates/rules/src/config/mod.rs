@@ -34,7 +34,7 @@ pub use company::{
 };
 pub use located::{SECRET_KEYS, line_of, toml_error};
 pub use minimum::{AmountFrom, MinimumWageConfig, RateFrom, Shortfall};
-pub use overtime::{Basis, FlatSumDivisor, OvertimeRule, Tier};
+pub use overtime::{Basis, FlatSumDivisor, MealPremium, OvertimeRule, Tier};
 pub use pay::{
     JobPay, PtoConfig, RateMethod, RegularRateConfig, SalaryConfig, SalaryMode, SalaryPeriod,
     ShiftPay, UserOverride,
@@ -219,6 +219,16 @@ impl RulesConfig {
                 return invalid(
                     format!("overtime_rules.{name}.daily_ot_after"),
                     "a daily threshold cannot exceed 24 hours".into(),
+                );
+            }
+            if rule.meal_waiver_up_to_hours.seconds > 10 * 3600 {
+                return invalid(
+                    format!("overtime_rules.{name}.meal_waiver_up_to_hours"),
+                    format!(
+                        "{} is above 10: a first meal cannot be waived on a workday of more \
+                         than 10 hours (California Labor Code 512(a))",
+                        rule.meal_waiver_up_to_hours
+                    ),
                 );
             }
             if rule.dt_multiplier < rule.ot_multiplier {

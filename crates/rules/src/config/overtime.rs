@@ -108,6 +108,48 @@ pub struct OvertimeRule {
     /// `[minimum_wage] exempt_weekly_salary`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exempt_weekly_salary: Vec<super::minimum::AmountFrom>,
+    /// California's meal periods: a workday worked past 5 hours (10 for the
+    /// second) without a timely meal of 30 minutes earns a premium hour
+    /// (design §5d; [`crate::meal_periods`]).
+    #[serde(skip_serializing_if = "is_false")]
+    pub meal_periods: bool,
+    /// The first meal is waived on workdays of at most this many hours
+    /// worked (0, the default: no waiver assumed); at most 10.
+    #[serde(deserialize_with = "day_hours", skip_serializing_if = "is_zero")]
+    pub meal_waiver_up_to_hours: Hours,
+    /// The second meal is waived on workdays of at most this many hours
+    /// worked (0: no waiver assumed).
+    #[serde(deserialize_with = "day_hours", skip_serializing_if = "is_zero")]
+    pub second_meal_waiver_up_to_hours: Hours,
+    /// Whether a missed meal is paid its premium hour or only flagged.
+    #[serde(skip_serializing_if = "MealPremium::is_default")]
+    pub meal_premium: MealPremium,
+}
+
+/// What a workday that misses a required meal period gets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MealPremium {
+    /// One hour at the workweek's regular rate (a `meal_premium` line) and
+    /// a `meal_premium` warning.
+    #[default]
+    Pay,
+    /// The warning only.
+    Flag,
+}
+
+impl MealPremium {
+    fn is_default(&self) -> bool {
+        *self == MealPremium::Pay
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+fn is_zero(hours: &Hours) -> bool {
+    hours.seconds == 0
 }
 
 /// How a flat-sum bonus enters the overtime of the hours it is paid for.
@@ -157,6 +199,10 @@ impl Default for OvertimeRule {
             flat_sum_bonus_divisor: FlatSumDivisor::AllHours,
             minimum_wage: Vec::new(),
             exempt_weekly_salary: Vec::new(),
+            meal_periods: false,
+            meal_waiver_up_to_hours: Hours::from_hours(0),
+            second_meal_waiver_up_to_hours: Hours::from_hours(0),
+            meal_premium: MealPremium::Pay,
         }
     }
 }
