@@ -235,7 +235,7 @@ columns = [
   { header = "overtime_hours", value = "hours:overtime" },
   { header = "double_overtime_hours", value = "hours:double_time" },
   { header = "bonus", value = "amount:bonus" },
-  { header = "correction_payment", value = "amount:adjustment+meal_premium+premium" },
+  { header = "correction_payment", value = "amount:adjustment+meal_premium+minimum_wage+premium" },
 ]
 "#,
     ),
@@ -294,12 +294,13 @@ pto = "PTO"
 adjustment = "ADJ"
 bonus = "BONUS"
 meal_premium = "MEAL"
+minimum_wage = "MINWAGE"
 "#,
     ),
 ];
 
 /// The kinds a pay line can have, by name.
-const KINDS: [PayKind; 8] = PayKind::ALL;
+const KINDS: [PayKind; 9] = PayKind::ALL;
 
 fn kind_named(name: &str) -> Option<PayKind> {
     KINDS.into_iter().find(|k| k.as_str() == name)
@@ -354,7 +355,7 @@ impl Value {
                 .map(|k| {
                     kind_named(k.trim()).ok_or_else(|| {
                         format!(
-                            "`{k}` is not a pay line kind (salary, regular, overtime, double_time, pto, adjustment, bonus, meal_premium)"
+                            "`{k}` is not a pay line kind (salary, regular, overtime, double_time, pto, adjustment, bonus, meal_premium, minimum_wage)"
                         )
                     })
                 })

@@ -85,6 +85,11 @@ pub(crate) struct Week {
     pub adjustment_hours: Decimal,
     /// In the period: money adjustments, signed.
     pub adjustment_amount: Decimal,
+    /// Minimum-wage shortfall (design §5d, `shortfall = "pay"`) the
+    /// earlier period paid for the week's days before this one, and the
+    /// shortfall this period pays. Both enter the regular rate as a bonus
+    /// does ([`bonus_through`](Self::bonus_through)).
+    pub minimum_wage: [Decimal; 2],
 }
 
 impl Week {
@@ -98,6 +103,7 @@ impl Week {
             pto: Decimal::ZERO,
             adjustment_hours: Decimal::ZERO,
             adjustment_amount: Decimal::ZERO,
+            minimum_wage: [Decimal::ZERO; 2],
         }
     }
 
@@ -119,9 +125,14 @@ impl Week {
 
     /// The sum of the rate of every worked second of the whole week.
     pub fn rate_seconds(&self) -> Decimal {
+        self.rate_seconds_through(Part::After)
+    }
+
+    /// The sum of the rate of every second worked up to the end of `part`.
+    pub fn rate_seconds_through(&self, part: Part) -> Decimal {
         self.by_rate
             .iter()
-            .map(|r| Decimal::from(r.worked_through(Part::After)) * r.rate)
+            .map(|r| Decimal::from(r.worked_through(part)) * r.rate)
             .sum()
     }
 
@@ -143,9 +154,11 @@ impl Week {
             && self.single_rate(through).is_none()
     }
 
-    /// Bonuses dated up to the end of `part`.
+    /// Bonuses dated up to the end of `part`, and the minimum-wage
+    /// shortfall paid by then (it enters the regular rate as a bonus does).
     pub fn bonus_through(&self, part: Part) -> Decimal {
-        self.bonus[..=part as usize].iter().sum()
+        let shortfall: Decimal = self.minimum_wage[..=(part as usize).min(1)].iter().sum();
+        self.bonus[..=part as usize].iter().sum::<Decimal>() + shortfall
     }
 }
 

@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 
 use crate::allocate::{Allocation, Why, allocate_traced};
 use crate::calendar::{Calendar, PayPeriod};
-use crate::config::{Basis, OvertimeRule, RulesConfig};
+use crate::config::{Basis, OvertimeRule, RulesConfig, Shortfall};
 use crate::error::RulesError;
 use crate::exceptions::Raised;
 use crate::ledger::{Ledger, Part, Week};
@@ -237,7 +237,7 @@ impl<'c> Context<'c> {
                 why.push(*w);
             }
         });
-        let ledger = Ledger::build(
+        let mut ledger = Ledger::build(
             entries,
             &allocations,
             calendar,
@@ -249,6 +249,20 @@ impl<'c> Context<'c> {
                 RateType::Salary => terms.pay_rate,
             },
         );
+        // The minimum wage: not for pay held or a rate missing, each
+        // already an error. A shortfall paid enters its week's regular rate.
+        let checked = !terms.held && !terms.pay_rate.is_zero();
+        let shortfalls_paid = if checked && self.config.minimum_wage.shortfall == Shortfall::Pay {
+            crate::minimum_wage::pay_shortfalls(
+                &mut ledger,
+                &entries.pieces,
+                &terms,
+                self.config,
+                period,
+            )
+        } else {
+            Vec::new()
+        };
         let mut hours = PeriodHours {
             unapproved: entries
                 .unapproved
@@ -272,51 +286,14 @@ impl<'c> Context<'c> {
             self.meal_premiums(id, user, &terms, &punched, &ledger, flat);
         pricing.add(meal_lines);
         raised.extend(meal_warnings);
-        // The minimum wage, per workweek ending in the period (flagged);
-        // not for pay held or a rate missing, each already an error.
-        let checked = !terms.held && !terms.pay_rate.is_zero();
-        let short_weeks = if checked {
-            crate::minimum_wage::short_weeks(&ledger, &entries.pieces, &terms, self.config)
-        } else {
-            Vec::new()
-        };
-        for short in short_weeks {
-            raised.push(Raised {
-                workday: Some(short.week + Duration::days(6)),
-                ..Raised::about_user(
-                    id,
-                    user,
-                    Severity::Warning,
-                    crate::kinds::BELOW_MINIMUM_WAGE,
-                    format!(
-                        "workweek {} to {}: straight-time pay is below the minimum wage ({}); \
-                         flagged, pay unchanged ([minimum_wage] shortfall = \"flag\")",
-                        short.week,
-                        short.week + Duration::days(6),
-                        short.words()
-                    ),
-                )
-            });
-        }
-        if let Some((weekly, threshold)) =
-            crate::minimum_wage::exempt_below(&terms, self.config, period.end).filter(|_| checked)
-        {
-            raised.push(Raised {
-                workday: Some(period.end),
-                ..Raised::about_user(
-                    id,
-                    user,
-                    Severity::Warning,
-                    crate::kinds::EXEMPT_BELOW_SALARY_THRESHOLD,
-                    format!(
-                        "exempt, but the salary is ${} a week, below the ${} a week an exempt \
-                         salary must reach on {}; pay unchanged",
-                        crate::words::money_text(weekly),
-                        crate::words::money_text(threshold),
-                        period.end
-                    ),
-                )
-            });
+        if checked {
+            raised.extend(self.minimum_wage_warnings(
+                id,
+                user,
+                &terms,
+                (&ledger, &entries.pieces),
+                &shortfalls_paid,
+            ));
         }
         if terms.held {
             // A rate no administrator would sign pays nothing; the exception says why.
@@ -353,6 +330,84 @@ impl<'c> Context<'c> {
             pricing,
             flat,
         }))
+    }
+
+    /// The minimum wage's warnings (design §5d): each workweek below it,
+    /// flagged (the weeks that end in the period) or with the shortfall
+    /// `paid`; an exempt salary below the threshold.
+    fn minimum_wage_warnings(
+        &self,
+        id: UserId,
+        user: &User,
+        terms: &Terms,
+        (ledger, pieces): (&Ledger, &[crate::overtime::Piece]),
+        paid: &[crate::minimum_wage::Payment],
+    ) -> Vec<Raised> {
+        let period = self.period;
+        let warning = |workday: NaiveDate, kind, message: String| Raised {
+            workday: Some(workday),
+            ..Raised::about_user(id, user, Severity::Warning, kind, message)
+        };
+        let mut raised = Vec::new();
+        if self.config.minimum_wage.shortfall == Shortfall::Flag {
+            for short in crate::minimum_wage::short_weeks(ledger, pieces, terms, self.config) {
+                let end = short.week + Duration::days(6);
+                raised.push(warning(
+                    end,
+                    crate::kinds::BELOW_MINIMUM_WAGE,
+                    format!(
+                        "workweek {} to {end}: straight-time pay is below the minimum wage ({}); \
+                         flagged, pay unchanged ([minimum_wage] shortfall = \"flag\")",
+                        short.week,
+                        short.words()
+                    ),
+                ));
+            }
+        }
+        for payment in paid {
+            let week = payment.short.week;
+            let end = week + Duration::days(6);
+            let (days, last) = if payment.so_far {
+                (format!(", its days to {}", period.end), period.end)
+            } else {
+                (String::new(), end)
+            };
+            let before = if payment.paid_before.is_zero() {
+                String::new()
+            } else {
+                format!(
+                    ", less ${} the earlier period paid",
+                    crate::words::money_text(payment.paid_before)
+                )
+            };
+            raised.push(warning(
+                last,
+                crate::kinds::BELOW_MINIMUM_WAGE,
+                format!(
+                    "workweek {week} to {end}{days}: straight-time pay is below the minimum wage \
+                     ({}){before}; paid ${} as a minimum_wage line ([minimum_wage] shortfall = \
+                     \"pay\")",
+                    payment.short.words(),
+                    crate::words::money_text(payment.now())
+                ),
+            ));
+        }
+        if let Some((weekly, threshold)) =
+            crate::minimum_wage::exempt_below(terms, self.config, period.end)
+        {
+            raised.push(warning(
+                period.end,
+                crate::kinds::EXEMPT_BELOW_SALARY_THRESHOLD,
+                format!(
+                    "exempt, but the salary is ${} a week, below the ${} a week an exempt \
+                     salary must reach on {}; pay unchanged",
+                    crate::words::money_text(weekly),
+                    crate::words::money_text(threshold),
+                    period.end
+                ),
+            ));
+        }
+        raised
     }
 
     /// Meal-period premiums (design §5d): the workdays that missed a

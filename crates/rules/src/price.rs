@@ -168,11 +168,16 @@ pub(crate) fn rate_stories(ledger: &Ledger, terms: &Terms, config: &RulesConfig)
             let known = WeekPremium::new(premium, week);
             let h = hours_of(known.worked).round_dp(4).normalize();
             let b = known.bonus;
+            let bonuses = if week.minimum_wage.iter().all(Decimal::is_zero) {
+                "bonuses"
+            } else {
+                "bonuses and minimum-wage shortfall"
+            };
             let bonus_share = |what: &str| {
                 if b.is_zero() {
                     String::new()
                 } else {
-                    format!(", plus bonuses {} / {h} h = {} per hour{what}", money(b), rate(known.bonus_share))
+                    format!(", plus {bonuses} {} / {h} h = {} per hour{what}", money(b), rate(known.bonus_share))
                 }
             };
             let mut sentence = match premium {
@@ -182,7 +187,7 @@ pub(crate) fn rate_stories(ledger: &Ledger, terms: &Terms, config: &RulesConfig)
                         rate(one)
                     ),
                     _ => format!(
-                        "weighted average (29 CFR 778.115): (straight-time pay {} + bonuses {}) / {h} h worked = {}",
+                        "weighted average (29 CFR 778.115): (straight-time pay {} + {bonuses} {}) / {h} h worked = {}",
                         money(week.rate_seconds() / Decimal::from(SECONDS_PER_HOUR)),
                         money(b),
                         rate(known.regular_rate)
@@ -200,7 +205,7 @@ pub(crate) fn rate_stories(ledger: &Ledger, terms: &Terms, config: &RulesConfig)
                     bonus_share("")
                 ),
                 Premium::Fluctuating { weekly } => format!(
-                    "fluctuating workweek (29 CFR 778.114): (weekly salary {} + bonuses {}) / {h} h worked = {}; \
+                    "fluctuating workweek (29 CFR 778.114): (weekly salary {} + {bonuses} {}) / {h} h worked = {}; \
                      overtime hours get half of it on top of the salary",
                     money(weekly),
                     money(b),
@@ -663,6 +668,10 @@ fn adjustment_and_bonus(week: &Week, hourly: Decimal, lines: &mut Vec<Priced>) {
     let bonus = week.bonus[Part::During as usize];
     if !bonus.is_zero() {
         lines.push(money(w, PayKind::Bonus, Decimal::ZERO, bonus));
+    }
+    let shortfall = week.minimum_wage[Part::During as usize];
+    if !shortfall.is_zero() {
+        lines.push(money(w, PayKind::MinimumWage, Decimal::ZERO, shortfall));
     }
 }
 

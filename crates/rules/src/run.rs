@@ -218,6 +218,9 @@ pub enum PayKind {
     /// A meal-period premium: one hour at the workweek's regular rate for
     /// a workday that missed a required meal (design §5d).
     MealPremium,
+    /// A workweek's minimum-wage shortfall, paid (`[minimum_wage]
+    /// shortfall = "pay"`, design §5d); part of regular pay.
+    MinimumWage,
 }
 
 impl PayKind {
@@ -232,11 +235,12 @@ impl PayKind {
             PayKind::Adjustment => "adjustment",
             PayKind::Bonus => "bonus",
             PayKind::MealPremium => "meal_premium",
+            PayKind::MinimumWage => "minimum_wage",
         }
     }
 
     /// Every kind, in the order of the `pay_lines` file.
-    pub const ALL: [PayKind; 8] = [
+    pub const ALL: [PayKind; 9] = [
         PayKind::Salary,
         PayKind::Regular,
         PayKind::Overtime,
@@ -245,6 +249,7 @@ impl PayKind {
         PayKind::Adjustment,
         PayKind::Bonus,
         PayKind::MealPremium,
+        PayKind::MinimumWage,
     ];
 
     /// The summary's pay columns, in their order: the kinds
@@ -262,7 +267,7 @@ impl PayKind {
     /// bonuses into adjustment pay, every other kind into its own.
     pub fn summary_line(self) -> PayKind {
         match self {
-            PayKind::Salary => PayKind::Regular,
+            PayKind::Salary | PayKind::MinimumWage => PayKind::Regular,
             PayKind::Bonus => PayKind::Adjustment,
             other => other,
         }

@@ -484,17 +484,101 @@ fn an_exempt_salary_below_the_threshold_is_flagged() {
     );
 }
 
-/// Paying the shortfall is not implemented: the key's value is refused,
-/// saying so.
+/// `FEDERAL` paying the minimum-wage shortfall.
+fn paying() -> String {
+    format!("{FEDERAL}[minimum_wage]\nshortfall = \"pay\"\n")
+}
+
+/// design §5d, `pay`: $7.00 an hour, 45 h (9 h × 5): the shortfall
+/// 326.25 − 315.00 = 11.25 is paid as a `minimum_wage` line in regular pay
+/// and enters the regular rate: (315 + 11.25) / 45 = 7.25. Regular 40 ×
+/// 7 + 11.25 = 291.25; overtime 5 × 7.00 + 5 × 0.5 × 7.25 = 53.125 →
+/// 53.13: **$344.38**.
 #[test]
-fn paying_the_shortfall_is_refused_until_it_is_implemented() {
-    let e = payrun_rules::RulesConfig::parse(&format!(
-        "{FEDERAL}[minimum_wage]\nshortfall = \"pay\"\n"
-    ))
-    .unwrap_err()
-    .to_string();
-    assert!(e.contains("minimum_wage.shortfall"), "{e}");
-    assert!(e.contains("not implemented yet"), "{e}");
+fn a_shortfall_paid_enters_the_regular_rate() {
+    let low = run(
+        &[user("lou", "Hourly Rate", "7.00", "UTC", "")],
+        &days("lou", "2024-05-13", &[9, 9, 9, 9, 9]),
+        &paying(),
+        period("2024-05-12", "2024-05-18"),
+    );
+    let lou = row(&low, "lou");
+    assert_eq!(lou.pay.regular.to_string(), "291.25");
+    assert_eq!(lou.pay.overtime.to_string(), "53.13");
+    assert_eq!(lou.pay.gross.to_string(), "344.38");
+    assert!(lines(&low, "lou").contains(&(
+        "minimum_wage",
+        None,
+        None,
+        Decimal::ZERO,
+        None,
+        dec("11.25")
+    )));
+    assert_eq!(
+        below_minimum(&low),
+        [
+            "workweek 2024-05-12 to 2024-05-18: straight-time pay is below the minimum wage \
+             (minimum wage: $7.25 x 45 h - $315.00 = $11.25); paid $11.25 as a minimum_wage \
+             line ([minimum_wage] shortfall = \"pay\")"
+        ]
+    );
+}
+
+/// design §5d, `pay`, 778.113: $220.80 for 40 h, 44 h worked: S =
+/// 220.80 plus 4 × 5.52 = 242.88, R = 319.00, shortfall 76.12, so the regular rate
+/// is 5.52 + 76.12 / 44 = 7.25; overtime 4 × 5.52 + 4 × 0.5 × 7.25 =
+/// 36.58; gross 220.80 + 76.12 + 36.58 = **$333.50**.
+#[test]
+fn a_fixed_salary_is_paid_its_shortfall() {
+    let sal = run(
+        &[user("sal", "Salary Rate", "220.80", "UTC", "")],
+        &days("sal", "2024-05-13", &[9, 9, 9, 9, 8]),
+        &paying(),
+        period("2024-05-12", "2024-05-18"),
+    );
+    let sal = row(&sal, "sal");
+    assert_eq!(sal.pay.regular.to_string(), "296.92");
+    assert_eq!(sal.pay.overtime.to_string(), "36.58");
+    assert_eq!(sal.pay.gross.to_string(), "333.50");
+}
+
+/// A workweek that straddles the period's start (semimonthly periods,
+/// weeks from Sunday: 2024-05-12 to 05-18 spans 05-15 | 05-16), $7.00 an
+/// hour. First half: Monday and Tuesday 10 h, 20 h so far: 145.00 −
+/// 140.00 = 5.00 paid now ($145.00). Second half: Thursday 10 h, Friday
+/// 15 h: the week's 45 h are short 326.25 − 315.00 = 11.25, less the 5.00
+/// paid: 6.25. The week's regular rate, (315 + 5 + 6.25) / 45 = 7.25:
+/// regular 20 × 7 + 6.25 = 146.25, overtime 5 × 7 + 5 × 0.5 × 7.25 =
+/// 53.13: $199.38. Together $344.38, the week paid in one period.
+#[test]
+fn a_straddling_week_pays_its_shortfall_less_what_was_paid() {
+    let config = paying().replace(
+        "frequency = \"weekly\"\nanchor = \"2024-05-12\"",
+        "frequency = \"semimonthly\"",
+    );
+    let cards = [
+        punch("lou", "2024-05-13 07:00:00", "2024-05-13 17:00:00"),
+        punch("lou", "2024-05-14 07:00:00", "2024-05-14 17:00:00"),
+        punch("lou", "2024-05-16 07:00:00", "2024-05-16 17:00:00"),
+        punch("lou", "2024-05-17 07:00:00", "2024-05-17 22:00:00"),
+    ];
+    let users = [user("lou", "Hourly Rate", "7.00", "UTC", "")];
+    let first = run(&users, &cards, &config, period("2024-05-01", "2024-05-15"));
+    assert_eq!(row(&first, "lou").pay.gross.to_string(), "145.00");
+    assert!(
+        below_minimum(&first)[0].starts_with(
+            "workweek 2024-05-12 to 2024-05-18, its days to 2024-05-15: straight-time pay is \
+             below the minimum wage (minimum wage: $7.25 x 20 h - $140.00 = $5.00); paid $5.00"
+        ),
+        "{:?}",
+        below_minimum(&first)
+    );
+    let second = run(&users, &cards, &config, period("2024-05-16", "2024-05-31"));
+    let lou = row(&second, "lou");
+    assert_eq!(lou.pay.regular.to_string(), "146.25");
+    assert_eq!(lou.pay.overtime.to_string(), "53.13");
+    assert_eq!(lou.pay.gross.to_string(), "199.38");
+    assert!(below_minimum(&second)[0].contains("less $5.00 the earlier period paid; paid $6.25"));
 }
 
 /// `explain` tells the week below the minimum wage.

@@ -36,7 +36,8 @@ pub enum Shortfall {
     /// A `below_minimum_wage` warning names the week and the shortfall.
     #[default]
     Flag,
-    /// Pay the shortfall too (not implemented yet: refused when read).
+    /// Pay the shortfall too: a `minimum_wage` line in regular pay, in
+    /// the regular rate (see `minimum_wage.rs`).
     Pay,
 }
 

@@ -172,14 +172,6 @@ impl RulesConfig {
     /// with the message naming its keys.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key: String, message: String| Err(ConfigError::Invalid { key, message });
-        if self.minimum_wage.shortfall == Shortfall::Pay {
-            return invalid(
-                "minimum_wage.shortfall".into(),
-                "\"pay\" is not implemented yet: \"flag\" warns of each workweek below the \
-                 minimum wage, and its shortfall is entered by hand"
-                    .into(),
-            );
-        }
         for (name, rule) in &self.overtime_rules {
             let pairs = [
                 (
