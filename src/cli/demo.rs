@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use chrono::{Duration, Utc};
 use payrun::ingest::client::{Credentials, DeveloperToken};
 use payrun::output::{Format, Formats};
-use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig};
+use payrun::q2sim::generate::{DEFAULT_COMPANY_ID, DEFAULT_TOKEN, GeneratorConfig, Mix};
 use payrun::q2sim::{Company, Faults, Simulator};
 use payrun::rules::Calendar;
 use payrun::settings::Settings;
@@ -18,16 +18,48 @@ use super::common::WriteArgs;
 /// The demo company's configuration (also a readable example).
 pub const DEMO_CONFIG: &str = include_str!("../../data/payrun.demo.toml");
 
+/// What `--jurisdictions` adds to [`DEMO_CONFIG`].
+pub const JURISDICTIONS_CONFIG: &str = include_str!("../../data/payrun.demo-jurisdictions.toml");
+
 /// Arguments of `payrun demo`.
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// Directory for the output files.
     #[arg(long, default_value = "payrun-demo")]
     pub out: PathBuf,
+    /// Colorado and California users too: consecutive hours, meal periods
+    /// (late and short meals earn premiums) and a flat-sum attendance
+    /// bonus (design §5d).
+    #[arg(long)]
+    pub jurisdictions: bool,
+}
+
+/// The demo's configuration: [`DEMO_CONFIG`], with [`JURISDICTIONS_CONFIG`]'s
+/// tables and keys added when `jurisdictions`.
+pub fn demo_config(jurisdictions: bool) -> anyhow::Result<String> {
+    if !jurisdictions {
+        return Ok(DEMO_CONFIG.to_owned());
+    }
+    let mut base: toml::Table = DEMO_CONFIG.parse()?;
+    let more: toml::Table = JURISDICTIONS_CONFIG.parse()?;
+    merge(&mut base, more);
+    Ok(toml::to_string(&base)?)
+}
+
+/// Adds `more`'s keys to `base`, table by table.
+fn merge(base: &mut toml::Table, more: toml::Table) {
+    for (key, value) in more {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(added)) => merge(inner, added),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
-    let mut config = Settings::parse(DEMO_CONFIG)?;
+    let mut config = Settings::parse(&demo_config(args.jurisdictions)?)?;
     let today = Utc::now()
         .with_timezone(&config.rules.company.default_time_zone.0)
         .date_naive();
@@ -40,7 +72,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         to: today,
         company_id: DEFAULT_COMPANY_ID.into(),
         token: DEFAULT_TOKEN.into(),
-        ..GeneratorConfig::default()
+        mix: if args.jurisdictions {
+            Mix::Jurisdictions
+        } else {
+            Mix::Full
+        },
     });
     let sim = Simulator::start(company, Faults::none()).await?;
     config.api.base_url = sim.url();

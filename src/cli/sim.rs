@@ -62,8 +62,11 @@ pub struct SimArgs {
     #[arg(long, requires = "dump")]
     pub raw: bool,
     /// Which users and time cards to generate: `full` (every case payroll
-    /// must handle) or `flsa` (hourly users on the weekly rule with
-    /// complete job entries only, as a plain weekly FLSA query models).
+    /// must handle), `jurisdictions` (`full` plus Colorado and California
+    /// users with meals and a flat-sum bonus; rules `co` and `ca`, see
+    /// data/payrun.demo-jurisdictions.toml) or `flsa` (hourly users on the
+    /// weekly rule with complete job entries only, as a plain weekly FLSA
+    /// query models).
     #[arg(long, default_value = "full")]
     pub mix: Mix,
     /// Days of time cards up to --to (instead of --from).

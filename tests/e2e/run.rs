@@ -10,7 +10,7 @@ use std::time::Duration;
 use payrun::q2sim::generate::DEFAULT_TOKEN;
 use payrun::q2sim::{Company, Faults, Simulator};
 
-use crate::helpers::ok;
+use crate::helpers::{csv, ok, texts};
 
 const CONFIG: &str = r#"
 [company]
@@ -660,4 +660,66 @@ async fn the_review_page_compares_with_the_last_period_beside_it() {
     // The first period has no period before it.
     let first_page = std::fs::read_to_string(first.join("report.html")).unwrap();
     assert!(!first_page.contains("id=\"compared\""));
+}
+
+/// `payrun demo --jurisdictions`: Colorado and California users among the
+/// company's, meal premiums paid and warned of, a flat-sum attendance
+/// bonus, and the review page's premium total equal to the summary's.
+#[test]
+fn the_jurisdictions_demo_pays_meal_premiums_and_shows_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    ok(
+        crate::helpers::payrun(&["demo", "--jurisdictions", "--out"], None)
+            .arg(&out)
+            .output()
+            .unwrap(),
+    );
+    let summary = csv(&out.join("payroll_summary.csv"));
+    let rules = texts(&summary, "overtime_rule");
+    assert!(rules.iter().any(|r| r == "co"), "{rules:?}");
+    assert!(rules.iter().any(|r| r == "ca"), "{rules:?}");
+    let cents = |text: &str| -> i64 { text.replace('.', "").parse().unwrap() };
+    let premium: i64 = texts(&summary, "premium_pay")
+        .iter()
+        .map(|t| cents(t))
+        .sum();
+    assert!(premium > 0);
+    // Only the California users have premiums.
+    for (rule, pay) in rules.iter().zip(texts(&summary, "premium_pay")) {
+        assert!(rule == "ca" || cents(&pay) == 0, "{rule}: {pay}");
+    }
+    // The meal_premium lines add up to the column, one warning a workday.
+    let lines = csv(&out.join("pay_lines.csv"));
+    let line_total: i64 = texts(&lines, "kind")
+        .iter()
+        .zip(texts(&lines, "amount"))
+        .filter(|(k, _)| *k == "meal_premium")
+        .map(|(_, a)| cents(&a))
+        .sum();
+    assert_eq!(line_total, premium);
+    let line_hours: i64 = texts(&lines, "kind")
+        .iter()
+        .zip(texts(&lines, "hours"))
+        .filter(|(k, _)| *k == "meal_premium")
+        .map(|(_, h)| cents(&h) / 100)
+        .sum();
+    let exceptions = csv(&out.join("exceptions.csv"));
+    let warned = texts(&exceptions, "kind")
+        .iter()
+        .filter(|k| *k == "meal_premium")
+        .count();
+    assert_eq!(line_hours, warned as i64);
+    // The attendance bonus is a flat sum, priced over non-overtime hours.
+    let config = std::fs::read_to_string(out.join("inputs").join("payrun.toml")).unwrap();
+    assert!(
+        config.contains("flat_sum_bonuses = [\"Attendance Bonus\"]"),
+        "{config}"
+    );
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let shown = format!(
+        "id=\"premium-pay\">${}<",
+        payrun::review::grouped(i128::from(premium))
+    );
+    assert!(page.contains(&shown), "{shown}");
 }

@@ -65,6 +65,13 @@ pub enum Mix {
     /// punches, unknown users or bad zones): the case a plain weekly FLSA
     /// query models, for comparing payrun with such a query.
     Flsa,
+    /// [`Mix::Full`], plus jurisdictions (design §5d): the Denver users
+    /// of the default rule work under `"co"` (the long weeks' shifts pass
+    /// 12 hours now and then), and the Los Angeles users of the `"ot1"` slot under
+    /// `"ca"`, their day split by a meal that is sometimes late or short,
+    /// with a weekly `"Attendance Bonus"` (a flat sum) now and then. The
+    /// other users' cards are those of `Full`.
+    Jurisdictions,
 }
 
 impl std::str::FromStr for Mix {
@@ -73,7 +80,10 @@ impl std::str::FromStr for Mix {
         match text {
             "full" => Ok(Mix::Full),
             "flsa" => Ok(Mix::Flsa),
-            other => Err(format!("unknown mix {other:?}: use full or flsa")),
+            "jurisdictions" => Ok(Mix::Jurisdictions),
+            other => Err(format!(
+                "unknown mix {other:?}: use full, flsa or jurisdictions"
+            )),
         }
     }
 }
@@ -168,6 +178,8 @@ struct User {
     pattern: Pattern,
     hired: NaiveDate,
     inactive: bool,
+    /// `overTimeRule`.
+    rule: &'static str,
 }
 
 const DATE_TIME: &str = "%Y-%m-%d %H:%M:%S";
@@ -333,6 +345,11 @@ fn make_user(config: &GeneratorConfig, index: usize) -> (User, Map<String, Value
         11 => "legacy",
         _ => ["", "", "", "ot1", "", "ot2", "", "ot1"][index % 8],
     };
+    let rule = match (config.mix, rule, time_zone) {
+        (Mix::Jurisdictions, "", "America/Denver") => "co",
+        (Mix::Jurisdictions, "ot1", "America/Los_Angeles") => "ca",
+        _ => rule,
+    };
     let created = NaiveDateTime::new(
         hired,
         NaiveTime::from_hms_opt(9, 15, 0).expect("valid time"),
@@ -381,6 +398,7 @@ fn make_user(config: &GeneratorConfig, index: usize) -> (User, Map<String, Value
         pattern,
         hired,
         inactive: role == "Inactive",
+        rule,
     };
     (user, object)
 }
@@ -411,7 +429,7 @@ fn day_of_work(
     if date < user.hired || (user.inactive && (date - config.from).num_days() > span_days / 3) {
         return;
     }
-    let full = config.mix == Mix::Full;
+    let full = matches!(config.mix, Mix::Full | Mix::Jurisdictions);
     let mut rng = Rng::new(
         config.seed,
         user.index as u64,
@@ -482,7 +500,13 @@ fn day_of_work(
         "createdDateTime".into(),
         json!(start.format(DATE_TIME).to_string()),
     );
-    cards.push(card);
+    if user.rule == "ca" && !open {
+        // Its own stream, so the cards of the company's other users stay
+        // those of the full mix.
+        california_day(config, user, date, (start, end), card, cards);
+    } else {
+        cards.push(card);
+    }
 
     if rng.one_in(120) && full {
         let deduct = rng.one_in(3);
@@ -516,6 +540,65 @@ fn day_of_work(
         );
         card.insert("adjustTypeName".into(), json!("Production Bonus"));
         cards.push(card);
+    }
+}
+
+/// A California user's day (the jurisdictions mix): the job entry `card`
+/// from `start` to `end` split by a meal that begins after 3:00 to 5:10
+/// h worked and lasts 28 to 60 minutes, and on a day of more than 10 h a
+/// second 4 to 5 h later (late or short now and then, as in life), the
+/// worked time kept; and on Fridays, now and then, a $50.00
+/// attendance bonus.
+fn california_day(
+    config: &GeneratorConfig,
+    user: &User,
+    date: NaiveDate,
+    (start, end): (NaiveDateTime, NaiveDateTime),
+    card: Map<String, Value>,
+    cards: &mut Vec<Map<String, Value>>,
+) {
+    let mut rng = Rng::new(
+        config.seed ^ 0x0ca1,
+        user.index as u64,
+        date.num_days_from_ce() as u64,
+    );
+    let worked = (end - start).num_minutes();
+    // Meals as (worked minutes before it, its minutes): a first one, and a
+    // second on a day of more than 10 hours.
+    let first = rng.range(180, 311);
+    let mut meals = vec![(first, rng.range(28, 61))];
+    if worked > 600 {
+        meals.push((first + rng.range(240, 300), rng.range(30, 46)));
+    }
+    meals.retain(|(at, _)| at + 30 < worked);
+    let wall = |t: NaiveDateTime| json!(t.format(DATE_TIME).to_string());
+    let (mut from, mut done) = (start, 0);
+    for (at, minutes) in meals {
+        let to = from + Duration::minutes(at - done);
+        let mut piece = card.clone();
+        piece.insert("inDateTime".into(), wall(from));
+        piece.insert("createdDateTime".into(), wall(from));
+        piece.insert("outDateTime".into(), wall(to));
+        piece.insert("updateDateTime".into(), wall(to));
+        cards.push(piece);
+        from = to + Duration::minutes(minutes);
+        done = at;
+    }
+    let last_out = from + (end - start) - Duration::minutes(done);
+    let mut last = card;
+    last.insert("inDateTime".into(), wall(from));
+    last.insert("createdDateTime".into(), wall(from));
+    last.insert("outDateTime".into(), wall(last_out));
+    last.insert("updateDateTime".into(), wall(last_out));
+    cards.push(last);
+    if date.weekday() == Weekday::Fri && rng.one_in(2) {
+        let mut bonus = base_card(user, &mut rng);
+        bonus.insert("inDateTime".into(), json!(format!("{date} 17:00:00")));
+        bonus.insert("entryType".into(), json!(2));
+        bonus.insert("adjustHoursAmount".into(), json!("1"));
+        bonus.insert("hours".into(), json!("50.000"));
+        bonus.insert("adjustTypeName".into(), json!("Attendance Bonus"));
+        cards.push(bonus);
     }
 }
 
@@ -587,6 +670,7 @@ fn special_cases(config: &GeneratorConfig, people: &[User], cards: &mut Vec<Map<
         pattern: Pattern::Day,
         hired: day,
         inactive: false,
+        rule: "",
     };
     let mut card = base_card(&ghost, &mut rng);
     card.insert("inDateTime".into(), json!(format!("{day} 09:00:00")));
@@ -724,6 +808,66 @@ mod tests {
                 .all(|(x, y)| x.json == y.json)
         );
         assert!(a.users.iter().zip(&b.users).all(|(x, y)| x.json == y.json));
+    }
+
+    /// The jurisdictions mix: Denver users of the default rule under "co",
+    /// Los Angeles users of the "ot1" slot under "ca" with their days split
+    /// by a meal and attendance bonuses; everyone else's cards as the full
+    /// mix makes them.
+    #[test]
+    fn the_jurisdictions_mix_adds_colorado_and_california() {
+        let config = |mix| GeneratorConfig {
+            seed: 5,
+            users: 48,
+            from: NaiveDate::from_ymd_opt(2024, 5, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2024, 5, 31).unwrap(),
+            mix,
+            ..GeneratorConfig::default()
+        };
+        let full = generate(&config(Mix::Full));
+        let more = generate(&config(Mix::Jurisdictions));
+        let ruled = |rule: &str| -> Vec<String> {
+            more.users
+                .iter()
+                .filter(|u| u.json.contains(&format!(r#""overTimeRule":"{rule}""#)))
+                .map(|u| u.user_name.clone())
+                .collect()
+        };
+        // Denver is zone 2 of 6 (even indexes, whose rule slots are all
+        // the default's): 2, 8, …, 44; Los Angeles is zone 3 and "ot1"
+        // slots 3 and 7 of 8: 3, 15, 27, 39.
+        assert_eq!(ruled("co").len(), 8);
+        assert_eq!(ruled("ca").len(), 4);
+        let cards_of = |company: &Company, who: &[String], needle: &str| -> usize {
+            company
+                .time_cards
+                .iter()
+                .filter(|t| {
+                    who.iter()
+                        .any(|u| t.json.contains(&format!(r#""userName":"{u}""#)))
+                })
+                .filter(|t| t.json.contains(needle))
+                .count()
+        };
+        let ca = ruled("ca");
+        let job = r#""entryType":0"#;
+        // Each split day is two job entries.
+        assert!(cards_of(&more, &ca, job) > cards_of(&full, &ca, job));
+        assert!(cards_of(&more, &ca, "Attendance Bonus") > 0);
+        assert_eq!(cards_of(&full, &ca, "Attendance Bonus"), 0);
+        // The other users' cards are the full mix's, byte for byte.
+        let others = |company: &Company| -> Vec<String> {
+            company
+                .time_cards
+                .iter()
+                .filter(|t| {
+                    !ca.iter()
+                        .any(|u| t.json.contains(&format!(r#""userName":"{u}""#)))
+                })
+                .map(|t| t.json.to_string())
+                .collect()
+        };
+        assert_eq!(others(&full), others(&more));
     }
 
     #[test]
