@@ -838,9 +838,11 @@ fn exception_times_are_timestamps_in_parquet() {
 fn packs_are_listed_and_printed_with_their_sources() {
     let listed = crate::helpers::ok(crate::helpers::payrun(&["packs"], None).output().unwrap());
     for line in [
+        "us-ak      Alaska                   2026-12-07",
         "us-ca      California               2026-12-07",
         "us-co      Colorado                 2026-12-07",
         "us-flsa    United States (FLSA)     2026-12-07",
+        "us-ky      Kentucky                 2026-12-07",
     ] {
         assert!(listed.contains(line), "{listed}");
     }
@@ -856,7 +858,8 @@ fn packs_are_listed_and_printed_with_their_sources() {
         .unwrap();
     assert_eq!(unknown.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&unknown.stderr)
-            .contains("no pack is called \"us-xx\"; there are: us-ca, us-co, us-flsa"),
+        String::from_utf8_lossy(&unknown.stderr).contains(
+            "no pack is called \"us-xx\"; there are: us-ak, us-ca, us-co, us-flsa, us-ky"
+        ),
     );
 }

@@ -631,7 +631,65 @@ fn a_pack_sets_its_keys_and_the_rules_own_keys_win() {
     assert_eq!(
         e,
         "payrun.toml: line 5, key overtime_rules.default.pack: no pack is called \"us-xx\"; \
-         there are: us-ca, us-co, us-flsa"
+         there are: us-ak, us-ca, us-co, us-flsa, us-ky"
+    );
+}
+
+/// Cole's week of 2024-05-12 (weeks from Sunday) under `pack`, hours per
+/// day from Sunday: (regular, overtime, double time) and gross.
+fn under_pack(pack: &str, hours: &[u32]) -> ((Decimal, Decimal, Decimal), String) {
+    let run = run(
+        &cole_user(),
+        &days("cole", "2024-05-12", hours),
+        &format!(
+            "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n\
+             [overtime_rules.default]\npack = \"{pack}\"\n"
+        ),
+        period("2024-05-12", "2024-05-18"),
+    );
+    let cole = row(&run, "cole");
+    (tiers(cole), cole.pay.gross.to_string())
+}
+
+/// us-ak (AS 23.10.060(b)): Monday to Friday 10 h at $20: 2 h a day past
+/// 8 is overtime, and the weekly count leaves those hours out, so the 40
+/// regular hours are not past 40: 40 × 20 + 10 × 30 = $1,100.00 (federal:
+/// 40 R + 10 OT too). Four days of 11 h (44 h): Alaska 32 R + 12 OT =
+/// $1,000.00; federal 40 R + 4 OT = $920.00.
+#[test]
+fn the_alaska_pack_pays_past_eight_a_day_and_forty_a_week() {
+    assert_eq!(
+        under_pack("us-ak", &[0, 10, 10, 10, 10, 10]),
+        ((dec("40"), dec("10"), Decimal::ZERO), "1100.00".into())
+    );
+    assert_eq!(
+        under_pack("us-ak", &[0, 11, 11, 11, 11]),
+        ((dec("32"), dec("12"), Decimal::ZERO), "1000.00".into())
+    );
+    assert_eq!(
+        under_pack("us-flsa", &[0, 11, 11, 11, 11]),
+        ((dec("40"), dec("4"), Decimal::ZERO), "920.00".into())
+    );
+}
+
+/// us-ky (KRS 337.050(1), 337.285): seven days of 6 h (42 h) at $20: the
+/// seventh day's 6 h at time and a half, the other 36 h not past 40: 36 ×
+/// 20 + 6 × 30 = $900.00 (federal: 40 R + 2 OT = $860.00). Seven days of
+/// 8 h (56 h): the seventh day's 8 h are overtime once, credited against
+/// the weekly 40, so 40 R + 16 OT = $1,280.00, as federal.
+#[test]
+fn the_kentucky_pack_pays_the_seventh_day_at_time_and_a_half() {
+    assert_eq!(
+        under_pack("us-ky", &[6, 6, 6, 6, 6, 6, 6]),
+        ((dec("36"), dec("6"), Decimal::ZERO), "900.00".into())
+    );
+    assert_eq!(
+        under_pack("us-flsa", &[6, 6, 6, 6, 6, 6, 6]),
+        ((dec("40"), dec("2"), Decimal::ZERO), "860.00".into())
+    );
+    assert_eq!(
+        under_pack("us-ky", &[8, 8, 8, 8, 8, 8, 8]),
+        ((dec("40"), dec("16"), Decimal::ZERO), "1280.00".into())
     );
 }
 

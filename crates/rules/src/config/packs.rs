@@ -7,14 +7,16 @@
 
 use super::ConfigError;
 
-/// Every pack: its name and its file's text.
-pub const ALL: [(&str, &str); 3] = [
+/// Every pack: its name and its file's text, by name.
+pub const ALL: [(&str, &str); 5] = [
+    ("us-ak", include_str!("../../../../data/packs/us-ak.toml")),
     ("us-ca", include_str!("../../../../data/packs/us-ca.toml")),
     ("us-co", include_str!("../../../../data/packs/us-co.toml")),
     (
         "us-flsa",
         include_str!("../../../../data/packs/us-flsa.toml"),
     ),
+    ("us-ky", include_str!("../../../../data/packs/us-ky.toml")),
 ];
 
 /// The text of the pack called `name`.
