@@ -1071,3 +1071,76 @@ fn explain_tells_the_meal_premium() {
     )));
     assert_eq!(e.gross_pay.to_string(), "225.00");
 }
+
+// ---- The sources' own examples, ported ----------------------------------
+
+/// Brinker (53 Cal.4th 1004, as explained by Sabarwal Law, "When to give a
+/// meal break", sabarwallaw.com, read 2026-12-07): for a shift from 8:00,
+/// the fifth hour of work is 12:00 to 1:00 p.m., and the meal must begin
+/// by its end. The article's "prudent" advice is to begin by 12:59; payrun
+/// applies the rule itself: a meal beginning at 1:00 p.m. (5:00 h worked)
+/// is on time, one beginning at 1:01 is late. Its other examples: the
+/// second meal is due by the end of the tenth hour worked, which after a
+/// half-hour first meal is 10.5 hours into the shift (08:00-12:00, 12:30-
+/// 18:30 is 10 h worked at 18:30: a second meal beginning then is on
+/// time); and no rolling five hours: a meal at 10:00 followed by 7 hours
+/// of work (9 h in all) needs no second meal.
+#[test]
+fn brinkers_examples_of_when_a_meal_must_begin() {
+    let run = meals(
+        "",
+        &[
+            // Mon: meal at 1:00 p.m. exactly: on time.
+            punch("cali", "2024-05-13 08:00:00", "2024-05-13 13:00:00"),
+            punch("cali", "2024-05-13 13:30:00", "2024-05-13 16:30:00"),
+            // Tue: meal at 1:01 p.m.: late.
+            punch("cali", "2024-05-14 08:00:00", "2024-05-14 13:01:00"),
+            punch("cali", "2024-05-14 13:31:00", "2024-05-14 16:30:00"),
+            // Wed: second meal at 10 h worked, 10.5 h into the shift: on time.
+            punch("cali", "2024-05-15 08:00:00", "2024-05-15 12:00:00"),
+            punch("cali", "2024-05-15 12:30:00", "2024-05-15 18:30:00"),
+            punch("cali", "2024-05-15 19:00:00", "2024-05-15 20:00:00"),
+            // Thu: an early meal, then 7 h: 9 h worked, no second meal due.
+            punch("cali", "2024-05-16 08:00:00", "2024-05-16 10:00:00"),
+            punch("cali", "2024-05-16 10:30:00", "2024-05-16 17:30:00"),
+        ],
+    );
+    assert_eq!(
+        meal_warnings(&run)
+            .iter()
+            .map(|m| m.split(';').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["workday 2024-05-14: first meal late: began after 5:01 h"]
+    );
+}
+
+/// The Colorado Division of Labor Standards and Statistics' Overtime page
+/// (cdle.colorado.gov, read 2026-12-07): overtime past 40 hours a
+/// workweek, 12 a workday or 12 consecutive hours, "whichever calculation
+/// results in the greater payment of wages", and "hours worked in two or
+/// more workweeks shall not be averaged". Ported: a biweekly period of 45
+/// hours then 35 (Monday to Friday 9 h, then 7 h) pays 75 regular and 5
+/// overtime hours, not 80 regular; at $20, 75 × 20 + 5 × 30 = $1,650.00.
+/// And a 13-hour day is 1 hour of overtime once, though both the workday
+/// and the consecutive rule find it (the greater payment, not both).
+#[test]
+fn the_colorado_divisions_rules_as_examples() {
+    let biweekly = run(
+        &cole_user(),
+        &[
+            days("cole", "2024-05-13", &[9, 9, 9, 9, 9]),
+            days("cole", "2024-05-20", &[7, 7, 7, 7, 7]),
+        ]
+        .concat(),
+        &COLORADO.replace("frequency = \"weekly\"", "frequency = \"biweekly\""),
+        period("2024-05-12", "2024-05-25"),
+    );
+    let cole = row(&biweekly, "cole");
+    assert_eq!(tiers(cole), (dec("75"), dec("5"), Decimal::ZERO));
+    assert_eq!(cole.pay.gross.to_string(), "1650.00");
+    let long_day = colorado(&[punch("cole", "2024-05-13 06:00:00", "2024-05-13 19:00:00")]);
+    assert_eq!(
+        tiers(row(&long_day, "cole")),
+        (dec("12"), dec("1"), Decimal::ZERO)
+    );
+}
