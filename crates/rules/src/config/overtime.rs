@@ -110,7 +110,7 @@ pub struct OvertimeRule {
     pub exempt_weekly_salary: Vec<super::minimum::AmountFrom>,
     /// California's meal periods: a workday worked past 5 hours (10 for the
     /// second) without a timely meal of 30 minutes earns a premium hour
-    /// (design §5d; [`crate::meal_periods`]).
+    /// (design §5d; `meal_periods.rs`).
     #[serde(skip_serializing_if = "is_false")]
     pub meal_periods: bool,
     /// The first meal is waived on workdays of at most this many hours
