@@ -204,6 +204,9 @@ pub(crate) enum Outcome {
     Deferred,
     /// `meal_premium = "flag"`.
     Flagged,
+    /// The user's pay is held (a `payRate` no one would sign): nothing is
+    /// paid now; the hour is paid when the period is run with it fixed.
+    Held,
 }
 
 impl Outcome {
@@ -218,6 +221,9 @@ impl Outcome {
                                   regular rate is paid in the period the week ends in (design §5c)"
                 .into(),
             Outcome::Flagged => "flagged, nothing paid (meal_premium = \"flag\")".into(),
+            Outcome::Held => "the pay is held (see its error): the hour is paid when the period \
+                              is run again with the pay rate fixed"
+                .into(),
         }
     }
 }
@@ -259,6 +265,7 @@ pub(crate) fn lines(
         } else {
             let outcome = match (terms.rule.meal_premium, now) {
                 (MealPremium::Flag, _) => Outcome::Flagged,
+                (MealPremium::Pay, _) if terms.held => Outcome::Held,
                 (MealPremium::Pay, None) => Outcome::Deferred,
                 (MealPremium::Pay, Some(rate)) => Outcome::Paid(rate + flat_per_hour),
             };

@@ -940,6 +940,34 @@ fn exempt_users_and_other_rules_are_not_checked() {
     assert!(meal_warnings(&off).is_empty());
 }
 
+/// A user whose pay is held (a negative `payRate`) is paid no premium
+/// either, and the warning says why rather than that the hour is paid.
+#[test]
+fn a_held_users_meal_premium_waits_with_the_pay() {
+    let run = run_with_bad_values(
+        &[user(
+            "cali",
+            "Hourly Rate",
+            "-20",
+            "America/Los_Angeles",
+            "",
+        )],
+        &[punch("cali", "2024-05-13 08:00:00", "2024-05-13 17:00:00")],
+        &california_config("meal_periods = true"),
+        period("2024-05-12", "2024-05-18"),
+    );
+    let cali = row(&run, "cali");
+    assert_eq!(cali.status.as_str(), "held");
+    assert_eq!(cali.pay.gross, Decimal::ZERO);
+    assert_eq!(
+        meal_warnings(&run),
+        [
+            "workday 2024-05-13: first meal missing; the pay is held (see its error): the hour \
+          is paid when the period is run again with the pay rate fixed"
+        ]
+    );
+}
+
 /// Only paid entries count (design §5d, settled details): 08:00-13:30,
 /// then an open punch at 14:00 (excluded). The workday worked 5.5 h and
 /// the excluded entry ends no gap: the meal is missing, not late.
