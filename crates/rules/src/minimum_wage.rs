@@ -157,7 +157,8 @@ pub(crate) fn pay_shortfalls(
         let Some(short) = shortfall(week, pieces, terms, config, through) else {
             continue;
         };
-        if short.owed <= short.paid && paid_before.is_zero() {
+        // Short by less than a cent is not short, as when it is flagged.
+        if short.owed.round_dp(2) <= short.paid.round_dp(2) && paid_before.is_zero() {
             continue;
         }
         let payment = Payment {
