@@ -167,19 +167,66 @@ enum Pattern {
     PartTime,
 }
 
+/// A generated user as their time cards need them. The texts a card
+/// names them by are worked out from `index` when a card is made (a user
+/// is about 60 bytes, so millions fit: `payrun sim --dump`), or fixed for
+/// a user who is not one of the generated ones.
 struct User {
     index: usize,
-    user_name: String,
-    full_name: String,
     first: &'static str,
     last: &'static str,
-    employee_number: String,
-    digit_id: String,
     pattern: Pattern,
     hired: NaiveDate,
     inactive: bool,
     /// `overTimeRule`.
     rule: &'static str,
+    /// The names of a user outside the generated list.
+    fixed: Option<Box<Names>>,
+}
+
+/// A user's names as records carry them.
+struct Names {
+    user_name: String,
+    full_name: String,
+    employee_number: String,
+    digit_id: String,
+}
+
+impl User {
+    /// The user's names: fixed, or those of generated user `index`.
+    fn names(&self) -> Names {
+        match &self.fixed {
+            Some(names) => Names {
+                user_name: names.user_name.clone(),
+                full_name: names.full_name.clone(),
+                employee_number: names.employee_number.clone(),
+                digit_id: names.digit_id.clone(),
+            },
+            None => names_of(self.index),
+        }
+    }
+}
+
+/// The names of generated user `index`.
+fn names_of(index: usize) -> Names {
+    let first = FIRST_NAMES[index % FIRST_NAMES.len()];
+    let last = LAST_NAMES[(index / FIRST_NAMES.len() + index) % LAST_NAMES.len()];
+    let cycle = index / (FIRST_NAMES.len() * LAST_NAMES.len());
+    Names {
+        user_name: format!(
+            "{}{}{}",
+            first[..1].to_lowercase(),
+            last.to_lowercase(),
+            index
+        ),
+        full_name: if cycle == 0 {
+            format!("{first} {last}")
+        } else {
+            format!("{first} {last} {}", cycle + 1)
+        },
+        employee_number: (1000 + index).to_string(),
+        digit_id: format!("{:06}", (index * 7919 + 104_729) % 1_000_000),
+    }
 }
 
 const DATE_TIME: &str = "%Y-%m-%d %H:%M:%S";
@@ -200,7 +247,7 @@ pub fn generate(config: &GeneratorConfig) -> Company {
         id: config.company_id.clone(),
         token: config.token.clone(),
         time_cards: cards.iter().map(TimeCardRecord::from_object).collect(),
-        users: generator.users,
+        users: generator.users().collect(),
     }
 }
 
@@ -210,29 +257,30 @@ pub fn generate(config: &GeneratorConfig) -> Company {
 pub struct Generator<'a> {
     config: &'a GeneratorConfig,
     people: Vec<User>,
-    users: Vec<UserRecord>,
 }
 
 impl<'a> Generator<'a> {
-    /// Makes the users of `config`.
+    /// Makes the users of `config` (about 60 bytes each; their records
+    /// are made when [`users`](Self::users) asks for them).
     pub fn new(config: &'a GeneratorConfig) -> Self {
-        let (people, mut users): (Vec<User>, Vec<UserRecord>) = (0..config.users)
-            .map(|index| {
-                let (user, object) = make_user(config, index);
-                (user, UserRecord::from_object(&object))
-            })
-            .unzip();
-        users.sort_by(|a, b| a.user_name.cmp(&b.user_name));
         Generator {
             config,
-            people,
-            users,
+            people: (0..config.users)
+                .map(|index| make_user(config, index).0)
+                .collect(),
         }
     }
 
-    /// The users, by userName.
-    pub fn users(&self) -> &[UserRecord] {
-        &self.users
+    /// The users' records, by userName, each made as it is taken: only
+    /// the order (a name and a number per user) is held at once.
+    pub fn users(&self) -> impl Iterator<Item = UserRecord> + '_ {
+        let mut order: Vec<(String, usize)> = (0..self.config.users)
+            .map(|index| (names_of(index).user_name, index))
+            .collect();
+        order.sort_unstable();
+        order
+            .into_iter()
+            .map(|(_, index)| UserRecord::from_object(&make_user(self.config, index).1))
     }
 
     /// The dates that have time cards, in order.
@@ -290,18 +338,12 @@ fn make_user(config: &GeneratorConfig, index: usize) -> (User, Map<String, Value
     let mut rng = Rng::new(config.seed, 0x05e7, index as u64);
     let first = FIRST_NAMES[index % FIRST_NAMES.len()];
     let last = LAST_NAMES[(index / FIRST_NAMES.len() + index) % LAST_NAMES.len()];
-    let cycle = index / (FIRST_NAMES.len() * LAST_NAMES.len());
-    let full_name = if cycle == 0 {
-        format!("{first} {last}")
-    } else {
-        format!("{first} {last} {}", cycle + 1)
-    };
-    let user_name = format!(
-        "{}{}{}",
-        first[..1].to_lowercase(),
-        last.to_lowercase(),
-        index
-    );
+    let Names {
+        user_name,
+        full_name,
+        employee_number,
+        digit_id,
+    } = names_of(index);
     let pattern = match (index / TIME_ZONES.len()) % 4 {
         1 => Pattern::Overnight,
         2 => Pattern::Long,
@@ -355,8 +397,6 @@ fn make_user(config: &GeneratorConfig, index: usize) -> (User, Map<String, Value
         NaiveTime::from_hms_opt(9, 15, 0).expect("valid time"),
     );
     let updated = created + Duration::days(rng.range(0, 400));
-    let employee_number = (1000 + index).to_string();
-    let digit_id = format!("{:06}", (index * 7919 + 104_729) % 1_000_000);
     let birth = NaiveDate::from_ymd_opt(
         1960 + (index % 40) as i32,
         1 + (index % 12) as u32,
@@ -389,16 +429,13 @@ fn make_user(config: &GeneratorConfig, index: usize) -> (User, Map<String, Value
     };
     let user = User {
         index,
-        user_name,
-        full_name,
         first,
         last,
-        employee_number,
-        digit_id,
         pattern,
         hired,
         inactive: role == "Inactive",
         rule,
+        fixed: None,
     };
     (user, object)
 }
@@ -606,13 +643,14 @@ fn california_day(
 fn base_card(user: &User, rng: &mut Rng) -> Map<String, Value> {
     // Most cards are approved by the time payroll runs; one in 25 is not.
     let approved = !rng.one_in(25);
+    let names = user.names();
     let Value::Object(map) = json!({
-        "userFullName": user.full_name,
+        "userFullName": names.full_name,
         "firstName": user.first,
         "lastName": user.last,
-        "employeeNumber": user.employee_number,
-        "userName": user.user_name,
-        "digitId": user.digit_id,
+        "employeeNumber": names.employee_number,
+        "userName": names.user_name,
+        "digitId": names.digit_id,
         "inDateTime": OPEN,
         "outDateTime": OPEN,
         "hours": "0.000",
@@ -661,16 +699,18 @@ fn special_cases(config: &GeneratorConfig, people: &[User], cards: &mut Vec<Map<
     let day = config.from;
     let ghost = User {
         index: 9999,
-        user_name: "former.employee".into(),
-        full_name: "Pat Former".into(),
         first: "Pat",
         last: "Former",
-        employee_number: "999999".into(),
-        digit_id: "999999".into(),
         pattern: Pattern::Day,
         hired: day,
         inactive: false,
         rule: "",
+        fixed: Some(Box::new(Names {
+            user_name: "former.employee".into(),
+            full_name: "Pat Former".into(),
+            employee_number: "999999".into(),
+            digit_id: "999999".into(),
+        })),
     };
     let mut card = base_card(&ghost, &mut rng);
     card.insert("inDateTime".into(), json!(format!("{day} 09:00:00")));
@@ -771,10 +811,14 @@ mod tests {
             .collect();
         let company = generate(config);
         let generator = Generator::new(config);
-        let users: Vec<&str> = generator.users().iter().map(|u| &*u.json).collect();
+        let users: Vec<Box<str>> = generator.users().map(|u| u.json).collect();
         assert_eq!(
             users,
-            company.users.iter().map(|u| &*u.json).collect::<Vec<_>>()
+            company
+                .users
+                .iter()
+                .map(|u| u.json.clone())
+                .collect::<Vec<_>>()
         );
         let generator = &generator;
         let mut streamed: Vec<String> = generator
