@@ -260,8 +260,21 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
         payrun::job::write_staged(staging, &computed, &formats, &settings, &provenance)?;
     }
     if !differing.is_empty() {
+        // A later version may add a column or a rule the contract asks for.
+        let made_by = run.manifest["version"]
+            .as_str()
+            .unwrap_or("an unknown version");
+        let versions = if made_by == env!("CARGO_PKG_VERSION") {
+            String::new()
+        } else {
+            format!(
+                " (the run was made by payrun {made_by}; this is payrun {}, whose outputs \
+                 may differ by design: docs/changes.md says how)",
+                env!("CARGO_PKG_VERSION")
+            )
+        };
         anyhow::bail!(
-            "replaying {} gives different {}: {}",
+            "replaying {} gives different {}: {}{versions}",
             dir.display(),
             if differing.len() == 1 {
                 "contents for"

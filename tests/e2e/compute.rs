@@ -704,6 +704,26 @@ fn a_run_replays_byte_for_byte_and_an_edited_output_is_named() {
         )
     );
 
+    // A run another version made says which, since its outputs may differ
+    // by design (docs/changes.md).
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    let older = manifest.replace(
+        &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
+        "\"version\": \"0.1.0\"",
+    );
+    assert_ne!(manifest, older);
+    std::fs::write(out.join("manifest.json"), older).unwrap();
+    let output = replay(&out);
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(&format!(
+            "pay_lines.csv (changed since the run) (the run was made by payrun 0.1.0; this is \
+             payrun {}, whose outputs may differ by design: docs/changes.md says how)",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
     let bare = compute("bare", &["--no-inputs"]);
     assert!(!bare.join("inputs").exists());
     let output = replay(&bare);
