@@ -375,17 +375,10 @@ pub fn explain(
         );
     }
     notes.extend(
-        crate::meal_periods::missed(
-            &worked.entries.shifts,
-            input.cards_of(id),
-            zone,
-            rule,
-            config.punches.split_at_workday,
-            paid.terms.exempt(),
-        )
-        .into_iter()
-        .filter(|m| period.contains(m.workday) && shown(m.workday))
-        .map(|m| format!("meal premium on {}: {}", m.workday, m.reason)),
+        paid.missed_meals
+            .iter()
+            .filter(|m| period.contains(m.workday) && shown(m.workday))
+            .map(|m| format!("meal premium on {}: {}", m.workday, m.reason)),
     );
     let rule_name = paid.terms.rule_name.clone();
     let held = paid.held;

@@ -228,21 +228,22 @@ impl Outcome {
     }
 }
 
-/// The premium lines the period pays for `missed` workdays, and the
-/// outcome of each missed workday in the period. A workday before the
+/// The premium lines the period pays for `missed` workdays, and each
+/// missed workday of the period with its outcome. A workday before the
 /// period whose premium waited for its week's rate is paid now;
 /// `flat_per_hour` (a flat sum's F / N, see `flat_sum.rs`) is added to the
 /// rate of the period's own workdays.
-pub(crate) fn lines(
-    missed: &[Missed],
+pub(crate) fn lines<'m>(
+    missed: &'m [Missed],
     ledger: &Ledger,
     terms: &Terms,
     config: &RulesConfig,
     period: &PayPeriod,
     flat_per_hour: Decimal,
-) -> (Vec<Priced>, Vec<(NaiveDate, Outcome)>) {
+) -> (Vec<Priced>, Vec<(&'m Missed, Outcome)>) {
     let mut lines = Vec::new();
     let mut outcomes = Vec::new();
+    let flagged = terms.rule.meal_premium == MealPremium::Flag;
     for m in missed {
         let Some(week) = ledger
             .weeks
@@ -259,25 +260,22 @@ pub(crate) fn lines(
         let rate = if before {
             // Paid by the earlier period when it knew the rate then.
             match (now, regular_rate_known(week, terms, config, Part::Before)) {
-                (Some(rate), None) => rate,
+                (Some(rate), None) if !flagged => rate,
                 _ => continue,
             }
         } else {
-            let outcome = match (terms.rule.meal_premium, now) {
-                (MealPremium::Flag, _) => Outcome::Flagged,
-                (MealPremium::Pay, _) if terms.held => Outcome::Held,
-                (MealPremium::Pay, None) => Outcome::Deferred,
-                (MealPremium::Pay, Some(rate)) => Outcome::Paid(rate + flat_per_hour),
+            let outcome = match now {
+                _ if flagged => Outcome::Flagged,
+                _ if terms.held => Outcome::Held,
+                None => Outcome::Deferred,
+                Some(rate) => Outcome::Paid(rate + flat_per_hour),
             };
-            outcomes.push((m.workday, outcome));
+            outcomes.push((m, outcome));
             match outcome {
                 Outcome::Paid(rate) => rate,
                 _ => continue,
             }
         };
-        if terms.rule.meal_premium == MealPremium::Flag {
-            continue;
-        }
         lines.push(Priced {
             week: Some(week.start),
             kind: PayKind::MealPremium,

@@ -56,6 +56,8 @@ pub(crate) struct Paid<'c> {
     /// Flat-sum bonuses of the period priced over its non-overtime hours
     /// (0 when none, or when the rule prices them as any bonus).
     pub flat: Decimal,
+    /// Workdays that missed a required meal (design §5d), in order.
+    pub missed_meals: Vec<crate::meal_periods::Missed>,
 }
 
 /// Steps 1-5 for one user, everything kept.
@@ -282,8 +284,16 @@ impl<'c> Context<'c> {
             terms.rule,
             terms.exempt(),
         ));
+        let missed_meals = crate::meal_periods::missed(
+            &punched.entries.shifts,
+            punched.cards,
+            punched.zone,
+            terms.rule,
+            self.config.punches.split_at_workday,
+            terms.exempt(),
+        );
         let (meal_lines, meal_warnings) =
-            self.meal_premiums(id, user, &terms, &punched, &ledger, flat);
+            self.meal_premiums(id, user, &terms, &missed_meals, &ledger, flat);
         pricing.add(meal_lines);
         raised.extend(meal_warnings);
         if checked {
@@ -329,6 +339,7 @@ impl<'c> Context<'c> {
             ledger,
             pricing,
             flat,
+            missed_meals,
         }))
     }
 
@@ -418,45 +429,36 @@ impl<'c> Context<'c> {
         id: UserId,
         user: &User,
         terms: &Terms,
-        punched: &Punched,
+        missed: &[crate::meal_periods::Missed],
         ledger: &Ledger,
         flat: Decimal,
     ) -> (Vec<Priced>, Vec<Raised>) {
-        let missed = crate::meal_periods::missed(
-            &punched.entries.shifts,
-            punched.cards,
-            punched.zone,
-            terms.rule,
-            self.config.punches.split_at_workday,
-            terms.exempt(),
-        );
         if missed.is_empty() {
             return (Vec::new(), Vec::new());
         }
         let flat_per_hour = crate::flat_sum::per_regular_hour(flat, ledger, terms.rule);
         let (lines, outcomes) = crate::meal_periods::lines(
-            &missed,
+            missed,
             ledger,
             terms,
             self.config,
             self.period,
             flat_per_hour,
         );
-        let warnings = outcomes.into_iter().map(|(workday, outcome)| {
-            let reason = missed
-                .iter()
-                .find(|m| m.workday == workday)
-                .map_or("", |m| m.reason.as_str());
-            Raised {
-                workday: Some(workday),
-                ..Raised::about_user(
-                    id,
-                    user,
-                    Severity::Warning,
-                    crate::kinds::MEAL_PREMIUM,
-                    format!("workday {workday}: {reason}; {}", outcome.words()),
-                )
-            }
+        let warnings = outcomes.into_iter().map(|(missed, outcome)| Raised {
+            workday: Some(missed.workday),
+            ..Raised::about_user(
+                id,
+                user,
+                Severity::Warning,
+                crate::kinds::MEAL_PREMIUM,
+                format!(
+                    "workday {}: {}; {}",
+                    missed.workday,
+                    missed.reason,
+                    outcome.words()
+                ),
+            )
         });
         (lines, warnings.collect())
     }

@@ -239,6 +239,22 @@ impl PayKind {
         }
     }
 
+    /// The kind's place in [`ALL`](Self::ALL) (a match, so that a new
+    /// kind has a place before it compiles).
+    pub fn index(self) -> usize {
+        match self {
+            PayKind::Salary => 0,
+            PayKind::Regular => 1,
+            PayKind::Overtime => 2,
+            PayKind::DoubleTime => 3,
+            PayKind::Pto => 4,
+            PayKind::Adjustment => 5,
+            PayKind::Bonus => 6,
+            PayKind::MealPremium => 7,
+            PayKind::MinimumWage => 8,
+        }
+    }
+
     /// Every kind, in the order of the `pay_lines` file.
     pub const ALL: [PayKind; 9] = [
         PayKind::Salary,
@@ -299,4 +315,21 @@ pub struct PayLine {
     pub amount: Decimal,
     /// The regular rate of the user's workweek, where it has overtime or double time.
     pub regular_rate: Option<Decimal>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ALL` lists every kind once, at its `index` (which, being a match,
+    /// names every kind), each with its own name.
+    #[test]
+    fn every_pay_kind_is_listed_once_at_its_index() {
+        for (i, kind) in PayKind::ALL.iter().enumerate() {
+            assert_eq!(kind.index(), i, "{kind:?}");
+        }
+        let names: std::collections::BTreeSet<&str> =
+            PayKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), PayKind::ALL.len());
+    }
 }
