@@ -9,13 +9,17 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use payrun_ingest::client::{Fetched, IngestError};
 use payrun_ingest::{Exception, PayrollInput, Source};
-use payrun_rules::{Calendar, PayPeriod, PayrollRun, RulesConfig, RulesError, Summaries, compute};
+use payrun_rules::{
+    Calendar, Computation, PayPeriod, PayrollRun, RulesConfig, RulesError, Summaries, compute,
+};
 use polars::prelude::*;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::output::{Format, OutputError, Staging};
+use crate::overview::Overview;
 use crate::settings::Settings;
+use crate::sink::{RunEnd, RunWriter};
 
 /// The `inDateTime` range to fetch for `period`: from two days before the
 /// first workweek (or 14-day window) the period touches, so workweeks that
@@ -40,6 +44,83 @@ pub fn resident_mib() -> u64 {
         .ok()
         .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
         .map_or(0, |pages| pages * 4096 / (1 << 20))
+}
+
+/// The process's resident memory in bytes (Linux; 0 elsewhere).
+pub fn resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
+/// A size of memory, as `--memory-limit` takes it: bytes, or a number
+/// with `K`, `M`, `G` or `T` (powers of 1,024; `KiB`, `MB`, … read the
+/// same), e.g. `4G`, `512MiB`, `1.5G`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemorySize(pub u64);
+
+impl std::str::FromStr for MemorySize {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let digits = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(digits);
+        let shift = match unit.trim().to_ascii_uppercase().as_str() {
+            "" | "B" => 0,
+            "K" | "KB" | "KIB" => 10,
+            "M" | "MB" | "MIB" => 20,
+            "G" | "GB" | "GIB" => 30,
+            "T" | "TB" | "TIB" => 40,
+            _ => {
+                return Err(format!(
+                    "{text:?} is not a size: give bytes, or a number with K, M, G or T (e.g. 4G)"
+                ));
+            }
+        };
+        let number: rust_decimal::Decimal = number
+            .parse()
+            .map_err(|_| format!("{text:?} is not a size: it has no number (e.g. 4G)"))?;
+        let bytes = (number * rust_decimal::Decimal::from(1u64 << shift)).trunc();
+        u64::try_from(bytes)
+            .ok()
+            .filter(|b| *b > 0)
+            .map(MemorySize)
+            .ok_or_else(|| format!("{text:?} is not a size above zero bytes"))
+    }
+}
+
+impl std::fmt::Display for MemorySize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mib = self.0 as f64 / f64::from(1 << 20);
+        if mib >= 1024.0 {
+            write!(f, "{:.1} GiB", mib / 1024.0)
+        } else if mib >= 1.0 {
+            write!(f, "{mib:.0} MiB")
+        } else {
+            write!(f, "{} B", self.0)
+        }
+    }
+}
+
+impl MemorySize {
+    /// A quarter of this machine's memory (`MemTotal` of
+    /// `/proc/meminfo`), the default `--memory-limit`; none where it is
+    /// not known.
+    pub fn quarter_of_this_machine() -> Option<MemorySize> {
+        let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+        let kib: u64 = info
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(MemorySize(kib * 1024 / 4))
+    }
 }
 
 /// Time cards and users as fetched for one period.
@@ -71,8 +152,8 @@ pub struct Computed {
     pub as_of: DateTime<Utc>,
     /// Typed rows.
     pub run: PayrollRun,
-    /// The small output tables (`daily_hours` and `pay_lines` are built
-    /// from `run` as they are written: see [`crate::output::stage_report`]).
+    /// The small output tables (the files are built from `run` as they
+    /// are written: see [`crate::sink`]).
     pub summaries: Summaries,
     /// The payroll-provider exports asked for (see [`Computed::export`]), by name.
     pub exports: Vec<(String, crate::export::Exported)>,
@@ -117,6 +198,9 @@ pub enum ComputeError {
     /// An export asked for has no profile, or its profile is wrong.
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
+    /// The outputs of a run written as it is computed could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
 }
 
 /// Reads the typed frames into a [`PayrollInput`] and computes; decode
@@ -308,38 +392,185 @@ pub fn write_staged(
     settings: &Settings,
     provenance: &Provenance,
 ) -> Result<Vec<PathBuf>, OutputError> {
+    let mut review = computed.review.clone();
+    let overview = stage_computed(&staging, computed, formats, &mut review)?;
+    let written = Written {
+        overview: &overview,
+        as_of: computed.as_of,
+        review: &review,
+        exports: &computed.exports,
+    };
+    commit(staging, &written, settings, provenance)
+}
+
+/// Stages every output of `computed` but the manifest (see
+/// [`crate::sink`]) and returns its overview; `review` is what the page
+/// shows beyond the run.
+pub fn stage_computed(
+    staging: &Staging,
+    computed: &Computed,
+    formats: &[Format],
+    review: &mut crate::review::PageContext,
+) -> Result<Overview, OutputError> {
     let clock = std::time::Instant::now();
-    for sink in crate::sink::every_sink(formats) {
-        sink.stage(&staging, computed)?;
-    }
+    let overview = std::thread::scope(|scope| {
+        let mut writer = RunWriter::begin(scope, staging, formats, computed.run.period, None);
+        writer.add(&computed.run)?;
+        writer.finish(RunEnd {
+            exceptions: computed.run.exceptions.clone(),
+            unfinished: computed.run.unfinished,
+            as_of: computed.as_of,
+            exports: &computed.exports,
+            review,
+        })
+    })?;
     tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), "tables written");
+    Ok(overview)
+}
+
+/// A run's outputs staged, as the manifest records them.
+pub struct Written<'a> {
+    /// The run's overview.
+    pub overview: &'a Overview,
+    /// When its time cards were read.
+    pub as_of: DateTime<Utc>,
+    /// What the review page showed beyond the run.
+    pub review: &'a crate::review::PageContext,
+    /// The payroll-provider exports, by name.
+    pub exports: &'a [(String, crate::export::Exported)],
+}
+
+/// Stages `manifest.json` for the files staged and commits the set.
+pub fn commit(
+    staging: Staging,
+    written: &Written<'_>,
+    settings: &Settings,
+    provenance: &Provenance,
+) -> Result<Vec<PathBuf>, OutputError> {
     let files = staging.digests();
-    let manifest = manifest(computed, settings, provenance, files);
+    let manifest = manifest(written, settings, provenance, files);
     staging.text("manifest.json", &manifest)?;
     staging.commit_owning(&crate::output::report_files())
 }
 
+/// How many users' rows a run computes and writes at a time: all of them,
+/// unless their rows would not fit in what the memory limit leaves beside
+/// the input (see [`Parts::within`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parts {
+    /// Every user at once.
+    Whole,
+    /// At most this many users at a time.
+    Users(usize),
+    /// The rows of at most this many bytes at a time (a part is never
+    /// less than [`Parts::SMALLEST`] users).
+    Bytes(u64),
+}
+
+impl Parts {
+    /// The fewest users in a part.
+    pub const SMALLEST: usize = 64;
+
+    /// Parts whose rows fit in `limit` bytes beside `in_use` (the
+    /// process's memory now, the input read; a block of rows being
+    /// written takes [`Parts::WRITING`] more).
+    pub fn within(limit: u64, in_use: u64) -> Parts {
+        Parts::Bytes(limit.saturating_sub(in_use + Parts::WRITING))
+    }
+
+    /// What writing takes beside the rows: a block of each table in
+    /// frames, and one waiting per file.
+    pub const WRITING: u64 = 160 << 20;
+}
+
+/// Bytes of rows a user with `cards` time cards is estimated to take
+/// once computed: their summary row (and its names), about a workday per
+/// card and a pay line per two.
+fn row_bytes(cards: usize) -> u64 {
+    let summary = std::mem::size_of::<payrun_rules::SummaryRow>() + 192;
+    let per_card = std::mem::size_of::<payrun_rules::DayRow>()
+        + std::mem::size_of::<payrun_rules::PayLine>() / 2;
+    (summary + cards * per_card) as u64
+}
+
+/// Computes `period` from `input` and writes its outputs into `staging`
+/// at the same time, `parts` users at a time ([`Parts`]): a part's rows
+/// are written, then let go, before the next part is computed, so the
+/// files are those of the run computed whole while only a part's rows are
+/// in memory. Compared with the last period when `comparing` is given.
+/// Returns when the input was read and the run's overview.
+#[allow(clippy::too_many_arguments)]
+pub fn compute_in_parts(
+    staging: &Staging,
+    input: PayrollInput,
+    config: &RulesConfig,
+    period: &PayPeriod,
+    formats: &[Format],
+    parts: Parts,
+    review: &mut crate::review::PageContext,
+    comparing: Option<crate::review::Comparing>,
+) -> Result<(DateTime<Utc>, Overview), ComputeError> {
+    let clock = std::time::Instant::now();
+    let as_of = input.as_of;
+    let overview = std::thread::scope(move |scope| -> Result<Overview, ComputeError> {
+        let mut writer = RunWriter::begin(scope, staging, formats, *period, comparing);
+        let mut computation = Computation::new(&input, config, period);
+        let mut count = 1;
+        let (last, exceptions, unfinished) = loop {
+            let users = match parts {
+                Parts::Whole => computation.remaining(),
+                Parts::Users(users) => users.max(1),
+                Parts::Bytes(bytes) => computation.users_within(bytes, row_bytes, Parts::SMALLEST),
+            };
+            let part = computation.next_part(users)?;
+            if computation.remaining() == 0 {
+                let (exceptions, unfinished) = computation.finish();
+                break (part, exceptions, unfinished);
+            }
+            writer.add(&part)?;
+            count += 1;
+        };
+        // The last part is written once the input is let go: a run of one
+        // part does not hold its input and its rows' frames at once.
+        drop(input);
+        tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), parts = count, "computed");
+        writer.add(&last)?;
+        drop(last);
+        Ok(writer.finish(RunEnd {
+            exceptions,
+            unfinished,
+            as_of,
+            exports: &[],
+            review,
+        })?)
+    })?;
+    tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), "written");
+    Ok((as_of, overview))
+}
+
+/// Long because the manifest is one JSON document, its keys in order.
 fn manifest(
-    computed: &Computed,
+    written: &Written<'_>,
     settings: &Settings,
     provenance: &Provenance,
     files: BTreeMap<String, String>,
 ) -> String {
-    let run = &computed.run;
+    let overview = written.overview;
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_severity: BTreeMap<&str, usize> = BTreeMap::new();
-    for e in &run.exceptions {
+    for e in &overview.exceptions {
         *by_kind.entry(e.kind.as_str()).or_default() += 1;
         *by_severity.entry(e.severity.as_str()).or_default() += 1;
     }
     // The configuration as payrun understood it; it holds no token, only
     // where a token file is, and the API endpoint.
     let config_text = settings.canonical_text();
+    let period = overview.period;
     let value = json!({
         "version": env!("CARGO_PKG_VERSION"),
-        "period": { "start": run.period.start.to_string(), "end": run.period.end.to_string() },
+        "period": { "start": period.start.to_string(), "end": period.end.to_string() },
         "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "as_of": computed.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "as_of": written.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "config_sha256": format!("{:x}", Sha256::digest(config_text.as_bytes())),
         "records_in": {
             "time_cards": provenance.time_cards,
@@ -347,18 +578,18 @@ fn manifest(
             "pages_fetched": provenance.pages,
         },
         "records_out": {
-            "payroll_summary": computed.summaries.payroll_summary.height(),
-            "daily_hours": run.days.len(),
-            "department_summary": computed.summaries.department_summary.height(),
-            "exceptions": computed.summaries.exceptions.height(),
-            "pay_lines": run.pay_lines.len(),
+            "payroll_summary": overview.people,
+            "daily_hours": overview.days,
+            "department_summary": overview.departments.height(),
+            "exceptions": overview.exceptions.len(),
+            "pay_lines": overview.pay_lines,
         },
         "exceptions_by_kind": by_kind,
         "exceptions_by_severity": by_severity,
-        "company_id": computed.review.company_id,
-        "compared_with": computed.review.compared_with,
-        "exports": computed.exports.iter().map(|(name, _)| name).collect::<Vec<_>>(),
-        "exports_reconciled": computed
+        "company_id": written.review.company_id,
+        "compared_with": written.review.compared_with,
+        "exports": written.exports.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+        "exports_reconciled": written
             .exports
             .iter()
             .map(|(name, e)| {

@@ -37,6 +37,7 @@ pub mod dump;
 pub mod export;
 pub mod job;
 pub mod output;
+pub mod overview;
 mod parquet_table;
 pub mod review;
 pub mod settings;

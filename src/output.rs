@@ -41,8 +41,8 @@ pub use direct::Hashing;
 pub use lock::OutputLock;
 pub(crate) use tables::is_formula_start;
 pub use tables::{
-    Format, Formats, INPUTS, PARQUET_CODEC, RECORDS_CODEC, REPORT_TABLES, REVIEW_PAGE,
-    from_spreadsheet_safe, report_files, spreadsheet_safe, stage_report,
+    Format, Formats, INPUTS, PARQUET_CODEC, RECORDS_CODEC, REPORT_TABLES, REVIEW_PAGE, TableWriter,
+    from_spreadsheet_safe, report_files, spreadsheet_safe,
 };
 use tables::{spreadsheet_safe_frame, write_parquet};
 
@@ -88,6 +88,17 @@ pub struct OutputError {
     pub path: PathBuf,
     /// What went wrong.
     pub message: String,
+}
+
+/// A table's rows that could not be made into frames (rows of no summary
+/// row, which the rules never give).
+impl From<PolarsError> for OutputError {
+    fn from(e: PolarsError) -> Self {
+        OutputError {
+            path: PathBuf::from("daily_hours"),
+            message: e.to_string(),
+        }
+    }
 }
 
 fn failed(path: &Path) -> impl Fn(std::io::Error) -> OutputError + '_ {
@@ -704,10 +715,72 @@ mod tests {
             assert!(daily.unwrap().equals_missing(&whole.daily_hours), "{users}");
             assert!(lines.unwrap().equals_missing(&whole.pay_lines), "{users}");
         }
+        // Given in parts of any size, the run is cut into the same blocks.
+        let n = run.summary.len();
+        let part = |rows: std::ops::Range<usize>| {
+            let users: std::collections::HashSet<_> =
+                run.summary[rows.clone()].iter().map(|r| r.user).collect();
+            payrun_rules::PayrollRun {
+                summary: run.summary[rows].to_vec(),
+                days: run
+                    .days
+                    .iter()
+                    .filter(|d| users.contains(&d.user))
+                    .cloned()
+                    .collect(),
+                pay_lines: (run.pay_lines.iter())
+                    .filter(|l| users.contains(&l.user))
+                    .cloned()
+                    .collect(),
+                exceptions: Vec::new(),
+                ..run.clone()
+            }
+        };
+        for block_rows in [1, 2, 3, 5, 64] {
+            let expected: Vec<(DataFrame, DataFrame)> =
+                payrun_rules::detail_blocks(&run, block_rows)
+                    .map(Result::unwrap)
+                    .collect();
+            for part_rows in [1, 2, 3, 4] {
+                let mut blocks = payrun_rules::Blocks::new(block_rows);
+                let mut got = Vec::new();
+                let mut take = |b: payrun_rules::Block<'_>| -> PolarsResult<()> {
+                    let t = b.tables()?;
+                    got.push((t.daily_hours, t.pay_lines));
+                    Ok(())
+                };
+                for start in (0..n).step_by(part_rows) {
+                    blocks
+                        .cut(&part(start..(start + part_rows).min(n)), &mut take)
+                        .unwrap();
+                }
+                blocks.finish(&mut take).unwrap();
+                assert_eq!(got.len(), expected.len(), "{block_rows} rows a block");
+                for ((d, l), (ed, el)) in got.iter().zip(&expected) {
+                    assert!(
+                        d.equals_missing(ed) && l.equals_missing(el),
+                        "{block_rows}, {part_rows}"
+                    );
+                }
+            }
+        }
         let dir = tempfile::tempdir().unwrap();
         let staging = Staging::new(dir.path()).unwrap();
-        let summaries = payrun_rules::Summaries::build(&run).unwrap();
-        stage_report(&staging, &run, &summaries, &[Format::Csv, Format::Parquet]).unwrap();
+        std::thread::scope(|scope| {
+            let formats = [Format::Csv, Format::Parquet];
+            let mut writer =
+                crate::sink::RunWriter::begin(scope, &staging, &formats, run.period, None);
+            writer.add(&run).unwrap();
+            writer
+                .finish(crate::sink::RunEnd {
+                    exceptions: run.exceptions.clone(),
+                    unfinished: false,
+                    as_of: chrono::DateTime::UNIX_EPOCH,
+                    exports: &[],
+                    review: &mut Default::default(),
+                })
+                .unwrap();
+        });
         let stage = staging.stage.clone();
         let parquet = |name: &str| {
             ParquetReader::new(File::open(stage.join(name)).unwrap())

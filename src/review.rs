@@ -22,7 +22,9 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 use payrun_ingest::{ExceptionKind, Severity};
-use payrun_rules::{PayKind, PayrollRun, Status, Summaries, SummaryRow};
+use payrun_rules::{PayrollRun, Status, SummaryRow};
+
+use crate::overview::Overview;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -85,14 +87,7 @@ pub const NOTHING_REMOTE: [&str; 9] = [
 
 /// Exceptions listed per kind before "and N more".
 const LISTED_PER_KIND: usize = 10;
-/// People listed by overtime.
-const TOP_PEOPLE: usize = 10;
-/// Rows of the Held section's tables (held people; time cards excluded)
-/// before "and N more".
-const HELD_LISTED: usize = 1_000;
-/// People in the register. A page of a million rows would be hundreds of
-/// megabytes; past this many, `payroll_summary` is the register.
-pub const REGISTER_LISTED: usize = 20_000;
+pub use crate::overview::{HELD_LISTED, REGISTER_LISTED, TOP_PEOPLE};
 /// People listed whose gross changed by more than a quarter.
 const CHANGES_LISTED: usize = 50;
 
@@ -147,14 +142,40 @@ pub struct GrossChange {
 type PersonKey = (Option<String>, Option<String>);
 
 impl Comparison {
-    /// `run` against the run in `previous`, from the `payroll_summary` it
-    /// wrote (checked against its manifest). A person is matched by
-    /// userName and employee number; two rows with the same pair are
-    /// matched to nobody.
-    ///
-    /// Long because the last period's summary is read, checked and matched to
-    /// this period's people in one pass.
+    /// `run` against the run in `previous` ([`Comparing`] with every row).
     pub fn between(previous: &RunFolder, run: &PayrollRun) -> Result<Comparison, AuditError> {
+        let mut comparing = Comparing::open(previous)?;
+        comparing.add(&run.summary);
+        Ok(comparing.finish())
+    }
+}
+
+/// A [`Comparison`] being made: the last period's summary read, this
+/// period's rows added a block at a time.
+#[derive(Debug, Clone)]
+pub struct Comparing {
+    folder: String,
+    period: payrun_rules::PayPeriod,
+    /// The last period's people, rows, gross and overtime cost.
+    was_people: usize,
+    was_gross: Decimal,
+    was_cost: Decimal,
+    /// Each person's gross last period (`None`: two rows had their key).
+    was: HashMap<PersonKey, Option<Decimal>>,
+    /// How many of this period's rows have each key of `was`.
+    now_people: HashMap<PersonKey, usize>,
+    /// Those in both whose gross moved by more than a quarter.
+    moved: Vec<GrossChange>,
+    people: usize,
+    gross: Decimal,
+    overtime_cost: Decimal,
+}
+
+impl Comparing {
+    /// Reads the `payroll_summary` of the run in `previous` (checked
+    /// against its manifest). A person is matched by userName and employee
+    /// number; two rows with the same pair are matched to nobody.
+    pub fn open(previous: &RunFolder) -> Result<Comparing, AuditError> {
         let table = previous.table("payroll_summary")?;
         let at = |name: &str| {
             table.column(name).ok_or_else(|| AuditError {
@@ -190,28 +211,58 @@ impl Comparison {
                 .and_modify(|v| *v = None)
                 .or_insert(Some(g));
         }
-        let mut now_people: HashMap<PersonKey, usize> = HashMap::new();
-        for r in &run.summary {
-            *now_people
-                .entry((r.user_name.clone(), r.employee_number.clone()))
-                .or_default() += 1;
-        }
-        let mut changes: Vec<GrossChange> = run
-            .summary
-            .iter()
-            .filter_map(|r| {
-                let key = (r.user_name.clone(), r.employee_number.clone());
-                let before = (*was.get(&key)?)?;
-                let unique = now_people.get(&key) == Some(&1);
-                let moved = (r.pay.gross - before).abs() * Decimal::from(4) > before.abs()
-                    || (before.is_zero() && !r.pay.gross.is_zero());
-                (unique && moved).then(|| GrossChange {
+        Ok(Comparing {
+            folder: previous.dir.display().to_string(),
+            period: previous.period,
+            was_people: table.rows.len(),
+            was_gross,
+            was_cost,
+            was,
+            now_people: HashMap::new(),
+            moved: Vec::new(),
+            people: 0,
+            gross: Decimal::ZERO,
+            overtime_cost: Decimal::ZERO,
+        })
+    }
+
+    /// Adds this period's next summary rows.
+    pub fn add(&mut self, rows: &[SummaryRow]) {
+        self.people += rows.len();
+        for r in rows {
+            self.gross += r.pay.gross;
+            self.overtime_cost += r.pay.overtime + r.pay.double_time;
+            let key = (r.user_name.clone(), r.employee_number.clone());
+            let Some(before) = self.was.get(&key) else {
+                continue;
+            };
+            let before = *before;
+            *self.now_people.entry(key).or_default() += 1;
+            let Some(before) = before else {
+                continue;
+            };
+            let moved = (r.pay.gross - before).abs() * Decimal::from(4) > before.abs()
+                || (before.is_zero() && !r.pay.gross.is_zero());
+            if moved {
+                self.moved.push(GrossChange {
                     user_name: r.user_name.clone(),
                     employee_number: r.employee_number.clone(),
                     user_full_name: r.user_full_name.clone(),
                     was: before,
                     now: r.pay.gross,
-                })
+                });
+            }
+        }
+    }
+
+    /// The comparison, once every row is added.
+    pub fn finish(self) -> Comparison {
+        let now_people = &self.now_people;
+        let mut changes: Vec<GrossChange> = self
+            .moved
+            .into_iter()
+            .filter(|c| {
+                now_people.get(&(c.user_name.clone(), c.employee_number.clone())) == Some(&1)
             })
             .collect();
         let changed = changes.len();
@@ -223,22 +274,16 @@ impl Comparison {
                 .then(a.employee_number.cmp(&b.employee_number))
         });
         changes.truncate(CHANGES_LISTED);
-        Ok(Comparison {
-            folder: previous.dir.display().to_string(),
-            period_start: previous.period.start,
-            period_end: previous.period.end,
-            people: (table.rows.len(), run.summary.len()),
-            gross: (was_gross, run.summary.iter().map(|r| r.pay.gross).sum()),
-            overtime_cost: (
-                was_cost,
-                run.summary
-                    .iter()
-                    .map(|r| r.pay.overtime + r.pay.double_time)
-                    .sum(),
-            ),
+        Comparison {
+            folder: self.folder,
+            period_start: self.period.start,
+            period_end: self.period.end,
+            people: (self.was_people, self.people),
+            gross: (self.was_gross, self.gross),
+            overtime_cost: (self.was_cost, self.overtime_cost),
             changed,
             largest: changes,
-        })
+        }
     }
 }
 
@@ -359,18 +404,16 @@ details>summary{list-style:none}h2{break-after:avoid}tr,figure{break-inside:avoi
 /// # let period = PayPeriod { start: day(12), end: day(18) };
 /// // Ann: 10 h on 2024-05-13 at $12.
 /// let run = compute(&input, &config, &period)?;
-/// let summaries = payrun::rules::Summaries::build(&run)?;
-/// let page = payrun::review::review_page(&run, &summaries, chrono::Utc::now(), &Default::default());
+/// let overview = payrun::overview::Overview::of(&run)?;
+/// let page = payrun::review::review_page(&overview, chrono::Utc::now(), &Default::default());
 /// assert!(page.contains(r#"<td class="n" id="gross-pay">$120.00</td>"#));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn review_page(
-    run: &PayrollRun,
-    summaries: &Summaries,
+    run: &Overview,
     as_of: chrono::DateTime<chrono::Utc>,
     context: &PageContext,
 ) -> String {
-    let s = &summaries.payroll_summary;
     let mut html = String::new();
     let h = &mut html;
     let period = format!("{} to {}", run.period.start, run.period.end);
@@ -398,11 +441,6 @@ pub fn review_page(
 
     // Held pay and time cards kept out of pay first: who, and why, before
     // any total is trusted.
-    let held_rows: Vec<&SummaryRow> = run
-        .summary
-        .iter()
-        .filter(|r| r.status == Status::Held)
-        .collect();
     // An error on a time card means the card was excluded from pay, or
     // held, or changed: each is listed with its hours and why.
     let kept_out: Vec<&payrun_ingest::Exception> = run
@@ -410,13 +448,13 @@ pub fn review_page(
         .iter()
         .filter(|e| e.severity == Severity::Error && e.in_date_time.is_some())
         .collect();
-    held_section(h, run, &held_rows, &kept_out);
+    held_section(h, run, &kept_out);
 
-    totals_section(h, run, s, held_rows.len(), kept_out.len());
+    totals_section(h, run, kept_out.len());
     if let Some(comparison) = &context.compared_with {
         comparison_section(h, comparison);
     }
-    overtime_section(h, run, summaries);
+    overtime_section(h, run);
     most_overtime_section(h, run);
     register_section(h, run);
     unapproved_section(h, run);
@@ -432,18 +470,14 @@ pub fn review_page(
 }
 
 /// The period's totals, each the sum of its `payroll_summary` column.
-fn totals_section(h: &mut String, run: &PayrollRun, s: &DataFrame, held: usize, kept_out: usize) {
+fn totals_section(h: &mut String, run: &Overview, kept_out: usize) {
     // Totals.
-    let cost = column_total(s, "overtime_pay") + column_total(s, "double_time_pay");
-    let paid = run
-        .summary
-        .iter()
-        .filter(|r| r.status != Status::Held && r.pay.gross > Decimal::ZERO)
-        .count();
+    let total = |column: &str| run.total(column);
+    let cost = total("overtime_pay") + total("double_time_pay");
     let rows: [(&str, &str, String); 13] = [
-        ("people", "People in the payroll", s.height().to_string()),
-        ("paid", "People paid (gross above $0)", paid.to_string()),
-        ("held", "People with pay held", held.to_string()),
+        ("people", "People in the payroll", run.people.to_string()),
+        ("paid", "People paid (gross above $0)", run.paid.to_string()),
+        ("held", "People with pay held", run.held.to_string()),
         (
             "kept-out",
             "Time cards excluded or held from pay",
@@ -452,27 +486,23 @@ fn totals_section(h: &mut String, run: &PayrollRun, s: &DataFrame, held: usize, 
         (
             "regular-hours",
             "Regular hours",
-            grouped(column_total(s, "regular_hours")),
+            grouped(total("regular_hours")),
         ),
         (
             "overtime-hours",
             "Overtime hours",
-            grouped(column_total(s, "overtime_hours")),
+            grouped(total("overtime_hours")),
         ),
         (
             "double-time-hours",
             "Double-time hours",
-            grouped(column_total(s, "double_time_hours")),
+            grouped(total("double_time_hours")),
         ),
-        (
-            "pto-hours",
-            "PTO hours",
-            grouped(column_total(s, "pto_hours")),
-        ),
+        ("pto-hours", "PTO hours", grouped(total("pto_hours"))),
         (
             "unapproved-hours",
             "Unapproved hours",
-            grouped(column_total(s, "unapproved_hours")),
+            grouped(total("unapproved_hours")),
         ),
         (
             "overtime-cost",
@@ -482,17 +512,17 @@ fn totals_section(h: &mut String, run: &PayrollRun, s: &DataFrame, held: usize, 
         (
             "adjustment-pay",
             "Adjustments and bonuses",
-            format!("${}", grouped(column_total(s, "adjustment_pay"))),
+            format!("${}", grouped(total("adjustment_pay"))),
         ),
         (
             "premium-pay",
             "Meal-period premiums",
-            format!("${}", grouped(column_total(s, "premium_pay"))),
+            format!("${}", grouped(total("premium_pay"))),
         ),
         (
             "gross-pay",
             "Gross pay",
-            format!("${}", grouped(column_total(s, "gross_pay"))),
+            format!("${}", grouped(total("gross_pay"))),
         ),
     ];
     h.push_str("<h2>Totals</h2><table class=\"totals\"><tbody>");
@@ -506,9 +536,9 @@ fn totals_section(h: &mut String, run: &PayrollRun, s: &DataFrame, held: usize, 
 }
 
 /// Overtime and double-time hours by department and by workweek, as bar charts.
-fn overtime_section(h: &mut String, run: &PayrollRun, summaries: &Summaries) {
+fn overtime_section(h: &mut String, run: &Overview) {
     // Overtime by department and by week.
-    let departments = &summaries.department_summary;
+    let departments = &run.departments;
     let mut by_department: Vec<(String, Decimal)> = Vec::new();
     if let (Ok(names), Ok(ot), Ok(dt)) = (
         departments
@@ -533,15 +563,10 @@ fn overtime_section(h: &mut String, run: &PayrollRun, summaries: &Summaries) {
         }
     }
     by_department.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let mut by_week: BTreeMap<NaiveDate, Decimal> = BTreeMap::new();
-    for line in &run.pay_lines {
-        if let (Some(week), PayKind::Overtime | PayKind::DoubleTime) = (line.week_start, line.kind)
-        {
-            *by_week.entry(week).or_default() += line.hours;
-        }
-    }
-    let by_week: Vec<(String, Decimal)> = by_week
-        .into_iter()
+    let by_week: Vec<(String, Decimal)> = run
+        .overtime_by_week
+        .iter()
+        .map(|(w, v)| (*w, *v))
         .filter(|(_, v)| !v.is_zero())
         .map(|(w, v)| (format!("week of {w}"), v.round_dp(2)))
         .collect();
@@ -559,29 +584,8 @@ fn overtime_section(h: &mut String, run: &PayrollRun, summaries: &Summaries) {
 }
 
 /// The people with the most overtime.
-fn most_overtime_section(h: &mut String, run: &PayrollRun) {
-    // The people with the most overtime.
-    // Most overtime first, then by userName, then in summary order: only
-    // the first TOP_PEOPLE are sorted (a full sort of every person is a
-    // noticeable part of a large run).
-    let mut people: Vec<(usize, &SummaryRow)> = run
-        .summary
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.hours.overtime + r.hours.double_time > 0)
-        .collect();
-    let most = |(i, a): &(usize, &SummaryRow), (j, b): &(usize, &SummaryRow)| {
-        (b.hours.overtime + b.hours.double_time)
-            .cmp(&(a.hours.overtime + a.hours.double_time))
-            .then(a.user_name.cmp(&b.user_name))
-            .then(i.cmp(j))
-    };
-    if people.len() > TOP_PEOPLE {
-        people.select_nth_unstable_by(TOP_PEOPLE, most);
-        people.truncate(TOP_PEOPLE);
-    }
-    people.sort_unstable_by(most);
-    let people: Vec<&SummaryRow> = people.into_iter().map(|(_, r)| r).collect();
+fn most_overtime_section(h: &mut String, run: &Overview) {
+    let people = &run.most_overtime;
     let _ = write!(h, "<h2>Most overtime</h2>");
     if people.is_empty() {
         h.push_str("<p class=\"none\">Nobody worked overtime.</p>");
@@ -611,13 +615,9 @@ fn most_overtime_section(h: &mut String, run: &PayrollRun) {
 }
 
 /// Unapproved time per person.
-fn unapproved_section(h: &mut String, run: &PayrollRun) {
+fn unapproved_section(h: &mut String, run: &Overview) {
     // Unapproved time.
-    let unapproved: Vec<&SummaryRow> = run
-        .summary
-        .iter()
-        .filter(|r| r.hours.unapproved > 0)
-        .collect();
+    let unapproved = &run.unapproved;
     h.push_str("<h2>Unapproved time</h2>");
     if unapproved.is_empty() {
         h.push_str("<p class=\"none\">No unapproved time card in the period (or approvals are not required: see [approvals]).</p>");
@@ -625,7 +625,7 @@ fn unapproved_section(h: &mut String, run: &PayrollRun) {
         h.push_str(
             "<table><thead><tr><th>Person</th><th class=\"n\">Unapproved h</th><th>Status</th></tr></thead><tbody>",
         );
-        for r in &unapproved {
+        for r in unapproved {
             let _ = write!(
                 h,
                 "<tr><td>{} <span class=\"sub\">{}</span></td><td class=\"n\">{}</td><td>{}</td></tr>",
@@ -640,11 +640,11 @@ fn unapproved_section(h: &mut String, run: &PayrollRun) {
 }
 
 /// People who share a userName.
-fn shared_names_section(h: &mut String, run: &PayrollRun) {
+fn shared_names_section(h: &mut String, run: &Overview) {
     // People who share a userName: a time card naming only that name is
     // paid to neither of them (an unknown_user error on each one's row).
     let mut by_name: BTreeMap<&str, Vec<&SummaryRow>> = BTreeMap::new();
-    for r in &run.summary {
+    for r in &run.shared_names {
         if let Some(name) = r.user_name.as_deref() {
             by_name.entry(name).or_default().push(r);
         }
@@ -676,7 +676,7 @@ fn shared_names_section(h: &mut String, run: &PayrollRun) {
 }
 
 /// The exceptions grouped by kind, the first few of each.
-fn exceptions_section(h: &mut String, run: &PayrollRun) {
+fn exceptions_section(h: &mut String, run: &Overview) {
     // Exceptions, grouped by kind: the first few of each; the rest are in
     // exceptions.csv.
     let mut kinds: BTreeMap<(Severity, ExceptionKind), Vec<&payrun_ingest::Exception>> =
@@ -715,17 +715,13 @@ fn exceptions_section(h: &mut String, run: &PayrollRun) {
 ///
 /// Long because it is the Held section's two tables, which share the
 /// errors that say why.
-fn held_section(
-    h: &mut String,
-    run: &PayrollRun,
-    held: &[&SummaryRow],
-    kept_out: &[&payrun_ingest::Exception],
-) {
-    if held.is_empty() && kept_out.is_empty() {
+fn held_section(h: &mut String, run: &Overview, kept_out: &[&payrun_ingest::Exception]) {
+    let held = run.held;
+    if held == 0 && kept_out.is_empty() {
         return;
     }
     h.push_str("<h2 id=\"held-pay\">Held</h2>");
-    if !held.is_empty() {
+    if held > 0 {
         let mut why: HashMap<(Option<&str>, Option<&str>), Vec<&str>> = HashMap::new();
         for e in run
             .exceptions
@@ -746,14 +742,14 @@ fn held_section(
              <table id=\"held-people\"><thead><tr><th>Person</th><th>User name</th>\
              <th>Employee number</th><th class=\"n\">Hours paid</th><th class=\"n\">Gross paid</th>\
              <th>Why</th></tr></thead><tbody>",
-            held.len(),
-            if held.len() == 1 {
+            held,
+            if held == 1 {
                 "person has"
             } else {
                 "people have"
             }
         );
-        for r in held.iter().take(HELD_LISTED) {
+        for r in &run.held_listed {
             let reasons = why
                 .get(&(r.user_name.as_deref(), r.employee_number.as_deref()))
                 .map(|m| m.iter().map(|m| escape(m)).collect::<Vec<_>>().join("<br>"))
@@ -773,7 +769,7 @@ fn held_section(
         }
         more_rows(
             h,
-            held.len(),
+            held,
             HELD_LISTED,
             6,
             "the held rows of payroll_summary.csv",
@@ -957,7 +953,7 @@ fn comparison_section(h: &mut String, c: &Comparison) {
 
 /// Every person (up to [`REGISTER_LISTED`]): user name, employee number,
 /// department, hours by tier, gross and status.
-fn register_section(h: &mut String, run: &PayrollRun) {
+fn register_section(h: &mut String, run: &Overview) {
     let _ = write!(
         h,
         "<h2 id=\"register-title\">Register</h2><p class=\"sub\">Every person in the payroll{}. \
@@ -967,16 +963,16 @@ fn register_section(h: &mut String, run: &PayrollRun) {
          <table id=\"register\"><thead><tr><th>Person</th><th>User name</th><th>Employee number</th>\
          <th>Department</th><th class=\"n\">Regular h</th><th class=\"n\">Overtime h</th>\
          <th class=\"n\">Double time h</th><th class=\"n\">Gross pay</th><th>Status</th></tr></thead><tbody>",
-        if run.summary.len() > REGISTER_LISTED {
+        if run.people > REGISTER_LISTED {
             format!(
                 " (the first {REGISTER_LISTED} of {} by userName; payroll_summary.csv holds them all)",
-                run.summary.len()
+                run.people
             )
         } else {
             String::new()
         }
     );
-    for r in run.summary.iter().take(REGISTER_LISTED) {
+    for r in &run.register {
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
@@ -1028,8 +1024,7 @@ mod tests {
     /// The page of `run`, read at the epoch, with nothing beyond the run.
     fn page_of(run: &PayrollRun) -> String {
         review_page(
-            run,
-            &Summaries::build(run).unwrap(),
+            &Overview::of(run).unwrap(),
             chrono::DateTime::UNIX_EPOCH,
             &PageContext::default(),
         )
@@ -1279,8 +1274,7 @@ mod tests {
             "[approvals]\nrequire = \"manager\"\n",
         );
         let html = review_page(
-            &run,
-            &Summaries::build(&run).unwrap(),
+            &Overview::of(&run).unwrap(),
             chrono::DateTime::UNIX_EPOCH,
             &PageContext {
                 company_id: Some("4242".into()),

@@ -141,6 +141,13 @@ pub struct WriteArgs {
     /// before this period starts is used, when there is one.
     #[arg(long, value_name = "DIR")]
     pub previous: Option<std::path::PathBuf>,
+    /// Hold the run's memory under SIZE: bytes, or a number with K, M, G
+    /// or T (e.g. 4G). Default: a quarter of this machine's memory. When
+    /// the rows computed would not fit beside the input read, they are
+    /// computed and written a part of the users at a time; the files are
+    /// the same.
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<payrun::job::MemorySize>,
 }
 
 impl WriteArgs {
@@ -151,13 +158,19 @@ impl WriteArgs {
         Ok(payrun::output::OutputLock::take(&self.out)?)
     }
 
-    /// Begins the output set and computes the period from `input`; unless
-    /// `--no-inputs`, the inputs are written into the set at the same time
-    /// (see [`payrun::job::stage_inputs`]): `time_cards` as they were read
-    /// (needed then), `users` (as kept: a copy of their file or the frame
-    /// read) and the `exceptions` found reading both.
+    /// Computes the period from `input` and writes every output, all or
+    /// nothing; unless `--no-inputs`, the inputs are written into the set
+    /// at the same time (see [`payrun::job::stage_inputs`]): `time_cards`
+    /// as they were read (needed then), `users` (as kept: a copy of their
+    /// file or the frame read) and the `exceptions` found reading both.
+    /// Returns how the run ended and the summary screen to print.
+    ///
+    /// The users' rows are computed and written a part at a time when
+    /// they would not fit under `--memory-limit` (see
+    /// [`payrun::job::compute_in_parts`]), except with `--export`: the
+    /// exports are made from the whole run.
     #[allow(clippy::too_many_arguments)]
-    pub fn compute(
+    pub fn write(
         &self,
         claim: payrun::output::OutputLock,
         input: payrun::ingest::PayrollInput,
@@ -166,61 +179,138 @@ impl WriteArgs {
         exceptions: Vec<payrun::ingest::Exception>,
         settings: &Settings,
         period: &payrun::rules::PayPeriod,
-    ) -> anyhow::Result<(payrun::output::Staging, payrun::job::Computed)> {
+        provenance: &payrun::job::Provenance,
+        company_id: Option<String>,
+    ) -> anyhow::Result<(super::Outcome, String)> {
         let time_cards = match (self.no_inputs, time_cards) {
             (true, _) => None,
             (false, Some(cards)) => Some(cards),
             (false, None) => anyhow::bail!("the time cards read cannot be kept with the run"),
         };
+        let previous = match &self.previous {
+            Some(dir) => Some((payrun::audit::RunFolder::open(dir)?, true)),
+            None => payrun::review::find_previous(&self.out, period).map(|f| (f, false)),
+        };
         let staging = payrun::output::Staging::claimed(claim)?;
-        let (kept, computed) = std::thread::scope(|scope| {
+        let mut review = payrun::review::PageContext {
+            company_id,
+            compared_with: None,
+        };
+        let (kept, written) = std::thread::scope(|scope| {
             let kept = time_cards.map(|time_cards| {
                 let staging = &staging;
                 scope.spawn(move || {
                     payrun::job::stage_inputs(staging, &time_cards, &users, &exceptions, settings)
                 })
             });
-            let computed = payrun::job::compute_and_export(input, settings, period, &self.export);
-            (kept.map(|k| k.join()), computed)
+            let written = self.stage(&staging, input, settings, period, previous, &mut review);
+            (kept.map(|k| k.join()), written)
         });
         match kept {
             Some(Ok(result)) => result?,
             Some(Err(_)) => anyhow::bail!("writing the inputs stopped unexpectedly"),
             None => {}
         }
-        let mut computed = computed?;
-        computed.review.company_id = settings.company_id.clone();
-        match &self.previous {
-            Some(dir) => computed.compare_with(&payrun::audit::RunFolder::open(dir)?)?,
-            None => {
-                if let Some(found) = payrun::review::find_previous(&self.out, period)
-                    && let Err(e) = computed.compare_with(&found)
-                {
-                    eprintln!("not compared with the last period: {e}");
+        let (as_of, overview, exports) = written?;
+        let written = payrun::job::Written {
+            overview: &overview,
+            as_of,
+            review: &review,
+            exports: &exports,
+        };
+        payrun::job::commit(staging, &written, settings, provenance)?;
+        let screen = super::screen::render(
+            &overview,
+            &exports,
+            settings.rules.pay_period.frequency,
+            &self.out,
+            &self.format.to_string(),
+        );
+        Ok((super::Outcome::written(&overview, self.strict), screen))
+    }
+
+    /// Computes and stages the run (whole, or in parts), compared with
+    /// `previous` (an error when it was named, a note when it was found).
+    #[allow(clippy::type_complexity)]
+    fn stage(
+        &self,
+        staging: &payrun::output::Staging,
+        input: payrun::ingest::PayrollInput,
+        settings: &Settings,
+        period: &payrun::rules::PayPeriod,
+        previous: Option<(payrun::audit::RunFolder, bool)>,
+        review: &mut payrun::review::PageContext,
+    ) -> anyhow::Result<(
+        chrono::DateTime<Utc>,
+        payrun::overview::Overview,
+        Vec<(String, payrun::export::Exported)>,
+    )> {
+        let limit = self
+            .memory_limit
+            .or_else(payrun::job::MemorySize::quarter_of_this_machine);
+        if !self.export.is_empty() {
+            if let Some(limit) = self.memory_limit {
+                eprintln!(
+                    "payrun: the exports are made from the whole run: --memory-limit {limit} \
+                     is not kept with --export"
+                );
+            }
+            let mut computed =
+                payrun::job::compute_and_export(input, settings, period, &self.export)?;
+            if let Some((folder, named)) = &previous {
+                match (computed.compare_with(folder), named) {
+                    (Err(e), true) => return Err(e.into()),
+                    (Err(e), false) => eprintln!("not compared with the last period: {e}"),
+                    (Ok(()), _) => {}
                 }
             }
+            let mut context = computed.review.clone();
+            context.company_id = review.company_id.take();
+            let overview =
+                payrun::job::stage_computed(staging, &computed, &self.format.0, &mut context)?;
+            *review = context;
+            let (as_of, exports) = (computed.as_of, std::mem::take(&mut computed.exports));
+            // The process ends soon: freeing millions of rows one by one
+            // would only delay the exit (about a second at 10M time cards).
+            std::mem::forget(computed);
+            return Ok((as_of, overview, exports));
         }
-        Ok((staging, computed))
+        let comparing = match previous {
+            None => None,
+            Some((folder, named)) => match (payrun::review::Comparing::open(&folder), named) {
+                (Ok(comparing), _) => Some(comparing),
+                (Err(e), true) => return Err(e.into()),
+                (Err(e), false) => {
+                    eprintln!("not compared with the last period: {e}");
+                    None
+                }
+            },
+        };
+        let in_use = payrun::job::resident_bytes();
+        let parts = match limit {
+            None => payrun::job::Parts::Whole,
+            Some(limit) => {
+                if in_use + payrun::job::Parts::WRITING > limit.0 {
+                    eprintln!(
+                        "payrun: warning: the time cards and users read take {} of the {limit} \
+                         memory limit; the run goes on, computing and writing {} users at a time",
+                        payrun::job::MemorySize(in_use.max(1)),
+                        payrun::job::Parts::SMALLEST
+                    );
+                }
+                payrun::job::Parts::within(limit.0, in_use)
+            }
+        };
+        let (as_of, overview) = payrun::job::compute_in_parts(
+            staging,
+            input,
+            &settings.rules,
+            period,
+            &self.format.0,
+            parts,
+            review,
+            comparing,
+        )?;
+        Ok((as_of, overview, Vec::new()))
     }
-}
-
-/// Writes a computed period, prints the summary screen, and says how it ended.
-pub fn finish(
-    staging: payrun::output::Staging,
-    computed: &payrun::job::Computed,
-    config: &Settings,
-    provenance: &payrun::job::Provenance,
-    write: &WriteArgs,
-) -> anyhow::Result<super::Outcome> {
-    payrun::job::write_staged(staging, computed, &write.format.0, config, provenance)?;
-    print!(
-        "{}",
-        super::screen::render(
-            computed,
-            config.rules.pay_period.frequency,
-            &write.out,
-            &write.format.to_string()
-        )
-    );
-    Ok(super::Outcome::written(computed, write.strict))
 }

@@ -12,7 +12,7 @@ use payrun::job::Provenance;
 use payrun::output::{Staging, from_spreadsheet_safe};
 use sha2::Digest;
 
-use super::common::{WriteArgs, finish, load_config, read, refuse_unfinished, resolve_period};
+use super::common::{WriteArgs, load_config, read, refuse_unfinished, resolve_period};
 use super::{Outcome, progress};
 
 /// Arguments of `payrun compute`.
@@ -71,6 +71,13 @@ pub struct ComputeArgs {
     /// before this period starts is used, when there is one.
     #[arg(long, value_name = "DIR", conflicts_with = "replay")]
     pub previous: Option<PathBuf>,
+    /// Hold the run's memory under SIZE: bytes, or a number with K, M, G
+    /// or T (e.g. 4G). Default: a quarter of this machine's memory. When
+    /// the rows computed would not fit beside the input read, they are
+    /// computed and written a part of the users at a time; the files are
+    /// the same.
+    #[arg(long, value_name = "SIZE", conflicts_with = "replay")]
+    pub memory_limit: Option<payrun::job::MemorySize>,
     /// Recompute the run in DIR from its own `inputs/` and check that every
     /// output file is byte-identical to what its manifest lists (exit 1,
     /// naming the files, otherwise).
@@ -96,6 +103,7 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         no_inputs: args.no_inputs,
         export: args.export.clone(),
         previous: args.previous.clone(),
+        memory_limit: args.memory_limit,
     };
     let config = load_config(&config_path, None)?;
     let Some(period) = resolve_period(&period_text, &config, args.any_range)? else {
@@ -155,14 +163,22 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         }
         None => payrun::job::KeptRecords::Frame(users.frame),
     };
-    let (staging, computed) =
-        write.compute(claim, input, kept, kept_users, exceptions, &config, &period)?;
+    let company_id = config.company_id.clone();
+    let outcome = write.write(
+        claim,
+        input,
+        kept,
+        kept_users,
+        exceptions,
+        &config,
+        &period,
+        &provenance,
+        company_id,
+    );
     spinner.finish_and_clear();
-    let outcome = finish(staging, &computed, &config, &provenance, &write);
-    // The process ends next: freeing millions of rows one by one would
-    // only delay the exit (about a second at 10M time cards).
-    std::mem::forget(computed);
-    outcome
+    let (outcome, screen) = outcome?;
+    print!("{screen}");
+    Ok(outcome)
 }
 
 /// `--replay DIR`: the run in DIR computed again from its inputs, as of the
@@ -221,9 +237,8 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
         Some(out) => Staging::new(out)?,
         None => Staging::claimed(payrun::output::OutputLock::private(&scratch)?)?,
     };
-    for sink in payrun::sink::every_sink(&formats) {
-        sink.stage(&staging, &computed)?;
-    }
+    let mut review = computed.review.clone();
+    payrun::job::stage_computed(&staging, &computed, &formats, &mut review)?;
     let digests = staging.digests();
     let mut differing = Vec::new();
     let mut identical = 0;

@@ -97,6 +97,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         // What a payroll provider imports: one provider-neutral, one ADP.
         export: vec!["long".into(), "adp_wfn".into()],
         previous: None,
+        memory_limit: None,
     };
     let claim = write.claim()?;
     let outcome = super::run::execute(&config, &period, credentials, claim, &write, false).await;

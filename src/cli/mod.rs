@@ -14,8 +14,7 @@ pub mod screen;
 pub mod sim;
 
 use payrun::ingest::Severity;
-use payrun::job::Computed;
-use payrun::rules::Status;
+use payrun::overview::Overview;
 
 /// Payroll and overtime from OpenTimeClock Q2 time cards.
 #[derive(Debug, clap::Parser)]
@@ -70,18 +69,15 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn written(computed: &Computed, strict: Option<Strictness>) -> Outcome {
+    pub fn written(overview: &Overview, strict: Option<Strictness>) -> Outcome {
         let Some(strict) = strict else {
             return Outcome::Written;
         };
-        let run = &computed.run;
         let worst = match strict {
             Strictness::Errors => Severity::Error,
             Strictness::Warnings => Severity::Warning,
         };
-        let unclean = run.exceptions.iter().any(|e| e.severity <= worst)
-            || run.summary.iter().any(|r| r.status == Status::Held);
-        if unclean {
+        if overview.unclean(worst) {
             Outcome::WrittenWithErrors
         } else {
             Outcome::Written

@@ -5,9 +5,7 @@ use payrun::job::{Provenance, fetch_period};
 use payrun::rules::PayPeriod;
 use payrun::settings::Settings;
 
-use super::common::{
-    PeriodArgs, WriteArgs, finish, load_config, refuse_unfinished, resolve_period,
-};
+use super::common::{PeriodArgs, WriteArgs, load_config, refuse_unfinished, resolve_period};
 use super::{Outcome, progress};
 
 /// Arguments of `payrun run`.
@@ -92,9 +90,19 @@ pub async fn execute(
         &inputs.users.frame,
         exceptions.clone(),
     )?;
-    let (staging, mut computed) =
-        write.compute(claim, input, kept, users, exceptions, config, period)?;
-    computed.review.company_id = Some(company_id);
+    let outcome = write.write(
+        claim,
+        input,
+        kept,
+        users,
+        exceptions,
+        config,
+        period,
+        &provenance,
+        Some(company_id),
+    );
     spinner.finish_and_clear();
-    finish(staging, &computed, config, &provenance, write)
+    let (outcome, screen) = outcome?;
+    print!("{screen}");
+    Ok(outcome)
 }

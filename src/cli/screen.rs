@@ -1,14 +1,12 @@
 //! The one-screen summary printed after a run, readable in 80 columns.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
-use payrun::job::Computed;
-use payrun::review::{column_total as total, grouped};
-use payrun::rules::PayKind;
+use payrun::overview::Overview;
+use payrun::review::grouped;
 use payrun::rules::config::Frequency;
-use rust_decimal::Decimal;
 
 fn frequency(f: Frequency) -> &'static str {
     match f {
@@ -19,52 +17,18 @@ fn frequency(f: Frequency) -> &'static str {
     }
 }
 
-/// Bonus pay, in hundredths.
-fn bonuses(run: &payrun::rules::PayrollRun) -> i128 {
-    run.pay_lines
-        .iter()
-        .filter(|l| l.kind == PayKind::Bonus)
-        .map(|l| (l.amount * Decimal::ONE_HUNDRED).trunc().mantissa())
-        .sum()
-}
-
-/// User-weeks with overtime whose regular rate is not the hourly payRate:
-/// several job or shift rates, or a bonus, were blended into it (design §5b).
-fn blended_weeks(run: &payrun::rules::PayrollRun) -> usize {
-    // Each hourly user's payRate, by user id (a vector: a map of every
-    // user is slow to build at hundreds of thousands).
-    let users = run
-        .summary
-        .iter()
-        .map(|r| r.user.index() + 1)
-        .max()
-        .unwrap_or(0);
-    let mut hourly_rate: Vec<Option<Decimal>> = vec![None; users];
-    for r in &run.summary {
-        if r.rate_type.as_deref() == Some("Hourly Rate") {
-            hourly_rate[r.user.index()] = Some(r.pay_rate.unwrap_or_default());
-        }
-    }
-    let weeks: BTreeSet<_> = run
-        .pay_lines
-        .iter()
-        .filter(|l| {
-            l.regular_rate
-                .zip(hourly_rate.get(l.user.index()).copied().flatten())
-                .is_some_and(|(rr, rate)| rr != rate)
-        })
-        .map(|l| (l.user, l.week_start))
-        .collect();
-    weeks.len()
-}
-
 /// The summary screen.
 ///
 /// Long because it is the summary screen line by line, in the order it is
 /// read.
-pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats: &str) -> String {
-    let run = &computed.run;
-    let s = &computed.summaries.payroll_summary;
+pub fn render(
+    run: &Overview,
+    exports: &[(String, payrun::export::Exported)],
+    frequency_of: Frequency,
+    out: &Path,
+    formats: &str,
+) -> String {
+    let total = |column: &str| run.total(column);
     let mut text = String::new();
     let _ = writeln!(
         text,
@@ -77,53 +41,44 @@ pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats:
     let line = |text: &mut String, label: &str, value: String| {
         let _ = writeln!(text, "  {label:<20}{value:>16}");
     };
-    line(&mut text, "People", s.height().to_string());
-    let held = run
-        .summary
-        .iter()
-        .filter(|r| r.status == payrun::rules::Status::Held)
-        .count();
-    if held > 0 {
-        line(&mut text, "Pay held (status)", held.to_string());
+    line(&mut text, "People", run.people.to_string());
+    if run.held > 0 {
+        line(&mut text, "Pay held (status)", run.held.to_string());
     }
-    line(
-        &mut text,
-        "Regular hours",
-        grouped(total(s, "regular_hours")),
-    );
+    line(&mut text, "Regular hours", grouped(total("regular_hours")));
     line(
         &mut text,
         "Overtime hours",
-        grouped(total(s, "overtime_hours")),
+        grouped(total("overtime_hours")),
     );
     line(
         &mut text,
         "Double-time hours",
-        grouped(total(s, "double_time_hours")),
+        grouped(total("double_time_hours")),
     );
-    line(&mut text, "PTO hours", grouped(total(s, "pto_hours")));
-    let unapproved = total(s, "unapproved_hours");
+    line(&mut text, "PTO hours", grouped(total("pto_hours")));
+    let unapproved = total("unapproved_hours");
     if unapproved != 0 {
         line(&mut text, "Unapproved hours", grouped(unapproved));
     }
     line(
         &mut text,
         "Gross pay",
-        format!("${}", grouped(total(s, "gross_pay"))),
+        format!("${}", grouped(total("gross_pay"))),
     );
     line(
         &mut text,
         "Overtime cost",
         format!(
             "${}",
-            grouped(total(s, "overtime_pay") + total(s, "double_time_pay"))
+            grouped(total("overtime_pay") + total("double_time_pay"))
         ),
     );
-    line(&mut text, "Bonuses", format!("${}", grouped(bonuses(run))));
+    line(&mut text, "Bonuses", format!("${}", grouped(run.bonuses)));
     line(
         &mut text,
         "Blended-rate weeks",
-        blended_weeks(run).to_string(),
+        run.blended_weeks.to_string(),
     );
     let _ = writeln!(text);
     let mut kinds: BTreeMap<(payrun::ingest::Severity, &str), usize> = BTreeMap::new();
@@ -153,7 +108,7 @@ pub fn render(computed: &Computed, frequency_of: Frequency, out: &Path, formats:
         text,
         "  payroll_summary, daily_hours, department_summary, exceptions, pay_lines ({formats})"
     );
-    for (name, exported) in &computed.exports {
+    for (name, exported) in exports {
         let r = &exported.reconciled;
         let _ = writeln!(
             text,
@@ -196,6 +151,7 @@ mod tests {
     #[test]
     fn blended_weeks_are_overtime_weeks_off_the_pay_rate() {
         use payrun::ingest::{PayrollInput, RecordType, decode_records};
+        use rust_decimal::Decimal;
         let users = r#"[{"userName": "ann", "rateType": "Hourly Rate", "payRate": "12.00"},
                         {"userName": "bob", "rateType": "Hourly Rate", "payRate": "12.00"},
                         {"userName": "cy", "rateType": "Hourly Rate", "payRate": "12.00"},
@@ -239,7 +195,8 @@ mod tests {
         let expected =
             ["735.00", "588.00", "570.00", "735.00"].map(|a| a.parse::<Decimal>().unwrap());
         assert_eq!(gross, expected);
-        assert_eq!(blended_weeks(&run), 2, "ann's week and dee's");
+        let overview = Overview::of(&run).unwrap();
+        assert_eq!(overview.blended_weeks, 2, "ann's week and dee's");
     }
 
     #[test]

@@ -222,130 +222,221 @@ pub const REVIEW_PAGE: &str = "report.html";
 /// The folder of a run's inputs (`inputs/timecards.parquet`, …).
 pub const INPUTS: &str = "inputs";
 
-use payrun_rules::USERS_PER_BLOCK;
-
-/// Stages the tables of a payroll report in each format:
-/// `payroll_summary`, `daily_hours`, `department_summary`, `exceptions`,
-/// `pay_lines`. The summaries are written whole; `daily_hours` and
-/// `pay_lines` are built from `run` and appended a block of users at a time
-/// ([`payrun_rules::detail_blocks`]), every file at once, so neither table
-/// is ever whole in memory. The files are what writing the whole frames
-/// writes (CSV byte for byte; Parquet the same rows in more row groups).
-pub fn stage_report(
-    staging: &Staging,
-    run: &payrun_rules::PayrollRun,
-    summaries: &payrun_rules::Summaries,
-    formats: &[Format],
-) -> Result<Vec<PathBuf>, OutputError> {
-    use rayon::prelude::*;
-    let small = [
-        ("payroll_summary", &summaries.payroll_summary),
-        ("department_summary", &summaries.department_summary),
-        ("exceptions", &summaries.exceptions),
-    ];
-    // exceptions.parquet holds its times as timestamps; the CSV as text.
-    let stamped = if formats.contains(&Format::Parquet) {
-        payrun_ingest::exceptions_parquet_frame(&run.exceptions).map_err(|e| OutputError {
-            path: staging.dir().join("exceptions.parquet"),
-            message: e.to_string(),
-        })?
-    } else {
-        DataFrame::empty()
-    };
-    let files: Vec<(String, &DataFrame, Format)> = small
-        .into_iter()
-        .flat_map(|(name, frame)| {
-            let stamped = &stamped;
-            formats.iter().map(move |f| {
-                let frame = match (name, f) {
-                    ("exceptions", Format::Parquet) => stamped,
-                    _ => frame,
-                };
-                (format!("{name}.{}", f.extension()), frame, *f)
-            })
-        })
-        .collect();
-    // Files are independent: write them at the same time. The blocks are
-    // fed from this thread, not from a rayon worker, which must not wait
-    // on a channel.
-    let (small, details) = std::thread::scope(|scope| {
-        let small = scope.spawn(|| {
-            files
-                .par_iter()
-                .map(|(file, frame, format)| match format {
-                    Format::Csv => staging.csv(file, frame),
-                    Format::Parquet => staging.parquet(file, frame),
-                })
-                .collect::<Result<Vec<_>, _>>()
-        });
-        let details = stage_details(staging, run, formats);
-        (small.join(), details)
-    });
-    let mut written = small.unwrap_or_else(|_| {
-        Err(OutputError {
-            path: staging.dir().to_owned(),
-            message: "a table writer stopped unexpectedly".into(),
-        })
-    })?;
-    written.extend(details?);
-    Ok(written)
+/// Stages the tables of a payroll report in each format as the rows of
+/// its users come, a [`payrun_rules::TableBlock`] at a time:
+/// `payroll_summary`, `daily_hours` and `pay_lines` are appended block by
+/// block, each file by its own writer (at most one block waits per file),
+/// so no table is ever whole in memory; `department_summary` and
+/// `exceptions` are written whole at the end. The files are what writing
+/// the whole frames writes, CSV byte for byte; in Parquet, `daily_hours`
+/// and `pay_lines` have a row group (or more) per block and
+/// `payroll_summary` one per 262,144 rows (`ROW_GROUP_ROWS`), the last
+/// fewer.
+pub struct TableWriter<'scope> {
+    staging: &'scope Staging,
+    formats: Vec<Format>,
+    /// Each file's feed: its table (0 `payroll_summary`, 1 `daily_hours`,
+    /// 2 `pay_lines`) and format.
+    feeds: Vec<(usize, Format, std::sync::mpsc::SyncSender<DataFrame>)>,
+    writers: Vec<std::thread::ScopedJoinHandle<'scope, Result<PathBuf, OutputError>>>,
+    /// `payroll_summary` rows not yet in a Parquet row group.
+    summary_rows: Vec<DataFrame>,
+    departments: payrun_rules::Departments,
 }
 
-/// `daily_hours` and `pay_lines` in each format: one writer per file, fed
-/// each block as it is built (at most one block waits per file).
-fn stage_details(
-    staging: &Staging,
-    run: &payrun_rules::PayrollRun,
-    formats: &[Format],
-) -> Result<Vec<PathBuf>, OutputError> {
-    use std::sync::mpsc::sync_channel;
-    let tables = ["daily_hours", "pay_lines"];
-    std::thread::scope(|scope| {
+impl<'scope> TableWriter<'scope> {
+    /// Begins the tables in `formats`, their writers running in `scope`.
+    pub fn begin<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        staging: &'scope Staging,
+        formats: &[Format],
+    ) -> Self {
         let mut feeds = Vec::new();
         let mut writers = Vec::new();
-        for (table, name) in tables.iter().enumerate() {
+        for (table, name) in ["payroll_summary", "daily_hours", "pay_lines"]
+            .into_iter()
+            .enumerate()
+        {
             for &format in formats {
-                let (feed, blocks) = sync_channel::<DataFrame>(1);
+                let (feed, blocks) = std::sync::mpsc::sync_channel::<DataFrame>(1);
                 let file = format!("{name}.{}", format.extension());
-                feeds.push((table, feed));
+                feeds.push((table, format, feed));
                 writers.push(scope.spawn(move || staging.blocks(&file, format, blocks)));
             }
         }
-        let mut failed = None;
-        'blocks: for block in payrun_rules::detail_blocks(run, USERS_PER_BLOCK) {
-            let frames = match block {
-                Ok((daily, lines)) => [daily, lines],
-                Err(e) => {
-                    failed = Some(e);
-                    break;
-                }
+        TableWriter {
+            staging,
+            formats: formats.to_vec(),
+            feeds,
+            writers,
+            summary_rows: Vec::new(),
+            departments: payrun_rules::Departments::default(),
+        }
+    }
+
+    /// Appends the next block of rows.
+    pub fn add(&mut self, block: payrun_rules::TableBlock) -> Result<(), OutputError> {
+        let payrun_rules::TableBlock {
+            payroll_summary,
+            daily_hours,
+            pay_lines,
+            departments,
+        } = block;
+        self.departments.merge(departments);
+        let mut summary_group = None;
+        if self.formats.contains(&Format::Parquet) {
+            self.summary_rows.push(payroll_summary.clone());
+            summary_group = self
+                .full_row_group()
+                .map_err(|e| self.failed("payroll_summary", e))?;
+        }
+        let frames = [payroll_summary, daily_hours, pay_lines];
+        for i in 0..self.feeds.len() {
+            let (table, format) = (self.feeds[i].0, self.feeds[i].1);
+            let frame = match (table, format) {
+                (0, Format::Parquet) => match summary_group.take() {
+                    Some(group) => group,
+                    None => continue,
+                },
+                _ => frames[table].clone(),
             };
-            for (table, feed) in &feeds {
-                // A writer that stopped says why when it is joined.
-                if feed.send(frames[*table].clone()).is_err() {
-                    break 'blocks;
-                }
+            if self.feeds[i].2.send(frame).is_err() {
+                return Err(self.stopped());
             }
         }
-        drop(feeds);
-        let written: Vec<Result<PathBuf, OutputError>> = writers
-            .into_iter()
-            .map(|w| {
-                w.join().unwrap_or_else(|_| {
-                    Err(OutputError {
-                        path: staging.dir().to_owned(),
-                        message: "a table writer stopped unexpectedly".into(),
-                    })
-                })
+        Ok(())
+    }
+
+    /// The next row group of `payroll_summary` once [`ROW_GROUP_ROWS`] rows
+    /// wait (in one chunk, as one row group), the rest kept waiting.
+    fn full_row_group(&mut self) -> PolarsResult<Option<DataFrame>> {
+        let waiting: usize = self.summary_rows.iter().map(DataFrame::height).sum();
+        if waiting < ROW_GROUP_ROWS {
+            return Ok(None);
+        }
+        let mut rows = self.gather()?;
+        let rest = rows.slice(ROW_GROUP_ROWS as i64, rows.height() - ROW_GROUP_ROWS);
+        rows = rows.slice(0, ROW_GROUP_ROWS);
+        rows.rechunk_mut_par();
+        if rest.height() > 0 {
+            self.summary_rows.push(rest);
+        }
+        Ok(Some(rows))
+    }
+
+    /// The waiting `payroll_summary` rows as one frame.
+    fn gather(&mut self) -> PolarsResult<DataFrame> {
+        let mut frames = std::mem::take(&mut self.summary_rows).into_iter();
+        let Some(mut rows) = frames.next() else {
+            return Ok(DataFrame::empty());
+        };
+        for frame in frames {
+            rows.vstack_mut_owned(frame)?;
+        }
+        rows.rechunk_mut_par();
+        Ok(rows)
+    }
+
+    fn failed(&self, table: &str, e: PolarsError) -> OutputError {
+        OutputError {
+            path: self.staging.dir().join(table),
+            message: e.to_string(),
+        }
+    }
+
+    /// Why a writer stopped: its error, once every writer is stopped.
+    fn stopped(&mut self) -> OutputError {
+        self.feeds.clear();
+        let written = join(std::mem::take(&mut self.writers), self.staging);
+        match written {
+            Err(e) => e,
+            Ok(_) => OutputError {
+                path: self.staging.dir().to_owned(),
+                message: "a table writer stopped unexpectedly".into(),
+            },
+        }
+    }
+
+    /// Ends the three long tables and writes `department_summary` and the
+    /// run's `exceptions` (sorted); returns the files written and
+    /// `department_summary`.
+    pub fn finish(
+        mut self,
+        exceptions: &[payrun_ingest::Exception],
+    ) -> Result<(Vec<PathBuf>, DataFrame), OutputError> {
+        use rayon::prelude::*;
+        if self.formats.contains(&Format::Parquet) {
+            // The last row group, even of no rows: the file has its schema.
+            let rows = self
+                .gather()
+                .map_err(|e| self.failed("payroll_summary", e))?;
+            let feed = self
+                .feeds
+                .iter()
+                .find(|(table, format, _)| *table == 0 && *format == Format::Parquet);
+            if let Some((.., feed)) = feed
+                && (rows.width() > 0)
+                && feed.send(rows).is_err()
+            {
+                return Err(self.stopped());
+            }
+        }
+        self.feeds.clear();
+        let departments = self
+            .departments
+            .frame()
+            .map_err(|e| self.failed("department_summary", e))?;
+        let csv = payrun_ingest::exceptions_frame(exceptions)
+            .map_err(|e| self.failed("exceptions.csv", e))?;
+        // exceptions.parquet holds its times as timestamps; the CSV as text.
+        let stamped = if self.formats.contains(&Format::Parquet) {
+            payrun_ingest::exceptions_parquet_frame(exceptions)
+                .map_err(|e| self.failed("exceptions.parquet", e))?
+        } else {
+            DataFrame::empty()
+        };
+        let staging = self.staging;
+        let files: Vec<(String, &DataFrame, Format)> = self
+            .formats
+            .iter()
+            .flat_map(|&f| {
+                [
+                    ("department_summary", &departments),
+                    (
+                        "exceptions",
+                        if f == Format::Parquet { &stamped } else { &csv },
+                    ),
+                ]
+                .map(|(name, frame)| (format!("{name}.{}", f.extension()), frame, f))
             })
             .collect();
-        let written = written.into_iter().collect::<Result<Vec<_>, _>>()?;
-        match failed {
-            Some(e) => Err(OutputError {
-                path: staging.dir().join("daily_hours"),
-                message: e.to_string(),
-            }),
-            None => Ok(written),
-        }
-    })
+        let small = files
+            .par_iter()
+            .map(|(file, frame, format)| match format {
+                Format::Csv => staging.csv(file, frame),
+                Format::Parquet => staging.parquet(file, frame),
+            })
+            .collect::<Result<Vec<_>, _>>();
+        let mut written = join(std::mem::take(&mut self.writers), staging)?;
+        written.extend(small?);
+        Ok((written, departments))
+    }
+}
+
+/// The files `writers` wrote, or the first error among them.
+fn join(
+    writers: Vec<std::thread::ScopedJoinHandle<'_, Result<PathBuf, OutputError>>>,
+    staging: &Staging,
+) -> Result<Vec<PathBuf>, OutputError> {
+    writers
+        .into_iter()
+        .map(|w| {
+            w.join().unwrap_or_else(|_| {
+                Err(OutputError {
+                    path: staging.dir().to_owned(),
+                    message: "a table writer stopped unexpectedly".into(),
+                })
+            })
+        })
+        .collect()
 }

@@ -883,3 +883,120 @@ fn packs_are_listed_and_printed_with_their_sources() {
         ),
     );
 }
+
+/// The `files_sha256` of the manifest in `out`, but `inputs/`.
+fn digests(out: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    manifest["files_sha256"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(name, _)| !name.starts_with("inputs/"))
+        .map(|(name, hash)| (name.clone(), hash.as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// A run whose rows do not fit under `--memory-limit` is computed and
+/// written a part of the users at a time (here 64, the fewest, as the
+/// input alone is over a limit of one byte): every file is byte for byte
+/// the file of the run computed whole, the review page's comparison with
+/// the last period included, and the manifest counts the same rows.
+#[test]
+fn a_run_in_parts_writes_the_files_of_the_run_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("payrun.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let data = dir.path().join("data");
+    let said = dump(
+        &data,
+        &[
+            "--users",
+            "300",
+            "--days",
+            "40",
+            "--to",
+            "2024-05-31",
+            "--seed",
+            "11",
+        ],
+    );
+    assert!(said.contains(" time cards and 300 users"), "{said}");
+    let runs = dir.path().join("runs");
+    let last = runs.join("last");
+    crate::helpers::ok(compute_dumped(&config, &data, "2024-04-28", &last, &[]));
+    let previous = ["--previous", last.to_str().unwrap()];
+    let whole = runs.join("whole");
+    crate::helpers::ok(compute_dumped(
+        &config,
+        &data,
+        "2024-05-12",
+        &whole,
+        &previous,
+    ));
+    let parts = runs.join("parts");
+    let mut more = vec!["--memory-limit", "1"];
+    more.extend(previous);
+    let output = compute_dumped(&config, &data, "2024-05-12", &parts, &more);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    crate::helpers::ok(output);
+    assert!(
+        stderr.contains("of the 1 B memory limit") && stderr.contains("64 users at a time"),
+        "{stderr}"
+    );
+    let (whole_files, parts_files) = (digests(&whole), digests(&parts));
+    assert_eq!(whole_files.len(), 11, "{whole_files:?}");
+    assert_eq!(whole_files, parts_files);
+    let page = std::fs::read_to_string(parts.join("report.html")).unwrap();
+    assert!(page.contains("Compared with the last period"));
+    let rows = |out: &std::path::Path| {
+        let m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap())
+                .unwrap();
+        m["records_out"].clone()
+    };
+    assert_eq!(rows(&whole), rows(&parts));
+    assert!(rows(&parts)["payroll_summary"].as_u64().unwrap() > 250);
+}
+
+/// `--memory-limit` takes bytes or a size with a unit, and refuses what
+/// is not a size, saying what one is.
+#[test]
+fn a_memory_limit_is_a_size() {
+    let output = crate::helpers::payrun(
+        &[
+            "compute",
+            "--config",
+            "c",
+            "--period",
+            "2024-05-12",
+            "--timecards",
+            "t",
+        ],
+        None,
+    )
+    .args(["--users", "u", "--out", "o", "--memory-limit", "4 parsecs"])
+    .output()
+    .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("\"4 parsecs\" is not a size: give bytes, or a number with K, M, G or T"),
+        "{stderr}"
+    );
+    for (text, bytes) in [
+        ("1", 1),
+        ("512M", 512 << 20),
+        ("4G", 4 << 30),
+        ("1.5GiB", 3 << 29),
+        ("2 tb", 2 << 40),
+    ] {
+        assert_eq!(
+            text.parse::<payrun::job::MemorySize>(),
+            Ok(payrun::job::MemorySize(bytes)),
+            "{text}"
+        );
+    }
+    assert!("0".parse::<payrun::job::MemorySize>().is_err());
+    assert!("G".parse::<payrun::job::MemorySize>().is_err());
+}

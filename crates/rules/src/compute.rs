@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::calendar::{Calendar, PayPeriod};
 use crate::config::RulesConfig;
 use crate::error::RulesError;
-use crate::exceptions::{Raised, select, unused_settings};
+use crate::exceptions::{Concerns, Raised, select_input, select_raised, sort, unused_settings};
 use crate::person::{Context, Rows};
 use crate::run::{PayrollRun, Status};
 use crate::time::Workdays;
@@ -35,152 +35,256 @@ const USERS_PER_TASK: usize = 64;
 /// although the period's first workweek began earlier, an
 /// `incomplete_input` warning says so.
 ///
-/// Long because it is the batch in order: blocks computed in parallel
-/// while the previous one is merged, then the period's own exceptions,
-/// each from what the merge gathered.
+/// It is a [`Computation`] of every user at once; a run whose rows do not
+/// fit in memory computes them a part at a time instead.
 pub fn compute(
     input: &PayrollInput,
     config: &RulesConfig,
     period: &PayPeriod,
 ) -> Result<PayrollRun, RulesError> {
-    let context = Context::new(input, config, period);
-    let covered = context.calendar.periods_covered(*period);
-    // Users are independent: each is computed on its own, in parallel, and
-    // the results are merged in `userName` order, a block of users at a
-    // time so that only one block's rows exist twice (at 10M time cards,
-    // collecting every user's rows before merging them held gigabytes).
-    let order = by_user_name(input);
-    let mut merged = Merged {
-        run: PayrollRun {
-            period: *period,
-            summary: Vec::with_capacity(order.len()),
-            days: Vec::new(),
-            pay_lines: Vec::new(),
-            exceptions: Vec::new(),
-            unfinished: false,
-        },
-        raised: Vec::new(),
-        listed: vec![false; input.users.len()],
-        earliest: None,
-        users: order.len(),
-        blocks: 0,
-    };
-    // A block is merged while the next one is computed: merging copies
-    // rows into fresh memory, which one core does while the others compute.
-    let mut pending: Option<(usize, Vec<Result<Outcome, RulesError>>)> = None;
-    for ids in order.chunks(USERS_PER_BLOCK) {
-        let (outcomes, done) = rayon::join(
-            // A task computes a few users into one set of vectors: a user's
-            // rows are not vectors of their own.
-            || -> Vec<Result<Outcome, RulesError>> {
-                ids.par_chunks(USERS_PER_TASK)
-                    .map(|ids| {
-                        let mut outcome = Outcome::with_room(input, ids);
-                        for &id in ids {
-                            compute_user(&context, input, id, &mut outcome)?;
-                        }
-                        Ok(outcome)
-                    })
-                    .collect()
-            },
-            || {
-                pending
-                    .take()
-                    .map_or(Ok(()), |(users, o)| merged.merge(users, o))
-            },
-        );
-        done?;
-        pending = Some((ids.len(), outcomes));
-    }
-    if let Some((users, outcomes)) = pending {
-        merged.merge(users, outcomes)?;
-    }
-    let Merged {
-        mut run,
-        mut raised,
-        listed,
-        earliest,
-        ..
-    } = merged;
-
-    // 6. The period's exceptions, counted per user.
-    if let Some(warning) = incomplete_input(&context.calendar, period, earliest) {
-        raised.push(warning);
-    }
-    if !context.calendar.is_period(*period) {
-        let parts: Vec<String> = covered
-            .iter()
-            .map(|(p, days)| format!("{days}/{} of {p}", p.days()))
-            .collect();
-        raised.push(period_level(
-            Severity::Info,
-            crate::kinds::PARTIAL_PERIOD,
-            format!(
-                "{period} is not one pay period of the calendar: salaries are paid for the days it covers ({})",
-                parts.join(", ")
-            ),
-            period.start,
-        ));
-    }
-    let read_on = input
-        .as_of
-        .with_timezone(&config.company.default_time_zone.0)
-        .date_naive();
-    if read_on <= period.end {
-        run.unfinished = true;
-        raised.push(period_level(
-            Severity::Info,
-            crate::kinds::PARTIAL_PERIOD,
-            format!(
-                "PARTIAL, not for payment: {period} had not ended when its time cards were \
-                 read ({read_on}); salaries are for the whole period and later days are missing"
-            ),
-            period.start,
-        ));
-    }
-    for message in unused_settings(config, input) {
-        raised.push(period_level(
-            Severity::Warning,
-            crate::kinds::UNUSED_SETTING,
-            message,
-            period.start,
-        ));
-    }
-    if input.records_read == 0 {
-        raised.push(period_level(
-            Severity::Error,
-            crate::kinds::EMPTY_INPUT,
-            "the input has no time card at all: nobody's hours are paid \
-             (a fetch that found nothing, or the wrong file?)"
-                .to_owned(),
-            period.start,
-        ));
-    }
-    let company_zone = Workdays {
-        tz: config.company.default_time_zone.0,
-        start: config.company.workday_start.0,
-    };
-    let (exceptions, per_user) = select(input, raised, period, company_zone, &listed);
-    for row in &mut run.summary {
-        let concerns = per_user[row.user.index()];
-        row.exceptions = concerns.count;
-        if row.status == Status::Ok && concerns.errors_or_warnings {
-            row.status = Status::Warning;
-        }
-    }
+    let mut computation = Computation::new(input, config, period);
+    let mut run = computation.next_part(input.users.len())?;
+    let (exceptions, unfinished) = computation.finish();
     run.exceptions = exceptions;
+    run.unfinished = unfinished;
     Ok(run)
 }
 
-/// The run as its blocks of users are merged into it, in `userName` order.
+/// A period's payroll computed a part of its users at a time, in
+/// `userName` order: each part is the next users' rows, final (their
+/// exception counts and status included), and the parts one after the
+/// other are [`compute`]'s rows. The period's exceptions, which are few,
+/// are gathered and come, sorted, from [`finish`](Self::finish).
+pub struct Computation<'i> {
+    input: &'i PayrollInput,
+    config: &'i RulesConfig,
+    period: &'i PayPeriod,
+    context: Context<'i>,
+    /// Every user, in `userName` order (then row): rows come out sorted.
+    order: Vec<UserId>,
+    /// Users of `order` computed so far.
+    done: usize,
+    /// What the input's exceptions of the period concern, per user.
+    input_concerns: Vec<Concerns>,
+    /// The period's exceptions so far: the input's, then each part's.
+    kept: Vec<Exception>,
+    /// The earliest workday of anything of anyone's computed so far.
+    earliest: Option<NaiveDate>,
+}
+
+impl<'i> Computation<'i> {
+    /// Begins computing `period` from `input`.
+    pub fn new(input: &'i PayrollInput, config: &'i RulesConfig, period: &'i PayPeriod) -> Self {
+        let company_zone = Workdays {
+            tz: config.company.default_time_zone.0,
+            start: config.company.workday_start.0,
+        };
+        let (kept, input_concerns) = select_input(input, period, company_zone);
+        Computation {
+            input,
+            config,
+            period,
+            context: Context::new(input, config, period),
+            order: by_user_name(input),
+            done: 0,
+            input_concerns,
+            kept,
+            earliest: None,
+        }
+    }
+
+    /// Users not computed yet.
+    pub fn remaining(&self) -> usize {
+        self.order.len() - self.done
+    }
+
+    /// How many of the next users' rows fit in `bytes`, a user with `n`
+    /// time cards taking `cost(n)`: at least `smallest`, at most every
+    /// user left.
+    pub fn users_within(&self, bytes: u64, cost: impl Fn(usize) -> u64, smallest: usize) -> usize {
+        let mut used = 0;
+        let fit = self.order[self.done..]
+            .iter()
+            .take_while(|&&id| {
+                used += cost(self.input.cards_of(id).len());
+                used <= bytes
+            })
+            .count();
+        fit.max(smallest).min(self.remaining())
+    }
+
+    /// The rows of the next `users` users (fewer at the end; none once
+    /// every user is computed), as a run of the period without its
+    /// exceptions.
+    ///
+    /// Users are independent: each is computed on its own, in parallel,
+    /// and the results are merged in `userName` order, a block of users at
+    /// a time so that only one block's rows exist twice (at 10M time
+    /// cards, collecting every user's rows before merging them held
+    /// gigabytes).
+    pub fn next_part(&mut self, users: usize) -> Result<PayrollRun, RulesError> {
+        let end = (self.done + users).min(self.order.len());
+        let ids = &self.order[self.done..end];
+        let (input, context) = (self.input, &self.context);
+        let mut merged = Merged {
+            run: PayrollRun {
+                period: *self.period,
+                summary: Vec::with_capacity(ids.len()),
+                days: Vec::new(),
+                pay_lines: Vec::new(),
+                exceptions: Vec::new(),
+                unfinished: false,
+            },
+            raised: Vec::new(),
+            earliest: self.earliest,
+            users: ids.len(),
+            blocks: 0,
+        };
+        // A block is merged while the next one is computed: merging copies
+        // rows into fresh memory, which one core does while the others compute.
+        let mut pending: Option<(usize, Vec<Result<Outcome, RulesError>>)> = None;
+        for ids in ids.chunks(USERS_PER_BLOCK) {
+            let (outcomes, done) = rayon::join(
+                // A task computes a few users into one set of vectors: a user's
+                // rows are not vectors of their own.
+                || -> Vec<Result<Outcome, RulesError>> {
+                    ids.par_chunks(USERS_PER_TASK)
+                        .map(|ids| {
+                            let mut outcome = Outcome::with_room(input, ids);
+                            for &id in ids {
+                                compute_user(context, input, id, &mut outcome)?;
+                            }
+                            Ok(outcome)
+                        })
+                        .collect()
+                },
+                || {
+                    pending
+                        .take()
+                        .map_or(Ok(()), |(users, o)| merged.merge(users, o))
+                },
+            );
+            done?;
+            pending = Some((ids.len(), outcomes));
+        }
+        if let Some((users, outcomes)) = pending {
+            merged.merge(users, outcomes)?;
+        }
+        self.done = end;
+        let Merged {
+            mut run,
+            raised,
+            earliest,
+            ..
+        } = merged;
+        self.earliest = earliest;
+        // The part's exceptions of the period, counted per user: a
+        // user-level one when its user has a row.
+        let mut concerns: std::collections::HashMap<UserId, Concerns> =
+            std::collections::HashMap::new();
+        let listed: std::collections::HashSet<UserId> =
+            run.summary.iter().map(|r| r.user).collect();
+        for (user, e) in select_raised(raised, self.period, |u| listed.contains(&u)) {
+            if let Some(user) = user {
+                concerns.entry(user).or_default().add(&e);
+            }
+            self.kept.push(e);
+        }
+        for row in &mut run.summary {
+            let mut c = self.input_concerns[row.user.index()];
+            if let Some(raised) = concerns.get(&row.user) {
+                c.count += raised.count;
+                c.errors_or_warnings |= raised.errors_or_warnings;
+            }
+            row.exceptions = c.count;
+            if row.status == Status::Ok && c.errors_or_warnings {
+                row.status = Status::Warning;
+            }
+        }
+        Ok(run)
+    }
+
+    /// The period's exceptions, sorted (every part's, the input's and the
+    /// period's own), and whether the period had not ended when its time
+    /// cards were read. Users not computed yet are left out.
+    pub fn finish(self) -> (Vec<Exception>, bool) {
+        let Computation {
+            input,
+            config,
+            period,
+            context,
+            mut kept,
+            earliest,
+            ..
+        } = self;
+        let covered = context.calendar.periods_covered(*period);
+        let mut raised = Vec::new();
+        // 6. The period's exceptions.
+        if let Some(warning) = incomplete_input(&context.calendar, period, earliest) {
+            raised.push(warning);
+        }
+        if !context.calendar.is_period(*period) {
+            let parts: Vec<String> = covered
+                .iter()
+                .map(|(p, days)| format!("{days}/{} of {p}", p.days()))
+                .collect();
+            raised.push(period_level(
+                Severity::Info,
+                crate::kinds::PARTIAL_PERIOD,
+                format!(
+                    "{period} is not one pay period of the calendar: salaries are paid for the days it covers ({})",
+                    parts.join(", ")
+                ),
+                period.start,
+            ));
+        }
+        let read_on = input
+            .as_of
+            .with_timezone(&config.company.default_time_zone.0)
+            .date_naive();
+        let unfinished = read_on <= period.end;
+        if unfinished {
+            raised.push(period_level(
+                Severity::Info,
+                crate::kinds::PARTIAL_PERIOD,
+                format!(
+                    "PARTIAL, not for payment: {period} had not ended when its time cards were \
+                     read ({read_on}); salaries are for the whole period and later days are missing"
+                ),
+                period.start,
+            ));
+        }
+        for message in unused_settings(config, input) {
+            raised.push(period_level(
+                Severity::Warning,
+                crate::kinds::UNUSED_SETTING,
+                message,
+                period.start,
+            ));
+        }
+        if input.records_read == 0 {
+            raised.push(period_level(
+                Severity::Error,
+                crate::kinds::EMPTY_INPUT,
+                "the input has no time card at all: nobody's hours are paid \
+                 (a fetch that found nothing, or the wrong file?)"
+                    .to_owned(),
+                period.start,
+            ));
+        }
+        kept.extend(raised.into_iter().map(|r| r.exception));
+        sort(&mut kept);
+        (kept, unfinished)
+    }
+}
+
+/// A part's users as their blocks are merged into it, in `userName` order.
 struct Merged {
     run: PayrollRun,
     raised: Vec<Raised>,
-    /// Whether each user (by [`UserId`]) has a summary row.
-    listed: Vec<bool>,
     /// The earliest workday of anything of anyone's.
     earliest: Option<NaiveDate>,
-    /// Users in the input.
+    /// Users in the part.
     users: usize,
     /// Blocks merged.
     blocks: usize,
@@ -210,9 +314,6 @@ impl Merged {
             let outcome = outcome?;
             self.raised.extend(outcome.raised);
             keep_earlier(&mut self.earliest, outcome.first_workday);
-            for row in &outcome.rows.summary {
-                self.listed[row.user.index()] = true;
-            }
             run.summary.extend(outcome.rows.summary);
             run.days.extend(outcome.rows.days);
             run.pay_lines.extend(outcome.rows.pay_lines);

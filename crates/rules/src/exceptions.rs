@@ -51,44 +51,54 @@ pub(crate) struct Concerns {
     pub errors_or_warnings: bool,
 }
 
-/// The exceptions a period's report shows, sorted, and what concerns each
-/// user (indexed by [`UserId`]).
-///
-/// Input exceptions are kept when their record's `inDateTime` falls in the
-/// period (read in the company zone; records without one are always kept).
-/// Raised ones are kept when their workday is in the period, or, for
-/// user-level ones, when the user is in the summary (`listed`).
-pub(crate) fn select(
+impl Concerns {
+    /// Counts `e`.
+    pub fn add(&mut self, e: &Exception) {
+        self.count += 1;
+        self.errors_or_warnings |= e.severity != Severity::Info;
+    }
+}
+
+/// The input's exceptions a period's report shows, in the order found, and
+/// what they concern per user (indexed by [`UserId`]): a record's are
+/// kept when its `inDateTime` falls in the period (read in the company
+/// zone; records without one are always kept). An `unknown_user` error on
+/// a `userName` several users share concerns each of them.
+pub(crate) fn select_input(
     input: &PayrollInput,
-    raised: Vec<Raised>,
     period: &PayPeriod,
     company_zone: Workdays,
-    listed: &[bool],
 ) -> (Vec<Exception>, Vec<Concerns>) {
-    let mut kept: Vec<(Option<UserId>, Exception)> = input
+    let kept: Vec<(Option<UserId>, &Exception)> = input
         .exceptions
         .iter()
         .filter(|e| input_in_period(&e.exception, period, company_zone))
-        .map(|e| (e.user, e.exception.clone()))
+        .map(|e| (e.user, &e.exception))
         .collect();
-    kept.extend(
-        raised
-            .into_iter()
-            .filter(|r| r.in_period(period, |u| listed[u.index()]))
-            .map(|r| (r.user, r.exception)),
-    );
     let mut per_user = vec![Concerns::default(); input.users.len()];
-    let sharing = SharedNames::of(input, kept.iter().map(|(user, e)| (*user, e)));
+    let sharing = SharedNames::of(input, kept.iter().copied());
     for (user, e) in &kept {
         for user in user.iter().chain(sharing.users(*user, e)) {
-            let concerns = &mut per_user[user.index()];
-            concerns.count += 1;
-            concerns.errors_or_warnings |= e.severity != Severity::Info;
+            per_user[user.index()].add(e);
         }
     }
-    let mut exceptions: Vec<Exception> = kept.into_iter().map(|(_, e)| e).collect();
-    sort(&mut exceptions);
-    (exceptions, per_user)
+    let kept = kept.into_iter().map(|(_, e)| e.clone()).collect();
+    (kept, per_user)
+}
+
+/// The exceptions of `raised` a period's report shows, in their order,
+/// each with the user it concerns: those whose workday is in the period,
+/// and user-level ones of users in the summary (`listed`).
+pub(crate) fn select_raised(
+    raised: Vec<Raised>,
+    period: &PayPeriod,
+    listed: impl Fn(UserId) -> bool,
+) -> Vec<(Option<UserId>, Exception)> {
+    raised
+        .into_iter()
+        .filter(|r| r.in_period(period, &listed))
+        .map(|r| (r.user, r.exception))
+        .collect()
 }
 
 /// The period's exceptions that concern one user (`listed`: in the

@@ -92,12 +92,12 @@ mod users;
 pub mod words;
 
 pub use calendar::{Calendar, NoPeriodEnded, PayPeriod, PeriodSpec};
-pub use compute::{USERS_PER_BLOCK, compute};
+pub use compute::{Computation, USERS_PER_BLOCK, compute};
 pub use config::{ConfigError, RulesConfig, packs};
 pub use error::RulesError;
 pub use exceptions::sort as sort_exceptions;
 pub use explain::{Explanation, explain};
-pub use report::{Report, Summaries, detail_blocks};
+pub use report::{Block, Blocks, Departments, Report, Summaries, TableBlock, detail_blocks};
 pub use run::{DayRow, PayKind, PayLine, PayTotals, PayrollRun, PeriodHours, Status, SummaryRow};
 pub use users::RateType;
 

@@ -56,7 +56,7 @@ impl Summaries {
     pub fn build(run: &PayrollRun) -> PolarsResult<Summaries> {
         let rounded = RoundedOf::totals(&run.summary, &run.days);
         let (summary, (departments, exceptions)) = rayon::join(
-            || summary_frame(run, &rounded),
+            || summary_frame(&run.summary, &rounded),
             || {
                 rayon::join(
                     || department_frame(run, &rounded),
@@ -104,6 +104,119 @@ pub fn detail_blocks(
         );
         Ok((daily?, pay_lines?))
     })
+}
+
+/// The days and pay lines of `rows` at the start of `days` and `lines`
+/// (which come grouped by user in the rows' order): how many of each.
+fn rows_extent(rows: &[SummaryRow], days: &[DayRow], lines: &[PayLine]) -> (usize, usize) {
+    let (mut d, mut l) = (0, 0);
+    for row in rows {
+        d += days[d..].iter().take_while(|x| x.user == row.user).count();
+        l += lines[l..].iter().take_while(|x| x.user == row.user).count();
+    }
+    (d, l)
+}
+
+/// Some users' rows: summary rows, and their days and pay lines.
+#[derive(Debug, Clone, Copy)]
+pub struct Block<'a> {
+    /// Summary rows.
+    pub rows: &'a [SummaryRow],
+    /// Their days, grouped by user in the rows' order.
+    pub days: &'a [DayRow],
+    /// Their pay lines, grouped the same way.
+    pub lines: &'a [PayLine],
+}
+
+impl Block<'_> {
+    /// The block's rows of the tables ([`TableBlock::build`]).
+    pub fn tables(&self) -> PolarsResult<TableBlock> {
+        TableBlock::build(self.rows, self.days, self.lines)
+    }
+}
+
+/// Cuts a run given a part at a time (parts of any size, in order) into
+/// blocks of the same number of summary rows, the last fewer: the blocks
+/// [`detail_blocks`] cuts the whole run into, whatever the parts. The
+/// rows of a block split between two parts are copied; the others are
+/// read where they are.
+#[derive(Debug, Default)]
+pub struct Blocks {
+    rows: usize,
+    carry: (Vec<SummaryRow>, Vec<DayRow>, Vec<PayLine>),
+    cut: usize,
+}
+
+impl Blocks {
+    /// Blocks of `rows` summary rows.
+    pub fn new(rows: usize) -> Self {
+        Blocks {
+            rows: rows.max(1),
+            ..Blocks::default()
+        }
+    }
+
+    /// Hands `each` every block `part` completes, in order. A day or pay
+    /// line of no summary row is an error, not dropped.
+    pub fn cut<E: From<PolarsError>>(
+        &mut self,
+        part: &PayrollRun,
+        mut each: impl FnMut(Block<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let (mut rows, mut days, mut lines) =
+            (&part.summary[..], &part.days[..], &part.pay_lines[..]);
+        if !self.carry.0.is_empty() {
+            let take = (self.rows - self.carry.0.len()).min(rows.len());
+            let (d, l) = rows_extent(&rows[..take], days, lines);
+            self.carry.0.extend_from_slice(&rows[..take]);
+            self.carry.1.extend_from_slice(&days[..d]);
+            self.carry.2.extend_from_slice(&lines[..l]);
+            (rows, days, lines) = (&rows[take..], &days[d..], &lines[l..]);
+            if self.carry.0.len() == self.rows {
+                let (r, d, l) = std::mem::take(&mut self.carry);
+                self.cut += 1;
+                each(Block {
+                    rows: &r,
+                    days: &d,
+                    lines: &l,
+                })?;
+            }
+        }
+        while rows.len() >= self.rows {
+            let (block, rest) = rows.split_at(self.rows);
+            let (d, l) = rows_extent(block, days, lines);
+            self.cut += 1;
+            each(Block {
+                rows: block,
+                days: &days[..d],
+                lines: &lines[..l],
+            })?;
+            (rows, days, lines) = (rest, &days[d..], &lines[l..]);
+        }
+        let (d, l) = rows_extent(rows, days, lines);
+        if d != days.len() || l != lines.len() {
+            let user = days.get(d).map(|x| x.user).or(lines.get(l).map(|x| x.user));
+            return Err(polars_err!(ComputeError: "a day or pay line of user {user:?} belongs to no summary row").into());
+        }
+        self.carry.0.extend_from_slice(rows);
+        self.carry.1.extend_from_slice(days);
+        self.carry.2.extend_from_slice(lines);
+        Ok(())
+    }
+
+    /// Hands `each` the last block: the rows left, or no rows at all when
+    /// no block was cut (so that every table has its header and schema).
+    pub fn finish<E>(self, mut each: impl FnMut(Block<'_>) -> Result<(), E>) -> Result<(), E> {
+        let (r, d, l) = self.carry;
+        if r.is_empty() && self.cut > 0 {
+            return Ok(());
+        }
+        each(Block {
+            rows: &r,
+            days: &d,
+            lines: &l,
+        })
+    }
 }
 
 /// Hundredths of an hour in a second.
@@ -370,8 +483,7 @@ impl Report {
 
 /// Long because the summary has twenty-five columns, built in three
 /// groups.
-fn summary_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFrame> {
-    let rows = &run.summary;
+fn summary_frame(rows: &[SummaryRow], rounded: &RoundedOf) -> PolarsResult<DataFrame> {
     let text = |f: fn(&SummaryRow) -> Option<&str>| rows.iter().map(f);
     let money = |name: &str, f: fn(&PayTotals) -> Decimal| {
         decimal_column(name, rows.iter().map(|r| cents(f(&r.pay))).collect(), 2)
@@ -492,50 +604,135 @@ fn daily_frame(summary: &[SummaryRow], rounded: &RoundedOf) -> PolarsResult<Data
 }
 
 fn department_frame(run: &PayrollRun, rounded: &RoundedOf) -> PolarsResult<DataFrame> {
-    #[derive(Default)]
-    struct Totals {
-        headcount: u32,
-        worked: i128,
-        overtime: i128,
-        double_time: i128,
-        gross: i128,
-        overtime_cost: i128,
+    let mut departments = Departments::default();
+    departments.add(&run.summary, rounded);
+    departments.frame()
+}
+
+/// `department_summary`'s totals, added up a block of users at a time.
+#[derive(Debug, Clone, Default)]
+pub struct Departments {
+    by_department: BTreeMap<Option<String>, DepartmentTotals>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct DepartmentTotals {
+    headcount: u32,
+    worked: i128,
+    overtime: i128,
+    double_time: i128,
+    gross: i128,
+    overtime_cost: i128,
+}
+
+impl Departments {
+    fn add(&mut self, rows: &[SummaryRow], rounded: &RoundedOf) {
+        for (i, row) in rows.iter().enumerate() {
+            let h = rounded.of(i);
+            let t = match self.by_department.get_mut(&row.department_name) {
+                Some(t) => t,
+                None => self
+                    .by_department
+                    .entry(row.department_name.clone())
+                    .or_default(),
+            };
+            t.headcount += 1;
+            t.worked += h[0] + h[1] + h[2];
+            t.overtime += h[1];
+            t.double_time += h[2];
+            t.gross += cents(row.pay.gross);
+            t.overtime_cost += cents(row.pay.overtime) + cents(row.pay.double_time);
+        }
     }
-    let mut by_department: BTreeMap<Option<&str>, Totals> = BTreeMap::new();
-    for (i, row) in run.summary.iter().enumerate() {
-        let h = rounded.of(i);
-        let t = by_department
-            .entry(row.department_name.as_deref())
-            .or_default();
-        t.headcount += 1;
-        t.worked += h[0] + h[1] + h[2];
-        t.overtime += h[1];
-        t.double_time += h[2];
-        t.gross += cents(row.pay.gross);
-        t.overtime_cost += cents(row.pay.overtime) + cents(row.pay.double_time);
+
+    /// Adds the totals of another block of users.
+    pub fn merge(&mut self, other: Departments) {
+        for (name, o) in other.by_department {
+            let t = self.by_department.entry(name).or_default();
+            t.headcount += o.headcount;
+            t.worked += o.worked;
+            t.overtime += o.overtime;
+            t.double_time += o.double_time;
+            t.gross += o.gross;
+            t.overtime_cost += o.overtime_cost;
+        }
     }
-    let height = by_department.len();
-    let column = |name: &str, f: fn(&Totals) -> i128| {
-        decimal_column(name, by_department.values().map(f).collect(), 2)
-    };
-    DataFrame::new(
-        height,
-        vec![
-            text_column("department_name", by_department.keys().copied()),
-            Column::new(
-                "headcount".into(),
-                by_department
-                    .values()
-                    .map(|t| t.headcount)
-                    .collect::<Vec<u32>>(),
-            ),
-            column("worked_hours", |t| t.worked)?,
-            column("overtime_hours", |t| t.overtime)?,
-            column("double_time_hours", |t| t.double_time)?,
-            column("gross_pay", |t| t.gross)?,
-            column("overtime_cost", |t| t.overtime_cost)?,
-        ],
-    )
+
+    /// The `department_summary` frame: one row per department, by name.
+    pub fn frame(&self) -> PolarsResult<DataFrame> {
+        let by_department = &self.by_department;
+        let height = by_department.len();
+        let column = |name: &str, f: fn(&DepartmentTotals) -> i128| {
+            decimal_column(name, by_department.values().map(f).collect(), 2)
+        };
+        DataFrame::new(
+            height,
+            vec![
+                text_column(
+                    "department_name",
+                    by_department.keys().map(Option::as_deref),
+                ),
+                Column::new(
+                    "headcount".into(),
+                    by_department
+                        .values()
+                        .map(|t| t.headcount)
+                        .collect::<Vec<u32>>(),
+                ),
+                column("worked_hours", |t| t.worked)?,
+                column("overtime_hours", |t| t.overtime)?,
+                column("double_time_hours", |t| t.double_time)?,
+                column("gross_pay", |t| t.gross)?,
+                column("overtime_cost", |t| t.overtime_cost)?,
+            ],
+        )
+    }
+}
+
+/// The rows of some users in the three tables that grow with the run
+/// (`payroll_summary`, `daily_hours`, `pay_lines`), and their
+/// departments' totals: a run's tables written a block of users at a
+/// time are these blocks one after the other, and its
+/// `department_summary` their totals added up.
+#[derive(Debug, Clone)]
+pub struct TableBlock {
+    /// `payroll_summary`'s rows of the block's users.
+    pub payroll_summary: DataFrame,
+    /// `daily_hours`'s rows.
+    pub daily_hours: DataFrame,
+    /// `pay_lines`'s rows.
+    pub pay_lines: DataFrame,
+    /// Their departments' totals.
+    pub departments: Departments,
+}
+
+impl TableBlock {
+    /// The block of the summary rows `rows`, whose days and pay lines are
+    /// `days` and `lines` (grouped by user in the rows' order). A day or
+    /// pay line of no summary row is an error, not dropped.
+    pub fn build(rows: &[SummaryRow], days: &[DayRow], lines: &[PayLine]) -> PolarsResult<Self> {
+        let rounded = RoundedOf::new(rows, days);
+        if rounded.per_day.len() != days.len() {
+            polars_bail!(ComputeError: "{} days of users with no summary row", days.len() - rounded.per_day.len());
+        }
+        let (summary, (daily, pay_lines)) = rayon::join(
+            || summary_frame(rows, &rounded),
+            || {
+                rayon::join(
+                    || daily_frame(rows, &rounded),
+                    || pay_lines_frame(rows, lines),
+                )
+            },
+        );
+        let mut departments = Departments::default();
+        departments.add(rows, &rounded);
+        Ok(TableBlock {
+            payroll_summary: summary?,
+            daily_hours: daily?,
+            pay_lines: pay_lines?,
+            departments,
+        })
+    }
 }
 
 fn pay_lines_frame(summary: &[SummaryRow], lines: &[PayLine]) -> PolarsResult<DataFrame> {
