@@ -40,19 +40,10 @@ pub fn fetch_range(config: &RulesConfig, period: &PayPeriod) -> (NaiveDateTime, 
 /// The process's resident memory in MiB (Linux; 0 elsewhere), for the
 /// `RUST_LOG=payrun=debug` phase lines.
 pub fn resident_mib() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |pages| pages * 4096 / (1 << 20))
+    resident_bytes() >> 20
 }
 
-/// The process's resident memory in bytes (Linux; 0 elsewhere).
-pub fn resident_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |pages| pages * 4096)
-}
+pub use payrun_ingest::resident_bytes;
 
 /// A size of memory, as `--memory-limit` takes it: bytes, or a number
 /// with `K`, `M`, `G` or `T` (powers of 1,024; `KiB`, `MB`, … read the
@@ -201,6 +192,9 @@ pub enum ComputeError {
     /// The outputs of a run written as it is computed could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// An input read a part at a time could not be read.
+    #[error(transparent)]
+    Input(#[from] payrun_ingest::FileError),
 }
 
 /// Reads the typed frames into a [`PayrollInput`] and computes; decode
@@ -362,7 +356,7 @@ pub fn stage_inputs(
     staging: &Staging,
     time_cards: &KeptRecords,
     users: &KeptRecords,
-    exceptions: &[Exception],
+    exceptions: Option<&[Exception]>,
     settings: &Settings,
 ) -> Result<(), OutputError> {
     let at = |name: &str| format!("{}/{name}", crate::output::INPUTS);
@@ -375,12 +369,26 @@ pub fn stage_inputs(
             KeptRecords::File(source) => staging.copy(&at(name), source)?,
         };
     }
+    if let Some(exceptions) = exceptions {
+        stage_input_exceptions(staging, exceptions)?;
+    }
+    staging.text(&at("payrun.toml"), &settings.effective_text())?;
+    Ok(())
+}
+
+/// The exceptions found reading a run's inputs, kept with them as
+/// `inputs/exceptions.parquet` (see [`stage_inputs`]; `None` there when
+/// they are known only once the inputs are read, a part at a time).
+pub fn stage_input_exceptions(
+    staging: &Staging,
+    exceptions: &[Exception],
+) -> Result<(), OutputError> {
+    let name = format!("{}/exceptions.parquet", crate::output::INPUTS);
     let exceptions = payrun_ingest::exceptions_frame(exceptions).map_err(|e| OutputError {
-        path: staging.dir().join(at("exceptions.parquet")),
+        path: staging.dir().join(&name),
         message: e.to_string(),
     })?;
-    staging.parquet(&at("exceptions.parquet"), &exceptions)?;
-    staging.text(&at("payrun.toml"), &settings.effective_text())?;
+    staging.parquet(&name, &exceptions)?;
     Ok(())
 }
 
@@ -548,6 +556,81 @@ pub fn compute_in_parts(
     Ok((as_of, overview))
 }
 
+/// [`compute_in_parts`] of an input read a part of its users at a time
+/// ([`payrun_ingest::parts::Parts`]: a time card file and a users file,
+/// both Parquet, too large to hold at once): each part's users are
+/// computed and written, then let go, before the next part is read. The
+/// period's exceptions are the parts' ones with the period's own, made
+/// from what every part tells ([`payrun_rules::PeriodFacts`]); every
+/// part is computed as of `as_of`.
+#[allow(clippy::too_many_arguments)]
+pub fn compute_parts_of_files(
+    staging: &Staging,
+    parts: &mut payrun_ingest::parts::Parts<'_>,
+    as_of: DateTime<Utc>,
+    config: &RulesConfig,
+    period: &PayPeriod,
+    formats: &[Format],
+    review: &mut crate::review::PageContext,
+    comparing: Option<crate::review::Comparing>,
+) -> Result<Overview, ComputeError> {
+    let clock = std::time::Instant::now();
+    std::thread::scope(|scope| -> Result<Overview, ComputeError> {
+        let mut writer = RunWriter::begin(scope, staging, formats, *period, comparing);
+        let mut kept = Vec::new();
+        let mut facts = payrun_rules::PeriodFacts::default();
+        for k in 0..parts.len() {
+            let mut input = parts.read(k)?;
+            input.as_of = as_of;
+            tracing::debug!(
+                part = k,
+                cards = input.time_cards.len(),
+                users = input.users.len(),
+                rss_mib = resident_mib(),
+                "part read"
+            );
+            let mut computation = Computation::new(&input, config, period);
+            let mut rows = computation.next_part(input.users.len())?;
+            let (exceptions, part_facts) = computation.end_input();
+            kept.extend(exceptions);
+            facts.merge(&part_facts);
+            drop(input);
+            // A user's id in the part is their row among its users: the
+            // rows carry their id in the whole input, as when it is read
+            // whole, so that no two parts' users share one.
+            let ids = parts.users_of(k);
+            let id = |user: payrun_ingest::UserId| ids[user.index()];
+            rows.summary.iter_mut().for_each(|r| r.user = id(r.user));
+            rows.days.iter_mut().for_each(|d| d.user = id(d.user));
+            rows.pay_lines.iter_mut().for_each(|l| l.user = id(l.user));
+            writer.add(&rows)?;
+        }
+        let (exceptions, unfinished) = facts.finish(config, period, kept);
+        tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), parts = parts.len(), "computed");
+        Ok(writer.finish(RunEnd {
+            exceptions,
+            unfinished,
+            as_of,
+            exports: &[],
+            review,
+        })?)
+    })
+}
+
+/// Bytes a user with `cards` time cards is estimated to take, read and
+/// computed (their user record, cards, rows and the frames they pass
+/// through), for [`payrun_ingest::parts::Parts::plan`]: 10M time cards
+/// of 862k users peak at 2.5 GiB read and computed whole.
+pub fn user_bytes(cards: usize) -> u64 {
+    900 + 250 * cards as u64
+}
+
+/// Bytes kept for the whole run while it is read in parts: each time
+/// card's user (4 bytes) and each user's part (8), and what writing takes.
+pub fn kept_bytes(cards: usize, users: usize) -> u64 {
+    4 * cards as u64 + 8 * users as u64 + Parts::WRITING
+}
+
 /// Long because the manifest is one JSON document, its keys in order.
 fn manifest(
     written: &Written<'_>,
@@ -614,6 +697,194 @@ fn manifest(
 mod tests {
     use super::*;
     use payrun_ingest::{RecordType, decode_records};
+
+    /// Seven users (two share a `userName`; one has a negative rate, one
+    /// an open punch), a card of nobody's, one of the shared name, one
+    /// with an employee number alone and one with an unreadable time: the
+    /// run computed whole and written, computed and written 1, 2 or 3
+    /// users at a time, and read from Parquet files a `userName` at a
+    /// time, stage the same bytes in every file.
+    #[test]
+    fn a_run_computed_in_parts_writes_the_files_of_the_run_whole() {
+        let user = |name: &str, number: u32, rate: &str| {
+            format!(
+                r#"{{"userName": "{name}", "employeeNumber": "{number}", "userFullName": "{name} Q",
+                    "rateType": "Hourly Rate", "payRate": "{rate}", "timeZone": "America/Chicago",
+                    "departmentName": "D{}"}}"#,
+                number % 3
+            )
+        };
+        let users = [
+            user("cy", 1, "20.00"),
+            user("ann", 2, "12.00"),
+            user("bob", 3, "-5.00"),
+            user("dee", 4, "30.00"),
+            user("ann", 5, "14.00"),
+            user("eve", 6, "18.50"),
+            user("abe", 7, "22.00"),
+        ];
+        let card = |name: &str, day: u32, hours: u32| {
+            format!(
+                r#"{{"userName": "{name}", "entryType": 0, "inDateTime": "2024-05-{day:02} 07:00:00", "outDateTime": "2024-05-{day:02} {:02}:00:00"}}"#,
+                7 + hours
+            )
+        };
+        let mut cards = Vec::new();
+        for (i, name) in ["cy", "bob", "dee", "eve", "abe"].iter().enumerate() {
+            for day in 13..18 {
+                cards.push(card(name, day, 8 + (i as u32 + day) % 4));
+            }
+        }
+        cards.push(card("ann", 14, 9));
+        cards.push(card("zed", 15, 8));
+        cards.push(r#"{"employeeNumber": "6", "entryType": 0, "inDateTime": "2024-05-12 07:00:00", "outDateTime": "2024-05-12 15:00:00"}"#.into());
+        cards.push(r#"{"userName": "dee", "entryType": 0, "inDateTime": "2024-05-18 07:00:00", "outDateTime": "later"}"#.into());
+        cards.push(
+            r#"{"userName": "eve", "entryType": 0, "inDateTime": "2024-05-18 09:00:00"}"#.into(),
+        );
+        let (user_records, card_records) = (users, cards);
+        let users = decode_records(
+            format!("[{}]", user_records.join(",")).as_bytes(),
+            RecordType::User,
+        )
+        .unwrap();
+        let cards = decode_records(
+            format!("[{}]", card_records.join(",")).as_bytes(),
+            RecordType::TimeCard,
+        )
+        .unwrap();
+        let config = RulesConfig::parse(
+            "[pay_period]\nfrequency = \"weekly\"\nanchor = \"2024-05-12\"\n[overtime_rules.default]\n",
+        )
+        .unwrap();
+        let period = PayPeriod {
+            start: chrono::NaiveDate::from_ymd_opt(2024, 5, 12).unwrap(),
+            end: chrono::NaiveDate::from_ymd_opt(2024, 5, 18).unwrap(),
+        };
+        let input = || {
+            let mut input =
+                PayrollInput::from_frames(&cards.frame, &users.frame, Vec::new()).unwrap();
+            input.as_of = DateTime::from_timestamp(1_717_000_000, 0).unwrap();
+            input
+        };
+        let formats = [Format::Csv, Format::Parquet];
+        let dir = tempfile::tempdir().unwrap();
+        let whole = Staging::new(&dir.path().join("whole")).unwrap();
+        let computed = compute_input(input(), &config, &period).unwrap();
+        assert_eq!(computed.run.summary.len(), 7);
+        let overview =
+            stage_computed(&whole, &computed, &formats, &mut Default::default()).unwrap();
+        assert_eq!((overview.people, overview.held), (7, 1));
+        assert!(
+            overview
+                .exceptions
+                .iter()
+                .any(|e| e.kind.as_str() == "unknown_user")
+        );
+        for users in [1, 2, 3] {
+            let parts = Staging::new(&dir.path().join(format!("parts{users}"))).unwrap();
+            let (_, in_parts) = compute_in_parts(
+                &parts,
+                input(),
+                &config,
+                &period,
+                &formats,
+                Parts::Users(users),
+                &mut Default::default(),
+                None,
+            )
+            .unwrap();
+            assert_eq!(parts.digests(), whole.digests(), "{users} users a part");
+            assert_eq!(in_parts.exceptions, overview.exceptions);
+            assert_eq!(whole.digests().len(), 11);
+        }
+        // The same records in Parquet files, every value text as the API
+        // sends it: read whole as `payrun compute` reads them, and read a
+        // `userName` at a time.
+        let file = |name: &str, records: &[String]| {
+            let objects: Vec<serde_json::Map<String, serde_json::Value>> = records
+                .iter()
+                .map(|r| serde_json::from_str(r).unwrap())
+                .collect();
+            let mut fields: Vec<&String> = objects.iter().flat_map(|o| o.keys()).collect();
+            fields.sort();
+            fields.dedup();
+            let columns = fields
+                .iter()
+                .map(|f| {
+                    let values: Vec<Option<String>> = objects
+                        .iter()
+                        .map(|o| {
+                            o.get(*f).map(|v| match v {
+                                serde_json::Value::String(text) => text.clone(),
+                                number => number.to_string(),
+                            })
+                        })
+                        .collect();
+                    Column::new(f.as_str().into(), values)
+                })
+                .collect();
+            let mut frame = DataFrame::new(objects.len(), columns).unwrap();
+            let path = dir.path().join(name);
+            ParquetWriter::new(std::fs::File::create(&path).unwrap())
+                .finish(&mut frame)
+                .unwrap();
+            path
+        };
+        let (cards_file, users_file) = (
+            file("cards.parquet", &card_records),
+            file("users.parquet", &user_records),
+        );
+        let users_read =
+            payrun_ingest::read_payroll_records(&users_file, RecordType::User).unwrap();
+        let mut builder = payrun_ingest::InputBuilder::new(&users_read.frame).unwrap();
+        let cards_read = payrun_ingest::read_time_cards_into(&cards_file, &mut builder).unwrap();
+        let mut found = cards_read.exceptions;
+        found.extend(users_read.exceptions);
+        assert_eq!(found.len(), 1, "the unreadable time: {found:?}");
+        let mut input = builder.finish(found.clone()).unwrap();
+        let as_of = DateTime::from_timestamp(1_717_000_000, 0).unwrap();
+        input.as_of = as_of;
+        let read_whole = Staging::new(&dir.path().join("read-whole")).unwrap();
+        let (_, whole_overview) = compute_in_parts(
+            &read_whole,
+            input,
+            &config,
+            &period,
+            &formats,
+            Parts::Whole,
+            &mut Default::default(),
+            None,
+        )
+        .unwrap();
+        let mut parts =
+            payrun_ingest::parts::Parts::plan(&cards_file, &users_file, Vec::new(), 0, user_bytes)
+                .unwrap();
+        assert_eq!(parts.len(), 6, "a part a userName");
+        let read = Staging::new(&dir.path().join("read")).unwrap();
+        let in_parts = compute_parts_of_files(
+            &read,
+            &mut parts,
+            as_of,
+            &config,
+            &period,
+            &formats,
+            &mut Default::default(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(read.digests(), read_whole.digests());
+        assert_eq!(in_parts.exceptions, whole_overview.exceptions);
+        assert_eq!(parts.exceptions(), Some(&found[..]));
+        let kinds: Vec<&str> = in_parts
+            .exceptions
+            .iter()
+            .map(|e| e.kind.as_str())
+            .collect();
+        for kind in ["invalid_value", "unknown_user", "open_punch"] {
+            assert!(kinds.contains(&kind), "{kind}: {kinds:?}");
+        }
+    }
 
     /// An accounting tool's own records as a [`Source`]: the time cards it
     /// holds in the range asked for, every user; no HTTP.

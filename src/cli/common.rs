@@ -168,12 +168,13 @@ impl WriteArgs {
     /// The users' rows are computed and written a part at a time when
     /// they would not fit under `--memory-limit` (see
     /// [`payrun::job::compute_in_parts`]), except with `--export`: the
-    /// exports are made from the whole run.
+    /// exports are made from the whole run. An input read in parts
+    /// ([`Read::Parts`]) is computed and written part after part.
     #[allow(clippy::too_many_arguments)]
     pub fn write(
         &self,
         claim: payrun::output::OutputLock,
-        input: payrun::ingest::PayrollInput,
+        input: Read<'_>,
         time_cards: Option<payrun::job::KeptRecords>,
         users: payrun::job::KeptRecords,
         exceptions: Vec<payrun::ingest::Exception>,
@@ -196,14 +197,39 @@ impl WriteArgs {
             company_id,
             compared_with: None,
         };
+        let in_parts = matches!(input, Read::Parts(_));
         let (kept, written) = std::thread::scope(|scope| {
-            let kept = time_cards.map(|time_cards| {
+            let kept = time_cards.as_ref().map(|time_cards| {
                 let staging = &staging;
+                // Read in parts, the input's exceptions are known once read.
+                let exceptions = (!in_parts).then_some(&exceptions[..]);
+                let users = &users;
                 scope.spawn(move || {
-                    payrun::job::stage_inputs(staging, &time_cards, &users, &exceptions, settings)
+                    payrun::job::stage_inputs(staging, time_cards, users, exceptions, settings)
                 })
             });
-            let written = self.stage(&staging, input, settings, period, previous, &mut review);
+            let written = match input {
+                Read::Whole(input) => {
+                    self.stage(&staging, input, settings, period, previous, &mut review)
+                }
+                Read::Parts(mut parts) => {
+                    let staged = self.stage_parts(
+                        &staging,
+                        &mut parts,
+                        settings,
+                        period,
+                        previous,
+                        &mut review,
+                    );
+                    let found = parts.exceptions().unwrap_or_default();
+                    staged.and_then(|staged| {
+                        if time_cards.is_some() {
+                            payrun::job::stage_input_exceptions(&staging, found)?;
+                        }
+                        Ok(staged)
+                    })
+                }
+            };
             (kept.map(|k| k.join()), written)
         });
         match kept {
@@ -227,6 +253,36 @@ impl WriteArgs {
             &self.format.to_string(),
         );
         Ok((super::Outcome::written(&overview, self.strict), screen))
+    }
+
+    /// Computes and stages the run read in `parts`, compared with `previous`.
+    #[allow(clippy::type_complexity)]
+    fn stage_parts(
+        &self,
+        staging: &payrun::output::Staging,
+        parts: &mut payrun::ingest::parts::Parts<'_>,
+        settings: &Settings,
+        period: &payrun::rules::PayPeriod,
+        previous: Option<(payrun::audit::RunFolder, bool)>,
+        review: &mut payrun::review::PageContext,
+    ) -> anyhow::Result<(
+        chrono::DateTime<Utc>,
+        payrun::overview::Overview,
+        Vec<(String, payrun::export::Exported)>,
+    )> {
+        let as_of = payrun::job::now();
+        let comparing = comparing(previous)?;
+        let overview = payrun::job::compute_parts_of_files(
+            staging,
+            parts,
+            as_of,
+            &settings.rules,
+            period,
+            &self.format.0,
+            review,
+            comparing,
+        )?;
+        Ok((as_of, overview, Vec::new()))
     }
 
     /// Computes and stages the run (whole, or in parts), compared with
@@ -275,17 +331,7 @@ impl WriteArgs {
             std::mem::forget(computed);
             return Ok((as_of, overview, exports));
         }
-        let comparing = match previous {
-            None => None,
-            Some((folder, named)) => match (payrun::review::Comparing::open(&folder), named) {
-                (Ok(comparing), _) => Some(comparing),
-                (Err(e), true) => return Err(e.into()),
-                (Err(e), false) => {
-                    eprintln!("not compared with the last period: {e}");
-                    None
-                }
-            },
-        };
+        let comparing = comparing(previous)?;
         let in_use = payrun::job::resident_bytes();
         let parts = match limit {
             None => payrun::job::Parts::Whole,
@@ -313,4 +359,31 @@ impl WriteArgs {
         )?;
         Ok((as_of, overview, Vec::new()))
     }
+}
+
+/// The input of a run: read whole, or to be read a part of its users at a
+/// time.
+pub enum Read<'p> {
+    /// Read whole.
+    Whole(payrun::ingest::PayrollInput),
+    /// Planned in parts (see [`payrun::ingest::parts`]).
+    Parts(payrun::ingest::parts::Parts<'p>),
+}
+
+/// The comparison with the last period's folder, when there is one: an
+/// error when it was named and cannot be read, a note when it was found.
+fn comparing(
+    previous: Option<(payrun::audit::RunFolder, bool)>,
+) -> anyhow::Result<Option<payrun::review::Comparing>> {
+    Ok(match previous {
+        None => None,
+        Some((folder, named)) => match (payrun::review::Comparing::open(&folder), named) {
+            (Ok(comparing), _) => Some(comparing),
+            (Err(e), true) => return Err(e.into()),
+            (Err(e), false) => {
+                eprintln!("not compared with the last period: {e}");
+                None
+            }
+        },
+    })
 }

@@ -12,7 +12,7 @@ use payrun::job::Provenance;
 use payrun::output::{Staging, from_spreadsheet_safe};
 use sha2::Digest;
 
-use super::common::{WriteArgs, load_config, read, refuse_unfinished, resolve_period};
+use super::common::{Read, WriteArgs, load_config, read, refuse_unfinished, resolve_period};
 use super::{Outcome, progress};
 
 /// Arguments of `payrun compute`.
@@ -126,6 +126,37 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     };
     let time_card_file = kept_file(&timecards)?;
     let users_file = kept_file(&users_path)?;
+    if let Some(parts) = plan_parts(
+        &write,
+        &timecards,
+        &users_path,
+        fetch_exceptions(&timecards)?,
+    )? {
+        let provenance = Provenance {
+            time_cards: parts.records(),
+            users: payrun::ingest::parquet_rows(&users_path)?,
+            pages: 0,
+        };
+        let spinner = progress::working("computing");
+        let outcome = write.write(
+            claim,
+            Read::Parts(parts),
+            time_card_file.map(payrun::job::KeptRecords::File),
+            users_file.map_or_else(
+                || payrun::job::KeptRecords::Frame(polars::prelude::DataFrame::empty()),
+                payrun::job::KeptRecords::File,
+            ),
+            Vec::new(),
+            &config,
+            &period,
+            &provenance,
+            config.company_id.clone(),
+        );
+        spinner.finish_and_clear();
+        let (outcome, screen) = outcome?;
+        print!("{screen}");
+        return Ok(outcome);
+    }
     let users = read(&users_path, RecordType::User)?;
     let mut builder = payrun::ingest::InputBuilder::new(&users.frame)?;
     // A Parquet file is read a batch at a time straight into typed cards.
@@ -166,7 +197,7 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     let company_id = config.company_id.clone();
     let outcome = write.write(
         claim,
-        input,
+        Read::Whole(input),
         kept,
         kept_users,
         exceptions,
@@ -304,6 +335,62 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
         dir.display()
     );
     Ok(Outcome::Written)
+}
+
+/// The time cards and users to read a part of the users at a time, when
+/// both are Parquet files and reading them whole would take more than
+/// `--memory-limit` (about [`payrun::job::user_bytes`] a user); `None`
+/// when they are read whole.
+fn plan_parts<'p>(
+    write: &WriteArgs,
+    time_cards: &'p Path,
+    users: &'p Path,
+    given: Vec<Exception>,
+) -> anyhow::Result<Option<payrun::ingest::parts::Parts<'p>>> {
+    use payrun::job::{MemorySize, kept_bytes, user_bytes};
+    let parquet = |path: &Path| {
+        path.is_file()
+            && path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    };
+    let Some(limit) = write
+        .memory_limit
+        .or_else(MemorySize::quarter_of_this_machine)
+    else {
+        return Ok(None);
+    };
+    if !(parquet(time_cards) && parquet(users)) {
+        return Ok(None);
+    }
+    let cards = payrun::ingest::parquet_rows(time_cards)?;
+    let people = payrun::ingest::parquet_rows(users)?;
+    // Every user at once: their cards spread over them.
+    let whole = people as u64 * user_bytes(0) + user_bytes(cards) - user_bytes(0);
+    if whole <= limit.0 {
+        return Ok(None);
+    }
+    if !write.export.is_empty() {
+        anyhow::bail!(
+            "the exports are made from the whole run, which needs about {} here, more than \
+             --memory-limit {limit}: raise the limit, or leave --export out and export from \
+             payroll_summary and pay_lines",
+            MemorySize(whole)
+        );
+    }
+    let kept = kept_bytes(cards, people);
+    if kept >= limit.0 {
+        eprintln!(
+            "payrun: warning: --memory-limit {limit} is below what the run keeps whole while it \
+             is read in parts ({}: 4 bytes a time card, 8 a user, and the writers); it goes on, \
+             a userName at a time",
+            MemorySize(kept)
+        );
+    }
+    let budget = limit.0.saturating_sub(kept);
+    Ok(Some(payrun::ingest::parts::Parts::plan(
+        time_cards, users, given, budget, user_bytes,
+    )?))
 }
 
 /// The exceptions `payrun fetch` wrote beside the time cards, if any.

@@ -92,7 +92,7 @@ pub async fn execute(
     )?;
     let outcome = write.write(
         claim,
-        input,
+        super::common::Read::Whole(input),
         kept,
         users,
         exceptions,

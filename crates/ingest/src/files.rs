@@ -80,6 +80,16 @@ fn read_columns(
     Ok(records)
 }
 
+/// The records in the Parquet file `path`, from its footer alone.
+pub fn parquet_rows(path: &Path) -> Result<usize, FileError> {
+    ParquetFile::open(path, CategoryFields::Text)
+        .map(|file| file.metadata.num_rows)
+        .map_err(|message| FileError {
+            path: path.display().to_string(),
+            message,
+        })
+}
+
 /// Time cards read by [`read_time_cards_into`].
 #[derive(Debug)]
 pub struct TimeCardsRead {
@@ -92,7 +102,7 @@ pub struct TimeCardsRead {
 
 /// Rows of a Parquet file read at a time by [`read_time_cards_into`]:
 /// whole row groups, at least this many rows when the groups are smaller.
-const BATCH_ROWS: usize = 1 << 17;
+pub(crate) const BATCH_ROWS: usize = 1 << 17;
 
 /// Reads the time cards of `path` (in any form [`read_payroll_records`]
 /// takes) into `builder`, with the same checks and exceptions. A Parquet
@@ -133,25 +143,7 @@ fn read_time_cards_batched(
         });
     }
     let file = ParquetFile::open(path, CategoryFields::Text).map_err(fail)?;
-    // Whole row groups, at least `batch_rows` rows at a time.
-    let mut batches = Vec::new();
-    let mut groups = file
-        .metadata
-        .row_groups
-        .iter()
-        .map(|g| g.num_rows())
-        .peekable();
-    let mut start = 0;
-    while groups.peek().is_some() {
-        let mut len = 0;
-        while len < batch_rows
-            && let Some(rows) = groups.next()
-        {
-            len += rows;
-        }
-        batches.push((start, len));
-        start += len;
-    }
+    let batches = file.batches(batch_rows);
     let batch = |columns: &[&str], rows: (usize, usize)| {
         file.read(record_type, Some(columns), Some(rows))
             .map_err(fail)
@@ -182,7 +174,7 @@ fn read_time_cards_batched(
         frame.hstack_mut(others.frame.columns()).map_err(failed)?;
         builder.match_keys(&frame).map_err(failed)
     })?;
-    tracing::debug!(elapsed = ?clock.elapsed(), batches = batches.len(), "time card keys matched");
+    tracing::debug!(elapsed = ?clock.elapsed(), batches = batches.len(), rss_mib = crate::resident_bytes() >> 20, "time card keys matched");
     // Pass 2: every other column a payroll reads, each card placed by user.
     // The keys only name records in exceptions: they are read again just
     // for a batch with an unmatched card or a value that cannot be read.
@@ -211,7 +203,7 @@ fn read_time_cards_batched(
             .push_owned(decoded.frame)
             .map_err(|e| fail(e.to_string()))
     })?;
-    tracing::debug!(elapsed = ?clock.elapsed(), "time cards placed");
+    tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = crate::resident_bytes() >> 20, "time cards placed");
     presence.check(path, record_type)?;
     Ok(TimeCardsRead {
         exceptions,
@@ -363,15 +355,39 @@ fn required_columns(record_type: RecordType) -> &'static str {
 /// A Parquet file whose metadata and column names are read once, for
 /// reading it whole or a slice of rows at a time, its categorical fields
 /// read as `categories` says.
-struct ParquetFile<'p> {
+pub(crate) struct ParquetFile<'p> {
     path: &'p Path,
     metadata: std::sync::Arc<FileMetadata>,
-    names: Vec<String>,
+    pub(crate) names: Vec<String>,
     categories: CategoryFields,
 }
 
 impl<'p> ParquetFile<'p> {
-    fn open(path: &'p Path, categories: CategoryFields) -> Result<Self, String> {
+    /// Its rows in batches of whole row groups, at least `batch_rows`
+    /// rows each (the last fewer): each batch's first row and length.
+    pub(crate) fn batches(&self, batch_rows: usize) -> Vec<(usize, usize)> {
+        let mut batches = Vec::new();
+        let mut groups = self
+            .metadata
+            .row_groups
+            .iter()
+            .map(|g| g.num_rows())
+            .peekable();
+        let mut start = 0;
+        while groups.peek().is_some() {
+            let mut len = 0;
+            while len < batch_rows
+                && let Some(rows) = groups.next()
+            {
+                len += rows;
+            }
+            batches.push((start, len));
+            start += len;
+        }
+        batches
+    }
+
+    pub(crate) fn open(path: &'p Path, categories: CategoryFields) -> Result<Self, String> {
         let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
         let mut reader = ParquetReader::new(file);
         let mut metadata = reader.get_metadata().map_err(|e| e.to_string())?.clone();
@@ -391,7 +407,7 @@ impl<'p> ParquetFile<'p> {
     /// Rows `start..start + len` (every row when `None`) of `columns` (see
     /// [`present`]), typed by [`conform_columns`], categorical fields made
     /// what `categories` says (as text, see [`categories_as_text`]).
-    fn read(
+    pub(crate) fn read(
         &self,
         record_type: RecordType,
         columns: Option<&[&str]>,
@@ -454,7 +470,7 @@ fn categories_as_text(
 /// Calls `each` with batches `0..batches` as `read` gives them, in order, while another
 /// thread reads the next batch (decoding one batch and placing the
 /// previous one's cards at the same time). Stops at the first error.
-fn ahead(
+pub(crate) fn ahead(
     batches: usize,
     read: &(dyn Fn(usize) -> Result<DecodedPage, FileError> + Sync),
     mut each: impl FnMut(DecodedPage) -> Result<(), FileError>,
@@ -484,7 +500,7 @@ fn ahead(
 /// batch of a file (a file of other data, or with other column names, has
 /// none in some).
 #[derive(Debug, Default)]
-struct Presence {
+pub(crate) struct Presence {
     /// Whether any record was seen.
     any: bool,
     /// Of [`Presence::CHECKED`], those with a value somewhere.
@@ -503,7 +519,7 @@ impl Presence {
         IDENTITY[2],
     ];
 
-    fn observe(&mut self, frame: &DataFrame) {
+    pub(crate) fn observe(&mut self, frame: &DataFrame) {
         self.any |= frame.height() > 0;
         for (valued, name) in self.valued.iter_mut().zip(Self::CHECKED) {
             *valued |= frame
@@ -548,7 +564,7 @@ impl Presence {
     }
 
     /// Refuses records without any of the columns their type needs.
-    fn check(&self, path: &Path, record_type: RecordType) -> Result<(), FileError> {
+    pub(crate) fn check(&self, path: &Path, record_type: RecordType) -> Result<(), FileError> {
         let missing = self.missing(record_type);
         if missing.is_empty() {
             return Ok(());

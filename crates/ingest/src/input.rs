@@ -695,7 +695,7 @@ impl InputBuilder {
         let clock = std::time::Instant::now();
         let (user_index, users) = rayon::join(|| UserIndex::build(users), || read_users(users));
         let (user_index, users) = (user_index?, users?);
-        tracing::debug!(elapsed = ?clock.elapsed(), "users read and indexed");
+        tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = crate::resident_bytes() >> 20, "users read and indexed");
         Ok(InputBuilder {
             user_index,
             users,
@@ -748,6 +748,31 @@ impl InputBuilder {
             }
             None => Ok(false),
         }
+    }
+
+    /// Pass 1 done elsewhere: the next rows' users, as
+    /// [`match_keys`](Self::match_keys) would find them (a part of a
+    /// larger input, whose cards were matched against every user: see
+    /// [`crate::parts`]). None of them is unmatched.
+    pub fn assign(&mut self, users: Vec<Option<UserId>>) -> PolarsResult<()> {
+        if !self.cards.is_empty() || self.rows > 0 {
+            polars_bail!(InvalidOperation: "time card users assigned after cards were pushed");
+        }
+        if let Some(bad) = users
+            .iter()
+            .flatten()
+            .find(|u| u.index() >= self.users.len())
+        {
+            polars_bail!(OutOfBounds: "time card user {} of {} users", bad.index(), self.users.len());
+        }
+        self.matched.extend(users);
+        Ok(())
+    }
+
+    /// `unknown_user` exceptions made elsewhere (see
+    /// [`assign`](Self::assign)), after those of unmatched rows.
+    pub fn add_unknown(&mut self, exceptions: Vec<Exception>) {
+        self.unknown.extend(exceptions);
     }
 
     /// Whether pass 1 matched no user to some of `rows` (whose

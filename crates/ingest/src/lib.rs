@@ -35,7 +35,8 @@ pub use exception::{
     exceptions_parquet_frame, kinds,
 };
 pub use files::{
-    FileError, FileRecords, TimeCardsRead, read_payroll_records, read_records, read_time_cards_into,
+    FileError, FileRecords, TimeCardsRead, parquet_rows, read_payroll_records, read_records,
+    read_time_cards_into,
 };
 pub use schema::{FieldKind, FieldSpec, RecordType, TIME_CARD_FIELDS, USER_FIELDS};
 pub use source::Source;
@@ -44,6 +45,7 @@ pub use q2::{client, decode, loose};
 pub mod input;
 pub mod join;
 pub mod pacing;
+pub mod parts;
 mod prefetch;
 pub mod source;
 
@@ -54,3 +56,12 @@ pub use client::{
 pub use input::{
     CardNumbers, InputBuilder, InputException, NameId, Names, PayrollInput, TimeCard, User, UserId,
 };
+
+/// The process's resident memory in bytes (Linux; 0 elsewhere), for the
+/// `RUST_LOG=debug` lines that say where memory goes.
+pub fn resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::calendar::{Calendar, PayPeriod};
 use crate::config::RulesConfig;
 use crate::error::RulesError;
-use crate::exceptions::{Concerns, Raised, select_input, select_raised, sort, unused_settings};
+use crate::exceptions::{Concerns, Raised, SettingsFound, select_input, select_raised, sort};
 use crate::person::{Context, Rows};
 use crate::run::{PayrollRun, Status};
 use crate::time::Workdays;
@@ -208,22 +208,65 @@ impl<'i> Computation<'i> {
     /// period's own), and whether the period had not ended when its time
     /// cards were read. Users not computed yet are left out.
     pub fn finish(self) -> (Vec<Exception>, bool) {
-        let Computation {
-            input,
-            config,
-            period,
-            context,
-            mut kept,
-            earliest,
-            ..
-        } = self;
-        let covered = context.calendar.periods_covered(*period);
+        let (config, period) = (self.config, self.period);
+        let (kept, facts) = self.end_input();
+        facts.finish(config, period, kept)
+    }
+
+    /// Ends the computation of an input that is one part of a larger one
+    /// (see `payrun_ingest::parts`): its exceptions of the period, in
+    /// their order (not sorted), and what it tells of the period's own
+    /// exceptions. The parts' exceptions one after the other, and their
+    /// facts merged, then [`PeriodFacts::finish`], are [`finish`](Self::finish)'s.
+    pub fn end_input(self) -> (Vec<Exception>, PeriodFacts) {
+        let facts = PeriodFacts {
+            earliest: self.earliest,
+            settings: SettingsFound::of(self.config, self.input),
+            records_read: self.input.records_read,
+            as_of: Some(self.input.as_of),
+        };
+        (self.kept, facts)
+    }
+}
+
+/// What the period's own exceptions (not a user's) are made of, gathered
+/// from each part of the input: the earliest workday of anything, the
+/// configured names found, the time cards read, when they were read.
+#[derive(Debug, Clone, Default)]
+pub struct PeriodFacts {
+    earliest: Option<NaiveDate>,
+    settings: SettingsFound,
+    records_read: usize,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl PeriodFacts {
+    /// Adds another part's facts (each part counts every record read, so
+    /// the count is kept, not added).
+    pub fn merge(&mut self, other: &PeriodFacts) {
+        keep_earlier(&mut self.earliest, other.earliest);
+        self.settings.merge(&other.settings);
+        self.records_read = self.records_read.max(other.records_read);
+        self.as_of = self.as_of.or(other.as_of);
+    }
+
+    /// `kept` (the parts' exceptions, in order) with the period's own,
+    /// sorted, and whether the period had not ended when its time cards
+    /// were read.
+    pub fn finish(
+        self,
+        config: &RulesConfig,
+        period: &PayPeriod,
+        mut kept: Vec<Exception>,
+    ) -> (Vec<Exception>, bool) {
+        let calendar = Calendar::new(config);
+        let covered = calendar.periods_covered(*period);
         let mut raised = Vec::new();
         // 6. The period's exceptions.
-        if let Some(warning) = incomplete_input(&context.calendar, period, earliest) {
+        if let Some(warning) = incomplete_input(&calendar, period, self.earliest) {
             raised.push(warning);
         }
-        if !context.calendar.is_period(*period) {
+        if !calendar.is_period(*period) {
             let parts: Vec<String> = covered
                 .iter()
                 .map(|(p, days)| format!("{days}/{} of {p}", p.days()))
@@ -238,8 +281,9 @@ impl<'i> Computation<'i> {
                 period.start,
             ));
         }
-        let read_on = input
+        let read_on = self
             .as_of
+            .unwrap_or_default()
             .with_timezone(&config.company.default_time_zone.0)
             .date_naive();
         let unfinished = read_on <= period.end;
@@ -254,7 +298,7 @@ impl<'i> Computation<'i> {
                 period.start,
             ));
         }
-        for message in unused_settings(config, input) {
+        for message in self.settings.unused(config) {
             raised.push(period_level(
                 Severity::Warning,
                 crate::kinds::UNUSED_SETTING,
@@ -262,7 +306,7 @@ impl<'i> Computation<'i> {
                 period.start,
             ));
         }
-        if input.records_read == 0 {
+        if self.records_read == 0 {
             raised.push(period_level(
                 Severity::Error,
                 crate::kinds::EMPTY_INPUT,

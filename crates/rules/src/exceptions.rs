@@ -218,32 +218,15 @@ pub fn sort(exceptions: &mut [Exception]) {
     });
 }
 
-/// What each configured name that matches nothing in the input is called,
-/// for its `unused_setting` warning: a `[users."X"]` no user has as
-/// `userName`, a `[jobs."X"]` or `[shifts."X"]` no time card has as
-/// `jobName` or `shiftName`, a `[regular_rate] bonuses` entry no card has
-/// as `adjustTypeName`. Names match exactly, so a misspelt one would
-/// otherwise pay nothing extra, silently.
-pub(crate) fn unused_settings(config: &crate::RulesConfig, input: &PayrollInput) -> Vec<String> {
-    let check = "check the name (names match exactly, case included)";
-    let mut unused = Vec::new();
-    if !config.users.is_empty() {
-        let names: std::collections::HashSet<&str> = input
-            .users
-            .iter()
-            .filter_map(|u| u.user_name.as_deref())
-            .collect();
-        for name in config.users.keys().filter(|n| !names.contains(n.as_str())) {
-            unused.push(format!(
-                "[users.\"{name}\"] matches no user's userName in the input; {check}"
-            ));
-        }
-    }
-    // The card fields a setting can name, in the order `used` counts them.
-    const FIELDS: [&str; 3] = ["jobName", "shiftName", "adjustTypeName"];
-    // Each table's names, what the warning calls one, and its field in FIELDS.
-    type Setting<'c> = (Vec<&'c String>, fn(&str) -> String, usize);
-    let settings: [Setting; 4] = [
+/// The card fields a setting can name, in the order [`SettingsFound`] keeps them.
+const FIELDS: [&str; 3] = ["jobName", "shiftName", "adjustTypeName"];
+
+/// Each table of names a setting gives: its names, what the warning
+/// calls one, and its field in [`FIELDS`].
+type Setting<'c> = (Vec<&'c String>, fn(&str) -> String, usize);
+
+fn settings(config: &crate::RulesConfig) -> [Setting<'_>; 4] {
+    [
         (
             config.jobs.keys().collect(),
             |n| format!("[jobs.\"{n}\"]"),
@@ -264,33 +247,105 @@ pub(crate) fn unused_settings(config: &crate::RulesConfig, input: &PayrollInput)
             |n| format!("the [regular_rate] flat_sum_bonuses entry \"{n}\""),
             2,
         ),
-    ];
-    if settings.iter().all(|(names, ..)| names.is_empty()) {
-        return unused;
-    }
-    // Which interned names each field uses, over every card once.
-    let mut used = FIELDS.map(|_| vec![false; input.names.len()]);
-    for card in &input.time_cards {
-        for (field, name) in [card.job, card.shift, card.adjust_type]
-            .into_iter()
-            .enumerate()
-        {
-            if let Some(id) = name {
-                used[field][id.index()] = true;
+    ]
+}
+
+/// Which names the configuration gives an input has: each `[users."X"]`
+/// as a `userName`, each job, shift and bonus name on a time card. Found
+/// in each part of an input, then merged, it is what the whole input has.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettingsFound {
+    /// Of `config.users`' names, in order, those some user has.
+    users: Vec<bool>,
+    /// Of each setting's names ([`settings`]), those some card has.
+    names: [Vec<bool>; 4],
+}
+
+impl SettingsFound {
+    /// What `input` has of the names `config` gives.
+    pub(crate) fn of(config: &crate::RulesConfig, input: &PayrollInput) -> SettingsFound {
+        let mut found = SettingsFound::default();
+        if !config.users.is_empty() {
+            let names: std::collections::HashSet<&str> = input
+                .users
+                .iter()
+                .filter_map(|u| u.user_name.as_deref())
+                .collect();
+            found.users = config
+                .users
+                .keys()
+                .map(|n| names.contains(n.as_str()))
+                .collect();
+        }
+        let settings = settings(config);
+        if settings.iter().all(|(names, ..)| names.is_empty()) {
+            return found;
+        }
+        // Which interned names each field uses, over every card once.
+        let mut used = FIELDS.map(|_| vec![false; input.names.len()]);
+        for card in &input.time_cards {
+            for (field, name) in [card.job, card.shift, card.adjust_type]
+                .into_iter()
+                .enumerate()
+            {
+                if let Some(id) = name {
+                    used[field][id.index()] = true;
+                }
             }
         }
+        for ((names, _, field), found) in settings.iter().zip(&mut found.names) {
+            let used = &used[*field];
+            *found = names
+                .iter()
+                .map(|name| input.names.find(name).is_some_and(|id| used[id.index()]))
+                .collect();
+        }
+        found
     }
-    for (names, setting, field) in &settings {
-        let used = &used[*field];
-        for name in names {
-            if !input.names.find(name).is_some_and(|id| used[id.index()]) {
+
+    /// Adds what another part of the input has.
+    pub fn merge(&mut self, other: &SettingsFound) {
+        let or = |mine: &mut Vec<bool>, theirs: &[bool]| {
+            if mine.len() < theirs.len() {
+                mine.resize(theirs.len(), false);
+            }
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m |= t;
+            }
+        };
+        or(&mut self.users, &other.users);
+        for (mine, theirs) in self.names.iter_mut().zip(&other.names) {
+            or(mine, theirs);
+        }
+    }
+
+    /// What each configured name that matches nothing in the input is
+    /// called, for its `unused_setting` warning: a `[users."X"]` no user
+    /// has as `userName`, a `[jobs."X"]` or `[shifts."X"]` no time card has
+    /// as `jobName` or `shiftName`, a `[regular_rate] bonuses` entry no card
+    /// has as `adjustTypeName`. Names match exactly, so a misspelt one
+    /// would otherwise pay nothing extra, silently.
+    pub(crate) fn unused(&self, config: &crate::RulesConfig) -> Vec<String> {
+        let check = "check the name (names match exactly, case included)";
+        let mut unused = Vec::new();
+        for (i, name) in config.users.keys().enumerate() {
+            if !self.users.get(i).copied().unwrap_or(false) {
                 unused.push(format!(
-                    "{} matches no time card's {} in the input; {check}",
-                    setting(name),
-                    FIELDS[*field]
+                    "[users.\"{name}\"] matches no user's userName in the input; {check}"
                 ));
             }
         }
+        for ((names, setting, field), found) in settings(config).iter().zip(&self.names) {
+            for (i, name) in names.iter().enumerate() {
+                if !found.get(i).copied().unwrap_or(false) {
+                    unused.push(format!(
+                        "{} matches no time card's {} in the input; {check}",
+                        setting(name),
+                        FIELDS[*field]
+                    ));
+                }
+            }
+        }
+        unused
     }
-    unused
 }

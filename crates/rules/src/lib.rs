@@ -92,7 +92,7 @@ mod users;
 pub mod words;
 
 pub use calendar::{Calendar, NoPeriodEnded, PayPeriod, PeriodSpec};
-pub use compute::{Computation, USERS_PER_BLOCK, compute};
+pub use compute::{Computation, PeriodFacts, USERS_PER_BLOCK, compute};
 pub use config::{ConfigError, RulesConfig, packs};
 pub use error::RulesError;
 pub use exceptions::sort as sort_exceptions;
