@@ -857,25 +857,47 @@ mod tests {
             None,
         )
         .unwrap();
-        let mut parts =
-            payrun_ingest::parts::Parts::plan(&cards_file, &users_file, Vec::new(), 0, user_bytes)
-                .unwrap();
-        assert_eq!(parts.len(), 6, "a part a userName");
-        let read = Staging::new(&dir.path().join("read")).unwrap();
-        let in_parts = compute_parts_of_files(
-            &read,
-            &mut parts,
-            as_of,
-            &config,
-            &period,
-            &formats,
-            &mut Default::default(),
-            None,
-        )
-        .unwrap();
-        assert_eq!(read.digests(), read_whole.digests());
-        assert_eq!(in_parts.exceptions, whole_overview.exceptions);
-        assert_eq!(parts.exceptions(), Some(&found[..]));
+        // Read a userName at a time from the time card file each time, and
+        // from a file of each part's own that the first read writes.
+        for spill in [None, Some(dir.path().join("spill"))] {
+            let plan = payrun_ingest::parts::Parts::plan(
+                &cards_file,
+                &users_file,
+                Vec::new(),
+                0,
+                user_bytes,
+            )
+            .unwrap();
+            let mut parts = match &spill {
+                Some(spill) => plan.spill_into(spill.clone()),
+                None => plan,
+            };
+            assert_eq!(parts.len(), 6, "a part a userName");
+            let read = Staging::new(&dir.path().join(format!("read-{}", spill.is_some()))).unwrap();
+            let in_parts = compute_parts_of_files(
+                &read,
+                &mut parts,
+                as_of,
+                &config,
+                &period,
+                &formats,
+                &mut Default::default(),
+                None,
+            )
+            .unwrap();
+            assert_eq!(read.digests(), read_whole.digests(), "spilled: {spill:?}");
+            assert_eq!(in_parts.exceptions, whole_overview.exceptions);
+            assert_eq!(parts.exceptions(), Some(&found[..]));
+            if let Some(spill) = &spill {
+                let files = std::fs::read_dir(spill).unwrap().count();
+                // Every part's but the first (abe) and ann's: the card
+                // naming "ann" is no one's.
+                assert_eq!(files, 4);
+                drop(parts);
+                assert!(!spill.exists(), "removed with the parts");
+            }
+        }
+        let in_parts = &whole_overview;
         let kinds: Vec<&str> = in_parts
             .exceptions
             .iter()

@@ -130,6 +130,13 @@ fn sibling(dir: &Path, kind: &str, pid: u32) -> PathBuf {
     dir.with_file_name(format!(".{name}.{kind}-{pid}"))
 }
 
+/// Where a run into `out` read in parts keeps each part's time cards
+/// while it runs (`.OUT.parts-PID` beside it, on the same disk; a killed
+/// run's is removed by the next run into `out`).
+pub fn parts_dir(out: &Path) -> PathBuf {
+    sibling(out, "parts", std::process::id())
+}
+
 fn sync_dir(path: &Path) -> std::io::Result<()> {
     File::open(path)?.sync_all()
 }
@@ -571,6 +578,9 @@ fn recover(dir: &Path) -> Result<(), OutputError> {
         };
         if rest.starts_with("staging-") {
             leftovers.push((entry.path(), false));
+        } else if rest.starts_with("parts-") {
+            // A killed run's time cards read in parts: scratch, never a run.
+            let _ = std::fs::remove_dir_all(entry.path());
         } else if rest.starts_with("replaced-") {
             leftovers.push((entry.path(), true));
         }

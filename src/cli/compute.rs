@@ -388,9 +388,10 @@ fn plan_parts<'p>(
         );
     }
     let budget = limit.0.saturating_sub(kept);
-    Ok(Some(payrun::ingest::parts::Parts::plan(
-        time_cards, users, given, budget, user_bytes,
-    )?))
+    let parts = payrun::ingest::parts::Parts::plan(time_cards, users, given, budget, user_bytes)?;
+    Ok(Some(
+        parts.spill_into(payrun::output::parts_dir(&write.out)),
+    ))
 }
 
 /// The exceptions `payrun fetch` wrote beside the time cards, if any.

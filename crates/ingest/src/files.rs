@@ -426,6 +426,18 @@ impl<'p> ParquetFile<'p> {
             .map_err(|e| e.to_string())?;
         conform_typed(&frame, record_type, columns, self.categories).map_err(|e| e.0)
     }
+
+    /// Rows `start..start + len` of a file payrun wrote itself, typed as
+    /// it was written (no value to check).
+    pub(crate) fn read_typed(&self, rows: (usize, usize)) -> Result<DataFrame, String> {
+        let file = std::fs::File::open(self.path).map_err(|e| e.to_string())?;
+        let mut reader = ParquetReader::new(file);
+        reader.set_metadata(self.metadata.clone());
+        reader
+            .with_slice(Some(rows))
+            .finish()
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// `metadata` read with its categorical (dictionary) columns as text,
@@ -470,10 +482,10 @@ fn categories_as_text(
 /// Calls `each` with batches `0..batches` as `read` gives them, in order, while another
 /// thread reads the next batch (decoding one batch and placing the
 /// previous one's cards at the same time). Stops at the first error.
-pub(crate) fn ahead(
+pub(crate) fn ahead<T: Send>(
     batches: usize,
-    read: &(dyn Fn(usize) -> Result<DecodedPage, FileError> + Sync),
-    mut each: impl FnMut(DecodedPage) -> Result<(), FileError>,
+    read: &(dyn Fn(usize) -> Result<T, FileError> + Sync),
+    mut each: impl FnMut(T) -> Result<(), FileError>,
 ) -> Result<(), FileError> {
     std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel(1);

@@ -9,7 +9,10 @@
 //! into parts whose time cards fit a budget, never putting the users of
 //! one `userName` in two parts. [`Parts::read`] builds one part's
 //! [`PayrollInput`]: the part's users in row order (so ids keep the
-//! users' order) and, reading the time card file again, their cards.
+//! users' order) and their cards: the first part read reads the time card
+//! file, and, when told where ([`Parts::spill_into`]), writes every other
+//! part's cards into a file of its own, which that part reads; otherwise
+//! each part reads the time card file again.
 //! Every exception found reading the files goes with the part of the
 //! `userName` it names (the first part when it names none), where the
 //! whole input would tie it to the same user. So the parts, one after the
@@ -19,7 +22,7 @@
 //! Memory holds the keys' index while matching, then 8 bytes a user and
 //! 4 a time card, and one part.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
@@ -66,6 +69,32 @@ pub struct Parts<'p> {
     /// Every exception found reading the files, then those given, in the
     /// order reading the whole input finds them (by the first read).
     all: Option<Vec<Exception>>,
+    /// Where the first read writes the time cards of every other part (see
+    /// [`spill_into`](Self::spill_into)), and each part's file there.
+    spill: Option<PathBuf>,
+    spilled: Vec<Spilled>,
+}
+
+/// A reading of one part's time cards from the time card file: which
+/// part, whether it is the first read (which finds every exception of the
+/// file), and where what it finds goes.
+struct Reading<'r> {
+    part: usize,
+    first: bool,
+    found: &'r mut [Found],
+    exceptions: &'r mut Vec<Exception>,
+    presence: &'r mut Presence,
+}
+
+/// Where a part's time cards are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Spilled {
+    /// In the time card file.
+    No,
+    /// In a file of their own, as typed as the file read gives them.
+    File(PathBuf),
+    /// Nowhere: the part's users have none.
+    Empty,
 }
 
 /// A part's exceptions, in the order the whole input has them.
@@ -158,7 +187,21 @@ impl<'p> Parts<'p> {
             found: None,
             given,
             all: None,
+            spill: None,
+            spilled: Vec::new(),
         })
+    }
+
+    /// Has the first read write the time cards of every other part into a
+    /// file of its own in `dir` (created, and removed with the files when
+    /// the parts are dropped), read from there instead of the time card
+    /// file: the file is then decoded once, not once per part. `dir` must
+    /// not hold anything else; put it where a few gigabytes may go (the
+    /// cards of 100M records take about 2 GB, compressed as LZ4), not on a
+    /// file system in memory.
+    pub fn spill_into(mut self, dir: PathBuf) -> Self {
+        self.spill = Some(dir);
+        self
     }
 
     /// How many parts.
@@ -285,7 +328,66 @@ impl<'p> Parts<'p> {
                     .collect(),
             )
             .map_err(|e| fail(self.cards_path)(e.to_string()))?;
-        // The part's time cards, reading the file again.
+        match self.spilled.get(k).cloned().unwrap_or(Spilled::No) {
+            Spilled::File(path) => read_spilled(&path, &mut builder)?,
+            Spilled::Empty => {}
+            Spilled::No => {
+                let mut presence = std::mem::take(&mut self.presence);
+                let reading = Reading {
+                    part: k,
+                    first: first_read,
+                    found: &mut found,
+                    exceptions: &mut read_cards,
+                    presence: &mut presence,
+                };
+                let spilled = self.read_cards(reading, &mut builder)?;
+                if first_read {
+                    self.spilled = spilled;
+                }
+            }
+        }
+        let Found {
+            cards,
+            users,
+            given,
+            unknown,
+        } = found[k].clone();
+        self.found = Some(found);
+        if first_read {
+            read_cards.extend(read_users);
+            read_cards.extend(given_read);
+            self.all = Some(read_cards);
+        }
+        builder.add_unknown(unknown);
+        let mut exceptions = cards;
+        exceptions.extend(users);
+        exceptions.extend(given);
+        let mut input = builder
+            .finish(exceptions)
+            .map_err(|e| fail(self.cards_path)(e.to_string()))?;
+        input.records_read = self.matched.len();
+        Ok(input)
+    }
+
+    /// Reads part `k`'s time cards from the time card file into
+    /// `builder`; the first read also finds every exception of the file
+    /// (into `found` and `read_cards`) and, when spilling, writes every
+    /// other part's time cards into its own file (returned).
+    ///
+    /// Long because it is one pass over the file's batches with what the
+    /// first read does besides.
+    fn read_cards(
+        &self,
+        reading: Reading<'_>,
+        builder: &mut InputBuilder,
+    ) -> Result<Vec<Spilled>, FileError> {
+        let Reading {
+            part: k,
+            first: first_read,
+            found,
+            exceptions: read_cards,
+            presence: card_presence,
+        } = reading;
         let keys = col::USER_KEYS;
         let all = RecordType::TimeCard.payroll_columns();
         let rest: Vec<&str> = all.iter().copied().filter(|c| !keys.contains(c)).collect();
@@ -316,8 +418,18 @@ impl<'p> Parts<'p> {
                 Ok(decoded)
             }
         };
+        let spill = match (&self.spill, first_read) {
+            (Some(dir), true) => {
+                std::fs::create_dir_all(dir).map_err(|e| fail(dir)(e.to_string()))?;
+                Some(dir.clone())
+            }
+            _ => None,
+        };
+        let parts = self.parts.len();
+        type Writer = polars::io::parquet::write::BatchedWriter<std::fs::File>;
+        let mut writers: Vec<Option<(PathBuf, Writer)>> = (0..parts).map(|_| None).collect();
         let mut next = 0;
-        let mut card_presence = std::mem::take(&mut self.presence);
+        let (matched, place) = (&self.matched, &self.place);
         ahead(batches.len(), &typed, |decoded| {
             let (start, len) = batches[next];
             next += 1;
@@ -335,41 +447,104 @@ impl<'p> Parts<'p> {
                     found[self.part_of(e.user_name.as_deref())].unknown.push(e);
                 }
             }
-            let mine: BooleanChunked = self.matched[start..start + len]
-                .iter()
-                .map(|&u| in_part(u))
-                .collect();
-            if !mine.any() {
+            let mut frame = decoded.frame;
+            let Some(dir) = &spill else {
+                let mine: BooleanChunked = matched[start..start + len]
+                    .iter()
+                    .map(|&u| u != NONE && place[u as usize].0 as usize == k)
+                    .collect();
+                if !mine.any() {
+                    return Ok(());
+                }
+                let part = frame.filter(&mine).map_err(failed)?;
+                return builder.push_owned(part).map_err(failed);
+            };
+            // Every other part's rows into its file, without the keys
+            // (the rows' users are known): each file has one schema.
+            for key in keys {
+                let _ = frame.drop_in_place(key);
+            }
+            let mut rows_of: Vec<Vec<IdxSize>> = vec![Vec::new(); parts];
+            for (i, &u) in matched[start..start + len].iter().enumerate() {
+                if u != NONE {
+                    rows_of[place[u as usize].0 as usize].push(i as IdxSize);
+                }
+            }
+            for (j, rows) in rows_of.iter().enumerate() {
+                if j == k || rows.is_empty() {
+                    continue;
+                }
+                let rows = frame
+                    .take(&IdxCa::from_vec("".into(), rows.clone()))
+                    .map_err(failed)?;
+                let writer = match &mut writers[j] {
+                    Some((_, writer)) => writer,
+                    slot => {
+                        let path = dir.join(format!("part-{j}.parquet"));
+                        let file =
+                            std::fs::File::create(&path).map_err(|e| fail(&path)(e.to_string()))?;
+                        let writer = ParquetWriter::new(file)
+                            .with_compression(ParquetCompression::Lz4Raw)
+                            .batched(rows.schema())
+                            .map_err(|e| fail(&path)(e.to_string()))?;
+                        &mut slot.insert((path, writer)).1
+                    }
+                };
+                writer.write_batch(&rows).map_err(failed)?;
+            }
+            let mine = std::mem::take(&mut rows_of[k]);
+            if mine.is_empty() {
                 return Ok(());
             }
-            let part = decoded.frame.filter(&mine).map_err(failed)?;
+            let part = frame
+                .take(&IdxCa::from_vec("".into(), mine))
+                .map_err(failed)?;
             builder.push_owned(part).map_err(failed)
         })?;
         if first_read {
             card_presence.check(self.cards_path, RecordType::TimeCard)?;
         }
-        let Found {
-            cards,
-            users,
-            given,
-            unknown,
-        } = found[k].clone();
-        self.found = Some(found);
-        if first_read {
-            read_cards.extend(read_users);
-            read_cards.extend(given_read);
-            self.all = Some(read_cards);
+        if spill.is_none() {
+            return Ok(Vec::new());
         }
-        builder.add_unknown(unknown);
-        let mut exceptions = cards;
-        exceptions.extend(users);
-        exceptions.extend(given);
-        let mut input = builder
-            .finish(exceptions)
-            .map_err(|e| fail(self.cards_path)(e.to_string()))?;
-        input.records_read = self.matched.len();
-        Ok(input)
+        let mut spilled = Vec::with_capacity(parts);
+        for (j, writer) in writers.into_iter().enumerate() {
+            spilled.push(match writer {
+                Some((path, writer)) => {
+                    writer.finish().map_err(|e| fail(&path)(e.to_string()))?;
+                    Spilled::File(path)
+                }
+                None if j == k => Spilled::No,
+                None => Spilled::Empty,
+            });
+        }
+        Ok(spilled)
     }
+}
+
+impl Drop for Parts<'_> {
+    /// Removes the spilled time cards.
+    fn drop(&mut self) {
+        if let Some(dir) = &self.spill {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Reads a part's time cards from the file the first read spilled them
+/// into, a batch at a time, into `builder`.
+fn read_spilled(path: &Path, builder: &mut InputBuilder) -> Result<(), FileError> {
+    let file = ParquetFile::open(path, CategoryFields::Text).map_err(fail(path))?;
+    let batches = file.batches(BATCH_ROWS);
+    ahead(
+        batches.len(),
+        &|i| file.read_typed(batches[i]).map_err(fail(path)),
+        |frame| {
+            builder
+                .push_owned(frame)
+                .map_err(|e| fail(path)(e.to_string()))
+        },
+    )
 }
 
 /// Pass 1 over every batch of `cards`: each row's user (or [`NONE`]), and
