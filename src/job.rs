@@ -463,27 +463,27 @@ pub fn commit(
 
 /// How many users' rows a run computes and writes at a time: all of them,
 /// unless their rows would not fit in what the memory limit leaves beside
-/// the input (see [`Parts::within`]).
+/// the input (see [`PartSize::within`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Parts {
+pub enum PartSize {
     /// Every user at once.
     Whole,
     /// At most this many users at a time.
     Users(usize),
     /// The rows of at most this many bytes at a time (a part is never
-    /// less than [`Parts::SMALLEST`] users).
+    /// less than [`PartSize::SMALLEST`] users).
     Bytes(u64),
 }
 
-impl Parts {
+impl PartSize {
     /// The fewest users in a part.
     pub const SMALLEST: usize = 64;
 
     /// Parts whose rows fit in `limit` bytes beside `in_use` (the
     /// process's memory now, the input read; a block of rows being
-    /// written takes [`Parts::WRITING`] more).
-    pub fn within(limit: u64, in_use: u64) -> Parts {
-        Parts::Bytes(limit.saturating_sub(in_use + Parts::WRITING))
+    /// written takes [`PartSize::WRITING`] more).
+    pub fn within(limit: u64, in_use: u64) -> PartSize {
+        PartSize::Bytes(limit.saturating_sub(in_use + PartSize::WRITING))
     }
 
     /// What writing takes beside the rows: a block of each table in
@@ -502,7 +502,7 @@ fn row_bytes(cards: usize) -> u64 {
 }
 
 /// Computes `period` from `input` and writes its outputs into `staging`
-/// at the same time, `parts` users at a time ([`Parts`]): a part's rows
+/// at the same time, `parts` users at a time ([`PartSize`]): a part's rows
 /// are written, then let go, before the next part is computed, so the
 /// files are those of the run computed whole while only a part's rows are
 /// in memory. Compared with the last period when `comparing` is given.
@@ -514,7 +514,7 @@ pub fn compute_in_parts(
     config: &RulesConfig,
     period: &PayPeriod,
     formats: &[Format],
-    parts: Parts,
+    parts: PartSize,
     review: &mut crate::review::PageContext,
     comparing: Option<crate::review::Comparing>,
 ) -> Result<(DateTime<Utc>, Overview), ComputeError> {
@@ -526,9 +526,11 @@ pub fn compute_in_parts(
         let mut count = 1;
         let (last, exceptions, unfinished) = loop {
             let users = match parts {
-                Parts::Whole => computation.remaining(),
-                Parts::Users(users) => users.max(1),
-                Parts::Bytes(bytes) => computation.users_within(bytes, row_bytes, Parts::SMALLEST),
+                PartSize::Whole => computation.remaining(),
+                PartSize::Users(users) => users.max(1),
+                PartSize::Bytes(bytes) => {
+                    computation.users_within(bytes, row_bytes, PartSize::SMALLEST)
+                }
             };
             let part = computation.next_part(users)?;
             if computation.remaining() == 0 {
@@ -628,7 +630,7 @@ pub fn user_bytes(cards: usize) -> u64 {
 /// Bytes kept for the whole run while it is read in parts: each time
 /// card's user (4 bytes) and each user's part (8), and what writing takes.
 pub fn kept_bytes(cards: usize, users: usize) -> u64 {
-    4 * cards as u64 + 8 * users as u64 + Parts::WRITING
+    4 * cards as u64 + 8 * users as u64 + PartSize::WRITING
 }
 
 /// Long because the manifest is one JSON document, its keys in order.
@@ -789,7 +791,7 @@ mod tests {
                 &config,
                 &period,
                 &formats,
-                Parts::Users(users),
+                PartSize::Users(users),
                 &mut Default::default(),
                 None,
             )
@@ -852,7 +854,7 @@ mod tests {
             &config,
             &period,
             &formats,
-            Parts::Whole,
+            PartSize::Whole,
             &mut Default::default(),
             None,
         )

@@ -334,17 +334,17 @@ impl WriteArgs {
         let comparing = comparing(previous)?;
         let in_use = payrun::job::resident_bytes();
         let parts = match limit {
-            None => payrun::job::Parts::Whole,
+            None => payrun::job::PartSize::Whole,
             Some(limit) => {
-                if in_use + payrun::job::Parts::WRITING > limit.0 {
+                if in_use + payrun::job::PartSize::WRITING > limit.0 {
                     eprintln!(
                         "payrun: warning: the time cards and users read take {} of the {limit} \
                          memory limit; the run goes on, computing and writing {} users at a time",
                         payrun::job::MemorySize(in_use.max(1)),
-                        payrun::job::Parts::SMALLEST
+                        payrun::job::PartSize::SMALLEST
                     );
                 }
-                payrun::job::Parts::within(limit.0, in_use)
+                payrun::job::PartSize::within(limit.0, in_use)
             }
         };
         let (as_of, overview) = payrun::job::compute_in_parts(
