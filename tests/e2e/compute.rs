@@ -901,7 +901,9 @@ fn digests(out: &std::path::Path) -> std::collections::BTreeMap<String, String> 
 /// at a time, the limit of one byte being below what the run keeps
 /// whole): every file is byte for byte the file of the run read whole,
 /// the kept inputs and the review page's comparison with the last period
-/// included, and the manifest counts the same rows.
+/// included, and the manifest counts the same rows. The time cards spilled
+/// beside the folder while it runs are gone after it, and a killed run's
+/// with them.
 #[test]
 fn a_run_in_parts_writes_the_files_of_the_run_whole() {
     let dir = tempfile::tempdir().unwrap();
@@ -935,6 +937,10 @@ fn a_run_in_parts_writes_the_files_of_the_run_whole() {
         &previous,
     ));
     let parts = runs.join("parts");
+    // A killed run's time cards spilled beside the folder.
+    let killed = runs.join(".parts.parts-99999");
+    std::fs::create_dir_all(&killed).unwrap();
+    std::fs::write(killed.join("part-3.parquet"), "half").unwrap();
     let mut more = vec!["--memory-limit", "1"];
     more.extend(previous);
     let output = compute_dumped(&config, &data, "2024-05-12", &parts, &more);
@@ -945,6 +951,13 @@ fn a_run_in_parts_writes_the_files_of_the_run_whole() {
             && stderr.contains("a userName at a time"),
         "{stderr}"
     );
+    // Neither the killed run's spilled time cards nor this run's are left.
+    let beside: Vec<String> = std::fs::read_dir(&runs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.contains(".parts-"))
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
     let (mut whole_files, mut parts_files) = (digests(&whole), digests(&parts));
     assert_eq!(whole_files.len(), 15, "{whole_files:?}");
     // The page says when the time cards were read, to the minute.
