@@ -464,6 +464,10 @@ impl<'p> Parts<'p> {
             for key in keys {
                 let _ = frame.drop_in_place(key);
             }
+            // One chunk: a text column of several is gathered a text at a
+            // time into new buffers, one of one by its views (at 100M the
+            // first read took 58 s before, 43.5 s after).
+            frame.rechunk_mut_par();
             let mut rows_of: Vec<Vec<IdxSize>> = vec![Vec::new(); parts];
             for (i, &u) in matched[start..start + len].iter().enumerate() {
                 if u != NONE {
