@@ -628,9 +628,41 @@ pub fn user_bytes(cards: usize) -> u64 {
 }
 
 /// Bytes kept for the whole run while it is read in parts: each time
-/// card's user (4 bytes) and each user's part (8), and what writing takes.
+/// card's user (4 bytes) and each user's part (8), what writing takes,
+/// and the process itself ([`PROCESS_BYTES`]).
 pub fn kept_bytes(cards: usize, users: usize) -> u64 {
-    4 * cards as u64 + 8 * users as u64 + PartSize::WRITING
+    4 * cards as u64 + 8 * users as u64 + PartSize::WRITING + PROCESS_BYTES
+}
+
+/// The process itself beside its input, rows and writers: its threads and
+/// the memory a part let go that the allocator has not given back yet.
+/// 1M time cards read in parts held 250 MiB between two parts, of which
+/// the cards' users, the users' parts and the writers were 165 MiB.
+pub const PROCESS_BYTES: u64 = 96 << 20;
+
+/// Bytes `users` users with `cards` time cards in all are estimated to
+/// take read and computed at once ([`user_bytes`] each).
+pub fn whole_bytes(cards: usize, users: usize) -> u64 {
+    users as u64 * user_bytes(0) + 250 * cards as u64
+}
+
+/// The most parts an input is read in, whatever the limit: each part
+/// reads the users file again, so a limit below what a run keeps
+/// throughout cuts it into about this many parts rather than one a
+/// `userName` (which at 100M time cards would be millions of parts).
+pub const MOST_PARTS: u64 = 256;
+
+/// What each part of an input read in parts may take (the budget of
+/// [`payrun_ingest::parts::Parts::plan`]) under `limit` bytes: seven
+/// eighths of the limit less what the run keeps throughout, the eighth
+/// left for what the estimates miss (the memory a part lets go, which
+/// the allocator gives back after 200 ms, while the next is read; a
+/// part's users' own mix of time cards). Never less than
+/// [`MOST_PARTS`]th of the whole input's estimate.
+pub fn part_budget(limit: u64, cards: usize, users: usize) -> u64 {
+    let usable = limit - limit / 8;
+    (usable.saturating_sub(kept_bytes(cards, users)))
+        .max(whole_bytes(cards, users).div_ceil(MOST_PARTS))
 }
 
 /// Long because the manifest is one JSON document, its keys in order.
@@ -699,6 +731,31 @@ fn manifest(
 mod tests {
     use super::*;
     use payrun_ingest::{RecordType, decode_records};
+
+    /// A part's budget under a limit: seven eighths of it less what the
+    /// run keeps, and under a limit too low for that, the 256th of the
+    /// whole input's estimate (figures of 99,931,154 time cards of
+    /// 8,620,680 users).
+    #[test]
+    fn a_part_takes_seven_eighths_of_the_limit_less_what_is_kept_and_never_too_little() {
+        let (cards, users) = (99_931_154, 8_620_680);
+        // 4 bytes a card, 8 a user, 160 MiB for the writers, 96 for the process.
+        assert_eq!(
+            kept_bytes(cards, users),
+            399_724_616 + 68_965_440 + 167_772_160 + 100_663_296
+        );
+        // 900 bytes a user, 250 a card.
+        assert_eq!(whole_bytes(cards, users), 7_758_612_000 + 24_982_788_500);
+        let limit: MemorySize = "3.5G".parse().unwrap();
+        assert_eq!(limit.0, 3_758_096_384);
+        // 3,288,334,336 usable less 737,125,512 kept.
+        assert_eq!(part_budget(limit.0, cards, users), 2_551_208_824);
+        // A byte, or a limit below what is kept: 32,741,400,500 / 256, up.
+        assert_eq!(part_budget(1, cards, users), 127_896_096);
+        assert_eq!(part_budget(600 << 20, cards, users), 127_896_096);
+        // Nothing to read: no part needs anything.
+        assert_eq!(part_budget(1, 0, 0), 0);
+    }
 
     /// Seven users (two share a `userName`; one has a negative rate, one
     /// an open punch), a card of nobody's, one of the shared name, one

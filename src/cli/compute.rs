@@ -347,7 +347,7 @@ fn plan_parts<'p>(
     users: &'p Path,
     given: Vec<Exception>,
 ) -> anyhow::Result<Option<payrun::ingest::parts::Parts<'p>>> {
-    use payrun::job::{MemorySize, kept_bytes, user_bytes};
+    use payrun::job::{MemorySize, kept_bytes, part_budget, user_bytes, whole_bytes};
     let parquet = |path: &Path| {
         path.is_file()
             && path
@@ -366,7 +366,7 @@ fn plan_parts<'p>(
     let cards = payrun::ingest::parquet_rows(time_cards)?;
     let people = payrun::ingest::parquet_rows(users)?;
     // Every user at once: their cards spread over them.
-    let whole = people as u64 * user_bytes(0) + user_bytes(cards) - user_bytes(0);
+    let whole = whole_bytes(cards, people);
     if whole <= limit.0 {
         return Ok(None);
     }
@@ -378,16 +378,17 @@ fn plan_parts<'p>(
             MemorySize(whole)
         );
     }
-    let kept = kept_bytes(cards, people);
-    if kept >= limit.0 {
+    let budget = part_budget(limit.0, cards, people);
+    let least = kept_bytes(cards, people) + budget;
+    if least > limit.0 - limit.0 / 8 {
         eprintln!(
-            "payrun: warning: --memory-limit {limit} is below what the run keeps whole while it \
-             is read in parts ({}: 4 bytes a time card, 8 a user, and the writers); it goes on, \
-             a userName at a time",
-            MemorySize(kept)
+            "payrun: warning: --memory-limit {limit} is below what the run needs read in parts \
+             (about {}: 4 bytes a time card, 8 a user, the writers, and a part, in at most \
+             about {} parts); it goes on, over the limit",
+            MemorySize(least + least / 7),
+            payrun::job::MOST_PARTS
         );
     }
-    let budget = limit.0.saturating_sub(kept);
     let parts = payrun::ingest::parts::Parts::plan(time_cards, users, given, budget, user_bytes)?;
     Ok(Some(
         parts.spill_into(payrun::output::parts_dir(&write.out)),

@@ -897,9 +897,9 @@ fn digests(out: &std::path::Path) -> std::collections::BTreeMap<String, String> 
 }
 
 /// A run whose input does not fit under `--memory-limit` is read,
-/// computed and written a part of the users at a time (here a `userName`
-/// at a time, the limit of one byte being below what the run keeps
-/// whole): every file is byte for byte the file of the run read whole,
+/// computed and written a part of the users at a time (here a user or
+/// two at a time, the limit of one byte being below what the run needs,
+/// which cuts it into the most parts): every file is byte for byte the file of the run read whole,
 /// the kept inputs and the review page's comparison with the last period
 /// included, and the manifest counts the same rows. The time cards spilled
 /// beside the folder while it runs are gone after it, and a killed run's
@@ -947,8 +947,8 @@ fn a_run_in_parts_writes_the_files_of_the_run_whole() {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     crate::helpers::ok(output);
     assert!(
-        stderr.contains("--memory-limit 1 B is below what the run keeps whole")
-            && stderr.contains("a userName at a time"),
+        stderr.contains("--memory-limit 1 B is below what the run needs read in parts")
+            && stderr.contains("in at most about 256 parts); it goes on, over the limit"),
         "{stderr}"
     );
     // Neither the killed run's spilled time cards nor this run's are left.
