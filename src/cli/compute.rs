@@ -367,7 +367,8 @@ fn plan_parts<'p>(
     let people = payrun::ingest::parquet_rows(users)?;
     // Every user at once: their cards spread over them.
     let whole = whole_bytes(cards, people);
-    if whole <= limit.0 {
+    // The eighth kept back, and the process, as for a part (see part_budget).
+    if whole + payrun::job::PROCESS_BYTES <= limit.0 - limit.0 / 8 {
         return Ok(None);
     }
     if !write.export.is_empty() {
