@@ -74,12 +74,15 @@ impl std::str::FromStr for MemorySize {
         let number: rust_decimal::Decimal = number
             .parse()
             .map_err(|_| format!("{text:?} is not a size: it has no number (e.g. 4G)"))?;
-        let bytes = (number * rust_decimal::Decimal::from(1u64 << shift)).trunc();
-        u64::try_from(bytes)
-            .ok()
-            .filter(|b| *b > 0)
-            .map(MemorySize)
-            .ok_or_else(|| format!("{text:?} is not a size above zero bytes"))
+        let bytes = number
+            .checked_mul(rust_decimal::Decimal::from(1u64 << shift))
+            .map(|b| b.trunc())
+            .ok_or_else(|| format!("{text:?} is more bytes than a size can be"))?;
+        match u64::try_from(bytes) {
+            Ok(0) => Err(format!("{text:?} is not a size above zero bytes")),
+            Ok(b) => Ok(MemorySize(b)),
+            Err(_) => Err(format!("{text:?} is more bytes than a size can be")),
+        }
     }
 }
 

@@ -1024,5 +1024,17 @@ fn a_memory_limit_is_a_size() {
         );
     }
     assert!("0".parse::<payrun::job::MemorySize>().is_err());
+    assert!("0.1".parse::<payrun::job::MemorySize>().is_err());
     assert!("G".parse::<payrun::job::MemorySize>().is_err());
+    // Too large for 64 bits, and for a decimal times 2^40: an error, no panic.
+    for text in ["18446744073709551616", "16777216T", "99999999999999999999T"] {
+        assert_eq!(
+            text.parse::<payrun::job::MemorySize>(),
+            Err(format!("{text:?} is more bytes than a size can be")),
+        );
+    }
+    assert_eq!(
+        "16777215T".parse::<payrun::job::MemorySize>(),
+        Ok(payrun::job::MemorySize(16_777_215 << 40))
+    );
 }
