@@ -84,11 +84,21 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     }
     let generated = |to: Option<NaiveDate>| {
         let to = to.unwrap_or_else(|| chrono::Local::now().date_naive());
-        let from = match args.days {
-            Some(days) => to - chrono::Duration::days(days.max(1) - 1),
-            None => args.from.unwrap_or(to - chrono::Duration::days(400)),
+        let back = |days: i64| {
+            chrono::Duration::try_days(days)
+                .and_then(|d| to.checked_sub_signed(d))
+                .ok_or_else(|| {
+                    anyhow::anyhow!("{days} days before {to} is before any date payrun can hold")
+                })
         };
-        GeneratorConfig {
+        let from = match args.days {
+            Some(days) => back(days.max(1) - 1)?,
+            None => match args.from {
+                Some(from) => from,
+                None => back(400)?,
+            },
+        };
+        anyhow::Ok(GeneratorConfig {
             seed: args.seed,
             users: args.users,
             from,
@@ -96,10 +106,10 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
             company_id: DEFAULT_COMPANY_ID.into(),
             token: DEFAULT_TOKEN.into(),
             mix: args.mix,
-        }
+        })
     };
     if let Some(dir) = &args.dump {
-        let (cards, users) = payrun::dump::dump(dir, &generated(args.to), args.raw)?;
+        let (cards, users) = payrun::dump::dump(dir, &generated(args.to)?, args.raw)?;
         println!(
             "wrote {cards} time cards and {users} users{} into {}",
             if args.raw { " (every column text)" } else { "" },
@@ -109,7 +119,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     }
     let company = match &args.data {
         Some(dir) => Company::load_dir(dir)?,
-        None => Company::generate(&generated(args.to)),
+        None => Company::generate(&generated(args.to)?),
     };
     let faults = Faults {
         error_rate: args.error_rate,

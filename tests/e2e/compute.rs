@@ -407,6 +407,26 @@ fn dump(data: &std::path::Path, more: &[&str]) -> String {
     crate::helpers::ok(command.output().unwrap())
 }
 
+/// A span of days reaching before any date is an error that says so, not
+/// a panic, and nothing is written.
+#[test]
+fn a_dump_of_too_many_days_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let output = crate::helpers::payrun(&["sim", "--dump"], None)
+        .arg(&data)
+        .args(["--users", "5", "--to", "2024-05-25", "--days", "4294967295"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("4294967294 days before 2024-05-25 is before any date payrun can hold"),
+        "{stderr}"
+    );
+    assert!(!data.exists());
+}
+
 /// `payrun compute` of the files `payrun sim --dump` wrote into `data`.
 fn compute_dumped(
     config: &std::path::Path,
