@@ -74,8 +74,10 @@ pub struct ComputeArgs {
     /// Hold the run's memory under SIZE: bytes, or a number with K, M, G
     /// or T (e.g. 4G). Default: a quarter of this machine's memory. When
     /// the rows computed would not fit beside the input read, they are
-    /// computed and written a part of the users at a time; the files are
-    /// the same.
+    /// computed and written a part of the users at a time; when Parquet
+    /// time card and users files would not fit themselves, they are read a
+    /// part of the users at a time too (the time cards of the parts to come
+    /// wait in `.OUT.parts-PID` beside --out). The files are the same.
     #[arg(long, value_name = "SIZE", conflicts_with = "replay")]
     pub memory_limit: Option<payrun::job::MemorySize>,
     /// Recompute the run in DIR from its own `inputs/` and check that every
