@@ -41,6 +41,12 @@ fn fail(path: &Path) -> impl Fn(String) -> FileError + '_ {
     }
 }
 
+/// Rows of a part's time cards spilled at a time (a row group): a batch
+/// holds about a part's share of 131,072 rows, and its rows written as
+/// they came made row groups that small (at 100M typed in 11 parts, the
+/// first reading 43.5-50 s with them, 30.5 s with these).
+const SPILL_GROUP_ROWS: usize = 1 << 16;
+
 /// A card no user matched.
 const NONE: u32 = u32::MAX;
 
@@ -426,8 +432,9 @@ impl<'p> Parts<'p> {
             _ => None,
         };
         let parts = self.parts.len();
-        type Writer = polars::io::parquet::write::BatchedWriter<std::fs::File>;
-        let mut writers: Vec<Option<(PathBuf, Writer)>> = (0..parts).map(|_| None).collect();
+        let mut writers: Vec<Option<(PathBuf, SpillWriter)>> = (0..parts).map(|_| None).collect();
+        let mut pending: Vec<Vec<DataFrame>> = vec![Vec::new(); parts];
+        let mut pending_rows = vec![0usize; parts];
         let mut next = 0;
         let (matched, place) = (&self.matched, &self.place);
         ahead(batches.len(), &typed, |decoded| {
@@ -481,20 +488,18 @@ impl<'p> Parts<'p> {
                 let rows = frame
                     .take(&IdxCa::from_vec("".into(), rows.clone()))
                     .map_err(failed)?;
-                let writer = match &mut writers[j] {
-                    Some((_, writer)) => writer,
-                    slot => {
-                        let path = dir.join(format!("part-{j}.parquet"));
-                        let file =
-                            std::fs::File::create(&path).map_err(|e| fail(&path)(e.to_string()))?;
-                        let writer = ParquetWriter::new(file)
-                            .with_compression(ParquetCompression::Lz4Raw)
-                            .batched(rows.schema())
-                            .map_err(|e| fail(&path)(e.to_string()))?;
-                        &mut slot.insert((path, writer)).1
-                    }
-                };
-                writer.write_batch(&rows).map_err(failed)?;
+                pending_rows[j] += rows.height();
+                pending[j].push(rows);
+                if pending_rows[j] < SPILL_GROUP_ROWS {
+                    continue;
+                }
+                pending_rows[j] = 0;
+                let rows = stack(std::mem::take(&mut pending[j])).map_err(failed)?;
+                spill_rows(
+                    &mut writers[j],
+                    &dir.join(format!("part-{j}.parquet")),
+                    &rows,
+                )?;
             }
             let mine = std::mem::take(&mut rows_of[k]);
             if mine.is_empty() {
@@ -511,6 +516,19 @@ impl<'p> Parts<'p> {
         if spill.is_none() {
             return Ok(Vec::new());
         }
+        // The rows still waiting, into their files.
+        for (j, frames) in pending.into_iter().enumerate() {
+            if frames.is_empty() {
+                continue;
+            }
+            let rows = stack(frames).map_err(|e| fail(self.cards_path)(e.to_string()))?;
+            let Some(dir) = &spill else { break };
+            spill_rows(
+                &mut writers[j],
+                &dir.join(format!("part-{j}.parquet")),
+                &rows,
+            )?;
+        }
         let mut spilled = Vec::with_capacity(parts);
         for (j, writer) in writers.into_iter().enumerate() {
             spilled.push(match writer {
@@ -524,6 +542,32 @@ impl<'p> Parts<'p> {
         }
         Ok(spilled)
     }
+}
+
+/// A part's spilled time cards' file being written.
+type SpillWriter = polars::io::parquet::write::BatchedWriter<std::fs::File>;
+
+/// Appends `rows` (a row group) to the file of `writer`, created at `path`
+/// by its first rows.
+fn spill_rows(
+    writer: &mut Option<(PathBuf, SpillWriter)>,
+    path: &Path,
+    rows: &DataFrame,
+) -> Result<(), FileError> {
+    let writer = match writer {
+        Some((_, writer)) => writer,
+        slot => {
+            let file = std::fs::File::create(path).map_err(|e| fail(path)(e.to_string()))?;
+            let writer = ParquetWriter::new(file)
+                .with_compression(ParquetCompression::Lz4Raw)
+                .batched(rows.schema())
+                .map_err(|e| fail(path)(e.to_string()))?;
+            &mut slot.insert((path.to_owned(), writer)).1
+        }
+    };
+    writer
+        .write_batch(rows)
+        .map_err(|e| fail(path)(e.to_string()))
 }
 
 impl Drop for Parts<'_> {
