@@ -647,7 +647,23 @@ pub const PROCESS_BYTES: u64 = 128 << 20;
 /// Bytes `users` users with `cards` time cards in all are estimated to
 /// take read and computed at once ([`user_bytes`] each).
 pub fn whole_bytes(cards: usize, users: usize) -> u64 {
-    users as u64 * user_bytes(0) + 250 * cards as u64
+    // Every user's own bytes, their cards spread over them.
+    users as u64 * user_bytes(0) + (user_bytes(cards) - user_bytes(0))
+}
+
+/// What a run may plan to take under `limit` bytes: seven eighths of it,
+/// the eighth left for what the estimates miss (the memory a part lets
+/// go, which the allocator gives back after 200 ms, while the next is
+/// read; a part's users' own mix of time cards).
+pub fn usable_bytes(limit: u64) -> u64 {
+    limit - limit / 8
+}
+
+/// Whether an input of `users` users and `cards` time cards is read
+/// whole under `limit` bytes: its estimate and the process fit in
+/// [`usable_bytes`].
+pub fn fits_whole(limit: u64, cards: usize, users: usize) -> bool {
+    whole_bytes(cards, users) + PROCESS_BYTES <= usable_bytes(limit)
 }
 
 /// The most parts an input is read in, whatever the limit: each part
@@ -657,15 +673,11 @@ pub fn whole_bytes(cards: usize, users: usize) -> u64 {
 pub const MOST_PARTS: u64 = 256;
 
 /// What each part of an input read in parts may take (the budget of
-/// [`payrun_ingest::parts::Parts::plan`]) under `limit` bytes: seven
-/// eighths of the limit less what the run keeps throughout, the eighth
-/// left for what the estimates miss (the memory a part lets go, which
-/// the allocator gives back after 200 ms, while the next is read; a
-/// part's users' own mix of time cards). Never less than
+/// [`payrun_ingest::parts::Parts::plan`]) under `limit` bytes:
+/// [`usable_bytes`] less what the run keeps throughout, never less than
 /// [`MOST_PARTS`]th of the whole input's estimate.
 pub fn part_budget(limit: u64, cards: usize, users: usize) -> u64 {
-    let usable = limit - limit / 8;
-    (usable.saturating_sub(kept_bytes(cards, users)))
+    (usable_bytes(limit).saturating_sub(kept_bytes(cards, users)))
         .max(whole_bytes(cards, users).div_ceil(MOST_PARTS))
 }
 
@@ -759,6 +771,11 @@ mod tests {
         assert_eq!(part_budget(600 << 20, cards, users), 127_896_096);
         // Nothing to read: no part needs anything.
         assert_eq!(part_budget(1, 0, 0), 0);
+        // Read whole when the estimate and the process fit in 7/8: 1M
+        // time cards of 86,206 users (327,430,400 bytes and 128 MiB) from
+        // a limit of 527,597,860 bytes (461,648,128 usable).
+        assert!(!fits_whole(527_597_859, 999_380, 86_206));
+        assert!(fits_whole(527_597_860, 999_380, 86_206));
     }
 
     /// Seven users (two share a `userName`; one has a negative rate, one

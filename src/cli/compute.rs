@@ -349,7 +349,9 @@ fn plan_parts<'p>(
     users: &'p Path,
     given: Vec<Exception>,
 ) -> anyhow::Result<Option<payrun::ingest::parts::Parts<'p>>> {
-    use payrun::job::{MemorySize, kept_bytes, part_budget, user_bytes, whole_bytes};
+    use payrun::job::{
+        MemorySize, fits_whole, kept_bytes, part_budget, usable_bytes, user_bytes, whole_bytes,
+    };
     let parquet = |path: &Path| {
         path.is_file()
             && path
@@ -367,12 +369,10 @@ fn plan_parts<'p>(
     }
     let cards = payrun::ingest::parquet_rows(time_cards)?;
     let people = payrun::ingest::parquet_rows(users)?;
-    // Every user at once: their cards spread over them.
-    let whole = whole_bytes(cards, people);
-    // The eighth kept back, and the process, as for a part (see part_budget).
-    if whole + payrun::job::PROCESS_BYTES <= limit.0 - limit.0 / 8 {
+    if fits_whole(limit.0, cards, people) {
         return Ok(None);
     }
+    let whole = whole_bytes(cards, people);
     if !write.export.is_empty() {
         anyhow::bail!(
             "the exports are made from the whole run, which needs about {} here, more than \
@@ -383,7 +383,7 @@ fn plan_parts<'p>(
     }
     let budget = part_budget(limit.0, cards, people);
     let least = kept_bytes(cards, people) + budget;
-    if least > limit.0 - limit.0 / 8 {
+    if least > usable_bytes(limit.0) {
         eprintln!(
             "payrun: warning: --memory-limit {limit} is below what the run needs read in parts \
              (about {}: 4 bytes a time card, 8 a user, the writers, and a part, in at most \

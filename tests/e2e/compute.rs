@@ -919,8 +919,8 @@ fn digests(out: &std::path::Path) -> std::collections::BTreeMap<String, String> 
 /// A run whose input does not fit under `--memory-limit` is read,
 /// computed and written a part of the users at a time (here a user or
 /// two at a time, the limit of one byte being below what the run needs,
-/// which cuts it into the most parts): every file is byte for byte the file of the run read whole,
-/// the kept inputs and the review page's comparison with the last period
+/// which cuts it into the most parts): every file is byte for byte the
+/// file of the run read whole, the kept inputs and the review page's comparison with the last period
 /// included, and the manifest counts the same rows. The time cards spilled
 /// beside the folder while it runs are gone after it, and a killed run's
 /// with them.

@@ -495,11 +495,7 @@ impl<'p> Parts<'p> {
                 }
                 pending_rows[j] = 0;
                 let rows = stack(std::mem::take(&mut pending[j])).map_err(failed)?;
-                spill_rows(
-                    &mut writers[j],
-                    &dir.join(format!("part-{j}.parquet")),
-                    &rows,
-                )?;
+                spill_rows(&mut writers[j], &part_file(dir, j), &rows)?;
             }
             let mine = std::mem::take(&mut rows_of[k]);
             if mine.is_empty() {
@@ -513,21 +509,16 @@ impl<'p> Parts<'p> {
         if first_read {
             card_presence.check(self.cards_path, RecordType::TimeCard)?;
         }
-        if spill.is_none() {
+        let Some(dir) = &spill else {
             return Ok(Vec::new());
-        }
+        };
         // The rows still waiting, into their files.
         for (j, frames) in pending.into_iter().enumerate() {
             if frames.is_empty() {
                 continue;
             }
             let rows = stack(frames).map_err(|e| fail(self.cards_path)(e.to_string()))?;
-            let Some(dir) = &spill else { break };
-            spill_rows(
-                &mut writers[j],
-                &dir.join(format!("part-{j}.parquet")),
-                &rows,
-            )?;
+            spill_rows(&mut writers[j], &part_file(dir, j), &rows)?;
         }
         let mut spilled = Vec::with_capacity(parts);
         for (j, writer) in writers.into_iter().enumerate() {
@@ -542,6 +533,11 @@ impl<'p> Parts<'p> {
         }
         Ok(spilled)
     }
+}
+
+/// Part `j`'s spilled time cards' file in `dir`.
+fn part_file(dir: &Path, j: usize) -> PathBuf {
+    dir.join(format!("part-{j}.parquet"))
 }
 
 /// A part's spilled time cards' file being written.
