@@ -126,26 +126,41 @@ impl RunFolder {
     /// The bytes of `name`, checked against the manifest.
     pub fn verified(&self, name: &str) -> Result<Vec<u8>, AuditError> {
         let path = self.dir.join(name);
-        let Some(listed) = self.files.get(name) else {
-            return Err(fail(&path, "is not listed in the run's manifest"));
-        };
+        let listed = self.listed(name)?;
         let bytes =
             std::fs::read(&path).map_err(|e| fail(&path, format!("cannot read it: {e}")))?;
-        if format!("{:x}", Sha256::digest(&bytes)) != *listed {
-            return Err(fail(
-                &path,
-                "has changed since the run wrote it (its SHA-256 differs from the manifest's)",
-            ));
+        if format!("{:x}", Sha256::digest(&bytes)) != listed {
+            return Err(changed_since(&path));
         }
         Ok(bytes)
+    }
+
+    /// The path of `name`, its file checked against the manifest a piece
+    /// at a time (a run's time cards may be gigabytes): for files read
+    /// from their path afterwards.
+    pub fn checked(&self, name: &str) -> Result<PathBuf, AuditError> {
+        let path = self.dir.join(name);
+        let listed = self.listed(name)?;
+        let digest = sha256_of(&path).map_err(|e| fail(&path, format!("cannot read it: {e}")))?;
+        if digest != listed {
+            return Err(changed_since(&path));
+        }
+        Ok(path)
+    }
+
+    /// The SHA-256 the manifest lists for `name`.
+    fn listed(&self, name: &str) -> Result<&str, AuditError> {
+        self.files
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| fail(&self.dir.join(name), "is not listed in the run's manifest"))
     }
 
     /// The run's effective configuration.
     pub fn settings(&self) -> Result<Settings, AuditError> {
         self.need_inputs()?;
-        let name = format!("{INPUTS}/payrun.toml");
-        self.verified(&name)?;
-        Settings::load(&self.dir.join(&name)).map_err(|e| fail(&self.dir.join(&name), e))
+        let path = self.checked(&format!("{INPUTS}/payrun.toml"))?;
+        Settings::load(&path).map_err(|e| fail(&path, e))
     }
 
     /// The run's inputs as read when it was computed: time cards, users
@@ -153,28 +168,31 @@ impl RunFolder {
     pub fn inputs(&self) -> Result<RunInputs, AuditError> {
         self.need_inputs()?;
         let records = |file: &str, record_type: RecordType| {
-            let name = format!("{INPUTS}/{file}");
-            self.verified(&name)?;
-            let path = self.dir.join(&name);
+            let path = self.checked(&format!("{INPUTS}/{file}"))?;
             payrun_ingest::read_payroll_records(&path, record_type)
                 .map(|r| r.frame)
                 .map_err(|e| fail(&path, e))
         };
         let time_cards = records("timecards.parquet", RecordType::TimeCard)?;
         let users = records("users.parquet", RecordType::User)?;
+        Ok(RunInputs {
+            time_cards,
+            users,
+            exceptions: self.input_exceptions()?,
+        })
+    }
+
+    /// The exceptions found reading the run's inputs when it was computed
+    /// (reading them again typed finds none, or the same again).
+    pub fn input_exceptions(&self) -> Result<Vec<payrun_ingest::Exception>, AuditError> {
+        self.need_inputs()?;
         let name = format!("{INPUTS}/exceptions.parquet");
         let path = self.dir.join(&name);
         let frame = ParquetReader::new(std::io::Cursor::new(self.verified(&name)?))
             .finish()
             .map_err(|e| fail(&path, e))?;
-        // Found when the inputs were first read; reading them again typed finds none.
-        let exceptions = payrun_ingest::exceptions_from_frame(&frame, &payrun_ingest::kinds::ALL)
-            .map_err(|e| fail(&path, e))?;
-        Ok(RunInputs {
-            time_cards,
-            users,
-            exceptions,
-        })
+        payrun_ingest::exceptions_from_frame(&frame, &payrun_ingest::kinds::ALL)
+            .map_err(|e| fail(&path, e))
     }
 
     /// The [`PayrollInput`] the run was computed from.
@@ -212,6 +230,22 @@ impl RunFolder {
         let from_csv = !self.files.contains_key(&parquet);
         Table::of(&frame, from_csv).map_err(|e| fail(&self.dir.join(table), e))
     }
+}
+
+/// The error of a file whose SHA-256 is not the manifest's.
+fn changed_since(path: &Path) -> AuditError {
+    fail(
+        path,
+        "has changed since the run wrote it (its SHA-256 differs from the manifest's)",
+    )
+}
+
+/// The SHA-256 of the file at `path`, in hex, read a piece at a time.
+pub fn sha256_of(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hash = Sha256::new();
+    std::io::copy(&mut file, &mut hash)?;
+    Ok(format!("{:x}", hash.finalize()))
 }
 
 /// What a run was computed from.

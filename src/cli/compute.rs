@@ -10,7 +10,6 @@ use polars::prelude::{CsvReadOptions, SerReader};
 use payrun::ingest::RecordType;
 use payrun::job::Provenance;
 use payrun::output::{Staging, from_spreadsheet_safe};
-use sha2::Digest;
 
 use super::common::{Read, WriteArgs, load_config, read, refuse_unfinished, resolve_period};
 use super::{Outcome, progress};
@@ -78,7 +77,9 @@ pub struct ComputeArgs {
     /// time card and users files would not fit themselves, they are read a
     /// part of the users at a time too (the time cards of the parts to come
     /// wait in `.OUT.parts-PID` beside --out). The files are the same.
-    #[arg(long, value_name = "SIZE", conflicts_with = "replay")]
+    /// With --replay, the run's inputs are recomputed under SIZE the same
+    /// way.
+    #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<payrun::job::MemorySize>,
     /// Recompute the run in DIR from its own `inputs/` and check that every
     /// output file is byte-identical to what its manifest lists (exit 1,
@@ -91,7 +92,7 @@ pub struct ComputeArgs {
 /// arguments: read, compute, write, report.
 pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     if let Some(dir) = &args.replay {
-        return replay(dir, args.out.as_deref());
+        return replay(dir, args.out.as_deref(), args.memory_limit);
     }
     let missing = |what: &str| anyhow::anyhow!("--{what} is required");
     let config_path = args.config.clone().ok_or_else(|| missing("config"))?;
@@ -128,12 +129,15 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     };
     let time_card_file = kept_file(&timecards)?;
     let users_file = kept_file(&users_path)?;
-    if let Some(parts) = plan_parts(
-        &write,
+    let planned = plan_parts(
+        write.memory_limit,
+        (!write.export.is_empty()).then_some(Plan::RefuseExports),
+        &write.out,
         &timecards,
         &users_path,
         fetch_exceptions(&timecards)?,
-    )? {
+    )?;
+    if let Some(parts) = planned {
         let provenance = Provenance {
             time_cards: parts.records(),
             users: payrun::ingest::parquet_rows(&users_path)?,
@@ -215,11 +219,18 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
 }
 
 /// `--replay DIR`: the run in DIR computed again from its inputs, as of the
-/// moment it was computed, and its files compared with its manifest.
+/// moment it was computed, and its files compared with its manifest. The
+/// inputs are read in parts under `memory_limit` as `payrun compute`
+/// reads them (a run that wrote exports is recomputed whole: its exports
+/// are made from the whole run); no file is ever read whole to be checked.
 ///
 /// Long because a replay is a sequence of steps (read the run, recompute,
 /// stage, compare every file, write when asked) over the same run folder.
-fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
+fn replay(
+    dir: &Path,
+    out: Option<&Path>,
+    memory_limit: Option<payrun::job::MemorySize>,
+) -> anyhow::Result<Outcome> {
     let run = payrun::audit::RunFolder::open(dir)?;
     if !run.has_inputs() {
         anyhow::bail!(
@@ -229,7 +240,6 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
     }
     let files = &run.files;
     let settings = run.settings()?;
-    let inputs = run.inputs()?;
     let formats: Vec<payrun::output::Format> = [
         (".csv", payrun::output::Format::Csv),
         (".parquet", payrun::output::Format::Parquet),
@@ -251,15 +261,8 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
                 .collect()
         })
         .unwrap_or_default();
-    let mut input = payrun::ingest::PayrollInput::from_owned_frames(
-        inputs.time_cards,
-        &inputs.users,
-        inputs.exceptions,
-    )?;
-    input.as_of = run.as_of;
-    let mut computed = payrun::job::compute_and_export(input, &settings, &run.period, &exports)?;
     // What the page showed beyond the run, as the manifest recorded it.
-    computed.review = payrun::review::PageContext {
+    let mut review = payrun::review::PageContext {
         company_id: serde_json::from_value(run.manifest["company_id"].clone()).unwrap_or(None),
         compared_with: serde_json::from_value(run.manifest["compared_with"].clone())
             .unwrap_or(None),
@@ -270,8 +273,50 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
         Some(out) => Staging::new(out)?,
         None => Staging::claimed(payrun::output::OutputLock::private(&scratch)?)?,
     };
-    let mut review = computed.review.clone();
-    payrun::job::stage_computed(&staging, &computed, &formats, &mut review)?;
+    let cards_path = run.checked(&format!("{}/timecards.parquet", payrun::output::INPUTS))?;
+    let users_path = run.checked(&format!("{}/users.parquet", payrun::output::INPUTS))?;
+    let found_reading = run.input_exceptions()?;
+    let planned = plan_parts(
+        memory_limit,
+        (!exports.is_empty()).then_some(Plan::Whole),
+        out.unwrap_or(&scratch),
+        &cards_path,
+        &users_path,
+        found_reading.clone(),
+    )?;
+    let (overview, as_of, exported) = match planned {
+        Some(parts) => {
+            let mut parts = parts.read_again();
+            let overview = payrun::job::compute_parts_of_files(
+                &staging,
+                &mut parts,
+                run.as_of,
+                &settings.rules,
+                &run.period,
+                &formats,
+                &mut review,
+                None,
+            )?;
+            (overview, run.as_of, Vec::new())
+        }
+        None => {
+            // Read as `payrun compute` reads them; the exceptions found
+            // reading them again are those the run kept, told once.
+            let users = read(&users_path, RecordType::User)?;
+            let mut builder = payrun::ingest::InputBuilder::new(&users.frame)?;
+            drop(users);
+            payrun::ingest::read_time_cards_into(&cards_path, &mut builder)
+                .with_context(|| format!("cannot read {}s", RecordType::TimeCard.noun()))?;
+            let mut input = builder.finish(found_reading)?;
+            input.as_of = run.as_of;
+            let mut computed =
+                payrun::job::compute_and_export(input, &settings, &run.period, &exports)?;
+            computed.review = review.clone();
+            let overview = payrun::job::stage_computed(&staging, &computed, &formats, &mut review)?;
+            let exported = std::mem::take(&mut computed.exports);
+            (overview, computed.as_of, exported)
+        }
+    };
     let digests = staging.digests();
     let mut differing = Vec::new();
     let mut identical = 0;
@@ -279,9 +324,7 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
         if name.starts_with("inputs/") {
             continue;
         }
-        let on_disk = std::fs::read(dir.join(name))
-            .map(|bytes| format!("{:x}", sha2::Sha256::digest(&bytes)))
-            .ok();
+        let on_disk = payrun::audit::sha256_of(&dir.join(name)).ok();
         let recomputed = digests.get(name) == Some(hash);
         match (recomputed, on_disk.as_ref() == Some(hash)) {
             (true, true) => identical += 1,
@@ -289,8 +332,7 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
             (false, _) => differing.push(format!("{name} (computes differently)")),
         }
     }
-    if let Some(out) = out {
-        drop(staging);
+    if out.is_some() {
         let records_in = &run.manifest["records_in"];
         let count = |key: &str| records_in[key].as_u64().unwrap_or(0) as usize;
         let provenance = Provenance {
@@ -298,14 +340,31 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
             users: count("users"),
             pages: count("pages_fetched"),
         };
-        let staging = Staging::new(out)?;
+        // The inputs as they are, each checked against the manifest as it
+        // is copied.
         for name in files.keys().filter(|k| k.starts_with("inputs/")) {
-            let bytes = run.verified(name)?;
+            let from = dir.join(name);
             staging.stage(name, |w| {
-                std::io::Write::write_all(w, &bytes).map_err(|e| e.to_string())
+                let mut file = std::fs::File::open(&from).map_err(|e| e.to_string())?;
+                std::io::copy(&mut file, w)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
             })?;
+            if staging.digests().get(name) != files.get(name) {
+                anyhow::bail!(
+                    "{}: has changed since the run wrote it (its SHA-256 differs from the \
+                     manifest's)",
+                    from.display()
+                );
+            }
         }
-        payrun::job::write_staged(staging, &computed, &formats, &settings, &provenance)?;
+        let written = payrun::job::Written {
+            overview: &overview,
+            as_of,
+            review: &review,
+            exports: &exported,
+        };
+        payrun::job::commit(staging, &written, &settings, &provenance)?;
     }
     if !differing.is_empty() {
         // A later version may add a column or a rule the contract asks for.
@@ -339,12 +398,25 @@ fn replay(dir: &Path, out: Option<&Path>) -> anyhow::Result<Outcome> {
     Ok(Outcome::Written)
 }
 
+/// What [`plan_parts`] does with a run that writes exports (made from the
+/// whole run) when it does not fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// Refuses it, naming the memory it needs (`payrun compute --export`).
+    RefuseExports,
+    /// Reads it whole (a replay of a run that wrote exports).
+    Whole,
+}
+
 /// The time cards and users to read a part of the users at a time, when
 /// both are Parquet files and reading them whole would take more than
-/// `--memory-limit` (about [`payrun::job::user_bytes`] a user); `None`
-/// when they are read whole.
+/// `memory_limit` (about [`payrun::job::user_bytes`] a user); `None`
+/// when they are read whole. `exports`: what to do when the run writes
+/// exports. The spill goes beside `out`.
 fn plan_parts<'p>(
-    write: &WriteArgs,
+    memory_limit: Option<payrun::job::MemorySize>,
+    exports: Option<Plan>,
+    out: &Path,
     time_cards: &'p Path,
     users: &'p Path,
     given: Vec<Exception>,
@@ -358,10 +430,7 @@ fn plan_parts<'p>(
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
     };
-    let Some(limit) = write
-        .memory_limit
-        .or_else(MemorySize::quarter_of_this_machine)
-    else {
+    let Some(limit) = memory_limit.or_else(MemorySize::quarter_of_this_machine) else {
         return Ok(None);
     };
     if !(parquet(time_cards) && parquet(users)) {
@@ -373,13 +442,15 @@ fn plan_parts<'p>(
         return Ok(None);
     }
     let whole = whole_bytes(cards, people);
-    if !write.export.is_empty() {
-        anyhow::bail!(
+    match exports {
+        None => {}
+        Some(Plan::Whole) => return Ok(None),
+        Some(Plan::RefuseExports) => anyhow::bail!(
             "the exports are made from the whole run, which needs about {} here, more than \
              --memory-limit {limit}: raise the limit, or leave --export out and export from \
              payroll_summary and pay_lines",
             MemorySize(whole)
-        );
+        ),
     }
     let budget = part_budget(limit.0, cards, people);
     let least = kept_bytes(cards, people) + budget;
@@ -393,9 +464,7 @@ fn plan_parts<'p>(
         );
     }
     let parts = payrun::ingest::parts::Parts::plan(time_cards, users, given, budget, user_bytes)?;
-    Ok(Some(
-        parts.spill_into(payrun::output::parts_dir(&write.out)),
-    ))
+    Ok(Some(parts.spill_into(payrun::output::parts_dir(out))))
 }
 
 /// The exceptions `payrun fetch` wrote beside the time cards, if any.

@@ -744,6 +744,27 @@ fn a_run_replays_byte_for_byte_and_an_edited_output_is_named() {
         String::from_utf8_lossy(&output.stderr)
     );
 
+    // An input changed since the run is named, whole or read in parts.
+    std::fs::write(out.join("manifest.json"), &manifest).unwrap();
+    let users = std::fs::read(inputs.join("users.parquet")).unwrap();
+    std::fs::write(inputs.join("users.parquet"), &users[..users.len() - 1]).unwrap();
+    for limit in ["1", "4G"] {
+        let output = crate::helpers::payrun(&["compute", "--memory-limit", limit], None)
+            .arg("--replay")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr).trim_end(),
+            format!(
+                "error: {}: has changed since the run wrote it (its SHA-256 differs from the \
+                 manifest's)",
+                inputs.join("users.parquet").display()
+            )
+        );
+    }
+
     let bare = compute("bare", &["--no-inputs"]);
     assert!(!bare.join("inputs").exists());
     let output = replay(&bare);
@@ -1003,6 +1024,109 @@ fn a_run_in_parts_writes_the_files_of_the_run_whole() {
     };
     assert_eq!(rows(&whole), rows(&parts));
     assert!(rows(&parts)["payroll_summary"].as_u64().unwrap() > 100);
+
+    // Each run replays in parts as well as whole, and a replay in parts
+    // into --out writes the run again, as of the moment it was computed.
+    for run in [&whole, &parts] {
+        for limit in ["1", "4G"] {
+            let replayed = crate::helpers::payrun(&["compute", "--memory-limit", limit], None)
+                .arg("--replay")
+                .arg(run)
+                .output()
+                .unwrap();
+            let stdout = crate::helpers::ok(replayed);
+            assert!(
+                stdout.contains("all 11 output files are byte-identical to its manifest"),
+                "{} under {limit}: {stdout}",
+                run.display()
+            );
+        }
+    }
+    let again = runs.join("again");
+    crate::helpers::ok(
+        crate::helpers::payrun(&["compute", "--memory-limit", "1", "--replay"], None)
+            .arg(&parts)
+            .arg("--out")
+            .arg(&again)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(digests(&again), digests(&parts));
+    let spilled = std::fs::read_dir(&runs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.contains(".parts-"))
+        .count();
+    assert_eq!(spilled, 0);
+}
+
+/// A run whose time cards hold values that cannot be read keeps the
+/// exceptions that reading found in `inputs/`; a replay, whole or in
+/// parts, reads the same cards again and tells those exceptions once.
+#[test]
+fn a_replay_in_parts_tells_what_reading_found_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("payrun.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let data = dir.path().join("data");
+    dump(
+        &data,
+        &[
+            "--users",
+            "60",
+            "--days",
+            "30",
+            "--to",
+            "2024-05-31",
+            "--seed",
+            "5",
+            "--raw",
+        ],
+    );
+    // Two times that are not times, in the text the API sends.
+    let path = data.join("timecards.parquet");
+    let mut frame = ParquetReader::new(std::fs::File::open(&path).unwrap())
+        .finish()
+        .unwrap();
+    let times: Vec<Option<String>> = frame
+        .column("inDateTime")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(row, time)| match row {
+            3 | 170 => Some("not a time".to_owned()),
+            _ => time.map(str::to_owned),
+        })
+        .collect();
+    frame
+        .replace("inDateTime", Column::new("inDateTime".into(), times))
+        .unwrap();
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut frame)
+        .unwrap();
+    let out = dir.path().join("out");
+    crate::helpers::ok(compute_dumped(&config, &data, "2024-05-12", &out, &[]));
+    let kept =
+        ParquetReader::new(std::fs::File::open(out.join("inputs/exceptions.parquet")).unwrap())
+            .finish()
+            .unwrap();
+    assert_eq!(kept.height(), 2, "{kept}");
+    let found = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
+    assert_eq!(found.matches("not a time").count(), 2, "{found}");
+    for limit in ["1", "4G"] {
+        let replayed = crate::helpers::payrun(&["compute", "--memory-limit", limit], None)
+            .arg("--replay")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stdout = crate::helpers::ok(replayed);
+        assert!(
+            stdout.contains("all 11 output files are byte-identical to its manifest"),
+            "under {limit}: {stdout}"
+        );
+    }
 }
 
 /// `--memory-limit` takes bytes or a size with a unit, and refuses what

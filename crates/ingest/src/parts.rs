@@ -79,6 +79,9 @@ pub struct Parts<'p> {
     /// [`spill_into`](Self::spill_into)), and each part's file there.
     spill: Option<PathBuf>,
     spilled: Vec<Spilled>,
+    /// Whether the files were read before and `given` holds what reading
+    /// them found (see [`read_again`](Self::read_again)).
+    again: bool,
 }
 
 /// A reading of one part's time cards from the time card file: which
@@ -195,6 +198,7 @@ impl<'p> Parts<'p> {
             all: None,
             spill: None,
             spilled: Vec::new(),
+            again: false,
         })
     }
 
@@ -207,6 +211,15 @@ impl<'p> Parts<'p> {
     /// file system in memory.
     pub fn spill_into(mut self, dir: PathBuf) -> Self {
         self.spill = Some(dir);
+        self
+    }
+
+    /// Tells the parts that the files were read before (by the run a
+    /// replay checks) and that `given` holds the exceptions reading them
+    /// found then: those found reading them again are left out rather
+    /// than told twice. The time cards read are the same either way.
+    pub fn read_again(mut self) -> Self {
+        self.again = true;
         self
     }
 
@@ -361,12 +374,18 @@ impl<'p> Parts<'p> {
         self.found = Some(found);
         if first_read {
             read_cards.extend(read_users);
+            if self.again {
+                read_cards.clear();
+            }
             read_cards.extend(given_read);
             self.all = Some(read_cards);
         }
         builder.add_unknown(unknown);
-        let mut exceptions = cards;
-        exceptions.extend(users);
+        let mut exceptions = Vec::new();
+        if !self.again {
+            exceptions.extend(cards);
+            exceptions.extend(users);
+        }
         exceptions.extend(given);
         let mut input = builder
             .finish(exceptions)
