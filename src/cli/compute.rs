@@ -444,7 +444,14 @@ fn plan_parts<'p>(
     let whole = whole_bytes(cards, people);
     match exports {
         None => {}
-        Some(Plan::Whole) => return Ok(None),
+        Some(Plan::Whole) => {
+            eprintln!(
+                "payrun: warning: the run wrote exports, which are made from the whole run: it \
+                 is replayed whole, in about {}, over --memory-limit {limit}",
+                MemorySize(whole)
+            );
+            return Ok(None);
+        }
         Some(Plan::RefuseExports) => anyhow::bail!(
             "the exports are made from the whole run, which needs about {} here, more than \
              --memory-limit {limit}: raise the limit, or leave --export out and export from \

@@ -126,6 +126,22 @@ async fn every_profile_matches_its_hand_checked_file() {
         stdout.contains("all 21 output files are byte-identical"),
         "{stdout}"
     );
+    // Under a limit it does not fit, it is replayed whole all the same,
+    // and says so: its exports are made from the whole run.
+    let replayed = crate::helpers::payrun(&["compute", "--memory-limit", "1", "--replay"], None)
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&replayed.stderr).into_owned();
+    let stdout = crate::helpers::ok(replayed);
+    assert!(
+        stdout.contains("all 21 output files are byte-identical")
+            && stderr.contains(
+                "the run wrote exports, which are made from the whole run: it is replayed whole"
+            )
+            && stderr.ends_with("over --memory-limit 1 B\n"),
+        "{stdout}{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
