@@ -464,9 +464,9 @@ pub fn commit(
     staging.commit_owning(&crate::output::report_files())
 }
 
-/// How many users' rows a run computes and writes at a time: all of them,
-/// unless their rows would not fit in what the memory limit leaves beside
-/// the input (see [`PartSize::within`]).
+/// How many users' rows a run computes and writes at a time: as many as
+/// fit in [`PartSize::MOST_ROWS`], or in what the memory limit leaves
+/// beside the input when that is less (see [`PartSize::within`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartSize {
     /// Every user at once.
@@ -482,11 +482,25 @@ impl PartSize {
     /// The fewest users in a part.
     pub const SMALLEST: usize = 64;
 
+    /// The most bytes of rows computed at a time, whatever the limit. A
+    /// run's rows are the most fresh memory it touches (1.5 GiB at 10M
+    /// time cards): computed and written a part at a time, each part's
+    /// memory serves the next: 10M typed peaks at 2.0 GiB rather than
+    /// 2.55 GiB, in the same time within noise (26 parts), 1M typed at
+    /// 427-441 MiB rather than 434-462 MiB (3 parts). Parts of 16 or 32
+    /// MiB gave the same peak at 10M (docs/performance.md).
+    pub const MOST_ROWS: u64 = 64 << 20;
+
     /// Parts whose rows fit in `limit` bytes beside `in_use` (the
     /// process's memory now, the input read; a block of rows being
-    /// written takes [`PartSize::WRITING`] more).
+    /// written takes [`PartSize::WRITING`] more), and in
+    /// [`PartSize::MOST_ROWS`].
     pub fn within(limit: u64, in_use: u64) -> PartSize {
-        PartSize::Bytes(limit.saturating_sub(in_use + PartSize::WRITING))
+        PartSize::Bytes(
+            limit
+                .saturating_sub(in_use + PartSize::WRITING)
+                .min(PartSize::MOST_ROWS),
+        )
     }
 
     /// What writing takes beside the rows: a block of each table in

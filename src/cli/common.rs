@@ -142,10 +142,10 @@ pub struct WriteArgs {
     #[arg(long, value_name = "DIR")]
     pub previous: Option<std::path::PathBuf>,
     /// Hold the run's memory under SIZE: bytes, or a number with K, M, G
-    /// or T (e.g. 4G). Default: a quarter of this machine's memory. When
-    /// the rows computed would not fit beside the input read, they are
-    /// computed and written a part of the users at a time; the files are
-    /// the same.
+    /// or T (e.g. 4G). Default: a quarter of this machine's memory. Rows
+    /// are computed and written a part of the users at a time, in smaller
+    /// parts when the limit leaves less beside the input read; the files
+    /// are the same.
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<payrun::job::MemorySize>,
 }
@@ -334,7 +334,7 @@ impl WriteArgs {
         let comparing = comparing(previous)?;
         let in_use = payrun::job::resident_bytes();
         let parts = match limit {
-            None => payrun::job::PartSize::Whole,
+            None => payrun::job::PartSize::Bytes(payrun::job::PartSize::MOST_ROWS),
             Some(limit) => {
                 if in_use + payrun::job::PartSize::WRITING > limit.0 {
                     eprintln!(

@@ -71,9 +71,9 @@ pub struct ComputeArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "replay")]
     pub previous: Option<PathBuf>,
     /// Hold the run's memory under SIZE: bytes, or a number with K, M, G
-    /// or T (e.g. 4G). Default: a quarter of this machine's memory. When
-    /// the rows computed would not fit beside the input read, they are
-    /// computed and written a part of the users at a time; when Parquet
+    /// or T (e.g. 4G). Default: a quarter of this machine's memory. Rows
+    /// are computed and written a part of the users at a time, in smaller
+    /// parts when the limit leaves less beside the input read; when Parquet
     /// time card and users files would not fit themselves, they are read a
     /// part of the users at a time too (the time cards of the parts to come
     /// wait in `.OUT.parts-PID` beside --out). The files are the same.
