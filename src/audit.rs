@@ -23,6 +23,8 @@ use sha2::{Digest, Sha256};
 use crate::output::INPUTS;
 use crate::settings::Settings;
 
+mod rows;
+
 /// Why a run's folder could not be read.
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {message}", path.display())]
@@ -333,21 +335,26 @@ pub fn explain_run(
         })?;
     // The run's own figure for the person, if its summary has exactly one
     // row for them: an explanation that disagrees explains another payroll.
-    let summary = run.table("payroll_summary")?;
-    let rows: Vec<&Vec<Option<String>>> = summary
-        .rows
-        .iter()
-        .filter(|row| {
-            key(&summary, row, &["user_name", "employee_number"])
-                == [
-                    explanation.user_name.clone(),
-                    explanation.employee_number.clone(),
-                ]
-        })
-        .collect();
-    if let ([row], Some(at)) = (rows.as_slice(), summary.column("gross_pay")) {
-        let paid =
-            decimal(&row[at], "payroll_summary", "gross_pay").map_err(|m| fail(&run.dir, m))?;
+    let person = [
+        explanation.user_name.as_deref(),
+        explanation.employee_number.as_deref(),
+    ];
+    let mut paid_rows: Vec<Option<String>> = Vec::new();
+    let file = rows::RunFile::table(run, "payroll_summary")?;
+    let names = ["user_name", "employee_number", "gross_pay"];
+    let has_gross = file.column_names()?.iter().any(|n| n == "gross_pay");
+    rows::text_batches(&file, &names, None, |_, columns| {
+        for i in 0..rows::height(columns) {
+            let at = |c: usize| rows::cell(&columns[c], i);
+            if [at(0), at(1)] == person {
+                paid_rows.push(at(2).map(str::to_owned));
+            }
+        }
+        Ok(())
+    })?;
+    if let ([paid], true) = (paid_rows.as_slice(), has_gross) {
+        let paid = decimal(paid.as_deref(), "payroll_summary", "gross_pay")
+            .map_err(|m| fail(&run.dir, m))?;
         if paid != explanation.gross_pay {
             return Err(fail(
                 &run.dir,
@@ -719,21 +726,83 @@ pub fn diff(old: &RunFolder, new: &RunFolder) -> Result<RunDiff, AuditError> {
         let (was, is) = (old.settings()?.pay_text(), new.settings()?.pay_text());
         diff.config_changed = was != is;
         diff.config_keys = changed_keys(&was, &is);
-        let cards = format!("{INPUTS}/timecards.parquet");
-        let read = |run: &RunFolder| -> Result<Table, AuditError> {
-            let frame = ParquetReader::new(std::io::Cursor::new(run.verified(&cards)?))
-                .finish()
-                .map_err(|e| fail(&run.dir.join(&cards), e))?;
-            Table::of(&frame, false).map_err(|e| fail(&run.dir.join(&cards), e))
-        };
-        diff.cards = compare_cards(&read(old)?, &read(new)?);
+        diff.cards = compare_card_files(old, new, &format!("{INPUTS}/timecards.parquet"))?;
         diff.cards_compared = true;
     }
-    let (old_lines, new_lines) = (old.table("pay_lines")?, new.table("pay_lines")?);
-    diff.lines = compare_lines(&old_lines, &new_lines).map_err(|e| fail(&new.dir, e))?;
-    let (old_summary, new_summary) = (old.table("payroll_summary")?, new.table("payroll_summary")?);
-    diff.users = compare_users(&old_summary, &new_summary).map_err(|e| fail(&new.dir, e))?;
+    let digests = rows::Digests::new();
+    diff.lines = compare_lines(old, new, &digests)?;
+    diff.users = compare_users(old, new, &digests)?;
     Ok(diff)
+}
+
+/// The time cards of the file `name` of two runs compared (see
+/// [`compare_cards`]), a batch at a time: each card's key and content are
+/// told by their digests, the cards identical in both runs paired off,
+/// and only the rest read whole and compared.
+fn compare_card_files(
+    old: &RunFolder,
+    new: &RunFolder,
+    name: &str,
+) -> Result<Vec<CardChange>, AuditError> {
+    let (old, new) = (
+        rows::RunFile::open(old, name)?,
+        rows::RunFile::open(new, name)?,
+    );
+    let old_names = old.column_names()?;
+    // The fields both runs have, in the new run's order, as compare_cards
+    // takes them.
+    let new_names = new.column_names()?;
+    let mut names = vec!["userName", "createdDateTime"];
+    names.extend(
+        new_names
+            .iter()
+            .filter(|n| !NOT_CONTENT.contains(&n.as_str()) && old_names.contains(n))
+            .map(String::as_str),
+    );
+    let digests = rows::Digests::new();
+    // (key, content, row) of every card, in order.
+    let read = |file: &rows::RunFile| -> Result<Vec<(u128, u128, u32)>, AuditError> {
+        let mut cards = Vec::new();
+        rows::text_batches(file, &names, None, |start, columns| {
+            use rayon::prelude::*;
+            let batch: Vec<(u128, u128, u32)> = (0..rows::height(columns))
+                .into_par_iter()
+                .map(|i| {
+                    let key = digests.of(columns[..2].iter().map(|c| rows::cell(c, i)));
+                    let content = digests.of(columns[2..].iter().map(|c| rows::cell(c, i)));
+                    (key, content, (start + i) as u32)
+                })
+                .collect();
+            cards.extend(batch);
+            Ok(())
+        })?;
+        rayon::slice::ParallelSliceMut::par_sort_unstable(&mut cards[..]);
+        Ok(cards)
+    };
+    let (olds, news) = (read(&old)?, read(&new)?);
+    let (mut removed, mut added) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    while i < olds.len() && j < news.len() {
+        match (olds[i].0, olds[i].1).cmp(&(news[j].0, news[j].1)) {
+            std::cmp::Ordering::Equal => (i, j) = (i + 1, j + 1),
+            std::cmp::Ordering::Less => {
+                removed.push(olds[i].2);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                added.push(news[j].2);
+                j += 1;
+            }
+        }
+    }
+    removed.extend(olds[i..].iter().map(|c| c.2));
+    added.extend(news[j..].iter().map(|c| c.2));
+    removed.sort_unstable();
+    added.sort_unstable();
+    Ok(compare_cards(
+        &rows::rows_table(&old, &removed)?,
+        &rows::rows_table(&new, &added)?,
+    ))
 }
 
 /// The dotted keys whose values differ between two configuration texts,
@@ -886,21 +955,13 @@ fn shown(value: &Option<String>) -> String {
     }
 }
 
-fn decimal(text: &Option<String>, table: &str, column: &str) -> Result<Decimal, String> {
-    match text.as_deref().map(str::trim) {
+fn decimal(text: Option<&str>, table: &str, column: &str) -> Result<Decimal, String> {
+    match text.map(str::trim) {
         None | Some("") => Ok(Decimal::ZERO),
         Some(t) => {
             Decimal::from_str(t).map_err(|_| format!("{table}: {column} {t:?} is not a number"))
         }
     }
-}
-
-/// The text columns of `table` named `names`, for one row.
-fn key(table: &Table, row: &[Option<String>], names: &[&str]) -> Vec<Option<String>> {
-    names
-        .iter()
-        .map(|n| table.column(n).and_then(|i| row[i].clone()))
-        .collect()
 }
 
 const LINE_KEY: [&str; 6] = [
@@ -912,60 +973,171 @@ const LINE_KEY: [&str; 6] = [
     "shift_name",
 ];
 
-/// Sums of decimal columns per key (the text of the key columns).
-type Sums<const N: usize> = HashMap<Vec<Option<String>>, [Decimal; N]>;
+/// Texts of a row: of its key columns, then of its record columns, by row.
+type RowTexts = HashMap<u32, (Vec<Option<String>>, Vec<Option<String>>)>;
 
-/// `table`'s rows summed by the text of `key_columns`: each key's sums of
-/// the decimal `figures` columns (`name` names the table in errors).
-fn sums<const N: usize>(
-    table: &Table,
-    name: &str,
-    key_columns: &[&str],
-    figures: [&str; N],
-) -> Result<Sums<N>, String> {
-    let at: Vec<usize> = figures
-        .iter()
-        .map(|f| table.column(f).ok_or(format!("{name} has no {f} column")))
-        .collect::<Result<_, _>>()?;
-    let mut sums = Sums::new();
-    for row in &table.rows {
-        let entry: &mut [Decimal; N] = sums
-            .entry(key(table, row, key_columns))
-            .or_insert([Decimal::ZERO; N]);
-        for ((slot, &i), figure) in entry.iter_mut().zip(&at).zip(figures) {
-            *slot += decimal(&row[i], name, figure)?;
-        }
-    }
-    Ok(sums)
+/// A key's rows of a table: the sums of its figures, the digest of its
+/// last row's record texts, and that row.
+#[derive(Debug, Clone, Copy)]
+struct KeySums<const N: usize> {
+    figures: [Decimal; N],
+    record: u128,
+    row: u32,
 }
 
-/// A key whose sums changed: the key, the old sums, the new sums.
-type Changed<const N: usize> = (Vec<Option<String>>, [Decimal; N], [Decimal; N]);
+/// How a table's rows are summed by key: the table, its key columns, the
+/// decimal columns summed, and the text columns kept of a key's last row
+/// (`blank`: an absent value is empty text, and every column must be
+/// there).
+struct Summed<'a, const N: usize> {
+    table: &'a str,
+    key: &'a [&'a str],
+    figures: [&'a str; N],
+    record: &'a [&'a str],
+    blank: bool,
+}
 
-/// The keys of `table` (old and new) whose sums of `figures` differ, in
-/// key order, with the old and the new sums (zero where a key is absent).
-fn changed<const N: usize>(
-    (old, new): (&Table, &Table),
-    name: &str,
-    key_columns: &[&str],
-    figures: [&str; N],
-) -> Result<Vec<Changed<N>>, String> {
-    let (was, is) = (
-        sums(old, name, key_columns, figures)?,
-        sums(new, name, key_columns, figures)?,
-    );
-    let keys: BTreeSet<&Vec<Option<String>>> = was.keys().chain(is.keys()).collect();
-    let zero = [Decimal::ZERO; N];
-    Ok(keys
-        .into_iter()
-        .filter_map(|k| {
-            let (a, b) = (
-                was.get(k).copied().unwrap_or(zero),
-                is.get(k).copied().unwrap_or(zero),
-            );
-            (a != b).then(|| (k.clone(), a, b))
-        })
-        .collect())
+impl<const N: usize> Summed<'_, N> {
+    /// `run`'s table summed by the digest of its key columns' texts.
+    fn of(
+        &self,
+        run: &RunFolder,
+        file: &rows::RunFile,
+        digests: &rows::Digests,
+    ) -> Result<HashMap<u128, KeySums<N>>, AuditError> {
+        let present = file.column_names()?;
+        let required = self
+            .figures
+            .iter()
+            .chain(if self.blank { self.record } else { &[] });
+        if let Some(missing) = required
+            .into_iter()
+            .find(|f| !present.iter().any(|p| p == *f))
+        {
+            return Err(fail(
+                &run.dir,
+                format!("{} has no {missing} column", self.table),
+            ));
+        }
+        let mut names: Vec<&str> = self.key.to_vec();
+        names.extend(self.figures);
+        names.extend(self.record);
+        let (k, f) = (self.key.len(), self.key.len() + N);
+        let mut sums: HashMap<u128, KeySums<N>> = HashMap::new();
+        rows::text_batches(file, &names, None, |start, columns| {
+            use rayon::prelude::*;
+            let blank = self.blank;
+            let batch = (0..rows::height(columns))
+                .into_par_iter()
+                .map(|i| {
+                    let mut figures = [Decimal::ZERO; N];
+                    for ((slot, column), name) in
+                        figures.iter_mut().zip(&columns[k..f]).zip(self.figures)
+                    {
+                        *slot = decimal(rows::cell(column, i), self.table, name)?;
+                    }
+                    Ok((
+                        digests.of(columns[..k].iter().map(|c| rows::cell(c, i))),
+                        figures,
+                        digests.of((columns[f..].iter().map(|c| rows::cell(c, i)))
+                            .map(|v| if blank { Some(v.unwrap_or("")) } else { v })),
+                    ))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            for (i, (key, figures, record)) in batch.into_iter().enumerate() {
+                let entry = sums.entry(key).or_insert(KeySums {
+                    figures: [Decimal::ZERO; N],
+                    record,
+                    row: 0,
+                });
+                for (slot, v) in entry.figures.iter_mut().zip(figures) {
+                    *slot += v;
+                }
+                entry.record = record;
+                entry.row = (start + i) as u32;
+            }
+            Ok(())
+        })?;
+        Ok(sums)
+    }
+
+    /// The key and record texts of `rows` of `run`'s table, by row.
+    fn texts(&self, file: &rows::RunFile, rows: &mut [u32]) -> Result<RowTexts, AuditError> {
+        rows.sort_unstable();
+        let table = rows::rows_table(file, rows)?;
+        let at = |row: &[Option<String>], names: &[&str]| -> Vec<Option<String>> {
+            names
+                .iter()
+                .map(|n| table.column(n).and_then(|i| row[i].clone()))
+                .collect()
+        };
+        Ok(rows
+            .iter()
+            .zip(&table.rows)
+            .map(|(&r, row)| (r, (at(row, self.key), at(row, self.record))))
+            .collect())
+    }
+
+    /// The keys whose figures or record differ between `old` and `new`
+    /// (absent: figures zero, and a record apart from any), in key order:
+    /// the key's texts, and for each run its figures (zero where absent)
+    /// and record texts (where present).
+    #[allow(clippy::type_complexity)]
+    fn changes(
+        &self,
+        old: &RunFolder,
+        new: &RunFolder,
+        digests: &rows::Digests,
+    ) -> Result<
+        Vec<(
+            Vec<Option<String>>,
+            ([Decimal; N], Option<Vec<Option<String>>>),
+            ([Decimal; N], Option<Vec<Option<String>>>),
+        )>,
+        AuditError,
+    > {
+        let files = (
+            rows::RunFile::table(old, self.table)?,
+            rows::RunFile::table(new, self.table)?,
+        );
+        let (was, is) = (
+            self.of(old, &files.0, digests)?,
+            self.of(new, &files.1, digests)?,
+        );
+        let differs = |a: Option<&KeySums<N>>, b: Option<&KeySums<N>>| match (a, b) {
+            (Some(a), Some(b)) => a.figures != b.figures || a.record != b.record,
+            _ => true,
+        };
+        let keys: Vec<u128> = (was.keys().chain(is.keys().filter(|k| !was.contains_key(k))))
+            .filter(|k| differs(was.get(k), is.get(k)))
+            .copied()
+            .collect();
+        let mut old_rows: Vec<u32> = keys.iter().filter_map(|k| Some(was.get(k)?.row)).collect();
+        let mut new_rows: Vec<u32> = keys.iter().filter_map(|k| Some(is.get(k)?.row)).collect();
+        let (old_texts, new_texts) = (
+            self.texts(&files.0, &mut old_rows)?,
+            self.texts(&files.1, &mut new_rows)?,
+        );
+        let mut changes: Vec<_> = keys
+            .iter()
+            .map(|k| {
+                let side = |sums: Option<&KeySums<N>>, texts: &RowTexts| {
+                    let texts = sums.and_then(|s| texts.get(&s.row));
+                    (
+                        sums.map_or([Decimal::ZERO; N], |s| s.figures),
+                        texts.map(|t| t.1.clone()),
+                        texts.map(|t| t.0.clone()),
+                    )
+                };
+                let (a, a_record, a_key) = side(was.get(k), &old_texts);
+                let (b, b_record, b_key) = side(is.get(k), &new_texts);
+                let key = a_key.or(b_key).unwrap_or_default();
+                (key, (a, a_record), (b, b_record))
+            })
+            .collect();
+        changes.sort_by(|x, y| x.0.cmp(&y.0));
+        Ok(changes)
+    }
 }
 
 /// Pay lines matched by user, week, kind, job and shift.
@@ -976,108 +1148,85 @@ fn changed<const N: usize>(
 /// a line (the same hours and rate in both runs, the amount one cent
 /// apart) is marked [`LineChange::rounding`]: its cent is paid or
 /// recovered like any other, but it is not reported as the week's change.
-fn compare_lines(old: &Table, new: &Table) -> Result<Vec<LineChange>, String> {
-    let rates = |table: &Table| -> HashMap<Vec<Option<String>>, Option<String>> {
-        let at = table.column("rate");
-        table
-            .rows
-            .iter()
-            .map(|row| (key(table, row, &LINE_KEY), at.and_then(|i| row[i].clone())))
-            .collect()
+fn compare_lines(
+    old: &RunFolder,
+    new: &RunFolder,
+    digests: &rows::Digests,
+) -> Result<Vec<LineChange>, AuditError> {
+    let summed = Summed {
+        table: "pay_lines",
+        key: &LINE_KEY,
+        figures: ["hours", "amount"],
+        record: &["rate"],
+        blank: false,
     };
-    let (was_rate, is_rate) = (rates(old), rates(new));
     let cent = Decimal::new(1, 2);
-    Ok(
-        changed((old, new), "pay_lines", &LINE_KEY, ["hours", "amount"])?
-            .into_iter()
-            .map(|(k, was, is)| {
-                let same_rate = matches!(
-                    (was_rate.get(&k), is_rate.get(&k)),
-                    (Some(a), Some(b)) if a == b
-                );
-                LineChange {
-                    rounding: same_rate && was[0] == is[0] && (is[1] - was[1]).abs() == cent,
-                    user_name: k[0].clone(),
-                    employee_number: k[1].clone(),
-                    week_start: k[2].clone(),
-                    kind: k[3].clone().unwrap_or_default(),
-                    job_name: k[4].clone(),
-                    shift_name: k[5].clone(),
-                    hours: (was[0], is[0]),
-                    amount: (was[1], is[1]),
-                }
-            })
-            .collect(),
-    )
-}
-
-/// The change of the user `k` (user name, employee number), made empty
-/// on first use.
-fn change_of<'c>(
-    changes: &'c mut BTreeMap<Vec<Option<String>>, UserChange>,
-    k: &[Option<String>],
-) -> &'c mut UserChange {
-    changes.entry(k.to_vec()).or_insert_with(|| UserChange {
-        user_name: k[0].clone(),
-        employee_number: k[1].clone(),
-        figures: Vec::new(),
-        record: Vec::new(),
-    })
+    Ok(summed
+        .changes(old, new, digests)?
+        .into_iter()
+        .filter(|(_, (was, _), (is, _))| was != is)
+        .map(|(k, (was, was_rate), (is, is_rate))| {
+            let same_rate = matches!((was_rate, is_rate), (Some(a), Some(b)) if a == b);
+            LineChange {
+                rounding: same_rate && was[0] == is[0] && (is[1] - was[1]).abs() == cent,
+                user_name: k[0].clone(),
+                employee_number: k[1].clone(),
+                week_start: k[2].clone(),
+                kind: k[3].clone().unwrap_or_default(),
+                job_name: k[4].clone(),
+                shift_name: k[5].clone(),
+                hours: (was[0], is[0]),
+                amount: (was[1], is[1]),
+            }
+        })
+        .collect())
 }
 
 /// Summary rows matched by user name and employee number: those whose
 /// figures, `status` or record ([`RECORD_FIELDS`]) changed.
-fn compare_users(old: &Table, new: &Table) -> Result<Vec<UserChange>, String> {
-    let user = ["user_name", "employee_number"];
-    type Records = BTreeMap<Vec<Option<String>>, Vec<String>>;
-    let records = |table: &Table| -> Result<Records, String> {
-        let at: Vec<usize> = RECORD_FIELDS
-            .iter()
-            .map(|f| {
-                table
-                    .column(f)
-                    .ok_or(format!("payroll_summary has no {f} column"))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(table
-            .rows
-            .iter()
-            .map(|row| {
-                let values = at
-                    .iter()
-                    .map(|&i| row[i].clone().unwrap_or_default())
-                    .collect();
-                (key(table, row, &user), values)
-            })
-            .collect())
+fn compare_users(
+    old: &RunFolder,
+    new: &RunFolder,
+    digests: &rows::Digests,
+) -> Result<Vec<UserChange>, AuditError> {
+    let summed = Summed {
+        table: "payroll_summary",
+        key: &["user_name", "employee_number"],
+        figures: SUMMARY_FIGURES,
+        record: &RECORD_FIELDS,
+        blank: true,
     };
-    let (was_records, is_records) = (records(old)?, records(new)?);
-    let blank = vec![String::new(); RECORD_FIELDS.len()];
-    let mut changes: BTreeMap<Vec<Option<String>>, UserChange> = BTreeMap::new();
-    for (k, was, is) in changed((old, new), "payroll_summary", &user, SUMMARY_FIGURES)? {
-        change_of(&mut changes, &k).figures = SUMMARY_FIGURES
-            .iter()
-            .zip(was.iter().zip(&is))
-            .filter(|(_, (a, b))| a != b)
-            .map(|(name, (a, b))| (*name, *a, *b))
-            .collect();
-    }
-    let keys: BTreeSet<&Vec<Option<String>>> =
-        was_records.keys().chain(is_records.keys()).collect();
-    for k in keys {
-        let was = was_records.get(k).unwrap_or(&blank);
-        let is = is_records.get(k).unwrap_or(&blank);
-        let record: Vec<(&'static str, String, String)> = RECORD_FIELDS
-            .iter()
-            .zip(was.iter().zip(is))
-            .filter(|(_, (a, b))| a != b)
-            .map(|(name, (a, b))| (*name, a.clone(), b.clone()))
-            .collect();
-        if !record.is_empty() {
-            change_of(&mut changes, k).record = record;
-        }
-    }
-    Ok(changes.into_values().collect())
+    let blank = || vec![String::new(); RECORD_FIELDS.len()];
+    let texts = |record: Option<Vec<Option<String>>>| {
+        record.map_or_else(blank, |r| {
+            r.into_iter().map(Option::unwrap_or_default).collect()
+        })
+    };
+    Ok(summed
+        .changes(old, new, digests)?
+        .into_iter()
+        .filter_map(|(k, (was, was_record), (is, is_record))| {
+            let figures: Vec<(&'static str, Decimal, Decimal)> = SUMMARY_FIGURES
+                .iter()
+                .zip(was.iter().zip(&is))
+                .filter(|(_, (a, b))| a != b)
+                .map(|(name, (a, b))| (*name, *a, *b))
+                .collect();
+            let (was_record, is_record) = (texts(was_record), texts(is_record));
+            let record: Vec<(&'static str, String, String)> = RECORD_FIELDS
+                .iter()
+                .zip(was_record.into_iter().zip(is_record))
+                .filter(|(_, (a, b))| a != b)
+                .map(|(name, (a, b))| (*name, a, b))
+                .collect();
+            (!figures.is_empty() || !record.is_empty()).then(|| UserChange {
+                user_name: k[0].clone(),
+                employee_number: k[1].clone(),
+                figures,
+                record,
+            })
+        })
+        .collect())
 }
 
 #[cfg(test)]
