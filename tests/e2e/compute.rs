@@ -1129,6 +1129,94 @@ fn a_replay_in_parts_tells_what_reading_found_once() {
     }
 }
 
+/// `payrun diff` pairs off the time cards identical in both runs by
+/// their digests and words only the rest: a card kept twice is one added,
+/// a card left out one removed, and nothing else is reported.
+#[test]
+fn a_diff_tells_a_twin_added_and_a_card_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("payrun.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let data = dir.path().join("data");
+    dump(
+        &data,
+        &[
+            "--users",
+            "30",
+            "--days",
+            "20",
+            "--to",
+            "2024-05-31",
+            "--seed",
+            "9",
+            "--raw",
+        ],
+    );
+    let frame = ParquetReader::new(std::fs::File::open(data.join("timecards.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    let name_of = |row: usize| {
+        frame
+            .column("userName")
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(row)
+            .unwrap()
+            .to_owned()
+    };
+    // Card 5 twice, card 9 left out.
+    let mut edited = frame.slice(0, 9);
+    edited.vstack_mut(&frame.slice(5, 1)).unwrap();
+    edited
+        .vstack_mut(&frame.slice(10, frame.height() - 10))
+        .unwrap();
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    ParquetWriter::new(std::fs::File::create(other.join("timecards.parquet")).unwrap())
+        .finish(&mut edited)
+        .unwrap();
+    std::fs::copy(data.join("users.parquet"), other.join("users.parquet")).unwrap();
+    let (before, after) = (dir.path().join("before"), dir.path().join("after"));
+    crate::helpers::ok(compute_dumped(&config, &data, "2024-05-12", &before, &[]));
+    crate::helpers::ok(compute_dumped(&config, &other, "2024-05-12", &after, &[]));
+    let changes = dir.path().join("changes");
+    let output = crate::helpers::payrun(&["diff", "--out"], None)
+        .arg(&changes)
+        .arg(&before)
+        .arg(&after)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(4), "{stdout}");
+    assert!(
+        stdout.contains("time cards: 1 added, 1 removed, 0 edited"),
+        "{stdout}"
+    );
+    let cards = csv(&changes.join("diff_timecards.csv"));
+    let column = |name: &str| -> Vec<String> {
+        cards
+            .column(name)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap_or_default().to_owned())
+            .collect()
+    };
+    let mut found: Vec<(String, String)> = column("change")
+        .into_iter()
+        .zip(column("user_name"))
+        .collect();
+    found.sort();
+    let mut expected = vec![
+        ("added".to_owned(), name_of(5)),
+        ("removed".to_owned(), name_of(9)),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+}
+
 /// `--memory-limit` takes bytes or a size with a unit, and refuses what
 /// is not a size, saying what one is.
 #[test]
