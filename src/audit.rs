@@ -197,12 +197,24 @@ impl RunFolder {
             .map_err(|e| fail(&path, e))
     }
 
-    /// The [`PayrollInput`] the run was computed from.
+    /// The [`PayrollInput`] the run was computed from, as of its `as_of`:
+    /// its `inputs/` read as `payrun compute` reads Parquet files (typed
+    /// cards, never a frame of them all), with the exceptions reading
+    /// them found the first time (reading them again finds the same, told
+    /// once).
     pub fn payroll_input(&self) -> Result<PayrollInput, AuditError> {
-        let inputs = self.inputs()?;
-        let mut input =
-            PayrollInput::from_frames(&inputs.time_cards, &inputs.users, inputs.exceptions)
-                .map_err(|e| fail(&self.dir.join(INPUTS), e))?;
+        let cards = self.checked(&format!("{INPUTS}/timecards.parquet"))?;
+        let users = self.checked(&format!("{INPUTS}/users.parquet"))?;
+        let exceptions = self.input_exceptions()?;
+        let mut builder = {
+            let users_read = payrun_ingest::read_payroll_records(&users, RecordType::User)
+                .map_err(|e| fail(&users, e))?;
+            payrun_ingest::InputBuilder::new(&users_read.frame).map_err(|e| fail(&users, e))?
+        };
+        payrun_ingest::read_time_cards_into(&cards, &mut builder).map_err(|e| fail(&cards, e))?;
+        let mut input = builder
+            .finish(exceptions)
+            .map_err(|e| fail(&self.dir.join(INPUTS), e))?;
         input.as_of = self.as_of;
         Ok(input)
     }

@@ -275,14 +275,13 @@ fn replay(
     };
     let cards_path = run.checked(&format!("{}/timecards.parquet", payrun::output::INPUTS))?;
     let users_path = run.checked(&format!("{}/users.parquet", payrun::output::INPUTS))?;
-    let found_reading = run.input_exceptions()?;
     let planned = plan_parts(
         memory_limit,
         (!exports.is_empty()).then_some(Plan::Whole),
         out.unwrap_or(&scratch),
         &cards_path,
         &users_path,
-        found_reading.clone(),
+        run.input_exceptions()?,
     )?;
     let (overview, as_of, exported) = match planned {
         Some(parts) => {
@@ -300,15 +299,7 @@ fn replay(
             (overview, run.as_of, Vec::new())
         }
         None => {
-            // Read as `payrun compute` reads them; the exceptions found
-            // reading them again are those the run kept, told once.
-            let users = read(&users_path, RecordType::User)?;
-            let mut builder = payrun::ingest::InputBuilder::new(&users.frame)?;
-            drop(users);
-            payrun::ingest::read_time_cards_into(&cards_path, &mut builder)
-                .with_context(|| format!("cannot read {}s", RecordType::TimeCard.noun()))?;
-            let mut input = builder.finish(found_reading)?;
-            input.as_of = run.as_of;
+            let input = run.payroll_input()?;
             let mut computed =
                 payrun::job::compute_and_export(input, &settings, &run.period, &exports)?;
             computed.review = review.clone();
