@@ -608,21 +608,29 @@ pub fn compute_parts_of_files(
                 rss_mib = resident_mib(),
                 "part read"
             );
-            let mut computation = Computation::new(&input, config, period);
-            let mut rows = computation.next_part(input.users.len())?;
-            let (exceptions, part_facts) = computation.end_input();
-            kept.extend(exceptions);
-            facts.merge(&part_facts);
-            drop(input);
             // A user's id in the part is their row among its users: the
             // rows carry their id in the whole input, as when it is read
             // whole, so that no two parts' users share one.
             let ids = parts.users_of(k);
             let id = |user: payrun_ingest::UserId| ids[user.index()];
-            rows.summary.iter_mut().for_each(|r| r.user = id(r.user));
-            rows.days.iter_mut().for_each(|d| d.user = id(d.user));
-            rows.pay_lines.iter_mut().for_each(|l| l.user = id(l.user));
-            writer.add(&rows)?;
+            // The part's rows a part of its users at a time, as a run read
+            // whole computes them (PartSize::MOST_ROWS).
+            let mut computation = Computation::new(&input, config, period);
+            loop {
+                let users =
+                    computation.users_within(PartSize::MOST_ROWS, row_bytes, PartSize::SMALLEST);
+                let mut rows = computation.next_part(users)?;
+                rows.summary.iter_mut().for_each(|r| r.user = id(r.user));
+                rows.days.iter_mut().for_each(|d| d.user = id(d.user));
+                rows.pay_lines.iter_mut().for_each(|l| l.user = id(l.user));
+                writer.add(&rows)?;
+                if computation.remaining() == 0 {
+                    break;
+                }
+            }
+            let (exceptions, part_facts) = computation.end_input();
+            kept.extend(exceptions);
+            facts.merge(&part_facts);
         }
         let (exceptions, unfinished) = facts.finish(config, period, kept);
         tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), parts = parts.len(), "computed");
