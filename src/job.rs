@@ -485,11 +485,13 @@ impl PartSize {
     /// The most bytes of rows computed at a time, whatever the limit. A
     /// run's rows are the most fresh memory it touches (1.5 GiB at 10M
     /// time cards): computed and written a part at a time, each part's
-    /// memory serves the next: 10M typed peaks at 2.0 GiB rather than
-    /// 2.55 GiB, in the same time within noise (26 parts), 1M typed at
-    /// 427-441 MiB rather than 434-462 MiB (3 parts). Parts of 16 or 32
-    /// MiB gave the same peak at 10M (docs/performance.md).
-    pub const MOST_ROWS: u64 = 64 << 20;
+    /// memory serves the next. 10M typed peaks at 2.0 GiB rather than
+    /// 2.55 GiB computed whole, in the same time within noise; 1M typed
+    /// at a median 412 MiB with parts of 16 MiB, 423 MiB with 32 and 452
+    /// MiB with 64 (six alternated runs each; text 399, 408 and 429 MiB),
+    /// and 10M in the same CPU time with 16 as with 64
+    /// (docs/performance.md).
+    pub const MOST_ROWS: u64 = 16 << 20;
 
     /// Parts whose rows fit in `limit` bytes beside `in_use` (the
     /// process's memory now, the input read; a block of rows being
@@ -608,29 +610,21 @@ pub fn compute_parts_of_files(
                 rss_mib = resident_mib(),
                 "part read"
             );
+            let mut computation = Computation::new(&input, config, period);
+            let mut rows = computation.next_part(input.users.len())?;
+            let (exceptions, part_facts) = computation.end_input();
+            kept.extend(exceptions);
+            facts.merge(&part_facts);
+            drop(input);
             // A user's id in the part is their row among its users: the
             // rows carry their id in the whole input, as when it is read
             // whole, so that no two parts' users share one.
             let ids = parts.users_of(k);
             let id = |user: payrun_ingest::UserId| ids[user.index()];
-            // The part's rows a part of its users at a time, as a run read
-            // whole computes them (PartSize::MOST_ROWS).
-            let mut computation = Computation::new(&input, config, period);
-            loop {
-                let users =
-                    computation.users_within(PartSize::MOST_ROWS, row_bytes, PartSize::SMALLEST);
-                let mut rows = computation.next_part(users)?;
-                rows.summary.iter_mut().for_each(|r| r.user = id(r.user));
-                rows.days.iter_mut().for_each(|d| d.user = id(d.user));
-                rows.pay_lines.iter_mut().for_each(|l| l.user = id(l.user));
-                writer.add(&rows)?;
-                if computation.remaining() == 0 {
-                    break;
-                }
-            }
-            let (exceptions, part_facts) = computation.end_input();
-            kept.extend(exceptions);
-            facts.merge(&part_facts);
+            rows.summary.iter_mut().for_each(|r| r.user = id(r.user));
+            rows.days.iter_mut().for_each(|d| d.user = id(d.user));
+            rows.pay_lines.iter_mut().for_each(|l| l.user = id(l.user));
+            writer.add(&rows)?;
         }
         let (exceptions, unfinished) = facts.finish(config, period, kept);
         tracing::debug!(elapsed = ?clock.elapsed(), rss_mib = resident_mib(), parts = parts.len(), "computed");
