@@ -203,15 +203,29 @@ impl RunFolder {
     /// them found the first time (reading them again finds the same, told
     /// once).
     pub fn payroll_input(&self) -> Result<PayrollInput, AuditError> {
-        let cards = self.checked(&format!("{INPUTS}/timecards.parquet"))?;
-        let users = self.checked(&format!("{INPUTS}/users.parquet"))?;
+        let (cards, users) = self.input_files()?;
+        self.input_from(&cards, &users)
+    }
+
+    /// The paths of the run's time card and users files in `inputs/`,
+    /// each checked against the manifest.
+    pub fn input_files(&self) -> Result<(PathBuf, PathBuf), AuditError> {
+        Ok((
+            self.checked(&format!("{INPUTS}/timecards.parquet"))?,
+            self.checked(&format!("{INPUTS}/users.parquet"))?,
+        ))
+    }
+
+    /// [`payroll_input`](Self::payroll_input) from the files
+    /// [`input_files`](Self::input_files) gave.
+    pub fn input_from(&self, cards: &Path, users: &Path) -> Result<PayrollInput, AuditError> {
         let exceptions = self.input_exceptions()?;
         let mut builder = {
-            let users_read = payrun_ingest::read_payroll_records(&users, RecordType::User)
-                .map_err(|e| fail(&users, e))?;
-            payrun_ingest::InputBuilder::new(&users_read.frame).map_err(|e| fail(&users, e))?
+            let users_read = payrun_ingest::read_payroll_records(users, RecordType::User)
+                .map_err(|e| fail(users, e))?;
+            payrun_ingest::InputBuilder::new(&users_read.frame).map_err(|e| fail(users, e))?
         };
-        payrun_ingest::read_time_cards_into(&cards, &mut builder).map_err(|e| fail(&cards, e))?;
+        payrun_ingest::read_time_cards_into(cards, &mut builder).map_err(|e| fail(cards, e))?;
         let mut input = builder
             .finish(exceptions)
             .map_err(|e| fail(&self.dir.join(INPUTS), e))?;
@@ -223,26 +237,7 @@ impl RunFolder {
     /// column as text: from its Parquet file when the run wrote one, else
     /// its CSV file.
     pub fn table(&self, table: &str) -> Result<Table, AuditError> {
-        let parquet = format!("{table}.parquet");
-        let csv = format!("{table}.csv");
-        let frame = if self.files.contains_key(&parquet) {
-            let path = self.dir.join(&parquet);
-            ParquetReader::new(std::io::Cursor::new(self.verified(&parquet)?))
-                .finish()
-                .map_err(|e| fail(&path, e))?
-        } else if self.files.contains_key(&csv) {
-            let path = self.dir.join(&csv);
-            let bytes = self.verified(&csv)?;
-            CsvReadOptions::default()
-                .with_infer_schema_length(Some(0))
-                .into_reader_with_file_handle(std::io::Cursor::new(bytes))
-                .finish()
-                .map_err(|e| fail(&path, e))?
-        } else {
-            return Err(fail(&self.dir, format!("the run wrote no {table} table")));
-        };
-        let from_csv = !self.files.contains_key(&parquet);
-        Table::of(&frame, from_csv).map_err(|e| fail(&self.dir.join(table), e))
+        rows::rows_table(&rows::RunFile::table(self, table)?, None)
     }
 }
 
@@ -288,20 +283,8 @@ impl Table {
     pub fn of(frame: &DataFrame, from_csv: bool) -> PolarsResult<Table> {
         let mut columns = Vec::with_capacity(frame.width());
         for column in frame.columns() {
-            let text = column.cast(&DataType::String)?;
-            // Q2's times are whole seconds: `2024-05-17 15:00:00`, as the API writes them.
-            let datetime = matches!(column.dtype(), DataType::Datetime(..));
-            let values: Vec<Option<String>> = text
-                .str()?
-                .iter()
-                .map(|v| {
-                    v.map(|t| match (from_csv, datetime) {
-                        (true, _) => crate::output::from_spreadsheet_safe(t).to_owned(),
-                        (false, true) => t.strip_suffix(".000").unwrap_or(t).to_owned(),
-                        (false, false) => t.to_owned(),
-                    })
-                })
-                .collect();
+            let text = rows::text_of(column, from_csv)?;
+            let values: Vec<Option<String>> = text.iter().map(|v| v.map(str::to_owned)).collect();
             columns.push(values);
         }
         let rows = (0..frame.height())
@@ -733,15 +716,16 @@ pub fn diff(old: &RunFolder, new: &RunFolder) -> Result<RunDiff, AuditError> {
         ));
     }
     let mut diff = RunDiff::default();
+    let digests = rows::Digests::new();
     if old.has_inputs() && new.has_inputs() {
         // The API's address is not a term of pay.
         let (was, is) = (old.settings()?.pay_text(), new.settings()?.pay_text());
         diff.config_changed = was != is;
         diff.config_keys = changed_keys(&was, &is);
-        diff.cards = compare_card_files(old, new, &format!("{INPUTS}/timecards.parquet"))?;
+        diff.cards =
+            compare_card_files(old, new, &format!("{INPUTS}/timecards.parquet"), &digests)?;
         diff.cards_compared = true;
     }
-    let digests = rows::Digests::new();
     diff.lines = compare_lines(old, new, &digests)?;
     diff.users = compare_users(old, new, &digests)?;
     Ok(diff)
@@ -755,6 +739,7 @@ fn compare_card_files(
     old: &RunFolder,
     new: &RunFolder,
     name: &str,
+    digests: &rows::Digests,
 ) -> Result<Vec<CardChange>, AuditError> {
     let (old, new) = (
         rows::RunFile::open(old, name)?,
@@ -771,7 +756,6 @@ fn compare_card_files(
             .filter(|n| !NOT_CONTENT.contains(&n.as_str()) && old_names.contains(n))
             .map(String::as_str),
     );
-    let digests = rows::Digests::new();
     // (key, content, row) of every card, in order.
     let read = |file: &rows::RunFile| -> Result<Vec<(u128, u128, u32)>, AuditError> {
         let mut cards = Vec::new();
@@ -812,8 +796,8 @@ fn compare_card_files(
     removed.sort_unstable();
     added.sort_unstable();
     Ok(compare_cards(
-        &rows::rows_table(&old, &removed)?,
-        &rows::rows_table(&new, &added)?,
+        &rows::rows_table(&old, Some(&removed))?,
+        &rows::rows_table(&new, Some(&added))?,
     ))
 }
 
@@ -1076,7 +1060,7 @@ impl<const N: usize> Summed<'_, N> {
     /// The key and record texts of `rows` of `run`'s table, by row.
     fn texts(&self, file: &rows::RunFile, rows: &mut [u32]) -> Result<RowTexts, AuditError> {
         rows.sort_unstable();
-        let table = rows::rows_table(file, rows)?;
+        let table = rows::rows_table(file, Some(rows))?;
         let at = |row: &[Option<String>], names: &[&str]| -> Vec<Option<String>> {
             names
                 .iter()

@@ -156,32 +156,32 @@ pub fn text_batches(
     }
 }
 
-/// The rows `rows` (in increasing order) of `file`, every column, as a
-/// [`Table`].
-pub fn rows_table(file: &RunFile, rows: &[u32]) -> Result<Table, AuditError> {
+/// The rows `rows` (in increasing order; every row when `None`) of
+/// `file`, every column, as a [`Table`].
+pub fn rows_table(file: &RunFile, rows: Option<&[u32]>) -> Result<Table, AuditError> {
     let names = file.column_names()?;
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut table = Table {
         names: names.clone(),
-        rows: Vec::with_capacity(rows.len()),
+        rows: Vec::with_capacity(rows.map_or(0, <[u32]>::len)),
     };
     let mut next = 0;
-    text_batches(file, &refs, Some(rows), |start, columns| {
-        let height = columns
-            .iter()
-            .flatten()
-            .map(|c| c.len())
-            .next()
-            .unwrap_or(0);
-        while next < rows.len() && (rows[next] as usize) < start + height {
-            let i = rows[next] as usize - start;
-            table.rows.push(
-                columns
-                    .iter()
-                    .map(|c| c.as_ref().and_then(|c| c.get(i).map(str::to_owned)))
-                    .collect(),
-            );
-            next += 1;
+    text_batches(file, &refs, rows, |start, columns| {
+        let row_of = |i: usize| {
+            columns
+                .iter()
+                .map(|c| cell(c, i).map(str::to_owned))
+                .collect()
+        };
+        let height = height(columns);
+        match rows {
+            None => table.rows.extend((0..height).map(row_of)),
+            Some(rows) => {
+                while next < rows.len() && (rows[next] as usize) < start + height {
+                    table.rows.push(row_of(rows[next] as usize - start));
+                    next += 1;
+                }
+            }
         }
         Ok(())
     })?;
@@ -223,7 +223,7 @@ fn read(
 /// A column as text, as [`Table::of`] gives it (a CSV cell loses the mark
 /// that kept a spreadsheet from running it, a time its `.000`), in one
 /// chunk.
-fn text_of(column: &Column, from_csv: bool) -> PolarsResult<StringChunked> {
+pub fn text_of(column: &Column, from_csv: bool) -> PolarsResult<StringChunked> {
     let times = !from_csv && column.dtype() == &DataType::Datetime(TimeUnit::Milliseconds, None);
     if let Some(text) = times
         .then(|| column.datetime().map(|t| times_as_text(t.physical())))

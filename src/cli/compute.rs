@@ -273,8 +273,7 @@ fn replay(
         Some(out) => Staging::new(out)?,
         None => Staging::claimed(payrun::output::OutputLock::private(&scratch)?)?,
     };
-    let cards_path = run.checked(&format!("{}/timecards.parquet", payrun::output::INPUTS))?;
-    let users_path = run.checked(&format!("{}/users.parquet", payrun::output::INPUTS))?;
+    let (cards_path, users_path) = run.input_files()?;
     let planned = plan_parts(
         memory_limit,
         (!exports.is_empty()).then_some(Plan::Whole),
@@ -299,7 +298,7 @@ fn replay(
             (overview, run.as_of, Vec::new())
         }
         None => {
-            let input = run.payroll_input()?;
+            let input = run.input_from(&cards_path, &users_path)?;
             let mut computed =
                 payrun::job::compute_and_export(input, &settings, &run.period, &exports)?;
             computed.review = review.clone();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use payrun::q2sim::Company;
 use serde_json::Value;
 
-use crate::helpers::{csv, ok, payrun, rows, texts};
+use crate::helpers::{csv, diff_into, ok, payrun, rows, texts};
 
 fn golden() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/golden/spec_examples")
@@ -45,20 +45,6 @@ fn premium_parts(e: &Value) -> Vec<(String, f64, String)> {
         }
     }
     parts
-}
-
-/// `payrun diff --out changes before after`, which must find a change
-/// (exit 4); its standard output.
-fn diff_into(changes: &Path, before: &Path, after: &Path) -> String {
-    let output = payrun(&["diff", "--out"], None)
-        .arg(changes)
-        .arg(before)
-        .arg(after)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert_eq!(output.status.code(), Some(4), "{stdout}");
-    stdout
 }
 
 fn money(v: &Value) -> rust_decimal::Decimal {

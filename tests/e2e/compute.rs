@@ -685,12 +685,7 @@ fn a_run_replays_byte_for_byte_and_an_edited_output_is_named() {
         crate::helpers::ok(compute_dumped(&config, &data, "2024-05-12", &out, more));
         out
     };
-    let replay = |out: &std::path::Path| {
-        crate::helpers::payrun(&["compute", "--replay"], None)
-            .arg(out)
-            .output()
-            .unwrap()
-    };
+    let replay = |out: &std::path::Path| crate::helpers::replay(out, None);
     let out = compute("out", &[]);
     let inputs = out.join("inputs");
     assert!(inputs.join("payrun.toml").is_file());
@@ -749,11 +744,7 @@ fn a_run_replays_byte_for_byte_and_an_edited_output_is_named() {
     let users = std::fs::read(inputs.join("users.parquet")).unwrap();
     std::fs::write(inputs.join("users.parquet"), &users[..users.len() - 1]).unwrap();
     for limit in ["1", "4G"] {
-        let output = crate::helpers::payrun(&["compute", "--memory-limit", limit], None)
-            .arg("--replay")
-            .arg(&out)
-            .output()
-            .unwrap();
+        let output = crate::helpers::replay(&out, Some(limit));
         assert_eq!(output.status.code(), Some(1));
         assert_eq!(
             String::from_utf8_lossy(&output.stderr).trim_end(),
@@ -1029,11 +1020,7 @@ fn a_run_in_parts_writes_the_files_of_the_run_whole() {
     // into --out writes the run again, as of the moment it was computed.
     for run in [&whole, &parts] {
         for limit in ["1", "4G"] {
-            let replayed = crate::helpers::payrun(&["compute", "--memory-limit", limit], None)
-                .arg("--replay")
-                .arg(run)
-                .output()
-                .unwrap();
+            let replayed = crate::helpers::replay(run, Some(limit));
             let stdout = crate::helpers::ok(replayed);
             assert!(
                 stdout.contains("all 11 output files are byte-identical to its manifest"),
@@ -1060,29 +1047,39 @@ fn a_run_in_parts_writes_the_files_of_the_run_whole() {
     assert_eq!(spilled, 0);
 }
 
+/// The configuration and the files of `payrun sim --dump --raw` (every
+/// column text) of `users` users over `days` days to 2024-05-31, in `dir`.
+fn raw_company(
+    dir: &std::path::Path,
+    users: &str,
+    days: &str,
+    seed: &str,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let config = dir.join("payrun.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let data = dir.join("data");
+    let args = [
+        "--users",
+        users,
+        "--days",
+        days,
+        "--to",
+        "2024-05-31",
+        "--seed",
+        seed,
+        "--raw",
+    ];
+    dump(&data, &args);
+    (config, data)
+}
+
 /// A run whose time cards hold values that cannot be read keeps the
 /// exceptions that reading found in `inputs/`; a replay, whole or in
 /// parts, reads the same cards again and tells those exceptions once.
 #[test]
 fn a_replay_in_parts_tells_what_reading_found_once() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("payrun.toml");
-    std::fs::write(&config, CONFIG).unwrap();
-    let data = dir.path().join("data");
-    dump(
-        &data,
-        &[
-            "--users",
-            "60",
-            "--days",
-            "30",
-            "--to",
-            "2024-05-31",
-            "--seed",
-            "5",
-            "--raw",
-        ],
-    );
+    let (config, data) = raw_company(dir.path(), "60", "30", "5");
     // Two times that are not times, in the text the API sends.
     let path = data.join("timecards.parquet");
     let mut frame = ParquetReader::new(std::fs::File::open(&path).unwrap())
@@ -1116,11 +1113,7 @@ fn a_replay_in_parts_tells_what_reading_found_once() {
     let found = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
     assert_eq!(found.matches("not a time").count(), 2, "{found}");
     for limit in ["1", "4G"] {
-        let replayed = crate::helpers::payrun(&["compute", "--memory-limit", limit], None)
-            .arg("--replay")
-            .arg(&out)
-            .output()
-            .unwrap();
+        let replayed = crate::helpers::replay(&out, Some(limit));
         let stdout = crate::helpers::ok(replayed);
         assert!(
             stdout.contains("all 11 output files are byte-identical to its manifest"),
@@ -1135,23 +1128,7 @@ fn a_replay_in_parts_tells_what_reading_found_once() {
 #[test]
 fn a_diff_tells_a_twin_added_and_a_card_removed() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("payrun.toml");
-    std::fs::write(&config, CONFIG).unwrap();
-    let data = dir.path().join("data");
-    dump(
-        &data,
-        &[
-            "--users",
-            "30",
-            "--days",
-            "20",
-            "--to",
-            "2024-05-31",
-            "--seed",
-            "9",
-            "--raw",
-        ],
-    );
+    let (config, data) = raw_company(dir.path(), "30", "20", "9");
     let frame = ParquetReader::new(std::fs::File::open(data.join("timecards.parquet")).unwrap())
         .finish()
         .unwrap();
@@ -1181,32 +1158,15 @@ fn a_diff_tells_a_twin_added_and_a_card_removed() {
     crate::helpers::ok(compute_dumped(&config, &data, "2024-05-12", &before, &[]));
     crate::helpers::ok(compute_dumped(&config, &other, "2024-05-12", &after, &[]));
     let changes = dir.path().join("changes");
-    let output = crate::helpers::payrun(&["diff", "--out"], None)
-        .arg(&changes)
-        .arg(&before)
-        .arg(&after)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(4), "{stdout}");
+    let stdout = crate::helpers::diff_into(&changes, &before, &after);
     assert!(
         stdout.contains("time cards: 1 added, 1 removed, 0 edited"),
         "{stdout}"
     );
     let cards = csv(&changes.join("diff_timecards.csv"));
-    let column = |name: &str| -> Vec<String> {
-        cards
-            .column(name)
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .map(|v| v.unwrap_or_default().to_owned())
-            .collect()
-    };
-    let mut found: Vec<(String, String)> = column("change")
+    let mut found: Vec<(String, String)> = crate::helpers::texts(&cards, "change")
         .into_iter()
-        .zip(column("user_name"))
+        .zip(crate::helpers::texts(&cards, "user_name"))
         .collect();
     found.sort();
     let mut expected = vec![

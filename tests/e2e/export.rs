@@ -117,10 +117,7 @@ async fn every_profile_matches_its_hand_checked_file() {
         serde_json::json!({"written": 4, "left_out": 0, "payrun_pays": "1863.00", "premium_carried": "0.00"}),
         "{manifest}"
     );
-    let replayed = crate::helpers::payrun(&["compute", "--replay"], None)
-        .arg(&out)
-        .output()
-        .unwrap();
+    let replayed = crate::helpers::replay(&out, None);
     let stdout = crate::helpers::ok(replayed);
     assert!(
         stdout.contains("all 21 output files are byte-identical"),
@@ -128,10 +125,7 @@ async fn every_profile_matches_its_hand_checked_file() {
     );
     // Under a limit it does not fit, it is replayed whole all the same,
     // and says so: its exports are made from the whole run.
-    let replayed = crate::helpers::payrun(&["compute", "--memory-limit", "1", "--replay"], None)
-        .arg(&out)
-        .output()
-        .unwrap();
+    let replayed = crate::helpers::replay(&out, Some("1"));
     let stderr = String::from_utf8_lossy(&replayed.stderr).into_owned();
     let stdout = crate::helpers::ok(replayed);
     assert!(

@@ -85,10 +85,7 @@ async fn golden_cases_match_their_expected_files() {
         }
         // The run kept its inputs: replaying it, without the API, gives
         // the same bytes.
-        let replayed = crate::helpers::payrun(&["compute", "--replay"], None)
-            .arg(out.path())
-            .output()
-            .unwrap();
+        let replayed = crate::helpers::replay(out.path(), None);
         let stdout = crate::helpers::ok(replayed);
         assert!(
             stdout.contains("all 6 output files are byte-identical to its manifest"),
@@ -98,11 +95,7 @@ async fn golden_cases_match_their_expected_files() {
         // And read a part of its users at a time, leaving out the
         // exceptions found reading its inputs again (it keeps those found
         // the first time): the same bytes.
-        let replayed =
-            crate::helpers::payrun(&["compute", "--memory-limit", "1", "--replay"], None)
-                .arg(out.path())
-                .output()
-                .unwrap();
+        let replayed = crate::helpers::replay(out.path(), Some("1"));
         let stderr = String::from_utf8_lossy(&replayed.stderr).into_owned();
         let stdout = crate::helpers::ok(replayed);
         assert!(

@@ -39,6 +39,29 @@ pub fn ok(output: Output) -> String {
     stdout
 }
 
+/// `payrun compute --replay run`, under `--memory-limit limit` when given.
+pub fn replay(run: &Path, limit: Option<&str>) -> Output {
+    let mut command = payrun(&["compute"], None);
+    if let Some(limit) = limit {
+        command.args(["--memory-limit", limit]);
+    }
+    command.arg("--replay").arg(run).output().unwrap()
+}
+
+/// `payrun diff --out changes before after`, which must find a change
+/// (exit 4); its standard output.
+pub fn diff_into(changes: &Path, before: &Path, after: &Path) -> String {
+    let output = payrun(&["diff", "--out"], None)
+        .arg(changes)
+        .arg(before)
+        .arg(after)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(4), "{stdout}");
+    stdout
+}
+
 /// A CSV file, every column as text.
 pub fn csv(path: &Path) -> DataFrame {
     CsvReadOptions::default()
