@@ -838,6 +838,25 @@ mod tests {
         cards.push(
             r#"{"userName": "eve", "entryType": 0, "inDateTime": "2024-05-18 09:00:00"}"#.into(),
         );
+        // The same record twice, and two records that differ only in
+        // their notes (a part read from a spill tells them apart by their
+        // details' digests); names from cards, not each user's first card.
+        let twin = |name: &str, day: u32, note: &str| {
+            format!(
+                r#"{{"userName": "{name}", "entryType": 0, "inDateTime": "2024-05-{day} 06:00:00", "outDateTime": "2024-05-{day} 06:30:00", "employeeNote": "{note}", "createdDateTime": "2024-05-{day} 06:31:00"}}"#
+            )
+        };
+        cards.extend([
+            twin("cy", 13, "twice"),
+            twin("abe", 14, "one"),
+            twin("cy", 13, "twice"),
+            twin("abe", 14, "two"),
+            twin("eve", 15, ""),
+            twin("eve", 15, ""),
+        ]);
+        cards.push(r#"{"userName": "abe", "firstName": "Abe", "lastName": " Lin ", "entryType": 0, "inDateTime": "2024-05-16 05:00:00", "outDateTime": "2024-05-16 06:00:00"}"#.into());
+        cards.push(r#"{"userName": "abe", "firstName": "Not", "entryType": 0, "inDateTime": "2024-05-17 05:00:00", "outDateTime": "2024-05-17 06:00:00"}"#.into());
+        cards.push(r#"{"userName": "dee", "lastName": "Dee", "entryType": 0, "inDateTime": "2024-05-16 05:00:00", "outDateTime": "2024-05-16 06:00:00"}"#.into());
         let (user_records, card_records) = (users, cards);
         let users = decode_records(
             format!("[{}]", user_records.join(",")).as_bytes(),
@@ -871,6 +890,22 @@ mod tests {
         let overview =
             stage_computed(&whole, &computed, &formats, &mut Default::default()).unwrap();
         assert_eq!((overview.people, overview.held), (7, 1));
+        // cy's and eve's records twice, not abe's two notes; names from cards.
+        let twice: Vec<_> = overview
+            .exceptions
+            .iter()
+            .filter(|e| e.kind.as_str() == "duplicate_record")
+            .map(|e| e.user_name.as_deref().unwrap_or_default())
+            .collect();
+        assert_eq!(twice, ["cy", "eve"], "{:?}", overview.exceptions);
+        let named: Vec<_> = computed
+            .run
+            .summary
+            .iter()
+            .map(|r| (r.first_name.as_deref(), r.last_name.as_deref()))
+            .collect();
+        assert!(named.contains(&(Some("Abe"), Some("Lin"))), "{named:?}");
+        assert!(named.contains(&(None, Some("Dee"))), "{named:?}");
         assert!(
             overview
                 .exceptions
@@ -984,11 +1019,57 @@ mod tests {
             assert_eq!(read.digests(), read_whole.digests(), "spilled: {spill:?}");
             assert_eq!(in_parts.exceptions, whole_overview.exceptions);
             assert_eq!(parts.exceptions(), Some(&found[..]));
+            // Each part read again has its users' names from their cards.
+            let mut names = Vec::new();
+            for k in 0..parts.len() {
+                let part = parts.read(k).unwrap();
+                names.extend(part.users.iter().map(|u| {
+                    let name = u.user_name.clone();
+                    (name, u.first_name.clone(), u.last_name.clone())
+                }));
+            }
+            let whole_users = PayrollInput::from_frames(&cards.frame, &users.frame, Vec::new())
+                .unwrap()
+                .users;
+            let mut expected: Vec<_> = whole_users
+                .iter()
+                .map(|u| {
+                    (
+                        u.user_name.clone(),
+                        u.first_name.clone(),
+                        u.last_name.clone(),
+                    )
+                })
+                .collect();
+            expected.sort();
+            names.sort();
+            assert_eq!(names, expected);
             if let Some(spill) = &spill {
-                let files = std::fs::read_dir(spill).unwrap().count();
-                // Every part's but the first (abe) and ann's: the card
-                // naming "ann" is no one's.
-                assert_eq!(files, 4);
+                let mut files: Vec<String> = std::fs::read_dir(spill)
+                    .unwrap()
+                    .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect();
+                files.sort();
+                // Every part's cards but the first's (abe) and ann's (the
+                // card naming "ann" is no one's); dee's name from a card.
+                let cards = files.iter().filter(|f| f.ends_with(".cards")).count();
+                assert_eq!(cards, 4, "{files:?}");
+                assert_eq!(files.iter().filter(|f| f.ends_with(".names")).count(), 1);
+                // A spill file cut short is an error naming it, not a
+                // part with fewer cards.
+                let cut = files.iter().find(|f| f.ends_with(".cards")).unwrap();
+                let j: usize = cut["part-".len()..cut.len() - ".cards".len()]
+                    .parse()
+                    .unwrap();
+                let path = spill.join(cut);
+                let len = std::fs::metadata(&path).unwrap().len();
+                let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+                file.set_len(len - 1).unwrap();
+                let error = parts.read(j).unwrap_err().to_string();
+                assert!(
+                    error.contains(cut) && error.contains("not what this run wrote"),
+                    "{error}"
+                );
                 drop(parts);
                 assert!(!spill.exists(), "removed with the parts");
             }

@@ -367,7 +367,7 @@ pub enum Read<'p> {
     /// Read whole.
     Whole(payrun::ingest::PayrollInput),
     /// Planned in parts (see [`payrun::ingest::parts`]).
-    Parts(payrun::ingest::parts::Parts<'p>),
+    Parts(Box<payrun::ingest::parts::Parts<'p>>),
 }
 
 /// The comparison with the last period's folder, when there is one: an

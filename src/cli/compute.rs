@@ -146,7 +146,7 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         let spinner = progress::working("computing");
         let outcome = write.write(
             claim,
-            Read::Parts(parts),
+            Read::Parts(Box::new(parts)),
             time_card_file.map(payrun::job::KeptRecords::File),
             users_file.map_or_else(
                 || payrun::job::KeptRecords::Frame(polars::prelude::DataFrame::empty()),

@@ -426,18 +426,6 @@ impl<'p> ParquetFile<'p> {
             .map_err(|e| e.to_string())?;
         conform_typed(&frame, record_type, columns, self.categories).map_err(|e| e.0)
     }
-
-    /// Rows `start..start + len` of a file payrun wrote itself, typed as
-    /// it was written (no value to check).
-    pub(crate) fn read_typed(&self, rows: (usize, usize)) -> Result<DataFrame, String> {
-        let file = std::fs::File::open(self.path).map_err(|e| e.to_string())?;
-        let mut reader = ParquetReader::new(file);
-        reader.set_metadata(self.metadata.clone());
-        reader
-            .with_slice(Some(rows))
-            .finish()
-            .map_err(|e| e.to_string())
-    }
 }
 
 /// `metadata` read with its categorical (dictionary) columns as text,

@@ -11,8 +11,14 @@
 //! [`PayrollInput`]: the part's users in row order (so ids keep the
 //! users' order) and their cards: the first part read reads the time card
 //! file, and, when told where ([`Parts::spill_into`]), writes every other
-//! part's cards into a file of its own, which that part reads; otherwise
-//! each part reads the time card file again.
+//! part's cards, typed, into a file of its own, which that part reads;
+//! otherwise each part reads the time card file again.
+//!
+//! A spilled card is its [`TimeCard`] as bytes (names interned in one
+//! table for every part), with a digest of the fields that only tell
+//! records apart ([`TimeCard::details`]), which the part's reading
+//! classifies by instead of the fields; each user's first and last name
+//! from their first card that has either are spilled beside them.
 //! Every exception found reading the files goes with the part of the
 //! `userName` it names (the first part when it names none), where the
 //! whole input would tie it to the same user. So the parts, one after the
@@ -20,7 +26,8 @@
 //! users in `userName` order, part after part.
 //!
 //! Memory holds the keys' index while matching, then 8 bytes a user and
-//! 4 a time card, and one part.
+//! 4 a time card, and one part (while the first part is read, also a byte
+//! a user and each part's 64 KiB of spill being written).
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +36,10 @@ use polars::prelude::*;
 use crate::decode::CategoryFields;
 use crate::exception::Exception;
 use crate::files::{BATCH_ROWS, FileError, ParquetFile, Presence, ahead};
-use crate::input::{InputBuilder, PayrollInput, UserId};
+use crate::input::{
+    CardCoder, GivenNames, InputBuilder, MOST_CARD_BYTES, Names, PayrollInput, TimeCard, UserId,
+    detail_digests, digest_seed, typed_cards,
+};
 use crate::join::{UserIndex, match_keys, match_user_names, unknown_user};
 use crate::schema::{RecordType, col};
 
@@ -41,11 +51,13 @@ fn fail(path: &Path) -> impl Fn(String) -> FileError + '_ {
     }
 }
 
-/// Rows of a part's time cards spilled at a time (a row group): a batch
-/// holds about a part's share of 131,072 rows, and its rows written as
-/// they came made row groups that small (at 100M typed in 11 parts, the
-/// first reading 43.5-50 s with them, 30.5 s with these).
-const SPILL_GROUP_ROWS: usize = 1 << 16;
+/// Bytes of spilled time cards read back at a time.
+const SPILL_READ_BYTES: usize = 1 << 21;
+
+/// Bytes each spill file is written at a time (its buffer): the cards'
+/// and the names' files of a few hundred parts at most, some tens of MiB
+/// in all.
+const SPILL_BUFFER: usize = 1 << 16;
 
 /// A card no user matched.
 const NONE: u32 = u32::MAX;
@@ -76,9 +88,11 @@ pub struct Parts<'p> {
     /// order reading the whole input finds them (by the first read).
     all: Option<Vec<Exception>>,
     /// Where the first read writes the time cards of every other part (see
-    /// [`spill_into`](Self::spill_into)), and each part's file there.
+    /// [`spill_into`](Self::spill_into)), and each part's files there.
     spill: Option<PathBuf>,
     spilled: Vec<Spilled>,
+    /// The names of every spilled card (filled by the first read).
+    names: Names,
     /// Whether the files were read before and `given` holds what reading
     /// them found (see [`read_again`](Self::read_again)).
     again: bool,
@@ -100,8 +114,9 @@ struct Reading<'r> {
 enum Spilled {
     /// In the time card file.
     No,
-    /// In a file of their own, as typed as the file read gives them.
-    File(PathBuf),
+    /// In files of their own: the typed cards, and the users' names from
+    /// them (see [`PartSpill`]).
+    File(PathBuf, Option<PathBuf>),
     /// Nowhere: the part's users have none.
     Empty,
 }
@@ -198,6 +213,7 @@ impl<'p> Parts<'p> {
             all: None,
             spill: None,
             spilled: Vec::new(),
+            names: Names::default(),
             again: false,
         })
     }
@@ -348,7 +364,12 @@ impl<'p> Parts<'p> {
             )
             .map_err(|e| fail(self.cards_path)(e.to_string()))?;
         match self.spilled.get(k).cloned().unwrap_or(Spilled::No) {
-            Spilled::File(path) => read_spilled(&path, &mut builder)?,
+            Spilled::File(cards, names) => {
+                read_spilled(&cards, names.as_deref(), &mut builder)?;
+                builder
+                    .use_names(self.names.clone())
+                    .map_err(|e| fail(&cards)(e.to_string()))?;
+            }
             Spilled::Empty => {}
             Spilled::No => {
                 let mut presence = std::mem::take(&mut self.presence);
@@ -359,7 +380,13 @@ impl<'p> Parts<'p> {
                     exceptions: &mut read_cards,
                     presence: &mut presence,
                 };
-                let spilled = self.read_cards(reading, &mut builder)?;
+                let (spilled, names) = self.read_cards(reading, &mut builder)?;
+                if let Some(names) = names {
+                    builder
+                        .use_names(names.clone())
+                        .map_err(|e| fail(self.cards_path)(e.to_string()))?;
+                    self.names = names;
+                }
                 if first_read {
                     self.spilled = spilled;
                 }
@@ -397,7 +424,8 @@ impl<'p> Parts<'p> {
     /// Reads part `k`'s time cards from the time card file into
     /// `builder`; the first read also finds every exception of the file
     /// (into `found` and `read_cards`) and, when spilling, writes every
-    /// other part's time cards into its own file (returned).
+    /// other part's time cards, typed, into its own files (returned, with
+    /// the name table of every typed card, `builder`'s too).
     ///
     /// Long because it is one pass over the file's batches with what the
     /// first read does besides.
@@ -405,7 +433,7 @@ impl<'p> Parts<'p> {
         &self,
         reading: Reading<'_>,
         builder: &mut InputBuilder,
-    ) -> Result<Vec<Spilled>, FileError> {
+    ) -> Result<(Vec<Spilled>, Option<Names>), FileError> {
         let Reading {
             part: k,
             first: first_read,
@@ -424,6 +452,14 @@ impl<'p> Parts<'p> {
                 .partition_point(|(row, _)| *row < start + len);
             &self.unmatched[from..to]
         };
+        let spill = match (&self.spill, first_read) {
+            (Some(dir), true) => {
+                std::fs::create_dir_all(dir).map_err(|e| fail(dir)(e.to_string()))?;
+                Some(dir.clone())
+            }
+            _ => None,
+        };
+        let seed = digest_seed();
         let cards_file = &self.cards;
         let typed = |i: usize| {
             let batch = |columns: &[&str]| {
@@ -433,30 +469,41 @@ impl<'p> Parts<'p> {
             };
             // The keys name records in exceptions: read with a batch that
             // makes some, as the whole input's reading does.
-            if first_read && !unmatched_in(batches[i]).is_empty() {
-                return batch(all);
-            }
-            let decoded = batch(&rest)?;
-            if first_read && !decoded.exceptions.is_empty() {
-                batch(all)
+            let decoded = if first_read && !unmatched_in(batches[i]).is_empty() {
+                batch(all)?
             } else {
-                Ok(decoded)
-            }
-        };
-        let spill = match (&self.spill, first_read) {
-            (Some(dir), true) => {
-                std::fs::create_dir_all(dir).map_err(|e| fail(dir)(e.to_string()))?;
-                Some(dir.clone())
-            }
-            _ => None,
+                let decoded = batch(&rest)?;
+                if first_read && !decoded.exceptions.is_empty() {
+                    batch(all)?
+                } else {
+                    decoded
+                }
+            };
+            // Digested on the reading thread, beside the decoding, rather
+            // than where the cards are typed.
+            let digests = match spill {
+                Some(_) => Some(
+                    detail_digests(&decoded.frame, seed)
+                        .map_err(|e| fail(self.cards_path)(e.to_string()))?,
+                ),
+                None => None,
+            };
+            Ok((decoded, digests))
         };
         let parts = self.parts.len();
-        let mut writers: Vec<Option<(PathBuf, SpillWriter)>> = (0..parts).map(|_| None).collect();
-        let mut pending: Vec<Vec<DataFrame>> = vec![Vec::new(); parts];
-        let mut pending_rows = vec![0usize; parts];
+        let mut writers: Vec<Option<PartSpill>> = (0..parts).map(|_| None).collect();
+        let mut names = Names::default();
+        // Whether each user (a row of the users file) has names from a card.
+        let mut named = match spill {
+            Some(_) => vec![false; self.place.len()],
+            None => Vec::new(),
+        };
+        // Each part's cards so far: the next card's row in the part.
+        let mut part_rows = vec![0u32; parts];
+        let (mut mine, mut mine_digests) = (Vec::new(), Vec::new());
         let mut next = 0;
         let (matched, place) = (&self.matched, &self.place);
-        ahead(batches.len(), &typed, |decoded| {
+        ahead(batches.len(), &typed, |(decoded, digests)| {
             let (start, len) = batches[next];
             next += 1;
             let failed = |e: PolarsError| fail(self.cards_path)(e.to_string());
@@ -473,8 +520,8 @@ impl<'p> Parts<'p> {
                     found[self.part_of(e.user_name.as_deref())].unknown.push(e);
                 }
             }
-            let mut frame = decoded.frame;
-            let Some(dir) = &spill else {
+            let frame = decoded.frame;
+            let (Some(dir), Some(digests)) = (&spill, digests) else {
                 let mine: BooleanChunked = matched[start..start + len]
                     .iter()
                     .map(|&u| u != NONE && place[u as usize].0 as usize == k)
@@ -485,104 +532,158 @@ impl<'p> Parts<'p> {
                 let part = frame.filter(&mine).map_err(failed)?;
                 return builder.push_owned(part).map_err(failed);
             };
-            // Every other part's rows into its file, without the keys
-            // (the rows' users are known): each file has one schema.
-            for key in keys {
-                let _ = frame.drop_in_place(key);
-            }
-            // One chunk: a text column of several is gathered a text at a
-            // time into new buffers, one of one by its views (at 100M the
-            // first read took 58 s before, 43.5 s after).
-            frame.rechunk_mut_par();
-            let mut rows_of: Vec<Vec<IdxSize>> = vec![Vec::new(); parts];
-            for (i, &u) in matched[start..start + len].iter().enumerate() {
-                if u != NONE {
-                    rows_of[place[u as usize].0 as usize].push(i as IdxSize);
+            let rows = &matched[start..start + len];
+            // Each user's names from their first card that has either.
+            if let Some(given) = GivenNames::of(&frame).map_err(failed)? {
+                for (i, &u) in rows.iter().enumerate() {
+                    if u == NONE || named[u as usize] {
+                        continue;
+                    }
+                    let (first, last) = given.at(i);
+                    if first.is_none() && last.is_none() {
+                        continue;
+                    }
+                    named[u as usize] = true;
+                    let (j, id) = place[u as usize];
+                    match j as usize == k {
+                        true => builder.give_names(UserId(id), first, last),
+                        false => PartSpill::open(&mut writers[j as usize], dir, j as usize)?
+                            .names(id, first.as_deref(), last.as_deref())?,
+                    }
                 }
             }
-            for (j, rows) in rows_of.iter().enumerate() {
-                if j == k || rows.is_empty() {
-                    continue;
+            // Every card typed once, into its part: this part's builder,
+            // or the part's file.
+            let users: Vec<Option<UserId>> = rows
+                .iter()
+                .map(|&u| (u != NONE).then(|| UserId(place[u as usize].1)))
+                .collect();
+            let mut spilled: Result<(), FileError> = Ok(());
+            typed_cards(&frame, &users, 0, &mut names, |i, mut card| {
+                let j = place[rows[i] as usize].0 as usize;
+                card.row = part_rows[j];
+                part_rows[j] += 1;
+                if j == k {
+                    mine.push(card);
+                    mine_digests.push(digests[i]);
+                } else if spilled.is_ok() {
+                    spilled = PartSpill::open(&mut writers[j], dir, j)
+                        .and_then(|w| w.card(&card, digests[i]));
                 }
-                let rows = frame
-                    .take(&IdxCa::from_vec("".into(), rows.clone()))
-                    .map_err(failed)?;
-                pending_rows[j] += rows.height();
-                pending[j].push(rows);
-                if pending_rows[j] < SPILL_GROUP_ROWS {
-                    continue;
-                }
-                pending_rows[j] = 0;
-                let rows = stack(std::mem::take(&mut pending[j])).map_err(failed)?;
-                spill_rows(&mut writers[j], &part_file(dir, j), &rows)?;
-            }
-            let mine = std::mem::take(&mut rows_of[k]);
-            if mine.is_empty() {
-                return Ok(());
-            }
-            let part = frame
-                .take(&IdxCa::from_vec("".into(), mine))
-                .map_err(failed)?;
-            builder.push_owned(part).map_err(failed)
+            })
+            .map_err(failed)?;
+            spilled?;
+            builder.push_typed(&mine, &mine_digests).map_err(failed)?;
+            mine.clear();
+            mine_digests.clear();
+            Ok(())
         })?;
         if first_read {
             card_presence.check(self.cards_path, RecordType::TimeCard)?;
         }
-        let Some(dir) = &spill else {
-            return Ok(Vec::new());
-        };
-        // The rows still waiting, into their files.
-        for (j, frames) in pending.into_iter().enumerate() {
-            if frames.is_empty() {
-                continue;
-            }
-            let rows = stack(frames).map_err(|e| fail(self.cards_path)(e.to_string()))?;
-            spill_rows(&mut writers[j], &part_file(dir, j), &rows)?;
+        if spill.is_none() {
+            return Ok((Vec::new(), None));
         }
         let mut spilled = Vec::with_capacity(parts);
         for (j, writer) in writers.into_iter().enumerate() {
             spilled.push(match writer {
-                Some((path, writer)) => {
-                    writer.finish().map_err(|e| fail(&path)(e.to_string()))?;
-                    Spilled::File(path)
-                }
+                Some(writer) => writer.finish()?,
                 None if j == k => Spilled::No,
                 None => Spilled::Empty,
             });
         }
-        Ok(spilled)
+        Ok((spilled, Some(names)))
     }
 }
 
-/// Part `j`'s spilled time cards' file in `dir`.
-fn part_file(dir: &Path, j: usize) -> PathBuf {
-    dir.join(format!("part-{j}.parquet"))
+/// A part's spilled files being written: its typed cards (each with its
+/// details' digest, as [`CardCoder`] writes them) and its users' names
+/// from their cards (each the user's id in the part, then the first and
+/// the last name, each a length, `u32::MAX` for none, and its bytes).
+struct PartSpill {
+    cards: (PathBuf, std::io::BufWriter<std::fs::File>),
+    coder: CardCoder,
+    record: Vec<u8>,
+    names: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
+    dir: PathBuf,
+    part: usize,
 }
 
-/// A part's spilled time cards' file being written.
-type SpillWriter = polars::io::parquet::write::BatchedWriter<std::fs::File>;
-
-/// Appends `rows` (a row group) to the file of `writer`, created at `path`
-/// by its first rows.
-fn spill_rows(
-    writer: &mut Option<(PathBuf, SpillWriter)>,
-    path: &Path,
-    rows: &DataFrame,
-) -> Result<(), FileError> {
-    let writer = match writer {
-        Some((_, writer)) => writer,
-        slot => {
-            let file = std::fs::File::create(path).map_err(|e| fail(path)(e.to_string()))?;
-            let writer = ParquetWriter::new(file)
-                .with_compression(ParquetCompression::Lz4Raw)
-                .batched(rows.schema())
-                .map_err(|e| fail(path)(e.to_string()))?;
-            &mut slot.insert((path.to_owned(), writer)).1
+impl PartSpill {
+    /// Part `j`'s spill in `dir`, its cards' file created at its first use.
+    fn open<'w>(
+        writer: &'w mut Option<PartSpill>,
+        dir: &Path,
+        j: usize,
+    ) -> Result<&'w mut PartSpill, FileError> {
+        if let Some(writer) = writer {
+            return Ok(writer);
         }
-    };
-    writer
-        .write_batch(rows)
-        .map_err(|e| fail(path)(e.to_string()))
+        let cards = create(&dir.join(format!("part-{j}.cards")))?;
+        Ok(writer.insert(PartSpill {
+            cards,
+            coder: CardCoder::default(),
+            record: Vec::with_capacity(MOST_CARD_BYTES),
+            names: None,
+            dir: dir.to_owned(),
+            part: j,
+        }))
+    }
+
+    /// Appends `card` and the digest of its details.
+    fn card(&mut self, card: &TimeCard, digest: u64) -> Result<(), FileError> {
+        use std::io::Write as _;
+        let (path, file) = &mut self.cards;
+        self.record.clear();
+        self.coder.encode(card, digest, &mut self.record);
+        file.write_all(&self.record)
+            .map_err(|e| fail(path)(e.to_string()))
+    }
+
+    /// Appends user `id`'s names.
+    fn names(&mut self, id: u32, first: Option<&str>, last: Option<&str>) -> Result<(), FileError> {
+        use std::io::Write as _;
+        if self.names.is_none() {
+            self.names = Some(create(&self.dir.join(format!("part-{}.names", self.part)))?);
+        }
+        let Some((path, file)) = &mut self.names else {
+            return Ok(());
+        };
+        let mut record = id.to_le_bytes().to_vec();
+        for name in [first, last] {
+            match name {
+                Some(name) => {
+                    record.extend_from_slice(&(name.len() as u32).to_le_bytes());
+                    record.extend_from_slice(name.as_bytes());
+                }
+                None => record.extend_from_slice(&u32::MAX.to_le_bytes()),
+            }
+        }
+        file.write_all(&record)
+            .map_err(|e| fail(path)(e.to_string()))
+    }
+
+    /// Writes what is buffered: where the part's cards now are.
+    fn finish(self) -> Result<Spilled, FileError> {
+        use std::io::Write as _;
+        let mut paths = Vec::new();
+        for (path, mut file) in std::iter::once(self.cards).chain(self.names) {
+            file.flush().map_err(|e| fail(&path)(e.to_string()))?;
+            paths.push(path);
+        }
+        let mut paths = paths.into_iter();
+        let cards = paths.next().unwrap_or_default();
+        Ok(Spilled::File(cards, paths.next()))
+    }
+}
+
+/// A spill file created at `path`, buffered.
+fn create(path: &Path) -> Result<(PathBuf, std::io::BufWriter<std::fs::File>), FileError> {
+    let file = std::fs::File::create(path).map_err(|e| fail(path)(e.to_string()))?;
+    Ok((
+        path.to_owned(),
+        std::io::BufWriter::with_capacity(SPILL_BUFFER, file),
+    ))
 }
 
 impl Drop for Parts<'_> {
@@ -595,19 +696,84 @@ impl Drop for Parts<'_> {
 }
 
 /// Reads a part's time cards from the file the first read spilled them
-/// into, a batch at a time, into `builder`.
-fn read_spilled(path: &Path, builder: &mut InputBuilder) -> Result<(), FileError> {
-    let file = ParquetFile::open(path, CategoryFields::Text).map_err(fail(path))?;
-    let batches = file.batches(BATCH_ROWS);
-    ahead(
-        batches.len(),
-        &|i| file.read_typed(batches[i]).map_err(fail(path)),
-        |frame| {
-            builder
-                .push_owned(frame)
-                .map_err(|e| fail(path)(e.to_string()))
-        },
-    )
+/// into (`cards`), a block at a time, into `builder`, and its users' names
+/// from theirs (`names`).
+fn read_spilled(
+    cards: &Path,
+    names: Option<&Path>,
+    builder: &mut InputBuilder,
+) -> Result<(), FileError> {
+    use std::io::Read as _;
+    let broken = |path: &Path, what: &str| {
+        fail(path)(format!("the spilled {what} are not what this run wrote"))
+    };
+    let mut file = std::fs::File::open(cards).map_err(|e| fail(cards)(e.to_string()))?;
+    let mut coder = CardCoder::default();
+    let mut bytes = vec![0u8; SPILL_READ_BYTES];
+    // Bytes read but not yet decoded: `bytes[start..end]`.
+    let (mut start, mut end, mut done) = (0, 0, false);
+    let (mut typed, mut digests) = (Vec::new(), Vec::new());
+    while !done || start < end {
+        // The rest moved to the front and the buffer filled, so that every
+        // card but the file's last ones is whole in it.
+        bytes.copy_within(start..end, 0);
+        (start, end) = (0, end - start);
+        while !done && end < bytes.len() {
+            match file.read(&mut bytes[end..]) {
+                Ok(0) => done = true,
+                Ok(n) => end += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(fail(cards)(e.to_string())),
+            }
+        }
+        typed.clear();
+        digests.clear();
+        while start < end && (done || end - start >= MOST_CARD_BYTES) {
+            let (card, digest, len) = coder
+                .decode(&bytes[start..end])
+                .ok_or_else(|| broken(cards, "time cards"))?;
+            typed.push(card);
+            digests.push(digest);
+            start += len;
+        }
+        builder
+            .push_typed(&typed, &digests)
+            .map_err(|e| fail(cards)(e.to_string()))?;
+    }
+    let Some(path) = names else {
+        return Ok(());
+    };
+    let bytes = std::fs::read(path).map_err(|e| fail(path)(e.to_string()))?;
+    let mut at = 0;
+    while at < bytes.len() {
+        let record = (|| {
+            let id = u32::from_le_bytes(take(&bytes, &mut at, 4)?.try_into().ok()?);
+            let first = spilled_name(&bytes, &mut at)?;
+            let last = spilled_name(&bytes, &mut at)?;
+            Some((id, first, last))
+        })();
+        let (id, first, last) = record.ok_or_else(|| broken(path, "names"))?;
+        builder.give_names(UserId(id), first, last);
+    }
+    Ok(())
+}
+
+/// The `n` bytes of `bytes` at `at`, which moves past them.
+fn take<'b>(bytes: &'b [u8], at: &mut usize, n: usize) -> Option<&'b [u8]> {
+    let taken = bytes.get(*at..at.checked_add(n)?)?;
+    *at += n;
+    Some(taken)
+}
+
+/// A spilled name at `at` (see [`PartSpill`]): `Some(None)` for none,
+/// `None` for bytes that are not one.
+fn spilled_name(bytes: &[u8], at: &mut usize) -> Option<Option<String>> {
+    let len = u32::from_le_bytes(take(bytes, at, 4)?.try_into().ok()?);
+    if len == u32::MAX {
+        return Some(None);
+    }
+    let name = take(bytes, at, len as usize)?;
+    String::from_utf8(name.to_vec()).ok().map(Some)
 }
 
 /// Pass 1 over every batch of `cards`: each row's user (or [`NONE`]), and
