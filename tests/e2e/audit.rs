@@ -135,6 +135,43 @@ async fn explain_names_the_rule_of_every_premium_hour_and_its_lines_add_up() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("\"nobody\""));
+
+    // Only the person's part of the users is read: the explanation is the
+    // one computed from the whole input, word for word, and so are the
+    // errors.
+    let people = csv(&run.join("payroll_summary.csv"));
+    let mut keys = texts(&people, "user_name");
+    assert_eq!(keys.len(), 5, "{keys:?}");
+    // Each by their employee number too, and no one.
+    keys.extend(texts(&people, "employee_number"));
+    keys.push("nobody".into());
+    let folder = payrun::audit::RunFolder::open(&run).unwrap();
+    let whole = folder.payroll_input().unwrap();
+    let settings = folder.settings().unwrap();
+    for user in &keys {
+        let explained = payrun::audit::explain_run(&folder, user, None).map_err(|e| e.to_string());
+        let by_id = |id| {
+            let e = payrun::rules::explain(&whole, &settings.rules, &folder.period, id, None);
+            e.unwrap().unwrap()
+        };
+        let ids: Vec<_> = whole
+            .user_ids()
+            .filter(|&id| {
+                let u = whole.user(id);
+                [&u.user_name, &u.employee_number].contains(&&Some(user.clone()))
+            })
+            .collect();
+        match ids.as_slice() {
+            [id] => {
+                let json = |e: &payrun::rules::Explanation| serde_json::to_value(e).unwrap();
+                assert_eq!(json(&explained.unwrap()), json(&by_id(*id)), "{user}");
+            }
+            _ => assert!(
+                explained.unwrap_err().contains(&format!("{user:?}")),
+                "{user}"
+            ),
+        }
+    }
 }
 
 /// The golden company with ann's Friday punch out an hour later, cal's

@@ -68,6 +68,13 @@ pub fn read_payroll_records(
     read_columns(path, record_type, Some(record_type.payroll_columns()))
 }
 
+/// The user-key columns alone (`userName`, `employeeNumber`,
+/// `userFullName`) of the users file `path`, typed: which users a key
+/// names, without reading their other fields.
+pub fn read_user_keys(path: &Path) -> Result<FileRecords, FileError> {
+    read_columns(path, RecordType::User, Some(&col::USER_KEYS))
+}
+
 fn read_columns(
     path: &Path,
     record_type: RecordType,

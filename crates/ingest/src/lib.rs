@@ -36,7 +36,7 @@ pub use exception::{
 };
 pub use files::{
     FileError, FileRecords, TimeCardsRead, parquet_rows, read_payroll_records, read_records,
-    read_time_cards_into,
+    read_time_cards_into, read_user_keys,
 };
 pub use schema::{FieldKind, FieldSpec, RecordType, TIME_CARD_FIELDS, USER_FIELDS};
 pub use source::Source;

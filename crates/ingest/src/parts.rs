@@ -269,6 +269,11 @@ impl<'p> Parts<'p> {
             .collect()
     }
 
+    /// The part of `user` (a row of the users file), if it has one.
+    pub fn part_holding(&self, user: UserId) -> Option<usize> {
+        self.place.get(user.index()).map(|&(part, _)| part as usize)
+    }
+
     /// The users and time cards of part `k`.
     pub fn size(&self, k: usize) -> (usize, usize) {
         self.parts.get(k).map_or((0, 0), |p| (p.1, p.2))
