@@ -375,7 +375,6 @@ pub fn explain_run(
     Ok(explanation)
 }
 
-/// The user `key` names: by `userName`, else by `employeeNumber`.
 impl RunFolder {
     /// The part of the run's inputs that holds one person, `user` (a
     /// `userName`, or an `employeeNumber`), and their id in it: the users
@@ -451,6 +450,7 @@ fn many_users<'n>(key: &str, numbers: impl ExactSizeIterator<Item = Option<&'n s
     )
 }
 
+/// The user `key` names: by `userName`, else by `employeeNumber`.
 fn find_user(input: &PayrollInput, key: &str) -> Result<UserId, String> {
     let by = |field: fn(&payrun_ingest::User) -> Option<&String>| -> Vec<UserId> {
         input
