@@ -174,6 +174,48 @@ async fn explain_names_the_rule_of_every_premium_hour_and_its_lines_add_up() {
     }
 }
 
+/// Two people who share an employee number, with different user names
+/// (so in different parts of the users): explaining by the number names
+/// both, as reading the whole input does, rather than explaining one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_by_a_shared_employee_number_names_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let mut company = Company::load_dir(&golden()).unwrap();
+    let object = |u: &payrun::q2sim::company::UserRecord| -> serde_json::Map<String, Value> {
+        serde_json::from_str(&u.json).unwrap()
+    };
+    let at = |name: &str| {
+        company
+            .users
+            .iter()
+            .position(|u| u.user_name == name)
+            .unwrap()
+    };
+    let (cal, eve) = (at("cal"), at("eve"));
+    let number = object(&company.users[cal])["employeeNumber"].clone();
+    let mut twin = object(&company.users[eve]);
+    twin.insert("employeeNumber".into(), number.clone());
+    company.users[eve] = payrun::q2sim::company::UserRecord::from_object(&twin);
+    run_into(company, &run).await;
+    let number = number.as_str().unwrap();
+    let output = payrun(&["explain", "--user", number, "--run"], None)
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let both = format!(
+        "2 users are named {number:?} (employeeNumber {number:?}, employeeNumber {number:?}); \
+         name one by its employee number"
+    );
+    assert!(stderr.contains(&both), "{stderr}");
+    // By name, each is explained.
+    for name in ["cal", "eve"] {
+        assert_eq!(explain_json(&run, name)["user_name"], name);
+    }
+}
+
 /// The golden company with ann's Friday punch out an hour later, cal's
 /// Tuesday deleted and a new card for eve, as managers edit Q2 after payroll.
 fn edited_company() -> Company {
