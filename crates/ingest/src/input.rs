@@ -4,7 +4,8 @@
 //! accounting tool's own tables), but the rules read each user's time cards
 //! in time order many times over. So the frames are read once, here, into
 //! plain typed records (whole, or a batch at a time with [`InputBuilder`],
-//! so that a large file is never a whole frame in memory):
+//! so that a large file is never a whole frame in memory; an input read in
+//! parts spills the cards of parts to come typed: see [`crate::parts`]):
 //!
 //! * every user, identified by a [`UserId`] (its row in the users frame, so
 //!   two users who share a `userName` stay two people);
@@ -1108,7 +1109,7 @@ pub(crate) fn typed_cards(
             source.fill(first, &wanted, names, out);
         }
         let [jobs, shifts, adjust_types] = &b_names;
-        // Only matched rows are kept, each placed straight into its user's run.
+        // Only matched rows become cards, each given to `put` at once.
         for (i, user) in block_users.iter().enumerate() {
             let Some(user) = user else { continue };
             let numbers = CardNumbers {
