@@ -876,7 +876,7 @@ impl InputBuilder {
         if !self.details.is_empty() || cards.len() != digests.len() {
             polars_bail!(InvalidOperation: "typed time cards pushed to a builder of frames, or without their digests");
         }
-        if self.rows == 0 {
+        if self.rows == 0 && !cards.is_empty() {
             self.place();
         }
         for card in cards {
