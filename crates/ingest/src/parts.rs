@@ -14,7 +14,7 @@
 //! part's cards, typed, into a file of its own, which that part reads;
 //! otherwise each part reads the time card file again.
 //!
-//! A spilled card is its [`TimeCard`] as bytes (names interned in one
+//! A spilled card is its [`TimeCard`], packed (names interned in one
 //! table for every part), with a digest of the fields that only tell
 //! records apart ([`TimeCard::details`]), which the part's reading
 //! classifies by instead of the fields; each user's first and last name
@@ -606,12 +606,13 @@ impl<'p> Parts<'p> {
 /// from their cards (each the user's id in the part, then the first and
 /// the last name, each a length, `u32::MAX` for none, and its bytes).
 struct PartSpill {
-    cards: (PathBuf, std::io::BufWriter<std::fs::File>),
+    cards: SpillFile,
     coder: CardCoder,
+    /// One record being encoded (a card, or a user's names).
     record: Vec<u8>,
-    names: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
-    dir: PathBuf,
-    part: usize,
+    /// The names' file, created at its first names.
+    names: Option<SpillFile>,
+    names_path: PathBuf,
 }
 
 impl PartSpill {
@@ -624,66 +625,68 @@ impl PartSpill {
         if let Some(writer) = writer {
             return Ok(writer);
         }
-        let cards = create(&dir.join(format!("part-{j}.cards")))?;
         Ok(writer.insert(PartSpill {
-            cards,
+            cards: create(&dir.join(format!("part-{j}.cards")))?,
             coder: CardCoder::default(),
             record: Vec::with_capacity(MOST_CARD_BYTES),
             names: None,
-            dir: dir.to_owned(),
-            part: j,
+            names_path: dir.join(format!("part-{j}.names")),
         }))
     }
 
     /// Appends `card` and the digest of its details.
     fn card(&mut self, card: &TimeCard, digest: u64) -> Result<(), FileError> {
-        use std::io::Write as _;
-        let (path, file) = &mut self.cards;
         self.record.clear();
         self.coder.encode(card, digest, &mut self.record);
-        file.write_all(&self.record)
-            .map_err(|e| fail(path)(e.to_string()))
+        append(&mut self.cards, &self.record)
     }
 
     /// Appends user `id`'s names.
     fn names(&mut self, id: u32, first: Option<&str>, last: Option<&str>) -> Result<(), FileError> {
-        use std::io::Write as _;
-        if self.names.is_none() {
-            self.names = Some(create(&self.dir.join(format!("part-{}.names", self.part)))?);
-        }
-        let Some((path, file)) = &mut self.names else {
-            return Ok(());
+        let names = match &mut self.names {
+            Some(names) => names,
+            slot => slot.insert(create(&self.names_path)?),
         };
-        let mut record = id.to_le_bytes().to_vec();
+        self.record.clear();
+        self.record.extend_from_slice(&id.to_le_bytes());
         for name in [first, last] {
             match name {
                 Some(name) => {
-                    record.extend_from_slice(&(name.len() as u32).to_le_bytes());
-                    record.extend_from_slice(name.as_bytes());
+                    self.record
+                        .extend_from_slice(&(name.len() as u32).to_le_bytes());
+                    self.record.extend_from_slice(name.as_bytes());
                 }
-                None => record.extend_from_slice(&u32::MAX.to_le_bytes()),
+                None => self.record.extend_from_slice(&u32::MAX.to_le_bytes()),
             }
         }
-        file.write_all(&record)
-            .map_err(|e| fail(path)(e.to_string()))
+        append(names, &self.record)
     }
 
     /// Writes what is buffered: where the part's cards now are.
     fn finish(self) -> Result<Spilled, FileError> {
-        use std::io::Write as _;
-        let mut paths = Vec::new();
-        for (path, mut file) in std::iter::once(self.cards).chain(self.names) {
-            file.flush().map_err(|e| fail(&path)(e.to_string()))?;
-            paths.push(path);
-        }
-        let mut paths = paths.into_iter();
-        let cards = paths.next().unwrap_or_default();
-        Ok(Spilled::File(cards, paths.next()))
+        let names = self.names.map(flush).transpose()?;
+        Ok(Spilled::File(flush(self.cards)?, names))
     }
 }
 
+/// A spill file being written, and its path.
+type SpillFile = (PathBuf, std::io::BufWriter<std::fs::File>);
+
+/// Appends `bytes` to `file`.
+fn append((path, file): &mut SpillFile, bytes: &[u8]) -> Result<(), FileError> {
+    use std::io::Write as _;
+    file.write_all(bytes).map_err(|e| fail(path)(e.to_string()))
+}
+
+/// Writes what `file` buffers; its path.
+fn flush((path, mut file): SpillFile) -> Result<PathBuf, FileError> {
+    use std::io::Write as _;
+    file.flush().map_err(|e| fail(&path)(e.to_string()))?;
+    Ok(path)
+}
+
 /// A spill file created at `path`, buffered.
-fn create(path: &Path) -> Result<(PathBuf, std::io::BufWriter<std::fs::File>), FileError> {
+fn create(path: &Path) -> Result<SpillFile, FileError> {
     let file = std::fs::File::create(path).map_err(|e| fail(path)(e.to_string()))?;
     Ok((
         path.to_owned(),
