@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-use payrun_ingest::client::{Fetched, IngestError};
+use payrun_ingest::client::{Fetched, IngestError, Streamed};
 use payrun_ingest::{Exception, PayrollInput, Source};
 use payrun_rules::{
     Calendar, Computation, PayPeriod, PayrollRun, RulesConfig, RulesError, Summaries, compute,
@@ -136,6 +136,88 @@ pub async fn fetch_period(
     let (from, to) = fetch_range(config, period);
     let (time_cards, users) = tokio::try_join!(source.time_cards(from, to), source.users())?;
     Ok(Inputs { time_cards, users })
+}
+
+/// Time cards and users fetched into files (see [`fetch_period_to`]).
+#[derive(Debug, Clone)]
+pub struct FetchedFiles {
+    /// `timecards.parquet`.
+    pub time_cards: PathBuf,
+    /// `users.parquet`.
+    pub users: PathBuf,
+    /// What fetching the time cards found and spent.
+    pub time_card_fetch: Streamed,
+    /// What fetching the users found and spent.
+    pub user_fetch: Streamed,
+}
+
+impl FetchedFiles {
+    /// The exceptions found reading both, time cards first.
+    pub fn exceptions(&self) -> Vec<Exception> {
+        let mut exceptions = self.time_card_fetch.exceptions.clone();
+        exceptions.extend(self.user_fetch.exceptions.iter().cloned());
+        exceptions
+    }
+
+    /// Pages fetched, both queries.
+    pub fn pages(&self) -> usize {
+        self.time_card_fetch.pages + self.user_fetch.pages
+    }
+}
+
+/// Fetches everything `period` needs from `source`, as [`fetch_period`],
+/// into `timecards.parquet` and `users.parquet` in `dir` (compressed with
+/// `codec`), each written as its records come rather than held: a fetch
+/// of any size holds about a row group of each and what the source holds
+/// per query (the Q2 client: `api.concurrency` windows' chunks, its
+/// scratch files in `dir/fetching`, removed once read). The files are
+/// those the frames [`fetch_period`] returns make with
+/// [`Staging::parquet_with`] (row groups of at least 262,144 records;
+/// see [`crate::output::RowGroups`]).
+pub async fn fetch_period_to(
+    source: &impl Source,
+    config: &RulesConfig,
+    period: &PayPeriod,
+    dir: &Path,
+    codec: ParquetCompression,
+) -> Result<FetchedFiles, IngestError> {
+    use payrun_ingest::RecordType;
+    let (from, to) = fetch_range(config, period);
+    let spill = dir.join("fetching");
+    let failed = |path: &Path| {
+        let path = path.to_owned();
+        move |e: &dyn std::fmt::Display| IngestError::Spill {
+            path: path.clone(),
+            message: e.to_string(),
+        }
+    };
+    std::fs::create_dir_all(&spill).map_err(|e| failed(&spill)(&e))?;
+    let writer = |name: &str, record_type: RecordType| {
+        let path = dir.join(name);
+        let file = std::fs::File::create(&path).map_err(|e| failed(&path)(&e))?;
+        let schema = SchemaRef::new(record_type.schema());
+        let groups = crate::output::RowGroups::new(std::io::BufWriter::new(file), &schema, codec)
+            .map_err(|e| failed(&path)(&e))?;
+        Ok::<_, IngestError>((path, groups))
+    };
+    let (cards_path, mut cards) = writer("timecards.parquet", RecordType::TimeCard)?;
+    let (users_path, mut users) = writer("users.parquet", RecordType::User)?;
+    let (card_failed, user_failed) = (failed(&cards_path), failed(&users_path));
+    let mut put_card = |chunk| cards.put(chunk).map_err(|e| card_failed(&e));
+    let mut put_user = |chunk| users.put(chunk).map_err(|e| user_failed(&e));
+    let (time_card_fetch, user_fetch) = tokio::try_join!(
+        source.time_cards_to(from, to, &spill, &mut put_card),
+        source.users_to(&spill, &mut put_user),
+    )?;
+    cards.finish().map_err(|e| failed(&cards_path)(&e))?;
+    users.finish().map_err(|e| failed(&users_path)(&e))?;
+    std::fs::remove_dir_all(&spill).map_err(|e| failed(&spill)(&e))?;
+    Ok(FetchedFiles {
+        time_cards: cards_path,
+        users: users_path,
+        time_card_fetch,
+        user_fetch,
+    })
 }
 
 /// A computed period and its tables.

@@ -41,8 +41,8 @@ pub use direct::Hashing;
 pub use lock::OutputLock;
 pub(crate) use tables::is_formula_start;
 pub use tables::{
-    Format, Formats, INPUTS, PARQUET_CODEC, RECORDS_CODEC, REPORT_TABLES, REVIEW_PAGE, TableWriter,
-    from_spreadsheet_safe, report_files, spreadsheet_safe,
+    Format, Formats, INPUTS, PARQUET_CODEC, RECORDS_CODEC, REPORT_TABLES, REVIEW_PAGE, RowGroups,
+    TableWriter, from_spreadsheet_safe, report_files, spreadsheet_safe,
 };
 use tables::{spreadsheet_safe_frame, write_parquet};
 
@@ -135,6 +135,38 @@ fn sibling(dir: &Path, kind: &str, pid: u32) -> PathBuf {
 /// run's is removed by the next run into `out`).
 pub fn parts_dir(out: &Path) -> PathBuf {
     sibling(out, "parts", std::process::id())
+}
+
+/// Where `payrun run` and `payrun fetch` into `out` put the records they
+/// fetch until the run or the fetch is written (`.OUT.fetch-PID` beside
+/// it; a killed one's is removed by the next run into `out`).
+pub fn fetch_dir(out: &Path) -> PathBuf {
+    sibling(out, "fetch", std::process::id())
+}
+
+/// A scratch folder of this process, removed with what it holds when
+/// dropped (whether the work it served ended well or not).
+#[derive(Debug)]
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    /// Makes the folder at `path` (one left there is emptied first).
+    pub fn create(path: PathBuf) -> Result<Self, OutputError> {
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).map_err(failed(&path))?;
+        Ok(Scratch(path))
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn sync_dir(path: &Path) -> std::io::Result<()> {
@@ -578,8 +610,12 @@ fn recover(dir: &Path) -> Result<(), OutputError> {
         };
         if rest.starts_with("staging-") {
             leftovers.push((entry.path(), false));
-        } else if rest.starts_with("parts-") {
-            // A killed run's time cards read in parts: scratch, never a run.
+        } else if rest.starts_with("parts-")
+            || (rest.starts_with("fetch-") && rest != format!("fetch-{}", std::process::id()))
+        {
+            // A killed run's time cards read in parts, or a killed run's or
+            // fetch's records (not this one's, about to be read): scratch,
+            // never a run.
             let _ = std::fs::remove_dir_all(entry.path());
         } else if rest.starts_with("replaced-") {
             leftovers.push((entry.path(), true));
@@ -675,6 +711,25 @@ mod tests {
                 .finish()
                 .unwrap();
             assert!(read.equals_missing(&frame));
+        }
+    }
+
+    /// Chunks smaller than a row group (a fetch's), given one at a time,
+    /// make the file the whole frame makes; so do none at all.
+    #[test]
+    fn row_groups_put_a_chunk_at_a_time_are_the_frames_file() {
+        let empty = DataFrame::empty_with_schema(paged(1, 1).schema());
+        for frame in [paged(70, 5_000), paged(3, 5_000), paged(1, 7), empty] {
+            let mut whole = Vec::new();
+            write_parquet(&mut whole, &mut frame.clone(), ParquetCompression::Lz4Raw).unwrap();
+            let mut streamed = Vec::new();
+            let mut groups =
+                RowGroups::new(&mut streamed, frame.schema(), ParquetCompression::Lz4Raw).unwrap();
+            for chunk in frame.clone().split_chunks().filter(|c| c.height() > 0) {
+                groups.put(chunk).unwrap();
+            }
+            groups.finish().unwrap();
+            assert!(streamed == whole, "{} rows", frame.height());
         }
     }
 

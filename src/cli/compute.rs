@@ -114,6 +114,49 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
     };
     refuse_unfinished(&period, &config, args.partial)?;
     let claim = write.claim()?;
+    let given = fetch_exceptions(&timecards)?;
+    let files = Files {
+        time_cards: &timecards,
+        users: &users_path,
+        given,
+        pages: 0,
+    };
+    let company_id = config.company_id.clone();
+    compute_files(&write, claim, files, &config, &period, company_id)
+}
+
+/// Time card and users files to compute from.
+pub(super) struct Files<'a> {
+    pub time_cards: &'a Path,
+    pub users: &'a Path,
+    /// The exceptions found before (fetching them).
+    pub given: Vec<Exception>,
+    /// The pages fetched for them, for the manifest.
+    pub pages: usize,
+}
+
+/// Computes the period from `files` and writes the run into `write.out`
+/// (claimed by `claim`), as `payrun compute` and `payrun run` do: a
+/// Parquet file is kept in `inputs/` as it is, and the files are read a
+/// part of the users at a time when they would not fit under
+/// `--memory-limit`.
+///
+/// Long because it is a sequence of steps over the same arguments: plan,
+/// read, compute, write, report.
+pub(super) fn compute_files(
+    write: &WriteArgs,
+    claim: payrun::output::OutputLock,
+    files: Files<'_>,
+    config: &payrun::settings::Settings,
+    period: &payrun::rules::PayPeriod,
+    company_id: Option<String>,
+) -> anyhow::Result<Outcome> {
+    let Files {
+        time_cards: timecards,
+        users: users_path,
+        given,
+        pages,
+    } = files;
     let clock = std::time::Instant::now();
     // One Parquet file of time cards or users is kept as it is (see
     // KeptRecords); noted before it is read, so the copy is known to be
@@ -127,21 +170,21 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         .then(|| payrun::output::SourceFile::stamp(path))
         .transpose()
     };
-    let time_card_file = kept_file(&timecards)?;
-    let users_file = kept_file(&users_path)?;
+    let time_card_file = kept_file(timecards)?;
+    let users_file = kept_file(users_path)?;
     let planned = plan_parts(
         write.memory_limit,
         (!write.export.is_empty()).then_some(Plan::RefuseExports),
         &write.out,
-        &timecards,
-        &users_path,
-        fetch_exceptions(&timecards)?,
+        timecards,
+        users_path,
+        given.clone(),
     )?;
     if let Some(parts) = planned {
         let provenance = Provenance {
             time_cards: parts.records(),
-            users: payrun::ingest::parquet_rows(&users_path)?,
-            pages: 0,
+            users: payrun::ingest::parquet_rows(users_path)?,
+            pages,
         };
         let spinner = progress::working("computing");
         let outcome = write.write(
@@ -153,20 +196,20 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
                 payrun::job::KeptRecords::File,
             ),
             Vec::new(),
-            &config,
-            &period,
+            config,
+            period,
             &provenance,
-            config.company_id.clone(),
+            company_id,
         );
         spinner.finish_and_clear();
         let (outcome, screen) = outcome?;
         print!("{screen}");
         return Ok(outcome);
     }
-    let users = read(&users_path, RecordType::User)?;
+    let users = read(users_path, RecordType::User)?;
     let mut builder = payrun::ingest::InputBuilder::new(&users.frame)?;
     // A Parquet file is read a batch at a time straight into typed cards.
-    let cards = payrun::ingest::read_time_cards_into(&timecards, &mut builder)
+    let cards = payrun::ingest::read_time_cards_into(timecards, &mut builder)
         .with_context(|| format!("cannot read {}s", RecordType::TimeCard.noun()))?;
     tracing::debug!(
         elapsed = ?clock.elapsed(),
@@ -180,11 +223,11 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         .chain(&users.exceptions)
         .cloned()
         .collect();
-    exceptions.extend(fetch_exceptions(&timecards)?);
+    exceptions.extend(given);
     let provenance = Provenance {
         time_cards: builder.rows(),
         users: users.frame.height(),
-        pages: 0,
+        pages,
     };
     let input = builder.finish(exceptions.clone())?;
     let kept = match (time_card_file, cards.frame) {
@@ -200,15 +243,14 @@ pub fn run(args: ComputeArgs) -> anyhow::Result<Outcome> {
         }
         None => payrun::job::KeptRecords::Frame(users.frame),
     };
-    let company_id = config.company_id.clone();
     let outcome = write.write(
         claim,
         Read::Whole(input),
         kept,
         kept_users,
         exceptions,
-        &config,
-        &period,
+        config,
+        period,
         &provenance,
         company_id,
     );

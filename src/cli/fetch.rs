@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use payrun::ingest::client::{ClientOptions, Credentials, Q2Client};
 use payrun::ingest::exceptions_frame;
-use payrun::job::{Inputs, fetch_period, fetch_range};
-use payrun::output::Staging;
+use payrun::job::{fetch_period_to, fetch_range};
+use payrun::output::{Scratch, SourceFile, Staging};
 
 use super::common::{PeriodArgs, load_config, resolve_period};
 use super::progress;
@@ -45,19 +45,25 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
         ..ClientOptions::new(config.api.clone())
     };
     let client = Q2Client::new(options, credentials)?.with_observer(observer);
-    let fetched = fetch_period(&client, &config.rules, &period).await;
+    // Written as they come, then copied into the set.
+    let scratch = Scratch::create(payrun::output::fetch_dir(&args.out))?;
+    let fetched = fetch_period_to(
+        &client,
+        &config.rules,
+        &period,
+        scratch.path(),
+        payrun::output::RECORDS_CODEC,
+    )
+    .await;
     bar.finish_and_clear();
-    let Inputs {
-        time_cards: cards,
-        users,
-    } = fetched?;
-
-    let mut exceptions = cards.exceptions.clone();
-    exceptions.extend(users.exceptions.iter().cloned());
+    let fetched = fetched?;
+    let exceptions = fetched.exceptions();
     let staging = Staging::claimed(claim)?;
-    let codec = payrun::output::RECORDS_CODEC;
-    staging.parquet_with("timecards.parquet", &cards.frame, codec)?;
-    staging.parquet_with("users.parquet", &users.frame, codec)?;
+    staging.copy(
+        "timecards.parquet",
+        &SourceFile::stamp(&fetched.time_cards)?,
+    )?;
+    staging.copy("users.parquet", &SourceFile::stamp(&fetched.users)?)?;
     staging.csv("fetch_exceptions.csv", &exceptions_frame(&exceptions)?)?;
     let owned = payrun::output::FETCH_FILES.map(String::from);
     staging.commit_owning(&owned)?;
@@ -65,10 +71,10 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<()> {
     println!(
         "fetched {} time cards ({} pages) and {} users ({} pages) for pay period {period} \
          (inDateTime {from} to {to}) into {}",
-        cards.frame.height(),
-        cards.pages,
-        users.frame.height(),
-        users.pages,
+        fetched.time_card_fetch.rows,
+        fetched.time_card_fetch.pages,
+        fetched.user_fetch.rows,
+        fetched.user_fetch.pages,
         args.out.display()
     );
     if !exceptions.is_empty() {

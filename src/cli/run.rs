@@ -1,11 +1,14 @@
 //! `payrun run`: fetch, compute and write one pay period.
 
 use payrun::ingest::client::{ClientOptions, Credentials, Q2Client};
-use payrun::job::{Provenance, fetch_period};
+use payrun::job::fetch_period_to;
+use payrun::output::Scratch;
 use payrun::rules::PayPeriod;
 use payrun::settings::Settings;
+use polars::prelude::ParquetCompression;
 
 use super::common::{PeriodArgs, WriteArgs, load_config, refuse_unfinished, resolve_period};
+use super::compute::{Files, compute_files};
 use super::{Outcome, progress};
 
 /// Arguments of `payrun run`.
@@ -65,44 +68,27 @@ pub async fn execute(
     };
     let company_id = credentials.company_id.clone();
     let client = Q2Client::new(options, credentials)?.with_observer(observer);
-    let fetched = fetch_period(&client, &config.rules, period).await;
-    bar.finish_and_clear();
-    let inputs = fetched?;
-    let spinner = progress::working("computing");
-    let exceptions: Vec<_> = inputs
-        .time_cards
-        .exceptions
-        .iter()
-        .chain(&inputs.users.exceptions)
-        .cloned()
-        .collect();
-    let provenance = Provenance {
-        time_cards: inputs.time_cards.frame.height(),
-        users: inputs.users.frame.height(),
-        pages: inputs.time_cards.pages + inputs.users.pages,
-    };
-    let kept = Some(payrun::job::KeptRecords::Frame(
-        inputs.time_cards.frame.clone(),
-    ));
-    let users = payrun::job::KeptRecords::Frame(inputs.users.frame.clone());
-    let input = payrun::ingest::PayrollInput::from_owned_frames(
-        inputs.time_cards.frame,
-        &inputs.users.frame,
-        exceptions.clone(),
-    )?;
-    let outcome = write.write(
-        claim,
-        super::common::Read::Whole(input),
-        kept,
-        users,
-        exceptions,
-        config,
+    // The records go to files as they come, and the run is computed from
+    // them as `payrun compute` computes from `payrun fetch`'s files: read
+    // in parts when they do not fit under --memory-limit, and kept in
+    // `inputs/` as they are. The copies fetched are LZ4, as a run's
+    // inputs are.
+    let scratch = Scratch::create(payrun::output::fetch_dir(&write.out))?;
+    let fetched = fetch_period_to(
+        &client,
+        &config.rules,
         period,
-        &provenance,
-        Some(company_id),
-    );
-    spinner.finish_and_clear();
-    let (outcome, screen) = outcome?;
-    print!("{screen}");
-    Ok(outcome)
+        scratch.path(),
+        ParquetCompression::Lz4Raw,
+    )
+    .await;
+    bar.finish_and_clear();
+    let fetched = fetched?;
+    let files = Files {
+        time_cards: &fetched.time_cards,
+        users: &fetched.users,
+        given: fetched.exceptions(),
+        pages: fetched.pages(),
+    };
+    compute_files(write, claim, files, config, period, Some(company_id))
 }

@@ -38,7 +38,6 @@ pub(super) fn write_parquet(
     compression: ParquetCompression,
 ) -> PolarsResult<()> {
     frame.align_chunks_par();
-    let mut writer = crate::parquet_table::BlockWriter::new(w, frame.schema(), compression)?;
     let chunk_rows: Vec<usize> = frame
         .columns()
         .first()
@@ -48,34 +47,78 @@ pub(super) fn write_parquet(
     // than a row group; with one row group there is nothing to save.
     let gathers = chunk_rows.iter().take(5).all(|&rows| rows < ROW_GROUP_ROWS);
     if !gathers || frame.height() <= ROW_GROUP_ROWS {
+        let mut writer = crate::parquet_table::BlockWriter::new(w, frame.schema(), compression)?;
         let mut groups = polars::frame::chunk_df_for_writing(frame, ROW_GROUP_ROWS)?.into_owned();
         writer.write(&mut groups)?;
         return writer.finish();
     }
-    let mut group: Option<DataFrame> = None;
-    let mut write = |group: &mut Option<DataFrame>| -> PolarsResult<()> {
-        if let Some(mut rows) = group.take() {
-            rows.rechunk_mut_par();
-            writer.write(&mut rows)?;
-        }
-        Ok(())
-    };
-    let mut remaining = ROW_GROUP_ROWS;
+    let mut groups = RowGroups::new(w, &frame.schema().clone(), compression)?;
     for chunk in frame.split_chunks() {
-        remaining = remaining.saturating_sub(chunk.height());
-        match &mut group {
+        groups.put(chunk)?;
+    }
+    groups.finish()
+}
+
+/// Frames given a chunk at a time, in order, gathered into row groups of
+/// at least 262,144 rows, as [`Staging::parquet_with`](super::Staging::parquet_with)
+/// gathers a frame of small chunks: the same file when every chunk is
+/// smaller than a row group (a fetch's are), without holding more than a
+/// row group.
+pub struct RowGroups<W: Write> {
+    writer: crate::parquet_table::BlockWriter<W>,
+    schema: SchemaRef,
+    group: Option<DataFrame>,
+    remaining: usize,
+    written: bool,
+}
+
+impl<W: Write> RowGroups<W> {
+    /// A Parquet file of frames with `schema`, compressed with `compression`.
+    pub fn new(w: W, schema: &SchemaRef, compression: ParquetCompression) -> PolarsResult<Self> {
+        Ok(RowGroups {
+            writer: crate::parquet_table::BlockWriter::new(w, schema, compression)?,
+            schema: schema.clone(),
+            group: None,
+            remaining: ROW_GROUP_ROWS,
+            written: false,
+        })
+    }
+
+    /// The next rows.
+    pub fn put(&mut self, chunk: DataFrame) -> PolarsResult<()> {
+        self.remaining = self.remaining.saturating_sub(chunk.height());
+        match &mut self.group {
             Some(rows) => {
                 rows.vstack_mut_owned(chunk)?;
             }
-            None => group = Some(chunk),
+            None => self.group = Some(chunk),
         }
-        if remaining == 0 {
-            remaining = ROW_GROUP_ROWS;
-            write(&mut group)?;
+        if self.remaining == 0 {
+            self.remaining = ROW_GROUP_ROWS;
+            self.write_group()?;
         }
+        Ok(())
     }
-    write(&mut group)?;
-    writer.finish()
+
+    fn write_group(&mut self) -> PolarsResult<()> {
+        if let Some(mut rows) = self.group.take() {
+            rows.rechunk_mut_par();
+            self.writer.write(&mut rows)?;
+            self.written = true;
+        }
+        Ok(())
+    }
+
+    /// Writes the rows left and the footer (no rows: one empty row
+    /// group, as for an empty frame).
+    pub fn finish(mut self) -> PolarsResult<()> {
+        self.write_group()?;
+        if !self.written {
+            self.writer
+                .write(&mut DataFrame::empty_with_schema(&self.schema))?;
+        }
+        self.writer.finish()
+    }
 }
 
 /// The first characters that make a spreadsheet read a cell as a formula.

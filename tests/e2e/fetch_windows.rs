@@ -67,3 +67,89 @@ proptest! {
         });
     }
 }
+
+/// A fetch streamed into files (`payrun run`, `payrun fetch`) writes the
+/// files that the fetch held in memory writes, byte for byte, whatever the
+/// windows, the pages and the records moving while they are paged (reads
+/// started over replace what they had spilled).
+#[test]
+fn a_streamed_fetch_writes_the_files_of_the_fetch_held() {
+    use payrun::job::{fetch_period, fetch_period_to};
+    use polars::prelude::ParquetCompression;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = RulesConfig::parse("[overtime_rules.default]\n").unwrap();
+    let period = PayPeriod {
+        start: NaiveDate::from_ymd_opt(2024, 3, 3).unwrap(),
+        end: NaiveDate::from_ymd_opt(2024, 3, 16).unwrap(),
+    };
+    for (window_days, concurrency, max_records, drift_rate) in
+        [(1, 3, 37, 0.0), (4, 2, 200, 0.05), (1000, 1, 5000, 0.0)]
+    {
+        runtime.block_on(async {
+            let company = crate::helpers::company(5, 40, (2024, 2, 20), (2024, 3, 31));
+            let faults = Faults {
+                drift_rate,
+                seed: 3,
+                ..Faults::none()
+            };
+            let sim = Simulator::start(company, faults).await.unwrap();
+            let client = client(&sim.url(), window_days, concurrency, max_records);
+            let held = fetch_period(&client, &config, &period).await.unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let files = fetch_period_to(
+                &client,
+                &config,
+                &period,
+                dir.path(),
+                ParquetCompression::Lz4Raw,
+            )
+            .await
+            .unwrap();
+            sim.stop().await;
+            let case =
+                format!("{window_days} days a window, {max_records} a page, drift {drift_rate}");
+            // The held frames written as a run kept them.
+            let staging = payrun::output::Staging::new(&dir.path().join("held")).unwrap();
+            for (fetched, path) in [
+                (&held.time_cards, &files.time_cards),
+                (&held.users, &files.users),
+            ] {
+                assert!(fetched.frame.height() >= 40, "{case}: records fetched");
+                let name = path.file_name().unwrap().to_str().unwrap();
+                staging
+                    .parquet_with(name, &fetched.frame, ParquetCompression::Lz4Raw)
+                    .unwrap();
+            }
+            staging.commit().unwrap();
+            for path in [&files.time_cards, &files.users] {
+                let name = path.file_name().unwrap();
+                let want = std::fs::read(dir.path().join("held").join(name)).unwrap();
+                let got = std::fs::read(path).unwrap();
+                assert!(got == want, "{case}: {name:?} differs from the fetch held");
+            }
+            assert_eq!(files.time_card_fetch.rows, held.time_cards.frame.height());
+            assert_eq!(files.user_fetch.rows, held.users.frame.height());
+            assert_eq!(files.time_card_fetch.exceptions, held.time_cards.exceptions);
+            assert_eq!(files.user_fetch.exceptions, held.users.exceptions);
+            if drift_rate == 0.0 {
+                assert_eq!(
+                    files.pages(),
+                    held.time_cards.pages + held.users.pages,
+                    "{case}"
+                );
+            }
+            // Nothing left but the two files (and the held copies' staging).
+            let mut left: Vec<String> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.') && n != "held")
+                .collect();
+            left.sort();
+            assert_eq!(left, ["timecards.parquet", "users.parquet"], "{case}");
+        });
+    }
+}

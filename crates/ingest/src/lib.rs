@@ -51,7 +51,7 @@ pub mod source;
 
 pub use client::{
     ApiConfig, ClientOptions, Credentials, DeveloperToken, FetchEvent, Fetched, IngestError,
-    Q2Client, TimeCardQuery, UserQuery,
+    Q2Client, Streamed, TimeCardQuery, UserQuery,
 };
 pub use input::{
     CardNumbers, InputBuilder, InputException, NameId, Names, PayrollInput, TimeCard, User, UserId,

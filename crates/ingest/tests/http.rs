@@ -963,3 +963,74 @@ async fn a_month_through_every_fault_reads_what_a_clean_fetch_reads() {
         sim.stop().await;
     }
 }
+
+/// A month streamed (`time_cards_to`, `users_to`) through faults and
+/// drift, with each verification, gives `put` the records a clean fetch
+/// holds, in order, and leaves no spill file behind; a spill folder that
+/// cannot be written, or a `put` that fails, stops the fetch with an
+/// error naming what failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_month_puts_what_a_clean_fetch_holds() {
+    let data = company(120, date(2024, 3, 1), date(2024, 3, 31));
+    let span = days(date(2024, 3, 1), date(2024, 3, 31));
+    let (want, _) = clean_fetch(&data, &span, 37).await;
+    for (drift_rate, verify) in [
+        (0.05, payrun_ingest::client::Verify::Reread),
+        (0.0, payrun_ingest::client::Verify::Overlap),
+    ] {
+        let faults = Faults {
+            error_rate: 0.1,
+            truncate_rate: 0.05,
+            drift_rate,
+            seed: 31,
+            ..Faults::none()
+        };
+        let sim = Simulator::start(data.clone(), faults).await.unwrap();
+        let mut options = options(&sim.url(), 37);
+        options.api.verify = verify;
+        let c = client_with(options);
+        let spill = tempfile::tempdir().unwrap();
+        let mut got = DataFrame::empty_with_schema(&RecordType::TimeCard.schema());
+        let streamed = c
+            .time_cards_to(&span, spill.path(), &mut |chunk| {
+                got.vstack_mut_owned(chunk)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert!(got.equals_missing(&want.frame), "{verify:?}");
+        assert_eq!(streamed.rows, want.frame.height());
+        assert_eq!(streamed.exceptions, want.exceptions);
+        let mut users = 0;
+        c.users_to(&UserQuery::all(), spill.path(), &mut |chunk| {
+            users += chunk.height();
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert_eq!(users, 120);
+        assert_eq!(
+            std::fs::read_dir(spill.path()).unwrap().count(),
+            0,
+            "{verify:?}: spill left"
+        );
+
+        let gone = spill.path().join("gone");
+        let err = c
+            .time_cards_to(&span, &gone, &mut |_| Ok(()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, IngestError::Spill { path, .. } if path.starts_with(&gone)),
+            "{err}"
+        );
+        let err = c
+            .users_to(&UserQuery::all(), spill.path(), &mut |_| {
+                Err(IngestError::Credentials("the disk is full".into()))
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "the disk is full");
+        sim.stop().await;
+    }
+}

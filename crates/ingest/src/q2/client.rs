@@ -27,8 +27,9 @@
 //! share one fetch's state; the last sixth is tests.
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
@@ -42,6 +43,8 @@ pub use super::credentials::{
     Credentials, DeveloperToken, ENV_BASE_URL, ENV_COMPANY_ID, ENV_DEVELOPER_TOKEN,
 };
 pub use super::error::IngestError;
+pub use super::pages::Streamed;
+use super::pages::{Out, Pages, ROWS_PER_CHUNK, Read};
 pub use super::query::{TimeCardQuery, UserQuery};
 use crate::decode::{DecodedPage, decode_page, identify};
 use crate::exception::{Exception, Severity};
@@ -352,29 +355,13 @@ impl Q2Client {
     /// Every time card matching `query`, fetched in date windows,
     /// `api.concurrency` at a time, in `inDateTime` window order.
     pub async fn time_cards(&self, query: &TimeCardQuery) -> Result<Fetched, IngestError> {
-        // A very wide range grows the windows rather than their number.
-        let span = query.to - query.from;
-        let length = self
-            .options
-            .window
-            .max(span / MAX_WINDOWS as i32 + chrono::Duration::seconds(1));
-        let windows = windows(query.from, query.to, length);
-        let total = windows.len();
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        let done = &done;
+        let windows = self.windows(query);
+        let done = (&AtomicUsize::new(0), windows.len());
         let parts: Vec<Fetched> =
-            futures_util::stream::iter(windows.into_iter().map(|(from, to)| {
-                let params = query.params(from, to);
-                let window = format!("inDateTime {from} to {to} ");
-                async move {
-                    let fetched = self.query_in(RecordType::TimeCard, params, window).await?;
-                    let finished = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                    self.notify(FetchEvent::WindowDone {
-                        done: finished,
-                        total,
-                    });
-                    Ok::<_, IngestError>(fetched)
-                }
+            futures_util::stream::iter(windows.into_iter().map(|window| async move {
+                let out = || Ok(Out::Memory(Vec::new()));
+                let read = self.window(query, window, &out, done).await?;
+                read.fetched(RecordType::TimeCard)
             }))
             .buffered(self.options.api.concurrency.max(1))
             .try_collect()
@@ -382,7 +369,78 @@ impl Q2Client {
         // Each window's pages are already compact chunks (see
         // `ROWS_PER_CHUNK`); they stay chunks (copying them into one would
         // double the peak).
-        concat(RecordType::TimeCard, parts, false)
+        let mut fetched = Fetched {
+            frame: DataFrame::empty_with_schema(&RecordType::TimeCard.schema()),
+            exceptions: Vec::new(),
+            pages: 0,
+        };
+        for part in parts {
+            fetched.frame.vstack_mut(&part.frame)?;
+            fetched.exceptions.extend(part.exceptions);
+            fetched.pages += part.pages;
+        }
+        Ok(fetched)
+    }
+
+    /// [`Q2Client::time_cards`], each chunk of records given to `put` in
+    /// order as soon as the windows before it are in, rather than held:
+    /// each window's read goes to a file of its own in `spill` (a folder
+    /// this client may write), removed once its chunks are put. So a fetch
+    /// of any size holds about `api.concurrency` chunks of 65,536 rows,
+    /// and the chunks `put` gets are those [`Q2Client::time_cards`] would
+    /// hold.
+    pub async fn time_cards_to(
+        &self,
+        query: &TimeCardQuery,
+        spill: &Path,
+        put: &mut (dyn FnMut(DataFrame) -> Result<(), IngestError> + Send),
+    ) -> Result<Streamed, IngestError> {
+        let windows = self.windows(query);
+        let done = (&AtomicUsize::new(0), windows.len());
+        let mut reads =
+            futures_util::stream::iter(windows.into_iter().enumerate().map(|(i, window)| {
+                let path = spill.join(format!("timecards-{i}.parquet"));
+                async move {
+                    let out = || Out::file(&path, RecordType::TimeCard);
+                    self.window(query, window, &out, done).await
+                }
+            }))
+            .buffered(self.options.api.concurrency.max(1));
+        let mut streamed = Streamed::default();
+        while let Some(read) = reads.try_next().await? {
+            streamed.add(read.put_chunks(put)?);
+        }
+        Ok(streamed)
+    }
+
+    /// The date windows of `query` (a very wide range grows the windows
+    /// rather than their number).
+    fn windows(&self, query: &TimeCardQuery) -> Vec<(NaiveDateTime, NaiveDateTime)> {
+        let span = query.to - query.from;
+        let length = self
+            .options
+            .window
+            .max(span / MAX_WINDOWS as i32 + chrono::Duration::seconds(1));
+        windows(query.from, query.to, length)
+    }
+
+    /// One window of a time card query, read into what `out` makes;
+    /// `done` counts the windows read of a total, for the observer.
+    async fn window(
+        &self,
+        query: &TimeCardQuery,
+        (from, to): (NaiveDateTime, NaiveDateTime),
+        out: &(dyn Fn() -> Result<Out, IngestError> + Sync),
+        (done, total): (&AtomicUsize, usize),
+    ) -> Result<Read, IngestError> {
+        let params = query.params(from, to);
+        let window = format!("inDateTime {from} to {to} ");
+        let read = self
+            .query_in(RecordType::TimeCard, params, window, out)
+            .await?;
+        let done = done.fetch_add(1, Ordering::SeqCst) + 1;
+        self.notify(FetchEvent::WindowDone { done, total });
+        Ok(read)
     }
 
     /// Every time card matching `query`, one page after another, no windows.
@@ -399,6 +457,24 @@ impl Q2Client {
         self.query(RecordType::User, query.params()).await
     }
 
+    /// [`Q2Client::users`], given to `put` a chunk at a time as
+    /// [`Q2Client::time_cards_to`] gives time cards (the read goes to
+    /// `users.parquet` in `spill` first: a read that has to start over
+    /// puts nothing twice).
+    pub async fn users_to(
+        &self,
+        query: &UserQuery,
+        spill: &Path,
+        put: &mut (dyn FnMut(DataFrame) -> Result<(), IngestError> + Send),
+    ) -> Result<Streamed, IngestError> {
+        let path = spill.join("users.parquet");
+        let out = || Out::file(&path, RecordType::User);
+        let read = self
+            .query_in(RecordType::User, query.params(), String::new(), &out)
+            .await?;
+        read.put_chunks(put)
+    }
+
     /// Runs one query to its last page, following the opaque `nextRecord`
     /// cursor verbatim. A cursor seen before, or more than the page limit,
     /// is an error rather than a loop.
@@ -407,26 +483,42 @@ impl Q2Client {
         record_type: RecordType,
         params: Map<String, Value>,
     ) -> Result<Fetched, IngestError> {
-        self.query_in(record_type, params, String::new()).await
+        let out = || Ok(Out::Memory(Vec::new()));
+        self.query_in(record_type, params, String::new(), &out)
+            .await?
+            .fetched(record_type)
     }
 
-    /// [`Q2Client::query`], naming `window` in errors. A read torn by
-    /// records that moved while it paged ([`IngestError::Drifted`]) is
-    /// read again from its first page; with [`Verify::Reread`] a whole read
-    /// is accepted only when the next one returns the same records. At
-    /// most [`STABLE_READS`] reads, then [`IngestError::Unstable`].
+    /// [`Q2Client::query`], naming `window` in errors, each read into what
+    /// `out` makes. A read torn by records that moved while it paged
+    /// ([`IngestError::Drifted`]) is read again from its first page; with
+    /// [`Verify::Reread`] a whole read is accepted only when the next one
+    /// returns the same records. At most [`STABLE_READS`] reads, then
+    /// [`IngestError::Unstable`].
     async fn query_in(
         &self,
         record_type: RecordType,
         params: Map<String, Value>,
         window: String,
-    ) -> Result<Fetched, IngestError> {
+        out: &(dyn Fn() -> Result<Out, IngestError> + Sync),
+    ) -> Result<Read, IngestError> {
         let reread = self.options.api.verify == Verify::Reread;
         // The fingerprint of the last whole read's records: a read equal
         // to it is kept, so only one read is held at a time.
         let mut previous: Option<u128> = None;
         for read in 1..=STABLE_READS {
-            match self.read_once(record_type, params.clone(), &window).await {
+            // A read is kept only when it agrees with the one before: the
+            // first whole read's records are not kept, only its fingerprint.
+            let out = if reread && previous.is_none() {
+                Out::Discard
+            } else {
+                out()?
+            };
+            let pages = Pages::new(record_type, ROWS_PER_CHUNK, out, reread);
+            match self
+                .read_once(record_type, params.clone(), &window, pages)
+                .await
+            {
                 Err(IngestError::Drifted { cursor, .. }) => {
                     tracing::warn!(
                         "records of {} {window}moved while it was read (at nextRecord {cursor:?}); \
@@ -435,8 +527,7 @@ impl Q2Client {
                     );
                 }
                 Ok(fetched) if reread => {
-                    let print = fingerprint(&fetched.frame)?;
-                    if previous == Some(print) {
+                    if previous.is_some() && previous == fetched.print {
                         return Ok(fetched);
                     }
                     if previous.is_some() {
@@ -446,7 +537,7 @@ impl Q2Client {
                             record_type.command()
                         );
                     }
-                    previous = Some(print);
+                    previous = fetched.print;
                 }
                 other => return other,
             }
@@ -474,7 +565,8 @@ impl Q2Client {
         record_type: RecordType,
         params: Map<String, Value>,
         window: &str,
-    ) -> Result<Fetched, IngestError> {
+        mut fetched: Pages,
+    ) -> Result<Read, IngestError> {
         let command = record_type.command();
         let mut body = params;
         body.insert("cmd".into(), json!(command));
@@ -487,14 +579,13 @@ impl Q2Client {
         let body = Value::Object(body);
         let mut cursor = "0".to_owned();
         let mut seen = HashSet::from([cursor.clone()]);
-        let mut fetched = Pages::new(record_type, ROWS_PER_CHUNK);
         let overlap = self.options.api.max_records >= 2;
         // The record the previous page ended with, and that page's exceptions.
         let mut last: Option<(DataFrame, Vec<Exception>)> = None;
         // Times in a row this page did not start where the previous ended.
         let mut shifted = 0;
         loop {
-            if fetched.pages >= self.options.page_limit {
+            if fetched.pages() >= self.options.page_limit {
                 return Err(IngestError::PageLimit {
                     command,
                     limit: self.options.page_limit,
@@ -815,33 +906,6 @@ fn append_bounded(body: &mut Vec<u8>, chunk: &[u8], limit: u64) -> bool {
     true
 }
 
-/// A fingerprint of `frame`'s records, every field and their order: two
-/// reads with the same fingerprint returned the same records. Each row is
-/// hashed twice, with two seeds, and the rows folded in order into 128 bits.
-fn fingerprint(frame: &DataFrame) -> Result<u128, IngestError> {
-    let mut halves = [0u64; 2];
-    for (half, seed) in halves
-        .iter_mut()
-        .zip([0x7061_7972_756e_0001, 0x7061_7972_756e_0002])
-    {
-        let state = || PlSeedableRandomStateQuality::seed_from_u64(seed);
-        let mut rows = Vec::with_capacity(frame.height());
-        let mut columns = frame.columns().iter();
-        if let Some(first) = columns.next() {
-            first.vec_hash(state(), &mut rows)?;
-            for column in columns {
-                column.vec_hash_combine(state(), &mut rows)?;
-            }
-        }
-        let mut folded = seed ^ frame.height() as u64;
-        for row in rows {
-            folded = (folded.rotate_left(23) ^ row).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-        *half = folded;
-    }
-    Ok(u128::from(halves[0]) << 64 | u128::from(halves[1]))
-}
-
 /// The error and its causes in one line (reqwest's top level alone says
 /// only "error sending request"); a cause that repeats what is already
 /// said (an OS error wrapped in an I/O error) is said once.
@@ -891,149 +955,9 @@ pub fn windows(
     out
 }
 
-/// Rows of fetched pages copied into one chunk at a time: a page's freshly
-/// decoded columns carry spare capacity that the copy drops, and copying a
-/// whole window at its end would hold its pages and their copy at once,
-/// with the other windows' (docs/performance.md).
-const ROWS_PER_CHUNK: usize = 1 << 16;
-
-/// A window's pages as they come, copied into compact chunks of at least
-/// `rows_per_chunk` rows (see [`ROWS_PER_CHUNK`]).
-struct Pages {
-    record_type: RecordType,
-    rows_per_chunk: usize,
-    /// Pages not yet copied into a chunk, and their rows.
-    parts: Vec<Fetched>,
-    rows: usize,
-    /// The chunks they became.
-    chunks: Vec<Fetched>,
-    /// Pages pushed.
-    pages: usize,
-}
-
-impl Pages {
-    fn new(record_type: RecordType, rows_per_chunk: usize) -> Self {
-        Pages {
-            record_type,
-            rows_per_chunk,
-            parts: Vec::new(),
-            rows: 0,
-            chunks: Vec::new(),
-            pages: 0,
-        }
-    }
-
-    fn push(&mut self, page: Fetched) -> Result<(), IngestError> {
-        self.pages += page.pages;
-        self.rows += page.frame.height();
-        self.parts.push(page);
-        if self.rows >= self.rows_per_chunk {
-            let parts = std::mem::take(&mut self.parts);
-            self.chunks.push(concat(self.record_type, parts, true)?);
-            self.rows = 0;
-        }
-        Ok(())
-    }
-
-    /// Every page pushed, in order: one chunk when they fit in one.
-    fn finish(mut self) -> Result<Fetched, IngestError> {
-        if !self.parts.is_empty() || self.chunks.is_empty() {
-            self.chunks
-                .push(concat(self.record_type, self.parts, true)?);
-        }
-        match self.chunks.len() {
-            1 => Ok(self.chunks.remove(0)),
-            _ => concat(self.record_type, self.chunks, false),
-        }
-    }
-}
-
-/// Stacks fetched parts in order into one frame.
-/// The parts as one frame; with `compact`, copied into one chunk (a page's
-/// freshly decoded columns carry spare capacity that this drops).
-fn concat(
-    record_type: RecordType,
-    parts: Vec<Fetched>,
-    compact: bool,
-) -> Result<Fetched, IngestError> {
-    let mut frame = DataFrame::empty_with_schema(&record_type.schema());
-    let mut exceptions = Vec::new();
-    let mut pages = 0;
-    for part in parts {
-        frame.vstack_mut(&part.frame)?;
-        exceptions.extend(part.exceptions);
-        pages += part.pages;
-    }
-    if compact {
-        frame.rechunk_mut_par();
-    }
-    Ok(Fetched {
-        frame,
-        exceptions,
-        pages,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pages_become_compact_chunks_in_order() {
-        let page = |first: u32, rows: u32| {
-            let names: Vec<String> = (first..first + rows).map(|i| format!("u{i}")).collect();
-            let columns = RecordType::TimeCard
-                .schema()
-                .iter()
-                .map(|(name, dtype)| {
-                    if name.as_str() == crate::schema::col::USER_NAME {
-                        Column::new(name.clone(), &names)
-                    } else {
-                        Column::full_null(name.clone(), rows as usize, dtype)
-                    }
-                })
-                .collect();
-            let frame = DataFrame::new(rows as usize, columns).unwrap();
-            let exceptions = vec![Exception::unattached(
-                Severity::Error,
-                crate::kinds::INVALID_VALUE,
-                format!("page {first}"),
-            )];
-            Fetched {
-                frame,
-                exceptions,
-                pages: 1,
-            }
-        };
-        let sizes = [3, 4, 2, 5, 1, 0, 6];
-        let mut whole = Vec::new();
-        for rows_per_chunk in [1, 5, 8, 100] {
-            let mut pages = Pages::new(RecordType::TimeCard, rows_per_chunk);
-            let mut first = 0;
-            for rows in sizes {
-                pages.push(page(first, rows)).unwrap();
-                first += rows;
-            }
-            let fetched = pages.finish().unwrap();
-            let names: Vec<String> = fetched
-                .frame
-                .column(crate::schema::col::USER_NAME)
-                .unwrap()
-                .str()
-                .unwrap()
-                .iter()
-                .map(|name| name.unwrap_or_default().to_owned())
-                .collect();
-            assert_eq!(names, (0..21).map(|i| format!("u{i}")).collect::<Vec<_>>());
-            assert_eq!(fetched.pages, sizes.len());
-            assert_eq!(fetched.exceptions.len(), sizes.len());
-            assert_eq!(fetched.exceptions[3].message, "page 9");
-            let chunks = fetched.frame.first_col_n_chunks();
-            whole.push((rows_per_chunk, chunks));
-        }
-        // Chunks of at least so many rows: 21 rows in 3+4+2+5+1+0+6 pages.
-        assert_eq!(whole, vec![(1, 6), (5, 3), (8, 2), (100, 1)]);
-    }
 
     #[test]
     fn endpoints_are_checked_before_anything_is_sent() {

@@ -184,6 +184,14 @@ pub enum IngestError {
     /// Company id or token missing or unreadable.
     #[error("{0}")]
     Credentials(String),
+    /// Records fetched could not be kept in a file as they came.
+    #[error("cannot keep the fetched records in {}: {message}", path.display())]
+    Spill {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        message: String,
+    },
     /// Frames could not be combined.
     #[error("cannot assemble the fetched records: {0}")]
     Frame(#[from] PolarsError),

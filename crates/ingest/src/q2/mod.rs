@@ -1,6 +1,6 @@
 //! The Q2 API, the one [`Source`](crate::Source) payrun has: the HTTP
 //! client (credentials, errors, queries; paging, windows and retries in
-//! `client.rs`), decoding its pages into typed columns, and reading its
+//! `client.rs`; a read's pages, in memory or spilled, in `pages.rs`), decoding its pages into typed columns, and reading its
 //! loosely typed values.
 
 pub mod client;
@@ -8,4 +8,5 @@ mod credentials;
 pub mod decode;
 mod error;
 pub mod loose;
+mod pages;
 mod query;
