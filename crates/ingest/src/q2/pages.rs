@@ -80,7 +80,7 @@ pub(crate) struct Read {
 
 impl Read {
     /// The read as [`Fetched`] (a read held in memory; a spilled one is
-    /// read back whole).
+    /// read back whole, and its file removed).
     pub(crate) fn fetched(self, record_type: RecordType) -> Result<Fetched, IngestError> {
         let frame = match self.records {
             Records::Frame(frame) => frame,
@@ -90,6 +90,7 @@ impl Read {
                     chunks.push(chunk);
                     Ok(())
                 })?;
+                std::fs::remove_file(&path).map_err(|e| spill_error(&path, &e))?;
                 stack(record_type, chunks, false)?
             }
         };
@@ -468,6 +469,15 @@ mod tests {
                 assert!(chunk.equals_missing(expected));
             }
             assert!(!path.exists(), "the spill file is removed once read");
+            // Read back whole, it is the frame held.
+            let spilled = read(
+                rows_per_chunk,
+                Out::file(&path, RecordType::TimeCard).unwrap(),
+            );
+            let whole = spilled.fetched(RecordType::TimeCard).unwrap();
+            assert!(whole.frame.equals_missing(&frame));
+            assert_eq!(whole.exceptions.len(), SIZES.len());
+            assert!(!path.exists());
         }
     }
 
