@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use payrun::audit::{RunDiff, RunFolder, diff};
+use payrun::audit::{RunDiff, RunFolder, diff_in_parts, diff_parts};
 use payrun::output::{Format, Staging};
 use rust_decimal::Decimal;
 
@@ -23,6 +23,13 @@ pub struct DiffArgs {
     /// Output formats.
     #[arg(long, default_value = "csv,parquet")]
     pub format: payrun::output::Formats,
+    /// Hold the comparison's memory under SIZE (as `payrun compute`
+    /// takes it; default: a quarter of this machine's memory): when both
+    /// runs' time cards, pay lines or people would not fit, their keys
+    /// are cut into parts compared one after another, each reading the
+    /// runs' files again. The files written are the same.
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<payrun::job::MemorySize>,
 }
 
 /// The files `payrun diff` writes, in every format.
@@ -36,7 +43,24 @@ fn diff_files() -> Vec<String> {
 pub fn run(args: DiffArgs) -> anyhow::Result<Outcome> {
     let old = RunFolder::open(&args.old)?;
     let new = RunFolder::open(&args.new)?;
-    let changes = diff(&old, &new)?;
+    let parts = match args
+        .memory_limit
+        .or_else(payrun::job::MemorySize::quarter_of_this_machine)
+    {
+        Some(limit) => {
+            if limit.0 - limit.0 / 8 < payrun::audit::DIFF_READING + (64 << 20) {
+                eprintln!(
+                    "payrun: warning: --memory-limit {limit} is below what a comparison needs \
+                     to read the runs' files (about {}); it goes on, over the limit",
+                    payrun::job::MemorySize(payrun::audit::DIFF_READING + (64 << 20))
+                );
+            }
+            diff_parts(&old, &new, limit.0)?
+        }
+        None => 1,
+    };
+    tracing::debug!(parts, "comparing");
+    let changes = diff_in_parts(&old, &new, parts)?;
     let staging = Staging::new(&args.out)?;
     for (table, frame) in [
         ("diff", changes.lines_frame()?),

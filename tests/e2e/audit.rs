@@ -491,3 +491,77 @@ fn a_cent_moved_by_rounding_is_not_a_change_of_its_week() {
         ]
     );
 }
+
+/// Two companies generated from different seeds (some user names shared,
+/// every time card and pay line different) compared whole and cut into
+/// parts (`diff --memory-limit`): the same changes, in the same order,
+/// and the same retro pay, whatever the number of parts.
+#[test]
+fn a_diff_cut_into_parts_is_the_diff_done_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("payrun.toml");
+    std::fs::write(
+        &config,
+        "[pay_period]\nfrequency = \"biweekly\"\nanchor = \"2024-01-07\"\n\
+         [overtime_rules.default]\nweekly_ot_after = 40\n",
+    )
+    .unwrap();
+    let run = |seed: &str| -> payrun::audit::RunFolder {
+        let data = dir.path().join(format!("data-{seed}"));
+        ok(payrun(
+            &[
+                "sim",
+                "--dump",
+                data.to_str().unwrap(),
+                "--users",
+                "80",
+                "--days",
+                "20",
+                "--to",
+                "2024-05-27",
+                "--seed",
+                seed,
+            ],
+            None,
+        )
+        .output()
+        .unwrap());
+        let out = dir.path().join(format!("run-{seed}"));
+        ok(
+            payrun(&["compute", "--period", "2024-05-12", "--config"], None)
+                .arg(&config)
+                .arg("--timecards")
+                .arg(data.join("timecards.parquet"))
+                .arg("--users")
+                .arg(data.join("users.parquet"))
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .unwrap(),
+        );
+        payrun::audit::RunFolder::open(&out).unwrap()
+    };
+    let (old, new) = (run("3"), run("4"));
+    let whole = payrun::audit::diff(&old, &new).unwrap();
+    let (lines, cards) = (whole.lines_frame().unwrap(), whole.cards_frame().unwrap());
+    assert!(
+        lines.height() > 100 && cards.height() > 500,
+        "{lines}{cards}"
+    );
+    assert!(texts(&cards, "change").iter().any(|c| c == "edited"));
+    for parts in [2, 3, 8] {
+        let cut = payrun::audit::diff_in_parts(&old, &new, parts).unwrap();
+        assert!(
+            cut.lines_frame().unwrap().equals_missing(&lines),
+            "{parts} parts"
+        );
+        assert!(
+            cut.cards_frame().unwrap().equals_missing(&cards),
+            "{parts} parts"
+        );
+        assert_eq!(cut.users.len(), whole.users.len());
+        assert_eq!(cut.settlement().totals(), whole.settlement().totals());
+    }
+    // Runs this small fit in one part under any limit.
+    assert_eq!(payrun::audit::diff_parts(&old, &new, 1 << 20).unwrap(), 1);
+}
