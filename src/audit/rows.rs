@@ -14,21 +14,27 @@ use super::{AuditError, RunFolder, Table, fail};
 /// Rows read at a time.
 const BATCH_ROWS: usize = 1 << 18;
 
-/// A 128-bit digest of a row's texts: two SipHash-1-3 of the texts with
-/// keys drawn at random once per process, so equal texts have equal
+/// A 128-bit digest of a row's texts: SipHash-1-3 with its 128-bit
+/// output, keyed at random once per process, so equal texts have equal
 /// digests and two different ones the same with a chance of about one
-/// in 2^128, which no input can be made to raise (the keys are not known
+/// in 2^128, which no input can be made to raise (the key is not known
 /// beyond the process).
-pub struct Digests(RandomState, RandomState);
+pub struct Digests(siphasher::sip128::SipHasher13);
 
 impl Digests {
     pub fn new() -> Digests {
-        Digests(RandomState::new(), RandomState::new())
+        // Two random words from the standard library's own random keys.
+        let word = || RandomState::new().build_hasher().finish();
+        Digests(siphasher::sip128::SipHasher13::new_with_keys(
+            word(),
+            word(),
+        ))
     }
 
     /// The digest of `values`, each told apart from absent and from its
     /// neighbours (a mark and its length before its bytes).
     pub fn of<'a>(&self, values: impl Iterator<Item = Option<&'a str>>) -> u128 {
+        use siphasher::sip128::Hasher128;
         thread_local! {
             static ROW: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
@@ -44,12 +50,9 @@ impl Digests {
                     }
                 }
             }
-            let one = |state: &RandomState| {
-                let mut h = state.build_hasher();
-                h.write(row);
-                h.finish()
-            };
-            (u128::from(one(&self.0)) << 64) | u128::from(one(&self.1))
+            let mut h = self.0;
+            h.write(row);
+            h.finish128().as_u128()
         })
     }
 }
