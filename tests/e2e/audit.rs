@@ -565,3 +565,66 @@ fn a_diff_cut_into_parts_is_the_diff_done_whole() {
     // Runs this small fit in one part under any limit.
     assert_eq!(payrun::audit::diff_parts(&old, &new, 1 << 20).unwrap(), 1);
 }
+
+/// Cards of one user that tie on `inDateTime` and change but were created
+/// apart are told apart by their keys, so parts may hold them apart: the
+/// comparison in parts orders them by `createdDateTime`, as the whole one.
+#[test]
+fn cards_that_tie_but_for_their_creation_keep_their_order_in_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = r#"[{"userName": "ron", "employeeNumber": "5", "rateType": "Hourly Rate", "payRate": "10", "timeZone": "UTC"}]"#;
+    std::fs::write(dir.path().join("users.json"), users).unwrap();
+    std::fs::write(
+        dir.path().join("payrun.toml"),
+        "[company]\ndefault_time_zone = \"UTC\"\n[pay_period]\nfrequency = \"biweekly\"\n\
+         anchor = \"2024-05-12\"\n[overtime_rules.default]\nweekly_ot_after = 40\n",
+    )
+    .unwrap();
+    let run = |name: &str, created: &[u32]| -> payrun::audit::RunFolder {
+        let cards: Vec<String> = created
+            .iter()
+            .map(|minute| {
+                format!(
+                    r#"{{"userName": "ron", "entryType": 0, "inDateTime": "2024-05-20 08:00:00", "outDateTime": "2024-05-20 09:{minute:02}:00", "createdDateTime": "2024-05-20 10:{minute:02}:00"}}"#
+                )
+            })
+            .collect();
+        let cards_path = dir.path().join(format!("{name}.json"));
+        std::fs::write(&cards_path, format!("[{}]", cards.join(","))).unwrap();
+        let out = dir.path().join(name);
+        ok(payrun(
+            &["compute", "--period", "2024-05-12..2024-05-25", "--config"],
+            None,
+        )
+        .arg(dir.path().join("payrun.toml"))
+        .arg("--timecards")
+        .arg(&cards_path)
+        .arg("--users")
+        .arg(dir.path().join("users.json"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap());
+        payrun::audit::RunFolder::open(&out).unwrap()
+    };
+    // Twelve cards added, each created a minute after the last.
+    let (old, new) = (
+        run("before", &[]),
+        run("after", &(1..=12).collect::<Vec<_>>()),
+    );
+    let whole = payrun::audit::diff(&old, &new)
+        .unwrap()
+        .cards_frame()
+        .unwrap();
+    let created = texts(&whole, "created_date_time");
+    assert_eq!(created.len(), 12);
+    assert!(created.is_sorted(), "{created:?}");
+    for parts in 2..=16 {
+        let cut = payrun::audit::diff_in_parts(&old, &new, parts).unwrap();
+        assert_eq!(
+            texts(&cut.cards_frame().unwrap(), "created_date_time"),
+            created,
+            "{parts} parts"
+        );
+    }
+}
