@@ -2,7 +2,9 @@
 //! chunks, held in memory ([`Q2Client::query`](super::client::Q2Client::query))
 //! or written to a spill file as they are made
 //! ([`Q2Client::time_cards_to`](super::client::Q2Client::time_cards_to)),
-//! and the fingerprint that tells one whole read from the next.
+//! or dropped (the first of two reads that must agree: only its
+//! fingerprint is kept), and the fingerprint that tells one whole read
+//! from the next.
 //!
 //! A read written to a file holds one chunk in memory, not the read: a
 //! fetch of any size streams through [`api.concurrency`](super::client::ApiConfig)
@@ -22,8 +24,9 @@ use crate::schema::RecordType;
 /// with the other windows' (docs/performance.md).
 pub(crate) const ROWS_PER_CHUNK: usize = 1 << 16;
 
-/// Records a query put in a file as they came, in order (see
-/// [`Q2Client::time_cards_to`](super::client::Q2Client::time_cards_to)).
+/// What a query streamed to its `put` (see
+/// [`Q2Client::time_cards_to`](super::client::Q2Client::time_cards_to)):
+/// how many records, the exceptions found decoding them, the pages read.
 #[derive(Debug, Clone, Default)]
 pub struct Streamed {
     /// Records put.
