@@ -610,12 +610,12 @@ fn recover(dir: &Path) -> Result<(), OutputError> {
         };
         if rest.starts_with("staging-") {
             leftovers.push((entry.path(), false));
-        } else if rest.starts_with("parts-")
-            || (rest.starts_with("fetch-") && rest != format!("fetch-{}", std::process::id()))
+        } else if (rest.starts_with("parts-") || rest.starts_with("fetch-"))
+            && !rest.ends_with(&format!("-{}", std::process::id()))
         {
             // A killed run's time cards read in parts, or a killed run's or
-            // fetch's records (not this one's, about to be read): scratch,
-            // never a run.
+            // fetch's records: scratch, never a run (this process's own is
+            // in use).
             let _ = std::fs::remove_dir_all(entry.path());
         } else if rest.starts_with("replaced-") {
             leftovers.push((entry.path(), true));

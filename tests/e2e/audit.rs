@@ -28,6 +28,43 @@ fn explain_json(run: &Path, user: &str) -> Value {
     serde_json::from_str(&stdout).unwrap()
 }
 
+/// Sets `dir` up for ron alone: hourly at `rate` in UTC, on the weekly
+/// 40 h rule, paid biweekly from 2024-05-12 (`users.json`, `payrun.toml`).
+fn ron_at(dir: &Path, rate: &str) {
+    let users = format!(
+        r#"[{{"userName": "ron", "employeeNumber": "5", "rateType": "Hourly Rate", "payRate": "{rate}", "timeZone": "UTC"}}]"#
+    );
+    std::fs::write(dir.join("users.json"), users).unwrap();
+    std::fs::write(
+        dir.join("payrun.toml"),
+        "[company]\ndefault_time_zone = \"UTC\"\n[pay_period]\nfrequency = \"biweekly\"\n\
+         anchor = \"2024-05-12\"\n[overtime_rules.default]\nweekly_ot_after = 40\n",
+    )
+    .unwrap();
+}
+
+/// `payrun compute` of ron's `cards` (JSON objects) for 2024-05-12 to
+/// 2024-05-25, in a `dir` set up by [`ron_at`], into `dir/name`.
+fn compute_ron(dir: &Path, name: &str, cards: &[String]) -> PathBuf {
+    let cards_path = dir.join(format!("{name}.json"));
+    std::fs::write(&cards_path, format!("[{}]", cards.join(","))).unwrap();
+    let out = dir.join(name);
+    ok(payrun(
+        &["compute", "--period", "2024-05-12..2024-05-25", "--config"],
+        None,
+    )
+    .arg(dir.join("payrun.toml"))
+    .arg("--timecards")
+    .arg(&cards_path)
+    .arg("--users")
+    .arg(dir.join("users.json"))
+    .arg("--out")
+    .arg(&out)
+    .output()
+    .unwrap());
+    out
+}
+
 /// Every overtime and double-time part of an explanation: (tier, hours, reason).
 fn premium_parts(e: &Value) -> Vec<(String, f64, String)> {
     let mut parts = Vec::new();
@@ -437,14 +474,7 @@ async fn diff_tells_held_pay_from_pay_to_recover() {
 #[test]
 fn a_cent_moved_by_rounding_is_not_a_change_of_its_week() {
     let dir = tempfile::tempdir().unwrap();
-    let users = r#"[{"userName": "ron", "employeeNumber": "5", "rateType": "Hourly Rate", "payRate": "10.0033", "timeZone": "UTC"}]"#;
-    std::fs::write(dir.path().join("users.json"), users).unwrap();
-    std::fs::write(
-        dir.path().join("payrun.toml"),
-        "[company]\ndefault_time_zone = \"UTC\"\n[pay_period]\nfrequency = \"biweekly\"\n\
-         anchor = \"2024-05-12\"\n[overtime_rules.default]\nweekly_ot_after = 40\n",
-    )
-    .unwrap();
+    ron_at(dir.path(), "10.0033");
     let run = |name: &str, last_out: &str| -> PathBuf {
         let card = |day: u32, from: &str, to: &str| {
             format!(
@@ -455,23 +485,7 @@ fn a_cent_moved_by_rounding_is_not_a_change_of_its_week() {
         cards.push(card(20, "08:00:00", "18:00:00"));
         cards.push(card(21, "08:00:00", "18:00:00"));
         cards.push(card(22, "08:00:00", last_out));
-        let cards_path = dir.path().join(format!("{name}.json"));
-        std::fs::write(&cards_path, format!("[{}]", cards.join(","))).unwrap();
-        let out = dir.path().join(name);
-        ok(payrun(
-            &["compute", "--period", "2024-05-12..2024-05-25", "--config"],
-            None,
-        )
-        .arg(dir.path().join("payrun.toml"))
-        .arg("--timecards")
-        .arg(&cards_path)
-        .arg("--users")
-        .arg(dir.path().join("users.json"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap());
-        out
+        compute_ron(dir.path(), name, &cards)
     };
     let (before, after) = (run("before", "18:00:00"), run("after", "18:02:00"));
     let stdout = diff_into(&dir.path().join("changes"), &before, &after);
@@ -572,14 +586,7 @@ fn a_diff_cut_into_parts_is_the_diff_done_whole() {
 #[test]
 fn cards_that_tie_but_for_their_creation_keep_their_order_in_parts() {
     let dir = tempfile::tempdir().unwrap();
-    let users = r#"[{"userName": "ron", "employeeNumber": "5", "rateType": "Hourly Rate", "payRate": "10", "timeZone": "UTC"}]"#;
-    std::fs::write(dir.path().join("users.json"), users).unwrap();
-    std::fs::write(
-        dir.path().join("payrun.toml"),
-        "[company]\ndefault_time_zone = \"UTC\"\n[pay_period]\nfrequency = \"biweekly\"\n\
-         anchor = \"2024-05-12\"\n[overtime_rules.default]\nweekly_ot_after = 40\n",
-    )
-    .unwrap();
+    ron_at(dir.path(), "10");
     let run = |name: &str, created: &[u32]| -> payrun::audit::RunFolder {
         let cards: Vec<String> = created
             .iter()
@@ -589,23 +596,7 @@ fn cards_that_tie_but_for_their_creation_keep_their_order_in_parts() {
                 )
             })
             .collect();
-        let cards_path = dir.path().join(format!("{name}.json"));
-        std::fs::write(&cards_path, format!("[{}]", cards.join(","))).unwrap();
-        let out = dir.path().join(name);
-        ok(payrun(
-            &["compute", "--period", "2024-05-12..2024-05-25", "--config"],
-            None,
-        )
-        .arg(dir.path().join("payrun.toml"))
-        .arg("--timecards")
-        .arg(&cards_path)
-        .arg("--users")
-        .arg(dir.path().join("users.json"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap());
-        payrun::audit::RunFolder::open(&out).unwrap()
+        payrun::audit::RunFolder::open(&compute_ron(dir.path(), name, &cards)).unwrap()
     };
     // Twelve cards added, each created a minute after the last.
     let (old, new) = (

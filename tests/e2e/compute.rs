@@ -935,7 +935,7 @@ fn digests(out: &std::path::Path) -> std::collections::BTreeMap<String, String> 
 /// file of the run read whole, the kept inputs and the review page's comparison with the last period
 /// included, and the manifest counts the same rows. The time cards spilled
 /// beside the folder while it runs are gone after it, and a killed run's
-/// with them.
+/// with them (and a killed run's records fetched).
 #[test]
 fn a_run_in_parts_writes_the_files_of_the_run_whole() {
     let dir = tempfile::tempdir().unwrap();
@@ -973,6 +973,10 @@ fn a_run_in_parts_writes_the_files_of_the_run_whole() {
     let killed = runs.join(".parts.parts-99999");
     std::fs::create_dir_all(&killed).unwrap();
     std::fs::write(killed.join("part-3.parquet"), "half").unwrap();
+    // And a killed `payrun run`'s records fetched.
+    let fetched = runs.join(".parts.fetch-99999");
+    std::fs::create_dir_all(fetched.join("fetching")).unwrap();
+    std::fs::write(fetched.join("timecards.parquet"), "half").unwrap();
     let mut more = vec!["--memory-limit", "1"];
     more.extend(previous);
     let output = compute_dumped(&config, &data, "2024-05-12", &parts, &more);
@@ -983,11 +987,11 @@ fn a_run_in_parts_writes_the_files_of_the_run_whole() {
             && stderr.contains("in at most about 256 parts); it goes on, over the limit"),
         "{stderr}"
     );
-    // Neither the killed run's spilled time cards nor this run's are left.
+    // Neither the killed runs' scratch nor this run's is left.
     let beside: Vec<String> = std::fs::read_dir(&runs)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|name| name.contains(".parts-"))
+        .filter(|name| name.contains(".parts-") || name.contains(".fetch-"))
         .collect();
     assert!(beside.is_empty(), "{beside:?}");
     let (mut whole_files, mut parts_files) = (digests(&whole), digests(&parts));

@@ -50,7 +50,7 @@ mod prefetch;
 pub mod source;
 
 pub use client::{
-    ApiConfig, ClientOptions, Credentials, DeveloperToken, FetchEvent, Fetched, IngestError,
+    ApiConfig, ClientOptions, Credentials, DeveloperToken, FetchEvent, Fetched, IngestError, Put,
     Q2Client, Streamed, TimeCardQuery, UserQuery,
 };
 pub use input::{

@@ -8,12 +8,8 @@ use std::future::Future;
 use std::path::Path;
 
 use chrono::NaiveDateTime;
-use polars::prelude::DataFrame;
 
-use crate::client::{Fetched, IngestError, Q2Client, Streamed, TimeCardQuery, UserQuery};
-
-/// Where a streamed fetch gives its records, a chunk at a time, in order.
-pub type Put<'a> = &'a mut (dyn FnMut(DataFrame) -> Result<(), IngestError> + Send);
+use crate::client::{Fetched, IngestError, Put, Q2Client, Streamed, TimeCardQuery, UserQuery};
 
 /// A source of users and time cards.
 pub trait Source: Sync {

@@ -43,8 +43,8 @@ pub use super::credentials::{
     Credentials, DeveloperToken, ENV_BASE_URL, ENV_COMPANY_ID, ENV_DEVELOPER_TOKEN,
 };
 pub use super::error::IngestError;
-pub use super::pages::Streamed;
-use super::pages::{Out, Pages, ROWS_PER_CHUNK, Read};
+use super::pages::{Out, Pages, ROWS_PER_CHUNK, Read, stack};
+pub use super::pages::{Put, Streamed};
 pub use super::query::{TimeCardQuery, UserQuery};
 use crate::decode::{DecodedPage, decode_page, identify};
 use crate::exception::{Exception, Severity};
@@ -369,17 +369,18 @@ impl Q2Client {
         // Each window's pages are already compact chunks (see
         // `ROWS_PER_CHUNK`); they stay chunks (copying them into one would
         // double the peak).
-        let mut fetched = Fetched {
-            frame: DataFrame::empty_with_schema(&RecordType::TimeCard.schema()),
-            exceptions: Vec::new(),
-            pages: 0,
-        };
+        let mut frames = Vec::with_capacity(parts.len());
+        let (mut exceptions, mut pages) = (Vec::new(), 0);
         for part in parts {
-            fetched.frame.vstack_mut(&part.frame)?;
-            fetched.exceptions.extend(part.exceptions);
-            fetched.pages += part.pages;
+            frames.push(part.frame);
+            exceptions.extend(part.exceptions);
+            pages += part.pages;
         }
-        Ok(fetched)
+        Ok(Fetched {
+            frame: stack(RecordType::TimeCard, frames, false)?,
+            exceptions,
+            pages,
+        })
     }
 
     /// [`Q2Client::time_cards`], each chunk of records given to `put` in
@@ -393,7 +394,7 @@ impl Q2Client {
         &self,
         query: &TimeCardQuery,
         spill: &Path,
-        put: &mut (dyn FnMut(DataFrame) -> Result<(), IngestError> + Send),
+        put: Put<'_>,
     ) -> Result<Streamed, IngestError> {
         let windows = self.windows(query);
         let done = (&AtomicUsize::new(0), windows.len());
@@ -465,7 +466,7 @@ impl Q2Client {
         &self,
         query: &UserQuery,
         spill: &Path,
-        put: &mut (dyn FnMut(DataFrame) -> Result<(), IngestError> + Send),
+        put: Put<'_>,
     ) -> Result<Streamed, IngestError> {
         let path = spill.join("users.parquet");
         let out = || Out::file(&path, RecordType::User);

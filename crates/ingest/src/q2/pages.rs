@@ -24,6 +24,9 @@ use crate::schema::RecordType;
 /// with the other windows' (docs/performance.md).
 pub(crate) const ROWS_PER_CHUNK: usize = 1 << 16;
 
+/// Where a streamed query gives its records, a chunk at a time, in order.
+pub type Put<'a> = &'a mut (dyn FnMut(DataFrame) -> Result<(), IngestError> + Send);
+
 /// What a query streamed to its `put` (see
 /// [`Q2Client::time_cards_to`](super::client::Q2Client::time_cards_to)):
 /// how many records, the exceptions found decoding them, the pages read.
@@ -106,10 +109,7 @@ impl Read {
 
     /// Gives each chunk of the read to `put`, in order; a spill file is
     /// removed once read.
-    pub(crate) fn put_chunks(
-        self,
-        put: &mut (dyn FnMut(DataFrame) -> Result<(), IngestError> + Send),
-    ) -> Result<Streamed, IngestError> {
+    pub(crate) fn put_chunks(self, put: Put<'_>) -> Result<Streamed, IngestError> {
         match self.records {
             Records::Frame(mut frame) => {
                 for chunk in frame.split_chunks() {
@@ -331,10 +331,7 @@ impl SpillWriter {
 }
 
 /// Each row group of the spill file at `path`, in order, to `put`.
-fn each_chunk(
-    path: &Path,
-    put: &mut (dyn FnMut(DataFrame) -> Result<(), IngestError> + Send),
-) -> Result<(), IngestError> {
+fn each_chunk(path: &Path, put: Put<'_>) -> Result<(), IngestError> {
     let open = || std::fs::File::open(path).map_err(|e| spill_error(path, &e));
     let mut reader = ParquetReader::new(open()?);
     let metadata = reader
