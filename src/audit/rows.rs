@@ -224,6 +224,8 @@ fn read(
             .and_then(|r| r.finish())
             .map_err(failed);
     }
+    // A run's inputs hold categorical columns.
+    payrun_ingest::schema::hold_categories();
     let file = std::fs::File::open(path).map_err(|e| fail(path, e))?;
     let reader = ParquetReader::new(file);
     let reader = match columns {

@@ -395,6 +395,7 @@ impl<'p> ParquetFile<'p> {
     }
 
     pub(crate) fn open(path: &'p Path, categories: CategoryFields) -> Result<Self, String> {
+        crate::schema::hold_categories();
         let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
         let mut reader = ParquetReader::new(file);
         let mut metadata = reader.get_metadata().map_err(|e| e.to_string())?.clone();

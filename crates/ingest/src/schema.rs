@@ -222,7 +222,10 @@ impl FieldKind {
     pub fn dtype(self) -> DataType {
         match self {
             Text => DataType::String,
-            Category => DataType::from_categories(Categories::global()),
+            Category => {
+                hold_categories();
+                DataType::from_categories(Categories::global())
+            }
             DateTime => DataType::Datetime(TimeUnit::Milliseconds, None),
             Date => DataType::Date,
             Decimal(scale) => DataType::Decimal(18, scale as usize),
@@ -231,6 +234,20 @@ impl FieldKind {
             Float => DataType::Float64,
         }
     }
+}
+
+/// Holds the global categories (and their mapping of names to ids) for
+/// the life of the process; called wherever categorical columns are typed
+/// or read. Polars registers both only weakly until something holds them:
+/// a process that reads a categorical column before it has made one of its
+/// own (`payrun diff` reading a run's kept inputs) can make them anew for
+/// one row group after the last was let go, and the row groups then do not
+/// stack ("Categories which should be equal have different backing
+/// objects"), now and then (tests/categories.rs).
+pub fn hold_categories() {
+    static HELD: std::sync::LazyLock<std::sync::Arc<CategoricalMapping>> =
+        std::sync::LazyLock::new(|| Categories::global().mapping());
+    std::sync::LazyLock::force(&HELD);
 }
 
 /// Column names the rest of payrun refers to, so a typo is a compile error.
