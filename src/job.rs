@@ -1134,24 +1134,28 @@ mod tests {
                 files.sort();
                 // Every part's cards but the first's (abe) and ann's (the
                 // card naming "ann" is no one's); dee's name from a card.
-                let cards = files.iter().filter(|f| f.ends_with(".cards")).count();
-                assert_eq!(cards, 4, "{files:?}");
-                assert_eq!(files.iter().filter(|f| f.ends_with(".names")).count(), 1);
+                let count = |ending: &str| files.iter().filter(|f| f.ends_with(ending)).count();
+                assert_eq!(count(".cards"), 4, "{files:?}");
+                assert_eq!(count(".users"), 4, "{files:?}");
+                assert_eq!(count(".names"), 1);
                 // A spill file cut short is an error naming it, not a
                 // part with fewer cards.
-                let cut = files.iter().find(|f| f.ends_with(".cards")).unwrap();
-                let j: usize = cut["part-".len()..cut.len() - ".cards".len()]
-                    .parse()
-                    .unwrap();
-                let path = spill.join(cut);
-                let len = std::fs::metadata(&path).unwrap().len();
-                let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-                file.set_len(len - 1).unwrap();
-                let error = parts.read(j).unwrap_err().to_string();
-                assert!(
-                    error.contains(cut) && error.contains("not what this run wrote"),
-                    "{error}"
-                );
+                let spilled: Vec<&String> =
+                    files.iter().filter(|f| f.ends_with(".cards")).collect();
+                for (cut, ending) in [(spilled[0], ".cards"), (spilled[1], ".users")] {
+                    let stem = &cut[..cut.len() - ".cards".len()];
+                    let j: usize = stem["part-".len()..].parse().unwrap();
+                    let cut = format!("{stem}{ending}");
+                    let path = spill.join(&cut);
+                    let len = std::fs::metadata(&path).unwrap().len();
+                    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+                    file.set_len(len - 1).unwrap();
+                    let error = parts.read(j).unwrap_err().to_string();
+                    assert!(
+                        error.contains(&cut) && error.contains("not what this run wrote"),
+                        "{error}"
+                    );
+                }
                 drop(parts);
                 assert!(!spill.exists(), "removed with the parts");
             }
