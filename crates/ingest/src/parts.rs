@@ -151,6 +151,7 @@ impl<'p> Parts<'p> {
         budget: u64,
         cost: impl Fn(usize) -> u64,
     ) -> Result<Self, FileError> {
+        let clock = std::time::Instant::now();
         let users =
             ParquetFile::open(users_path, CategoryFields::Text).map_err(fail(users_path))?;
         let keys = users
@@ -161,8 +162,10 @@ impl<'p> Parts<'p> {
             let index = UserIndex::build(&keys).map_err(|e| fail(users_path)(e.to_string()))?;
             let cards =
                 ParquetFile::open(cards_path, CategoryFields::Text).map_err(fail(cards_path))?;
+            tracing::debug!(elapsed = ?clock.elapsed(), users = keys.height(), "users' keys indexed");
             match_all(&cards, &index).map_err(fail(cards_path))?
         };
+        tracing::debug!(elapsed = ?clock.elapsed(), cards = matched.len(), rss_mib = crate::resident_bytes() >> 20, "every time card's user found");
         let names: Vec<Option<&str>> = keys
             .column(col::USER_NAME)
             .and_then(|c| c.str())
@@ -200,6 +203,7 @@ impl<'p> Parts<'p> {
         if parts.is_empty() {
             parts.push((None, 0, 0));
         }
+        tracing::debug!(elapsed = ?clock.elapsed(), parts = parts.len(), "users cut into parts");
         // Ids in the part: the users' rows in order.
         for slot in &mut place {
             let part = &mut parts[slot.0 as usize];
