@@ -625,7 +625,9 @@ impl<'p> Parts<'p> {
 /// details' digest, as [`CardCoder`] writes them), each card's user (its
 /// id in the part, 4 bytes little-endian; the part's reading takes them
 /// from here rather than from every card's user, which at 100M time cards
-/// took 0.7-0.8 s a part) and its users' names from their cards (each the
+/// took 0.7-0.8 s a part: the cards' file holds them too, packed among
+/// each card's fields, where reading them first would decode the file
+/// twice, and the reading checks that the two agree) and its users' names from their cards (each the
 /// user's id in the part, then the first and the last name, each a
 /// length, `u32::MAX` for none, and its bytes).
 struct PartSpill {
@@ -741,9 +743,6 @@ fn read_spilled(
     builder: &mut InputBuilder,
 ) -> Result<(), FileError> {
     use std::io::Read as _;
-    let broken = |path: &Path, what: &str| {
-        fail(path)(format!("the spilled {what} are not what this run wrote"))
-    };
     let mut file = std::fs::File::open(cards).map_err(|e| fail(cards)(e.to_string()))?;
     let mut coder = CardCoder::default();
     let mut bytes = vec![0u8; SPILL_READ_BYTES];
@@ -795,14 +794,17 @@ fn read_spilled(
     Ok(())
 }
 
+/// The error of a spill file that does not hold what this run wrote.
+fn broken(path: &Path, what: &str) -> FileError {
+    fail(path)(format!("the spilled {what} are not what this run wrote"))
+}
+
 /// Each card's user of a part's spilled cards, from the file the first
 /// read wrote them into (see [`PartSpill`]).
 fn read_spilled_users(path: &Path) -> Result<Vec<Option<UserId>>, FileError> {
     let bytes = std::fs::read(path).map_err(|e| fail(path)(e.to_string()))?;
     if bytes.len() % 4 != 0 {
-        return Err(fail(path)(
-            "the spilled users are not what this run wrote".into(),
-        ));
+        return Err(broken(path, "users"));
     }
     Ok(bytes
         .chunks_exact(4)
