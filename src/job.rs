@@ -1142,8 +1142,13 @@ mod tests {
                 // part with fewer cards.
                 let spilled: Vec<&String> =
                     files.iter().filter(|f| f.ends_with(".cards")).collect();
-                for (cut, ending) in [(spilled[0], ".cards"), (spilled[1], ".users")] {
-                    let stem = &cut[..cut.len() - ".cards".len()];
+                let named = files.iter().find(|f| f.ends_with(".names")).unwrap();
+                for (cut, ending) in [
+                    (spilled[0], ".cards"),
+                    (spilled[1], ".users"),
+                    (named, ".names"),
+                ] {
+                    let stem = &cut[..cut.find('.').unwrap()];
                     let j: usize = stem["part-".len()..].parse().unwrap();
                     let cut = format!("{stem}{ending}");
                     let path = spill.join(&cut);
